@@ -1,0 +1,61 @@
+"""``run.py``: argument parsing, error mapping and exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from cli import database_cmd, serve_cmd
+from cli.context import Context
+from config.settings import SettingsError, load_settings
+from engine.errors import NotFound, RelaisError, ValidationFailed
+from service.logs import configure_logging
+
+MODULES = (serve_cmd, database_cmd)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run.py",
+        description="Relais: a chat-ops CRM. Without a command, runs the service (serve).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv) or ["serve"])
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"relais: configuration error: {exc}", file=sys.stderr)
+        return 2
+    configure_logging(settings)
+    return asyncio.run(_run(args, Context(settings)))
+
+
+async def _run(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        code: int = await args.handler(args, ctx)
+        return code
+    except ValidationFailed as exc:
+        ctx.fail("error: invalid input")
+        for name, reason in exc.errors.items():
+            ctx.fail(f"  {name}: {reason}")
+        return 1
+    except NotFound as exc:
+        ctx.fail(f"error: {exc.message}")
+        return 1
+    except RelaisError as exc:
+        ctx.fail(f"error: {exc.message}")
+        return 1
+    finally:
+        await ctx.close()

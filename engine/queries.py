@@ -1,0 +1,170 @@
+"""Reads: typed records and the summaries the board and the reps look at."""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import Decimal
+
+from engine import clock
+from engine.activities import activity_row
+from engine.deals import deal_row
+from engine.leads import lead_row
+from engine.money import quantize
+from engine.pipelines import pipeline_row
+from engine.projects import deal_answers
+from engine.records import Activity, Contact, Deal, Lead, Organisation, StageSummary, TimelineEntry
+
+
+def get_deal(conn: sqlite3.Connection, deal_id: int) -> Deal:
+    return Deal.from_row(deal_row(conn, deal_id), deal_answers(conn, deal_id))
+
+
+def get_lead(conn: sqlite3.Connection, lead_id: int) -> Lead:
+    return Lead.from_row(lead_row(conn, lead_id))
+
+
+def get_activity(conn: sqlite3.Connection, activity_id: int) -> Activity:
+    return Activity.from_row(activity_row(conn, activity_id))
+
+
+def get_contact(conn: sqlite3.Connection, contact_id: int) -> Contact | None:
+    row = conn.execute("SELECT * FROM contacts WHERE id = ?", (contact_id,)).fetchone()
+    return None if row is None else Contact.from_row(row)
+
+
+def find_contact(conn: sqlite3.Connection, email: str) -> Contact | None:
+    row = conn.execute("SELECT * FROM contacts WHERE email_key = ?", (email.casefold(),)).fetchone()
+    return None if row is None else Contact.from_row(row)
+
+
+def get_organisation(conn: sqlite3.Connection, organisation_id: int) -> Organisation | None:
+    row = conn.execute("SELECT * FROM organisations WHERE id = ?", (organisation_id,)).fetchone()
+    return None if row is None else Organisation.from_row(row)
+
+
+def _summaries(rows: list[sqlite3.Row]) -> list[StageSummary]:
+    # revenue * probability is cents × percent: exact integers until the last step.
+    return [
+        StageSummary(
+            r["id"],
+            r["name"],
+            r["position"],
+            bool(r["folded"]),
+            r["n"],
+            quantize(Decimal(r["revenue"]) / 100),
+            quantize(Decimal(r["weighted"]) / 10_000),
+        )
+        for r in rows
+    ]
+
+
+BOARD_SQL = """
+SELECT s.id, s.name, s.position, s.folded,
+       count(d.id) AS n,
+       coalesce(sum(d.expected_revenue_cents), 0) AS revenue,
+       coalesce(sum(d.expected_revenue_cents * d.probability), 0) AS weighted
+FROM stages s
+LEFT JOIN deals d
+  ON d.stage_id = s.id AND d.status = 'open' AND d.archived = 0 {owner_filter}
+WHERE s.pipeline_id = ?
+GROUP BY s.id ORDER BY s.position
+"""
+
+
+def board(conn: sqlite3.Connection, pipeline: str | int | None = None) -> list[StageSummary]:
+    """Open deals by stage with count, revenue and probability-weighted revenue."""
+    pipeline_id = pipeline_row(conn, pipeline)["id"]
+    sql = BOARD_SQL.format(owner_filter="AND d.pipeline_id = s.pipeline_id")
+    return _summaries(conn.execute(sql, (pipeline_id,)).fetchall())
+
+
+def my_pipeline(
+    conn: sqlite3.Connection, owner_id: int, pipeline: str | int | None = None
+) -> list[StageSummary]:
+    """One rep's open deals grouped by stage."""
+    pipeline_id = pipeline_row(conn, pipeline)["id"]
+    sql = BOARD_SQL.format(owner_filter="AND d.owner_id = ?")
+    return _summaries(conn.execute(sql, (owner_id, pipeline_id)).fetchall())
+
+
+def my_open_deals(conn: sqlite3.Connection, owner_id: int, limit: int = 200) -> list[Deal]:
+    rows = conn.execute(
+        "SELECT d.* FROM deals d JOIN stages s ON s.id = d.stage_id"
+        " WHERE d.owner_id = ? AND d.status = 'open' AND d.archived = 0"
+        " ORDER BY s.position, d.priority DESC, d.id LIMIT ?",
+        (owner_id, limit),
+    ).fetchall()
+    return [Deal.from_row(r) for r in rows]
+
+
+def search_deals(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[Deal]:
+    """Deals whose title, contact or organisation matches ``text`` (or whose id is it)."""
+    term = text.strip().lstrip("#")
+    if term.isdigit():
+        rows = conn.execute("SELECT * FROM deals WHERE id = ?", (int(term),)).fetchall()
+        if rows:
+            return [Deal.from_row(r) for r in rows]
+    like = f"%{term}%"
+    rows = conn.execute(
+        "SELECT d.* FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id"
+        " LEFT JOIN organisations o ON o.id = d.organisation_id"
+        " WHERE d.title LIKE ? OR c.name LIKE ? OR c.email LIKE ? OR o.name LIKE ?"
+        " ORDER BY d.archived, d.status != 'open', d.updated_at DESC LIMIT ?",
+        (like, like, like, like, limit),
+    ).fetchall()
+    return [Deal.from_row(r) for r in rows]
+
+
+def list_leads(conn: sqlite3.Connection, status: str | None = "new", limit: int = 50) -> list[Lead]:
+    if status is None:
+        rows = conn.execute("SELECT * FROM leads ORDER BY id DESC LIMIT ?", (limit,))
+    else:
+        rows = conn.execute(
+            "SELECT * FROM leads WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit)
+        )
+    return [Lead.from_row(r) for r in rows]
+
+
+def my_activities(
+    conn: sqlite3.Connection, owner_id: int, *, include_done: bool = False, limit: int = 100
+) -> list[Activity]:
+    """A rep's activities, the oldest due first, undated ones last."""
+    done_filter = "" if include_done else "AND done = 0"
+    rows = conn.execute(
+        f"SELECT * FROM activities WHERE owner_id = ? {done_filter}"
+        " ORDER BY due_at IS NULL, due_at, id LIMIT ?",
+        (owner_id, limit),
+    )
+    return [Activity.from_row(r) for r in rows]
+
+
+def overdue_activities(conn: sqlite3.Connection, owner_id: int | None = None) -> list[Activity]:
+    now = clock.now_db()
+    if owner_id is None:
+        rows = conn.execute(
+            "SELECT * FROM activities WHERE done = 0 AND due_at < ? ORDER BY due_at", (now,)
+        )
+    else:
+        rows = conn.execute(
+            "SELECT * FROM activities WHERE owner_id = ? AND done = 0 AND due_at < ?"
+            " ORDER BY due_at",
+            (owner_id, now),
+        )
+    return [Activity.from_row(r) for r in rows]
+
+
+def record_activities(conn: sqlite3.Connection, entity: str, record_id: int) -> list[Activity]:
+    column = {"deal": "deal_id", "lead": "lead_id", "contact": "contact_id"}[entity]
+    rows = conn.execute(
+        f"SELECT * FROM activities WHERE {column} = ? ORDER BY done, due_at IS NULL, due_at, id",
+        (record_id,),
+    )
+    return [Activity.from_row(r) for r in rows]
+
+
+def timeline(conn: sqlite3.Connection, entity: str, entity_id: int) -> list[TimelineEntry]:
+    rows = conn.execute(
+        "SELECT * FROM timeline WHERE entity = ? AND entity_id = ? ORDER BY id",
+        (entity, entity_id),
+    )
+    return [TimelineEntry.from_row(r) for r in rows]

@@ -1,0 +1,1 @@
+"""The running service: lifecycle, web server (/healthz, /metrics, Slack), logs, scheduler."""

@@ -1,0 +1,70 @@
+import pytest
+
+from engine.actors import Actor
+from engine.core import Engine
+from engine.deals import DealDraft
+from engine.errors import Forbidden, StageNotEmpty
+from engine.pipelines import StageSpec
+
+
+async def test_default_pipeline_has_the_openfire_stages(engine: Engine) -> None:
+    pipeline = await engine.pipeline()
+    assert [s.name for s in pipeline.stages] == [
+        "Nouveau",
+        "Estimation",
+        "Visite Technique",
+        "Devis",
+        "Gagné",
+        "Perdu",
+    ]
+    assert [s.outcome for s in pipeline.stages][-2:] == ["won", "lost"]
+
+
+async def test_add_rename_reorder_fold_and_reweight(engine: Engine, admin: Actor) -> None:
+    await engine.add_stage(None, StageSpec("negociation", "Négociation", 80), admin, position=5)
+    await engine.change_stage(None, "negociation", admin, name="Négo", folded=True)
+    pipeline = await engine.pipeline()
+    stage = pipeline.stage("negociation")
+    assert stage is not None and (stage.name, stage.folded, stage.position) == ("Négo", True, 5)
+    order = [s.key for s in pipeline.stages]
+    order[0], order[1] = order[1], order[0]
+    await engine.reorder_stages(None, order, admin)
+    assert [s.key for s in (await engine.pipeline()).stages] == order
+
+
+async def test_reweighting_a_stage_moves_its_deals_probability(
+    engine: Engine, admin: Actor, alice: Actor
+) -> None:
+    follows = await engine.create_deal(DealDraft("A"), alice)
+    manual = await engine.create_deal(DealDraft("B"), alice)
+    await engine.update_deal(manual.id, {"probability": 50}, alice)
+    await engine.change_stage(None, "nouveau", admin, probability=15)
+    assert (await engine.deal(follows.id)).probability == 15
+    assert (await engine.deal(manual.id)).probability == 50
+
+
+@pytest.mark.parametrize("state", ["open", "archived", "lost"])
+async def test_a_stage_holding_any_deal_cannot_be_deleted(
+    engine: Engine, admin: Actor, alice: Actor, state: str
+) -> None:
+    await engine.create_deal(DealDraft("Un"), alice)
+    deal = await engine.create_deal(DealDraft("Deux"), alice)
+    if state == "archived":
+        await engine.update_deal(deal.id, {"archived": True}, alice)
+    with pytest.raises(StageNotEmpty) as refused:
+        await engine.delete_stage(None, "nouveau", admin)
+    assert refused.value.count == 2
+    assert "2 deal(s)" in refused.value.message
+    assert (await engine.pipeline()).stage("nouveau") is not None
+
+
+async def test_empty_stage_is_deleted_and_positions_close_up(engine: Engine, admin: Actor) -> None:
+    await engine.delete_stage(None, "estimation", admin)
+    pipeline = await engine.pipeline()
+    assert [s.position for s in pipeline.stages] == [1, 2, 3, 4, 5]
+    assert pipeline.stage("estimation") is None
+
+
+async def test_only_admins_manage_stages(engine: Engine, alice: Actor) -> None:
+    with pytest.raises(Forbidden):
+        await engine.delete_stage(None, "estimation", alice)
