@@ -1,0 +1,93 @@
+"""run.py as a user runs it: a subprocess, with its exit code and its output."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
+    env.update(RELAIS_DATABASE=str(tmp_path / "cli.db"), RELAIS_SMTP_ENABLED="false", **extra)
+    return env
+
+
+def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "run.py", *args],
+        cwd=ROOT,
+        env=env_for(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = run(tmp_path, "--help")
+    assert result.returncode == 0
+    assert "serve" in result.stdout and "migrate" in result.stdout
+
+
+def test_migrate_is_idempotent(tmp_path: Path) -> None:
+    first = run(tmp_path, "migrate")
+    assert first.returncode == 0 and "applied migrations 1" in first.stdout
+    second = run(tmp_path, "migrate")
+    assert second.returncode == 0 and "up to date" in second.stdout
+
+
+def test_a_bad_setting_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    result = run(tmp_path, "migrate", RELAIS_HTTP_PORT="http")
+    assert result.returncode == 2
+    assert "RELAIS_HTTP_PORT" in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_serve_answers_healthz_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "run.py"],
+        cwd=ROOT,
+        env=env_for(tmp_path, RELAIS_HTTP_PORT=str(port), SLACK_BOT_TOKEN="xoxb-not-logged"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        health = wait_for_health(port)
+        assert health["status"] == "ok"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, logs = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert "event=stopped" in logs
+    assert "SLACK_BOT_TOKEN" in logs  # the hint says how to enable Slack…
+    assert "xoxb-not-logged" not in logs  # …and never prints a secret
+
+
+def wait_for_health(port: int) -> dict[str, object]:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                result: dict[str, object] = json.loads(reply.read())
+                return result
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
