@@ -300,8 +300,10 @@ def move_stage(
         columns["probability_manual"] = 0
     before = tx.scalar("SELECT name FROM stages WHERE id = ?", (row["stage_id"],))
     event = {"from_stage": before, "to_stage": target["name"], **(data or {})}
+    # Stage names beside the ids, so the timeline reads as the rep saw it.
+    names = {"stage": (before, target["name"])} if before != target["name"] else None
     return update_record(
-        tx, "deals", "deal", row, columns, None, action="stage_changed", data=event
+        tx, "deals", "deal", row, columns, None, action="stage_changed", data=event, extra=names
     )
 
 
