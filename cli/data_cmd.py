@@ -1,0 +1,185 @@
+"""``run.py export``, ``run.py import`` and ``run.py restore``: data in and out.
+
+* ``export`` writes contacts, organisations, leads, deals and activities as one
+  JSON object (also the backup format) or as CSV, to stdout or to files.
+* ``import`` reads a CSV file of contacts or deals, imports the good rows and
+  reports each refused one with its line, field and reason.
+* ``restore`` loads a JSON backup into an empty database, keeping the ids.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+from cli.context import Context
+from engine.backup import ENTITIES, Backup, export_all, restore_all, write_csv, write_csv_folder
+from engine.importer import Entity, ImportReport, import_csv
+
+
+def register(sub: Any) -> None:
+    _register_export(sub)
+    _register_import(sub)
+    _register_restore(sub)
+
+
+def _register_export(sub: Any) -> None:
+    parser = sub.add_parser(
+        "export",
+        help="export contacts, organisations, leads, deals and activities (JSON or CSV)",
+        description="Export every record with all its fields. JSON (the default) is one "
+        f"object whose keys are {', '.join(ENTITIES)}; it is also the backup format that "
+        "'run.py restore' loads. CSV is one file per entity: choose one with --entity "
+        "(to stdout or --output FILE) or write them all into --output DIR.",
+    )
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("--entity", choices=ENTITIES, help="only this entity")
+    parser.add_argument(
+        "--output", type=Path, metavar="PATH", help="a file (a folder for CSV without --entity)"
+    )
+    parser.set_defaults(handler=export)
+
+
+def _register_import(sub: Any) -> None:
+    parser = sub.add_parser(
+        "import",
+        help="import a CSV file of contacts or deals, reporting each refused row",
+        description="Import a CSV file (comma, semicolon or tab separated; UTF-8). Headers "
+        "are matched case-insensitively, in English or French. Contacts: name/nom, "
+        "email/e-mail/courriel, phone/téléphone, organisation/société. Deals: title/titre, "
+        "contact_email, contact_name, organisation, expected_revenue/revenu, budget, "
+        "priority, stage (key or name), pipeline, owner (e-mail), expected_close, origin, "
+        "campaign. A contact whose e-mail already exists is reused, not duplicated. Each "
+        "refused row is reported (line, field, reason) and the others are imported. "
+        "Exit status: 0 when every row was imported, 1 when any row was refused.",
+    )
+    parser.add_argument("entity", choices=("contacts", "deals"))
+    parser.add_argument("file", help="the CSV file ('-' reads stdin)")
+    parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this user")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check every row and report, writing nothing"
+    )
+    parser.set_defaults(handler=import_file)
+
+
+def _register_restore(sub: Any) -> None:
+    parser = sub.add_parser(
+        "restore",
+        help="load a JSON backup (run.py export) into an empty database",
+        description="Load the JSON written by 'run.py export --format json' into an empty "
+        "database, keeping every record's id. Users, pipelines and project templates are "
+        "not in a backup: configure them first; they are matched by e-mail and key.",
+    )
+    parser.add_argument("file", help="the JSON backup ('-' reads stdin)")
+    parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this (admin) user")
+    parser.set_defaults(handler=restore)
+
+
+# -- export -------------------------------------------------------------------
+
+
+async def export(args: argparse.Namespace, ctx: Context) -> int:
+    if args.format == "csv" and args.entity is None and args.output is None:
+        ctx.fail("error: CSV is one file per entity: give --entity NAME or --output DIR")
+        return 2
+    engine = await ctx.engine()
+    data: Backup = await engine.read(export_all)
+    if args.entity is not None:
+        data = {args.entity: data[args.entity]}
+    if args.output is None:
+        _write(args.format, data, ctx.out)
+        return 0
+    try:
+        written = _write_files(args.format, data, args.output)
+    except OSError as exc:
+        ctx.fail(f"error: cannot write {args.output}: {exc.strerror or exc}")
+        return 1
+    ctx.print(f"exported {_counts(data)} to {', '.join(map(str, written))}")
+    return 0
+
+
+def _write_files(format_: str, data: Backup, output: Path) -> list[Path]:
+    if format_ == "csv" and len(data) > 1:
+        return write_csv_folder(data, output)
+    with output.open("w", encoding="utf-8", newline="") as stream:
+        _write(format_, data, stream)
+    return [output]
+
+
+def _write(format_: str, data: Backup, stream: TextIO) -> None:
+    if format_ == "json":
+        json.dump(data, stream, ensure_ascii=False, indent=2)
+        stream.write("\n")
+        return
+    ((entity, records),) = data.items()
+    write_csv(entity, records, stream)
+
+
+def _counts(data: Backup) -> str:
+    return ", ".join(f"{len(records)} {entity}" for entity, records in data.items())
+
+
+# -- import -------------------------------------------------------------------
+
+
+async def import_file(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        text = _read_text(args.file)
+    except OSError as exc:
+        ctx.fail(f"error: cannot read {args.file}: {exc.strerror or exc}")
+        return 1
+    engine = await ctx.engine()
+    actor = await ctx.actor(args.as_user)
+    entity: Entity = args.entity
+    report = await import_csv(engine, entity, io.StringIO(text), actor, dry_run=args.dry_run)
+    _print_report(report, ctx)
+    return 1 if report.rejected else 0
+
+
+def _read_text(name: str) -> str:
+    """The file's text: UTF-8 (with or without BOM), else Windows-1252 as old Excel saves."""
+    raw = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def _print_report(report: ImportReport, ctx: Context) -> None:
+    verb = "would import" if report.dry_run else "imported"
+    summary = f"{report.entity}: {verb} {report.imported} of {report.rows} rows"
+    if report.existing:
+        plural = "s" if report.existing > 1 else ""
+        summary += f" ({report.existing} existing contact{plural} reused)"
+    summary += f", {len(report.rejected)} rejected"
+    if report.dry_run:
+        summary = f"dry run, nothing written: {summary}"
+    ctx.print(summary)
+    if report.ignored_columns:
+        ctx.print(f"ignored columns: {', '.join(report.ignored_columns)}")
+    for rejection in report.rejected:
+        for name, reason in rejection.errors.items():
+            ctx.print(f"line {rejection.line}: {name}: {reason}")
+
+
+# -- restore ------------------------------------------------------------------
+
+
+async def restore(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        data = json.loads(_read_text(args.file))
+    except OSError as exc:
+        ctx.fail(f"error: cannot read {args.file}: {exc.strerror or exc}")
+        return 1
+    except json.JSONDecodeError as exc:
+        ctx.fail(f"error: {args.file} is not JSON: {exc}")
+        return 1
+    engine = await ctx.engine()
+    actor = await ctx.actor(args.as_user)
+    counts = await engine.write(lambda tx: restore_all(tx, data), actor)
+    ctx.print("restored " + ", ".join(f"{n} {entity}" for entity, n in counts.items()))
+    return 0
