@@ -7,13 +7,13 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from cli import data_cmd, database_cmd, serve_cmd
+from cli import config_cmd, data_cmd, database_cmd, serve_cmd
 from cli.context import Context
 from config.settings import SettingsError, load_settings
 from engine.errors import NotFound, RelaisError, ValidationFailed
 from service.logs import configure_logging
 
-MODULES = (serve_cmd, database_cmd, data_cmd)
+MODULES = (serve_cmd, database_cmd, data_cmd, config_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

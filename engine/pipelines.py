@@ -225,3 +225,33 @@ def delete_stage(tx: Tx, pipeline_id: int, ref: str | int) -> None:
         (pipeline_id, row["position"]),
     )
     tx.record("stage", row["id"], "deleted", {"name": (row["name"], None)})
+
+
+def update_pipeline(
+    tx: Tx, pipeline_id: int, *, name: str | None = None, currency: str | None = None
+) -> dict[str, tuple[object, object]]:
+    """Rename a pipeline or change its currency (new deals take it); returns the changes."""
+    row = pipeline_row(tx, pipeline_id)
+    values = {
+        "name": name if name is not None else row["name"],
+        "currency": currency if currency is not None else row["currency"],
+    }
+    if not values["name"].strip():
+        raise ValidationFailed({"name": "a pipeline needs a name"})
+    changes = {k: (row[k], v) for k, v in values.items() if row[k] != v}
+    if changes:
+        tx.update("pipelines", pipeline_id, values)
+        tx.record("pipeline", pipeline_id, "updated", changes)
+    return changes
+
+
+def set_default_pipeline(tx: Tx, pipeline_id: int) -> bool:
+    """Make this pipeline the default one (and no other); returns whether it changed."""
+    if pipeline_row(tx, pipeline_id)["is_default"]:
+        return False
+    for other in tx.all("SELECT id FROM pipelines WHERE is_default = 1"):
+        tx.update("pipelines", other["id"], {"is_default": 0})
+        tx.record("pipeline", other["id"], "updated", {"is_default": (True, False)})
+    tx.update("pipelines", pipeline_id, {"is_default": 1})
+    tx.record("pipeline", pipeline_id, "updated", {"is_default": (False, True)})
+    return True

@@ -1,0 +1,97 @@
+"""``run.py config check|apply|export``: the declarative YAML configuration."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from cli.context import Context
+from config.apply import apply_config
+from config.export import export_config
+from config.loader import FILES, ConfigError, load_config
+from config.models import RelaisConfig
+from engine.errors import StageNotEmpty
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("config", help="check, apply or export the YAML configuration")
+    commands = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = commands.add_parser("check", help="validate the configuration folder, change nothing")
+    check.set_defaults(handler=check_config)
+    apply = commands.add_parser(
+        "apply", help="make the database match the configuration (all or nothing)"
+    )
+    apply.set_defaults(handler=apply_command)
+    export = commands.add_parser("export", help="write the live configuration as YAML")
+    export.add_argument("--output", type=Path, metavar="DIR", help="write the files into DIR")
+    export.set_defaults(handler=export_command)
+
+
+def _load(ctx: Context) -> RelaisConfig | None:
+    try:
+        return load_config(ctx.settings.config_path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            ctx.fail(problem)
+        ctx.fail(f"configuration invalid: {len(exc.problems)} problem(s)")
+        return None
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+async def check_config(args: argparse.Namespace, ctx: Context) -> int:
+    config = _load(ctx)
+    if config is None:
+        return 1
+    counts = (
+        _count(len(config.pipelines or ()), "pipeline"),
+        _count(len(config.users or ()), "user"),
+        _count(len(config.projects or ()), "project template"),
+    )
+    ctx.print(f"configuration OK: {', '.join(counts)}")
+    folder = ctx.settings.config_path
+    for spec in FILES:
+        if not (folder / spec.name).is_file():
+            ctx.print(
+                f"  (no {folder / spec.name}: apply leaves that part of the database as it is)"
+            )
+    return 0
+
+
+async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
+    config = _load(ctx)
+    if config is None:
+        return 1
+    engine = await ctx.engine()
+    try:
+        changes = await apply_config(engine, config, await ctx.actor(None))
+    except StageNotEmpty as exc:
+        ctx.fail(f"refused: {exc.message}")
+        ctx.fail("nothing was changed")
+        return 1
+    for line in changes:
+        ctx.print(line)
+    if not changes:
+        ctx.print("nothing to change")
+    return 0
+
+
+async def export_command(args: argparse.Namespace, ctx: Context) -> int:
+    files = await export_config(await ctx.engine())
+    output: Path | None = args.output
+    if output is None:
+        ctx.print("\n".join(f"# file: {name}\n{text}" for name, text in files.items()))
+        return 0
+    for path in write_files(output, files):
+        ctx.print(f"wrote {path}")
+    return 0
+
+
+def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return [folder / name for name in files]

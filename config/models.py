@@ -1,0 +1,312 @@
+"""The declarative YAML configuration, as strict, frozen pydantic models.
+
+One model per file (``PipelinesFile`` for ``pipelines.yaml``…) and one
+``RelaisConfig`` gathering them. Unknown keys are errors, scalars are never
+coerced (``"10"`` is not a probability, ``yes`` is not a name), and nothing is
+ever evaluated. Rules that span several items (unique keys, one default
+pipeline, managers that exist) raise one ``config_rules`` error carrying every
+problem with its own path, so that the loader reports each on its own line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from engine.contacts import normalize_email
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+RULES_ERROR = "config_rules"
+
+
+def _pattern_check(pattern: str, message: str) -> Callable[[str], str]:
+    compiled = re.compile(pattern)
+
+    def check(value: str) -> str:
+        if not compiled.fullmatch(value):
+            raise PydanticCustomError("format", message)
+        return value
+
+    return check
+
+
+def _email(value: str) -> str:
+    try:
+        return normalize_email(value).normalized.casefold()
+    except ValueError as exc:
+        raise PydanticCustomError(
+            "email", "not a valid e-mail address: {reason}", {"reason": str(exc)}
+        ) from exc
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise PydanticCustomError("timezone", "not an IANA time zone such as Europe/Paris") from exc
+    return value
+
+
+Key = Annotated[
+    StrictStr,
+    StringConstraints(max_length=64),
+    AfterValidator(
+        _pattern_check(
+            r"[a-z0-9][a-z0-9_-]*",
+            "a key uses lower-case letters, digits, _ and - only (like visite_technique)",
+        )
+    ),
+]
+Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+LongText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=2000)]
+Currency = Annotated[
+    StrictStr,
+    AfterValidator(_pattern_check(r"[A-Z]{3}", "a currency is an ISO 4217 code like EUR")),
+]
+Email = Annotated[StrictStr, AfterValidator(_email)]
+SlackId = Annotated[
+    StrictStr,
+    AfterValidator(_pattern_check(r"[UW][A-Z0-9_]+", "a Slack member id looks like U012AB3CD")),
+]
+TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
+Probability = Annotated[StrictInt, Field(ge=0, le=100)]
+
+
+class Strict(BaseModel):
+    """Base of every configuration model: unknown keys refused, instances frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def dotted(loc: Loc) -> str:
+    """``('pipelines', 0, 'stages', 2, 'probability')`` → ``pipelines[0].stages[2].probability``."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def raise_problems(problems: list[Problem]) -> None:
+    """Raise one error that carries every problem, each with its path below the model."""
+    if problems:
+        summary = "; ".join(f"{dotted(loc)}: {reason}" for loc, reason in problems)
+        raise PydanticCustomError(
+            RULES_ERROR, "{summary}", {"summary": summary, "problems": problems}
+        )
+
+
+def duplicates(
+    values: Iterable[str], item: Callable[[int], Loc], field: str | None, what: str
+) -> list[Problem]:
+    """A problem at each repetition of a value, naming the item that has it first."""
+    first: dict[str, Loc] = {}
+    problems: list[Problem] = []
+    for index, value in enumerate(values):
+        where = item(index)
+        if value in first:
+            loc = (*where, field) if field else where
+            problems.append(
+                (loc, f"duplicate {what} {value!r} (already at {dotted(first[value])})")
+            )
+        else:
+            first[value] = where
+    return problems
+
+
+# -- pipelines.yaml -----------------------------------------------------------
+
+
+class StageConfig(Strict):
+    key: Key
+    name: Text
+    probability: Probability
+    folded: StrictBool = False
+    outcome: Literal["won", "lost", "none"] = "none"
+    description: LongText = ""
+
+
+def _outcome_problems(stages: tuple[StageConfig, ...]) -> list[Problem]:
+    problems: list[Problem] = []
+    for outcome in ("won", "lost"):
+        indexes = [i for i, stage in enumerate(stages) if stage.outcome == outcome]
+        problems.extend(
+            (
+                ("stages", i, "outcome"),
+                f"a second {outcome} stage (already at stages[{indexes[0]}]); one at most",
+            )
+            for i in indexes[1:]
+        )
+    if not any(stage.outcome == "none" for stage in stages):
+        problems.append((("stages",), "a pipeline needs at least one open stage (outcome: none)"))
+    return problems
+
+
+class PipelineConfig(Strict):
+    key: Key
+    name: Text
+    currency: Currency = "EUR"
+    default: StrictBool = False
+    stages: tuple[StageConfig, ...]
+
+    @model_validator(mode="after")
+    def _stages_rules(self) -> Self:
+        keys = (stage.key for stage in self.stages)
+        raise_problems(
+            duplicates(keys, lambda i: ("stages", i), "key", "stage key")
+            + _outcome_problems(self.stages)
+        )
+        return self
+
+
+class PipelinesFile(Strict):
+    pipelines: tuple[PipelineConfig, ...]
+
+    @model_validator(mode="after")
+    def _pipelines_rules(self) -> Self:
+        keys = (pipeline.key for pipeline in self.pipelines)
+        problems = duplicates(keys, lambda i: ("pipelines", i), "key", "pipeline key")
+        defaults = [i for i, pipeline in enumerate(self.pipelines) if pipeline.default]
+        if not defaults:
+            problems.append((("pipelines",), "exactly one pipeline needs default: true; none has"))
+        problems.extend(
+            (
+                ("pipelines", i, "default"),
+                f"a second default pipeline (already pipelines[{defaults[0]}]); exactly one",
+            )
+            for i in defaults[1:]
+        )
+        raise_problems(problems)
+        return self
+
+
+# -- users.yaml -----------------------------------------------------------------
+
+
+class UserConfig(Strict):
+    name: Text
+    email: Email
+    slack_id: SlackId | None = None
+    role: Literal["admin", "manager", "rep"] = "rep"
+    locale: Literal["fr", "en"] = "fr"
+    timezone: TimeZone = "Europe/Paris"
+    manager: Email | None = None
+
+
+def _cycle(start: str, managers: dict[str, str | None]) -> list[str] | None:
+    """``start``, its manager, theirs… back to ``start`` if that chain loops through it."""
+    chain = [start]
+    boss = managers.get(start)
+    while boss is not None and boss not in chain:
+        chain.append(boss)
+        boss = managers.get(boss)
+    return [*chain, start] if boss == start else None
+
+
+def _manager_problems(users: tuple[UserConfig, ...]) -> list[Problem]:
+    index = {user.email: i for i, user in enumerate(users)}
+    managers = {user.email: user.manager for user in users}
+    problems: list[Problem] = []
+    for i, user in enumerate(users):
+        where: Loc = ("users", i, "manager")
+        if user.manager is None:
+            continue
+        if user.manager == user.email:
+            problems.append((where, "a user cannot be their own manager"))
+        elif user.manager not in index:
+            problems.append((where, f"no user with the e-mail {user.manager!r} in this file"))
+        elif (cycle := _cycle(user.email, managers)) and i == min(index[e] for e in cycle):
+            problems.append((where, f"management cycle: {' → '.join(cycle)}"))
+    return problems
+
+
+class UsersFile(Strict):
+    users: tuple[UserConfig, ...]
+
+    @model_validator(mode="after")
+    def _users_rules(self) -> Self:
+        emails = (user.email for user in self.users)
+        slack = [(i, user.slack_id) for i, user in enumerate(self.users) if user.slack_id]
+        raise_problems(
+            duplicates(emails, lambda i: ("users", i), "email", "e-mail")
+            + duplicates(
+                (s for _, s in slack), lambda n: ("users", slack[n][0]), "slack_id", "Slack id"
+            )
+            + _manager_problems(self.users)
+        )
+        return self
+
+
+# -- projects.yaml --------------------------------------------------------------
+
+
+class QuestionConfig(Strict):
+    key: Key
+    label: Text
+    kind: Literal["text", "number", "choice", "yes_no", "date"] = "text"
+    choices: tuple[Text, ...] = ()
+
+    @model_validator(mode="after")
+    def _choices_rules(self) -> Self:
+        problems: list[Problem] = []
+        if self.kind == "choice" and len(self.choices) < 2:
+            problems.append((("choices",), "a choice question needs at least two choices"))
+        if self.kind != "choice" and self.choices:
+            problems.append((("choices",), f"only a choice question has choices, not {self.kind}"))
+        problems += duplicates(self.choices, lambda i: ("choices", i), None, "choice")
+        raise_problems(problems)
+        return self
+
+
+class ProjectTemplateConfig(Strict):
+    key: Key
+    name: Text
+    questions: tuple[QuestionConfig, ...]
+
+    @model_validator(mode="after")
+    def _questions_rules(self) -> Self:
+        keys = (question.key for question in self.questions)
+        problems = duplicates(keys, lambda i: ("questions", i), "key", "question key")
+        if not self.questions:
+            problems.append((("questions",), "a project template needs at least one question"))
+        raise_problems(problems)
+        return self
+
+
+class ProjectsFile(Strict):
+    projects: tuple[ProjectTemplateConfig, ...]
+
+    @model_validator(mode="after")
+    def _projects_rules(self) -> Self:
+        keys = (template.key for template in self.projects)
+        raise_problems(duplicates(keys, lambda i: ("projects", i), "key", "project key"))
+        return self
+
+
+# -- the whole configuration ----------------------------------------------------
+
+
+class RelaisConfig(Strict):
+    """Everything the YAML folder says; ``None`` means "that file is absent"."""
+
+    pipelines: tuple[PipelineConfig, ...] | None = None
+    users: tuple[UserConfig, ...] | None = None
+    projects: tuple[ProjectTemplateConfig, ...] | None = None

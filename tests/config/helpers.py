@@ -1,0 +1,62 @@
+"""Small builders shared by the configuration tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from config.loader import validation_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "config"
+
+
+def stage(key: str, probability: int = 10, **extra: Any) -> dict[str, Any]:
+    return {"key": key, "name": key.capitalize(), "probability": probability, **extra}
+
+
+def pipeline(key: str = "default", default: bool = True, **extra: Any) -> dict[str, Any]:
+    stages = [stage("new"), stage("won", 100, outcome="won"), stage("lost", 0, outcome="lost")]
+    return {"key": key, "name": key.capitalize(), "default": default, "stages": stages, **extra}
+
+
+def user(email: str, **extra: Any) -> dict[str, Any]:
+    return {"name": email.split("@")[0].capitalize(), "email": email, **extra}
+
+
+def question(key: str, kind: str = "text", **extra: Any) -> dict[str, Any]:
+    return {"key": key, "label": key.capitalize(), "kind": kind, **extra}
+
+
+def problems(model: type[BaseModel], data: Any) -> list[str]:
+    """The lines the loader would print for ``data``, with ``f`` as the file name."""
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        return [line.removeprefix("f: ") for line in validation_lines("f", exc)]
+    return []
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def copy_shipped(folder: Path) -> Path:
+    """A private copy of the shipped pipelines, users and projects files, to edit."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("pipelines.yaml", "users.yaml", "projects.yaml"):
+        write(folder, name, (SHIPPED / name).read_text(encoding="utf-8"))
+    return folder
+
+
+def read_data(folder: Path, name: str) -> Any:
+    return yaml.safe_load((folder / name).read_text(encoding="utf-8"))
+
+
+def write_data(folder: Path, name: str, data: Any) -> None:
+    write(folder, name, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
