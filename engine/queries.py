@@ -58,24 +58,34 @@ def _summaries(rows: list[sqlite3.Row]) -> list[StageSummary]:
     ]
 
 
+# The deals are summed first, in the order of a covering index, and the
+# stages attached after: joining first made SQLite push every open deal
+# through a temporary GROUP BY b-tree, three times slower (bench/engine.py).
 BOARD_SQL = """
 SELECT s.id, s.name, s.position, s.folded,
-       count(d.id) AS n,
-       coalesce(sum(d.expected_revenue_cents), 0) AS revenue,
-       coalesce(sum(d.expected_revenue_cents * d.probability), 0) AS weighted
+       coalesce(t.n, 0) AS n,
+       coalesce(t.revenue, 0) AS revenue,
+       coalesce(t.weighted, 0) AS weighted
 FROM stages s
-LEFT JOIN deals d
-  ON d.stage_id = s.id AND d.status = 'open' AND d.archived = 0 {owner_filter}
+LEFT JOIN (
+    SELECT stage_id,
+           count(*) AS n,
+           sum(expected_revenue_cents) AS revenue,
+           sum(expected_revenue_cents * probability) AS weighted
+    FROM deals
+    WHERE {scope} = ? AND status = 'open' AND archived = 0
+    GROUP BY stage_id
+) t ON t.stage_id = s.id
 WHERE s.pipeline_id = ?
-GROUP BY s.id ORDER BY s.position
+ORDER BY s.position
 """
 
 
 def board(conn: sqlite3.Connection, pipeline: str | int | None = None) -> list[StageSummary]:
     """Open deals by stage with count, revenue and probability-weighted revenue."""
     pipeline_id = pipeline_row(conn, pipeline)["id"]
-    sql = BOARD_SQL.format(owner_filter="AND d.pipeline_id = s.pipeline_id")
-    return _summaries(conn.execute(sql, (pipeline_id,)).fetchall())
+    sql = BOARD_SQL.format(scope="pipeline_id")  # index deals_board
+    return _summaries(conn.execute(sql, (pipeline_id, pipeline_id)).fetchall())
 
 
 def my_pipeline(
@@ -83,7 +93,7 @@ def my_pipeline(
 ) -> list[StageSummary]:
     """One rep's open deals grouped by stage."""
     pipeline_id = pipeline_row(conn, pipeline)["id"]
-    sql = BOARD_SQL.format(owner_filter="AND d.owner_id = ?")
+    sql = BOARD_SQL.format(scope="owner_id")  # index deals_owner_open
     return _summaries(conn.execute(sql, (owner_id, pipeline_id)).fetchall())
 
 

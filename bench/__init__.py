@@ -1,0 +1,1 @@
+"""Benchmarks that print their figures (run them as scripts: ``python bench/engine.py``)."""
