@@ -13,6 +13,7 @@ from engine import money
 from engine.contacts import ContactDraft, find_or_create_contact, find_or_create_organisation
 from engine.db import Tx
 from engine.errors import NotFound, ValidationFailed
+from engine.gate import refuse_free_move
 from engine.pipelines import pipeline_row, stage_row
 from engine.projects import save_answers
 from engine.users import find_user_row
@@ -286,11 +287,36 @@ def move_stage(
     *,
     lost_reason: str | None = None,
     data: dict[str, Any] | None = None,
+    via_transition: bool = False,
 ) -> dict[str, tuple[Any, Any]]:
-    """Put a deal in another stage; probability and status follow the stage."""
+    """Put a deal in another stage; probability and status follow the stage.
+
+    A deal governed by a blueprint is refused a plain stage change (the gate);
+    a transition moves it with ``via_transition=True`` or :func:`apply_move`.
+    """
     row = deal_row(tx.conn, deal_id)
     check_version(tx, "deal", row, expected_version)
     target = stage_row(tx, row["pipeline_id"], stage)
+    if not via_transition:
+        refuse_free_move(tx, row, target)
+    return apply_move(tx, row, target, lost_reason=lost_reason, data=data)
+
+
+def apply_move(
+    tx: Tx,
+    row: sqlite3.Row,
+    target: sqlite3.Row,
+    *,
+    lost_reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    also: dict[str, Any] | None = None,
+    before: str | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """:func:`move_stage` once the deal and target rows are loaded and checked.
+
+    ``also`` holds other columns saved in the same new version (a transition's
+    values); ``before`` is the current stage's name when the caller has it.
+    """
     columns: dict[str, Any] = {"stage_id": target["id"]}
     if target["id"] != row["stage_id"]:
         columns["stage_entered_at"] = tx.now
@@ -298,7 +324,9 @@ def move_stage(
     if not row["probability_manual"] or target["outcome"] is not None:
         columns["probability"] = target["probability"]
         columns["probability_manual"] = 0
-    before = tx.scalar("SELECT name FROM stages WHERE id = ?", (row["stage_id"],))
+    columns.update(also or {})
+    if before is None:
+        before = tx.scalar("SELECT name FROM stages WHERE id = ?", (row["stage_id"],))
     event = {"from_stage": before, "to_stage": target["name"], **(data or {})}
     # Stage names beside the ids, so the timeline reads as the rep saw it.
     names = {"stage": (before, target["name"])} if before != target["name"] else None

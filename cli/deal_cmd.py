@@ -1,0 +1,196 @@
+"""``run.py deal new|show|update|transitions|move``: work a deal through its blueprint."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cli.context import Context
+from engine.actors import Actor
+from engine.blueprint_store import Version
+from engine.contacts import ContactDraft
+from engine.core import Engine
+from engine.deals import DealDraft
+from engine.fields import CUSTOM
+from engine.i18n import LOCALES, translate
+from engine.refusals import InputsRejected, TransitionUnavailable
+from engine.transitions import Option
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("deal", help="create, show and move deals (through their blueprint)")
+    commands = parser.add_subparsers(dest="deal_command", metavar="ACTION", required=True)
+    new = _command(commands, "new", "open a deal", new_deal)
+    new.add_argument("title")
+    new.add_argument("--contact", metavar="EMAIL", help="the prospect's e-mail")
+    new.add_argument("--name", metavar="NAME", default="", help="the prospect's name")
+    new.add_argument("--pipeline", metavar="KEY", help="pipeline (default: the default one)")
+    show = _command(commands, "show", "a deal, its transition history and outbox", show_deal)
+    show.add_argument("deal_id", type=int, metavar="ID")
+    update = _command(commands, "update", "edit a deal's fields (not its stage)", update_deal)
+    update.add_argument("deal_id", type=int, metavar="ID")
+    _values(update)
+    listing = _command(commands, "transitions", "the transitions you may take now", transitions)
+    listing.add_argument("deal_id", type=int, metavar="ID")
+    move = _command(commands, "move", "perform a transition with its values", move_deal)
+    move.add_argument("deal_id", type=int, metavar="ID")
+    move.add_argument("transition", metavar="TRANSITION", help="its key (or name)")
+    _values(move)
+    move.add_argument(
+        "--tick", action="append", default=[], metavar="ITEM",
+        help="a checklist item ticked (repeat; 'all' ticks every item)",
+    )  # fmt: skip
+    move.add_argument("--note", metavar="TEXT", help="the transition's note")
+    move.add_argument("--version", type=int, metavar="N", help="refuse if the deal moved past N")
+
+
+def _command(commands: Any, name: str, text: str, handler: Any) -> argparse.ArgumentParser:
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=text)
+    parser.add_argument("--as", dest="as_user", metavar="USER", help="e-mail or Slack id")
+    parser.add_argument("--lang", choices=LOCALES, help="language of messages")
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _values(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set", dest="values", action="append", default=[], metavar="FIELD=VALUE",
+        help="a value (repeat for several)",
+    )  # fmt: skip
+
+
+def parse_values(pairs: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise SystemExit(f"--set expects FIELD=VALUE, not {pair!r}")
+        values[name.strip()] = value.strip()
+    return values
+
+
+async def _who(args: argparse.Namespace, ctx: Context) -> tuple[Engine, Actor, str]:
+    engine = await ctx.engine()
+    actor = await ctx.actor(args.as_user)
+    locale = args.lang or ctx.settings.locale
+    if args.as_user and not args.lang:
+        locale = (await engine.user(args.as_user)).locale
+    return engine, actor, locale
+
+
+async def new_deal(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, _ = await _who(args, ctx)
+    contact = ContactDraft(args.name, args.contact) if args.contact else None
+    deal = await engine.create_deal(DealDraft(args.title, contact, pipeline=args.pipeline), actor)
+    pipeline = await engine.pipeline(deal.pipeline_id)
+    stage = next(s.name for s in pipeline.stages if s.id == deal.stage_id)
+    ctx.print(f"deal #{deal.id} created: {deal.title} ({pipeline.name} / {stage})")
+    return 0
+
+
+async def show_deal(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    deal = await engine.deal(args.deal_id)
+    pipeline = await engine.pipeline(deal.pipeline_id)
+    stage = next(s.name for s in pipeline.stages if s.id == deal.stage_id)
+    governing = await engine.deal_blueprint(deal.id)
+    ctx.print(f"deal #{deal.id}: {deal.title}")
+    rows = [
+        ("pipeline / stage", f"{pipeline.name} / {stage}"),
+        ("status", deal.status + (f" ({deal.lost_reason})" if deal.lost_reason else "")),
+        ("expected revenue", f"{deal.expected_revenue or '—'} {deal.currency}"),
+        ("budget", f"{deal.budget or '—'} {deal.currency}"),
+        ("probability", f"{deal.probability} %"),
+        ("version", str(deal.version)),
+        ("blueprint", _governing(governing)),
+    ]
+    rows += [(f"{CUSTOM}{k}", str(v)) for k, v in deal.custom.items()]
+    for label, value in rows:
+        ctx.print(f"  {label:<18} {value}")
+    await _show_history(engine, deal.id, ctx)
+    return 0
+
+
+def _governing(version: Version | None) -> str:
+    if version is None:
+        return "none: the stage moves freely"
+    return f"{version.blueprint.name} (version {version.version})"
+
+
+async def _show_history(engine: Engine, deal_id: int, ctx: Context) -> None:
+    history = await engine.transition_history(deal_id)
+    if history:
+        ctx.print("transitions:")
+    for entry in history:
+        values = ", ".join(f"{k}={v}" for k, v in entry.values.items())
+        who = "automatic" if entry.automatic else entry.actor_label or entry.actor_kind
+        line = f"  {entry.at:%Y-%m-%d %H:%M} {entry.name}: {entry.from_stage} → {entry.to_stage}"
+        ctx.print(f"{line} by {who}" + (f" [{values}]" if values else ""))
+        if entry.note:
+            ctx.print(f"      note: {entry.note}")
+    messages = await engine.outbox_messages(deal_id)
+    if messages:
+        ctx.print("outbox:")
+    for message in messages:
+        why = message.waiting_for or message.last_error or ""
+        line = f"  #{message.id} {message.kind} to {message.recipient}: {message.status}"
+        line += f" after {message.attempts} attempt(s)" + (f" ({why})" if why else "")
+        ctx.print(line)
+
+
+async def update_deal(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, _ = await _who(args, ctx)
+    values = parse_values(args.values)
+    custom = {k.removeprefix(CUSTOM): v for k, v in values.items() if k.startswith(CUSTOM)}
+    plain: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith(CUSTOM)}
+    if custom:
+        plain["custom"] = custom
+    deal = await engine.update_deal(args.deal_id, plain, actor)
+    ctx.print(f"deal #{deal.id} updated (version {deal.version})")
+    return 0
+
+
+async def transitions(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, locale = await _who(args, ctx)
+    options = await engine.deal_transitions(args.deal_id, actor)
+    if not options:
+        ctx.print(f"deal #{args.deal_id} follows no blueprint: its stage moves freely")
+        return 0
+    for option in options:
+        ctx.print(_option_line(option, locale))
+    return 0
+
+
+def _option_line(option: Option, locale: str) -> str:
+    mark = "✓" if option.available else "✗"
+    target = option.target_name or translate("any_stage", locale)
+    line = f"{mark} {option.key:<20} {option.name} → {target}"
+    if option.reasons:
+        line += "  (" + "; ".join(r.text(locale) for r in option.reasons) + ")"
+    return line
+
+
+async def move_deal(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, locale = await _who(args, ctx)
+    values = parse_values(args.values)
+    if args.tick:
+        values["checklist"] = args.tick
+    if args.note:
+        values["note"] = args.note
+    try:
+        done = await engine.perform_transition(
+            args.deal_id, args.transition, values, actor, args.version
+        )
+    except InputsRejected as exc:
+        ctx.fail(f"error: {args.transition}: nothing was saved")
+        for name, reason in exc.text(locale).items():
+            ctx.fail(f"  {name}: {reason}")
+        return 1
+    except TransitionUnavailable as exc:
+        ctx.fail(f"error: {exc.text(locale)}")
+        return 1
+    ctx.print(
+        f"deal #{done.deal_id}: {done.name}: {done.from_stage} → {done.to_stage}"
+        f" (version {done.version}, {done.queued} message(s) queued)"
+    )
+    return 0

@@ -1,0 +1,340 @@
+"""Blueprint YAML (``config/blueprints/*.yaml``) as strict pydantic models.
+
+The models check the shape (unknown keys, types, operators, durations) and
+build the engine's frozen :class:`~engine.blueprint.Blueprint`; the checks
+that need the pipeline (unknown stage or field, type mismatch, unreachable
+state) are the engine's own (:mod:`engine.blueprint_check`), run here against
+the stages and again when the blueprint is saved. Every problem is reported
+on its own line: ``config/blueprints/default.yaml: transitions[2].to: …``.
+Conditions are data (field, operator, value): nothing is ever evaluated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from config.loader import ConfigError, problem_line, read_yaml, validation_lines
+from engine import blueprint as bp
+from engine import criteria
+from engine.blueprint_check import StageRef, check_blueprint
+from engine.durations import parse_duration
+from engine.pipelines import DEFAULT_STAGES
+
+FOLDER = "blueprints"
+ACTION_TAGS = ("set_field", "activity", "email", "notify", "webhook")
+
+
+def _duration(text: str) -> str:
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        raise PydanticCustomError("duration", str(exc)) from exc
+    return text
+
+
+def _any_state(value: Any) -> Any:
+    return [value] if value == bp.ANY_STATE else value
+
+
+Duration = Annotated[StrictStr, AfterValidator(_duration)]
+Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Key = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Scalar = StrictStr | StrictInt | StrictFloat | StrictBool | date
+Sources = Annotated[list[StrictStr], BeforeValidator(_any_state)]
+Operator = Literal[
+    "eq", "ne", "gt", "ge", "lt", "le", "empty", "not_empty", "contains", "in", "not_in"
+]  # fmt: skip
+InputType = Literal[
+    "text", "long_text", "number", "money", "percentage", "date", "datetime", "choice",
+    "multi_choice", "email", "phone", "url", "contact", "file",
+]  # fmt: skip
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class CriterionModel(Strict):
+    """``{field, op, value}``, or ``{all: [...]}`` / ``{any: [...]}`` of criteria."""
+
+    field: StrictStr | None = None
+    op: Operator | None = None
+    value: Scalar | list[Scalar] | None = None
+    all_: list[CriterionModel] | None = Field(None, alias="all", min_length=1)
+    any_: list[CriterionModel] | None = Field(None, alias="any", min_length=1)
+
+    @model_validator(mode="after")
+    def one_shape(self) -> Self:
+        groups = (self.all_ is not None) + (self.any_ is not None)
+        leaf = self.field is not None or self.op is not None
+        if groups + leaf != 1:
+            raise ValueError("a criterion is {field, op, value}, {all: [...]} or {any: [...]}")
+        if leaf and (self.field is None or self.op is None):
+            raise ValueError("a condition needs a field and an op")
+        if self.op in criteria.UNARY and self.value is not None:
+            raise ValueError(f"{self.op} takes no value")
+        if leaf and self.op not in criteria.UNARY and self.value is None:
+            raise ValueError(f"{self.op} needs a value")
+        return self
+
+    def build(self) -> criteria.Criterion:
+        if self.all_ is not None:
+            return criteria.Group("all", tuple(c.build() for c in self.all_))
+        if self.any_ is not None:
+            return criteria.Group("any", tuple(c.build() for c in self.any_))
+        assert self.field is not None and self.op is not None
+        value = self.value
+        return criteria.Condition(
+            self.field, self.op, list(value) if isinstance(value, list) else value
+        )
+
+
+class OwnersModel(Strict):
+    roles: list[Literal["admin", "manager", "rep"]] = []
+    users: list[StrictStr] = []
+    record_owner: StrictBool = False
+    owner_manager: StrictBool = False
+
+
+class BeforeModel(Strict):
+    owners: OwnersModel = OwnersModel()
+    criteria: CriterionModel | None = None
+
+
+class InputModel(Strict):
+    key: Key
+    label: Text
+    type: InputType
+    required: StrictBool = True
+    field: StrictStr | None = None
+    options: list[Text] = []
+    min: StrictStr | StrictInt | StrictFloat | date | None = None
+    max: StrictStr | StrictInt | StrictFloat | date | None = None
+    min_length: Annotated[StrictInt, Field(ge=0)] | None = None
+    max_length: Annotated[StrictInt, Field(ge=1)] | None = None
+    pattern: StrictStr | None = None
+    message: StrictStr = ""
+    help: StrictStr = ""
+
+    def build(self) -> bp.InputField:
+        return bp.InputField(
+            self.key, self.label, self.type, self.required, self.field, tuple(self.options),
+            _text(self.min), _text(self.max), self.min_length, self.max_length, self.pattern,
+            self.message, self.help,
+        )  # fmt: skip
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+class DuringModel(Strict):
+    fields: list[InputModel] = []
+    checklist: list[Text] = []
+    note: Literal["none", "optional", "required"] = "none"
+    message: StrictStr = ""
+
+    def build(self) -> bp.During:
+        fields = tuple(f.build() for f in self.fields)
+        return bp.During(fields, tuple(self.checklist), self.note, self.message)
+
+
+class SetFieldModel(Strict):
+    action: Literal["set_field"]
+    field: StrictStr
+    value: Scalar | None = None
+    from_input: StrictStr | None = None
+
+    def build(self) -> bp.Action:
+        value = self.value.isoformat() if isinstance(self.value, date) else self.value
+        return bp.SetField(self.field, value, self.from_input)
+
+
+class ActivityModel(Strict):
+    action: Literal["activity"]
+    kind: Literal["call", "meeting", "task", "email", "note"]
+    subject: Text
+    due_in: Duration | None = None
+    due_from: StrictStr | None = None
+    owner: StrictStr = "owner"
+    note: StrictStr = ""
+
+    def build(self) -> bp.Action:
+        due_in = None if self.due_in is None else parse_duration(self.due_in)
+        return bp.CreateActivity(
+            self.kind, self.subject, due_in, self.due_from, self.owner, self.note
+        )
+
+
+class EmailModel(Strict):
+    action: Literal["email"]
+    to: StrictStr
+    subject: Text
+    body: StrictStr
+
+    def build(self) -> bp.Action:
+        return bp.SendEmail(self.to, self.subject, self.body)
+
+
+class NotifyModel(Strict):
+    action: Literal["notify"]
+    to: Literal["owner", "manager", "actor", "channel"]
+    text: Text
+    channel: StrictStr | None = None
+
+    def build(self) -> bp.Action:
+        return bp.Notify(self.to, self.text, self.channel)
+
+
+class WebhookModel(Strict):
+    action: Literal["webhook"]
+    url: Annotated[StrictStr, StringConstraints(pattern=r"^https?://\S+$")]
+    headers: dict[StrictStr, StrictStr] = {}
+
+    def build(self) -> bp.Action:
+        return bp.Webhook(self.url, tuple(sorted(self.headers.items())))
+
+
+ActionModel = Annotated[
+    SetFieldModel | ActivityModel | EmailModel | NotifyModel | WebhookModel,
+    Field(discriminator="action"),
+]
+
+
+class AutomaticModel(Strict):
+    after: Duration
+
+
+class TransitionModel(Strict):
+    key: Key
+    name: Text
+    sources: Sources = Field(alias="from", min_length=1)
+    to: StrictStr
+    before: BeforeModel = BeforeModel()
+    during: DuringModel = DuringModel()
+    after: list[ActionModel] = []
+    automatic: AutomaticModel | None = None
+
+    def build(self) -> bp.Transition:
+        sources = (bp.ANY_STATE,) if bp.ANY_STATE in self.sources else tuple(self.sources)
+        owners = self.before.owners
+        rule = self.before.criteria
+        return bp.Transition(
+            key=self.key,
+            name=self.name,
+            sources=sources,
+            target=self.to,
+            owners=bp.Owners(
+                tuple(owners.roles), tuple(owners.users), owners.record_owner, owners.owner_manager
+            ),
+            criteria=None if rule is None else rule.build(),
+            during=self.during.build(),
+            after=tuple(a.build() for a in self.after),
+            automatic_after=None
+            if self.automatic is None
+            else parse_duration(self.automatic.after),
+        )
+
+
+class StateModel(Strict):
+    time_limit: Duration
+    escalate_to: list[Literal["owner", "manager"]] = ["owner"]
+    message: StrictStr = ""
+
+
+class BlueprintModel(Strict):
+    pipeline: StrictStr
+    name: Text
+    description: StrictStr = ""
+    timezone: StrictStr = "Europe/Paris"
+    entry: CriterionModel | None = None
+    states: dict[StrictStr, StateModel] = {}
+    transitions: list[TransitionModel] = Field(min_length=1)
+
+    def build(self) -> bp.Blueprint:
+        states = tuple(
+            bp.StateRule(stage, parse_duration(s.time_limit), tuple(s.escalate_to), s.message)
+            for stage, s in self.states.items()
+        )
+        return bp.Blueprint(
+            pipeline=self.pipeline,
+            name=self.name,
+            transitions=tuple(t.build() for t in self.transitions),
+            states=states,
+            entry=None if self.entry is None else self.entry.build(),
+            description=self.description,
+            timezone=self.timezone,
+        )
+
+
+# -- reading files ---------------------------------------------------------------
+
+
+def parse_blueprint(data: Any, label: str) -> bp.Blueprint:
+    """Validate YAML data; raise ``ConfigError`` with one line per problem."""
+    try:
+        return BlueprintModel.model_validate(data).build()
+    except ValidationError as exc:
+        lines = validation_lines(label, exc)
+        raise ConfigError([_ACTION_TAG.sub(r"\1", line) for line in lines]) from None
+
+
+# pydantic names the action type inside a path: after[1].webhook.url → after[1].url
+_ACTION_TAG = re.compile(r"(after\[\d+\])\.(?:" + "|".join(ACTION_TAGS) + r")(?=[.:])")
+
+
+def load_blueprint_file(path: Path) -> bp.Blueprint:
+    data = read_yaml(path)
+    if data is None:
+        raise ConfigError([f"{path}: the file is empty"])
+    return parse_blueprint(data, str(path))
+
+
+def blueprint_files(config_dir: Path) -> list[Path]:
+    return sorted((config_dir / FOLDER).glob("*.yaml"))
+
+
+def load_blueprints(config_dir: Path) -> list[tuple[Path, bp.Blueprint]]:
+    """Every blueprint file of the folder; all problems of all files in one ``ConfigError``."""
+    loaded: list[tuple[Path, bp.Blueprint]] = []
+    problems: list[str] = []
+    for path in blueprint_files(config_dir):
+        try:
+            loaded.append((path, load_blueprint_file(path)))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
+    return loaded
+
+
+def problems_against(blueprint: bp.Blueprint, stages: Sequence[StageRef], label: str) -> list[str]:
+    """The pipeline-aware problems of a blueprint, as ``file: path: reason`` lines."""
+    return [problem_line(label, (p.path,), p.message) for p in check_blueprint(blueprint, stages)]
+
+
+def default_stages() -> list[StageRef]:
+    """The built-in default pipeline's stages (for checks without a database)."""
+    return [StageRef(s.key, s.outcome, i) for i, s in enumerate(DEFAULT_STAGES, start=1)]

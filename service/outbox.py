@@ -1,0 +1,130 @@
+"""Delivering the outbox after commit: webhooks over HTTP, retried with backoff.
+
+The engine writes a transition's webhook in the same transaction as the
+transition; this worker, run on every scheduler tick and right after each
+transition that queued something, claims the due messages, POSTs them and
+records each attempt. A 2xx delivers; a timeout, a connection error, a 408,
+a 429 or a 5xx is retried later (10 s, 20 s, 40 s … up to an hour, 8
+attempts); any other 4xx fails for good. Receivers can de-duplicate on the
+``X-Relais-Message-Id`` header (delivery is at least once).
+
+E-mails go through the SMTP relay when one is configured
+(``RELAIS_SMTP_RELAY_HOST``, :mod:`service.mailer`), with the same retries;
+without one they stay pending. Slack notifications are the Slack bot's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import datetime
+
+import aiohttp
+
+from engine import outbox
+from engine.core import Engine
+from engine.events import DomainEvent
+from engine.outbox import Message, Outcome
+from service.mailer import Mailer
+
+log = logging.getLogger("relais.outbox")
+RETRIED_STATUSES = frozenset({408, 425, 429})
+
+
+class OutboxWorker:
+    kinds: tuple[str, ...] = ("webhook",)
+
+    def __init__(
+        self, engine: Engine, *, timeout: float = 10.0, batch: int = 20,
+        mailer: Mailer | None = None,
+    ) -> None:  # fmt: skip
+        self.engine = engine
+        self.mailer = mailer
+        if mailer is not None:
+            self.kinds = ("webhook", "email")
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.batch = batch
+        self._session: aiohttp.ClientSession | None = None
+        self._lock = asyncio.Lock()
+        self._kick: asyncio.Task[int] | None = None
+
+    async def close(self) -> None:
+        if self._kick is not None:
+            await asyncio.gather(self._kick, return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self._session
+
+    async def on_transition(self, event: DomainEvent) -> None:
+        """Deliver at once what a transition queued, instead of waiting for the tick."""
+        if event.data.get("queued") and (self._kick is None or self._kick.done()):
+            self._kick = asyncio.get_running_loop().create_task(self.run_once())
+
+    async def run_once(self, now: datetime | None = None) -> int:
+        """Deliver every due message (a batch at a time); returns how many were delivered."""
+        delivered = 0
+        async with self._lock:
+            while True:
+                claimed = await self.engine.claim_outbox(self.kinds, now, self.batch)
+                if not claimed:
+                    return delivered
+                outcomes = await asyncio.gather(*(self.deliver(m) for m in claimed))
+                for message, outcome in zip(claimed, outcomes, strict=True):
+                    status = await self.engine.settle_outbox(message.id, outcome, now)
+                    delivered += status == "delivered"
+                    _log(message, outcome, status)
+                if len(claimed) < self.batch:
+                    return delivered
+
+    async def deliver(self, message: Message) -> Outcome:
+        if message.kind == "email" and self.mailer is not None:
+            sent = await self.mailer.send(message)
+            if sent.mail is not None:
+                await self.engine.record_sent_mail(sent.mail)
+            return sent.outcome
+        started = time.perf_counter()
+        headers = {
+            **message.payload.get("headers", {}),
+            "User-Agent": "Relais-webhook/1",
+            "X-Relais-Message-Id": str(message.id),
+            "X-Relais-Attempt": str(message.attempts + 1),
+        }
+        try:
+            async with self.session().post(
+                message.recipient, json=message.payload.get("body"), headers=headers
+            ) as response:
+                text = (await response.text())[:200]
+                return _outcome(response.status, text, _ms(started))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            detail = f"{type(exc).__name__}: {exc}".strip(": ")
+            return Outcome(False, detail, None, _ms(started))
+
+
+def _outcome(status: int, text: str, duration_ms: int) -> Outcome:
+    if 200 <= status < 300:
+        return Outcome(True, f"HTTP {status}", status, duration_ms)
+    retry = status >= 500 or status in RETRIED_STATUSES
+    return Outcome(False, f"HTTP {status}: {text}", status, duration_ms, retry=retry)
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
+
+
+def _log(message: Message, outcome: Outcome, status: str) -> None:
+    level = logging.INFO if outcome.ok else logging.WARNING
+    retry = ""
+    if status == "pending":
+        retry = f" retry_in={outbox.backoff(message.attempts + 1):.0f}s"
+    log.log(
+        level,
+        "event=%s_%s id=%d deal=%s attempt=%d detail=%r%s",
+        message.kind, status, message.id, message.deal_id, message.attempts + 1,
+        outcome.detail, retry,
+    )  # fmt: skip

@@ -1,0 +1,39 @@
+"""Entry criteria decide which deals a blueprint governs; the benchmark still runs."""
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from engine.actors import Actor
+from engine.blueprint import Blueprint
+from engine.core import Engine
+from engine.criteria import Condition
+from engine.deals import DealDraft
+from engine.refusals import StageGoverned
+from tests.blueprint.conftest import ROOT
+
+
+async def test_only_deals_meeting_the_entry_criteria_are_governed(
+    engine: Engine, admin: Actor, alice: Actor, blueprint: Blueprint
+) -> None:
+    big_only = dataclasses.replace(blueprint, entry=Condition("expected_revenue", "ge", 5000))
+    await engine.save_blueprint(big_only, admin)
+    small = await engine.create_deal(DealDraft("Ramonage", expected_revenue="150"), alice)
+    big = await engine.create_deal(DealDraft("Poêle", expected_revenue="9000"), alice)
+    assert (await engine.move_deal(small.id, "devis", alice)).probability == 60
+    assert await engine.deal_transitions(small.id, alice) == []
+    with pytest.raises(StageGoverned):
+        await engine.move_deal(big.id, "devis", alice)
+    assert {o.key for o in await engine.deal_transitions(big.id, alice)} >= {"estimer"}
+
+
+@pytest.mark.slow
+def test_the_blueprint_benchmark_prints_its_table() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "blueprint.py"), "--quick"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "| callers | plain moves/s | transitions/s | ratio | target | verdict |" in done.stdout
