@@ -1,0 +1,269 @@
+"""After the 250: parse stored mail off the accept path and hand it to the engine.
+
+Fed by the listener (the raw bytes it just stored), by the engine's
+``mail.received`` event (published after the commit), and at start-up and
+every ``rescan`` seconds by a scan of messages still ``received`` — so a crash
+between storing and processing loses nothing. Messages are taken in batches:
+one call parses a whole batch in a worker process (the loop keeps serving
+SMTP on one core while another parses), then the engine decides and creates
+each message's records in its own write; the writes of a batch share one
+commit. While mail streams in, processing is paced so that accepting keeps
+priority; the backlog drains at full speed once the stream pauses. A message
+that cannot be processed is marked ``failed`` with its error, never dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from engine import clock
+from engine.core import Engine
+from engine.events import DomainEvent
+from engine.intake import Address, AttachmentData, FormData, IncomingMail, IntakePolicy, Outcome
+from ingest.forms import FormFields
+from ingest.metrics import MailMetrics
+from ingest.parser import ParsedMail, parse_many
+
+log = logging.getLogger("relais.mail")
+WARM_UP = b"Subject: warm-up\r\n\r\n.\r\n"
+
+
+class ParseFailed(Exception):
+    pass
+
+
+def _error(result: ParsedMail | str) -> ParsedMail | Exception:
+    return ParseFailed(result) if isinstance(result, str) else result
+
+
+def to_incoming(mail_id: int, parsed: ParsedMail) -> IncomingMail:
+    """The parser's view of a message, as the engine's plain dataclass."""
+    return IncomingMail(
+        mail_id=mail_id,
+        subject=parsed.subject,
+        sender=_address(parsed.from_email, parsed.from_name),
+        reply_to=_address(parsed.reply_to_email, parsed.reply_to_name),
+        references=parsed.references,
+        text=parsed.text,
+        note=parsed.note,
+        attachments=tuple(
+            AttachmentData(a.filename, a.content_type, a.content) for a in parsed.attachments
+        ),
+        automated=parsed.automated,
+        form=_form(parsed.form),
+        spam_score=parsed.spam_score,
+    )
+
+
+def _address(email: str, name: str) -> Address | None:
+    return Address(email, name) if email else None
+
+
+def _form(form: FormFields | None) -> FormData | None:
+    if form is None:
+        return None
+    return FormData(
+        form.name, form.first_name, form.email, form.phone, form.company, form.message,
+        form.subject, dict(form.extra),
+    )  # fmt: skip
+
+
+BATCH = 32  # messages parsed in one call to the worker and committed together
+# While mail streams in, accepting it comes first (the 250 is the promise made to
+# senders): processing is paced to one small batch per PACE seconds, and drains the
+# backlog at full speed as soon as the stream pauses.
+BUSY_BATCH = 8
+PACE = 0.1
+
+
+class MailProcessor:
+    """Background processing in batches; ``workers`` parsing processes (0: a thread)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        policy: IntakePolicy,
+        *,
+        workers: int = 1,
+        rescan: float = 30.0,
+        metrics: MailMetrics | None = None,
+        busy: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self.engine = engine
+        self.policy = policy
+        self.workers = workers
+        self.rescan = rescan
+        self.metrics = metrics or MailMetrics()
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self._known: set[int] = set()
+        self._raw: dict[int, bytes] = {}  # handed over by the listener: no read-back
+        self._busy = busy
+        self._tasks: list[asyncio.Task[None]] = []
+        self._pool: Executor | None = None
+        self._subscribed = False
+        self.running = False
+
+    async def start(self) -> None:
+        self._pool = self._new_pool()
+        if not self._subscribed:
+            self.engine.bus.subscribe("mail.received", self._on_received)
+            self._subscribed = True
+        self.running = True
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._work())]
+        await self.scan()  # what a crash or a stop left unprocessed
+        self._tasks.append(loop.create_task(self._rescan_forever()))
+        if self._pool is not None:
+            await self._parse_all([WARM_UP])  # start the worker now, not on the first mail
+
+    async def stop(self) -> None:
+        self.running = False
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def submit(self, mail_id: int, raw: bytes | None = None) -> None:
+        if self.running and mail_id not in self._known:
+            self._known.add(mail_id)
+            if raw is not None:
+                self._raw[mail_id] = raw
+            self._queue.put_nowait(mail_id)
+            self.metrics.backlog.set(len(self._known))
+
+    async def idle(self) -> None:
+        """Wait until every message stored so far is processed (tests, benchmarks)."""
+        await self.engine.bus.drain()
+        await self._queue.join()
+
+    async def scan(self) -> int:
+        """Queue every message still waiting; returns how many were found."""
+        waiting = await self.engine.pending_mails()
+        for mail_id in waiting:
+            self.submit(mail_id)
+        return len(waiting)
+
+    async def _on_received(self, event: DomainEvent) -> None:
+        self.submit(event.entity_id)
+
+    async def _rescan_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.rescan)
+            try:
+                await self.scan()
+            except Exception as exc:  # the database may be briefly unavailable
+                log.warning("event=mail_rescan_failed error=%r", exc)
+
+    async def _next_batch(self) -> list[int]:
+        batch = [await self._queue.get()]
+        if self._busy():
+            await asyncio.sleep(PACE)
+        limit = BUSY_BATCH if self._busy() else BATCH
+        while len(batch) < limit and not self._queue.empty():
+            batch.append(self._queue.get_nowait())
+        return batch
+
+    async def _work(self) -> None:
+        while True:
+            batch = await self._next_batch()
+            try:
+                await self.process_batch(batch)
+            finally:
+                for mail_id in batch:
+                    self._known.discard(mail_id)
+                    self._raw.pop(mail_id, None)
+                    self._queue.task_done()
+                self.metrics.backlog.set(len(self._known))
+
+    async def process(self, mail_id: int) -> Outcome | None:
+        """Parse and route one stored message; on error it is marked failed, not lost."""
+        [outcome] = await self.process_batch([mail_id])
+        return outcome
+
+    async def process_batch(self, ids: list[int]) -> list[Outcome | None]:
+        """One parse call for all, then one write each (they share the next commit)."""
+        raws = [await self._raw_of(mail_id) for mail_id in ids]
+        parsed = await self._parse_all(raws)
+        return list(await asyncio.gather(*map(self._route, ids, parsed)))
+
+    async def _raw_of(self, mail_id: int) -> bytes | Exception:
+        raw = self._raw.pop(mail_id, None)
+        if raw is not None:
+            return raw
+        try:
+            return await self.engine.mail_raw(mail_id)
+        except Exception as exc:
+            return exc
+
+    async def _route(self, mail_id: int, parsed: ParsedMail | Exception) -> Outcome | None:
+        try:
+            if isinstance(parsed, Exception):
+                raise parsed
+            outcome = await self.engine.process_mail(to_incoming(mail_id, parsed), self.policy)
+        except Exception as exc:
+            await self._fail(mail_id, exc)
+            return None
+        if not outcome.skipped:
+            self._count(mail_id, outcome)
+        return outcome
+
+    async def _parse_all(self, raws: list[bytes | Exception]) -> list[ParsedMail | Exception]:
+        data = [raw for raw in raws if isinstance(raw, bytes)]
+        try:
+            results = iter(await self._run(parse_many, data))
+        except BrokenProcessPool:
+            # A message killed the worker: parse one by one so only that one fails.
+            self._pool = self._new_pool()
+            results = iter([await self._parse_alone(raw) for raw in data])
+        return [raw if isinstance(raw, Exception) else _error(next(results)) for raw in raws]
+
+    async def _parse_alone(self, raw: bytes) -> ParsedMail | str:
+        try:
+            [parsed] = await self._run(parse_many, [raw])
+        except BrokenProcessPool:
+            self._pool = self._new_pool()
+            return "the parser crashed on this message"
+        return parsed
+
+    async def _run(
+        self, fn: Callable[[list[bytes]], list[ParsedMail | str]], data: list[bytes]
+    ) -> list[ParsedMail | str]:
+        if self._pool is None:
+            return await asyncio.to_thread(fn, data)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, data)
+
+    def _new_pool(self) -> Executor | None:
+        if self.workers <= 0:
+            return None
+        # spawn: forking a process that runs threads (the database's) is unsafe.
+        context = multiprocessing.get_context("spawn")
+        return ProcessPoolExecutor(self.workers, mp_context=context)
+
+    async def _fail(self, mail_id: int, exc: Exception) -> None:
+        log.warning("event=mail_failed mail=%s error=%r", mail_id, exc)
+        self.metrics.processing.labels(status="failed", outcome="error").inc()
+        try:
+            await self.engine.mark_mail_failed(mail_id, f"{type(exc).__name__}: {exc}")
+        except Exception as again:  # still 'received': the next scan retries it
+            log.error("event=mail_mark_failed_failed mail=%s error=%r", mail_id, again)
+
+    def _count(self, mail_id: int, outcome: Outcome) -> None:
+        self.metrics.processing.labels(status=outcome.status, outcome=outcome.outcome or "").inc()
+        self.metrics.mails.labels(outcome=outcome.outcome or outcome.status).inc()
+        if outcome.outcome == "lead":
+            self.metrics.leads.labels(channel="mail").inc()
+        if outcome.received_at is not None:
+            delay = (clock.utcnow() - outcome.received_at).total_seconds()
+            self.metrics.to_record_seconds.observe(delay)
+        log.info(
+            "event=mail_processed mail=%s status=%s outcome=%s lead=%s deal=%s",
+            mail_id, outcome.status, outcome.outcome, outcome.lead_id, outcome.deal_id,
+        )  # fmt: skip

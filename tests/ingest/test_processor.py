@@ -1,0 +1,71 @@
+"""The background processor: batches, a dying parser process, failures kept for retry."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from engine.core import Engine
+from engine.inbox import RawMail
+from engine.intake import IntakePolicy
+from ingest.processor import MailProcessor
+
+
+def raw(n: int) -> bytes:
+    head = f"From: p{n}@client.fr\r\nSubject: Projet {n}\r\nMessage-ID: <p-{n}@t>\r\n"
+    return f"{head}\r\nx\r\n".encode()
+
+
+async def store(engine: Engine, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        stored = await engine.store_mail(
+            RawMail(raw(n), f"p{n}@client.fr", ("leads@relais.example",))
+        )
+        ids.append(stored.mail_id)
+    return ids
+
+
+async def test_a_batch_is_parsed_once_and_committed_together(
+    engine: Engine, policy: IntakePolicy
+) -> None:
+    ids = await store(engine, 10)
+    commits = engine.db.stats["commits"]
+    outcomes = await MailProcessor(engine, policy, workers=0).process_batch(ids)
+    assert [o.outcome for o in outcomes if o is not None] == ["lead"] * 10
+    assert engine.db.stats["commits"] - commits <= 2
+
+
+async def test_a_dead_parser_process_is_replaced_and_nothing_is_lost(
+    engine: Engine, policy: IntakePolicy
+) -> None:
+    processor = MailProcessor(engine, policy, workers=1)
+    await processor.start()
+    try:
+        pool = processor._pool
+        assert isinstance(pool, ProcessPoolExecutor)
+        for pid in list(pool._processes):  # the worker dies, as on a pathological message
+            os.kill(pid, signal.SIGKILL)
+        ids = await store(engine, 3)
+        outcomes = await processor.process_batch(ids)
+        assert [o.outcome for o in outcomes if o is not None] == ["lead"] * 3
+        assert processor._pool is not pool
+    finally:
+        await processor.stop()
+
+
+async def test_a_message_that_cannot_be_read_back_is_marked_failed(
+    engine: Engine, policy: IntakePolicy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    [mail_id] = await store(engine, 1)
+
+    async def gone(mail_id: int) -> bytes:
+        raise OSError("reader unavailable")
+
+    monkeypatch.setattr(engine, "mail_raw", gone)
+    assert await MailProcessor(engine, policy, workers=0).process(mail_id) is None
+    failed = await engine.mail(mail_id)
+    assert failed.status == "failed" and failed.error == "OSError: reader unavailable"
