@@ -1,0 +1,427 @@
+"""The CPQ configuration: ``catalogue.yaml`` and ``pricing.yaml``, strictly validated.
+
+Both files are read with a safe YAML loader that keeps decimal numbers exact
+(``19.99`` is ``Decimal("19.99")``, never a float), validated by the pydantic
+models below (unknown keys are errors) and turned into the engine's frozen
+dataclasses: :class:`engine.catalogue.Product`,
+:class:`engine.configurator.ConfiguratorRule`, :class:`engine.pricing.PriceRule`.
+Every problem is reported on its own line as ``file: path[0].inside: reason``.
+
+Why rules live here and products in the database: rules are the business's
+policy, written and reviewed by an admin as text (diffable, versioned with the
+rest of the configuration) and priced from memory, indexed by product code;
+products are data that changes with every supplier price list (CSV imports)
+and that Slack searches, so ``catalogue.yaml`` is imported into the database
+with ``run.py products import``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Any, Literal, Self, TypeVar
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
+
+from engine.catalogue import Product
+from engine.configurator import (
+    Action,
+    ConfiguratorRule,
+    QuantityFormat,
+    QuantityOp,
+    QuantitySpec,
+)
+from engine.cpq_conditions import Condition, Op, Scalar
+from engine.pricing import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
+from engine.quotes import CpqSetup, QuoteSettings
+
+CATALOGUE_FILE = "catalogue.yaml"
+PRICING_FILE = "pricing.yaml"
+
+Code = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")]
+Number = Decimal
+
+
+class CpqConfigError(ValueError):
+    """The CPQ configuration is invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# -- catalogue.yaml -------------------------------------------------------------------
+
+
+class ProductModel(_Strict):
+    code: Code
+    name: Annotated[StrictStr, Field(min_length=1)]
+    unit_price: Annotated[Number, Field(ge=0, decimal_places=2)]
+    description: StrictStr = ""
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
+    tax_rate: Annotated[Number, Field(ge=0, le=100)] | None = None
+    active: StrictBool = True
+    fields: dict[StrictStr, Number] = {}
+
+    def product(self, currency: str, tax_rate: Decimal) -> Product:
+        return Product(
+            self.code,
+            self.name,
+            self.unit_price,
+            self.currency or currency,
+            tax_rate if self.tax_rate is None else self.tax_rate,
+            self.description,
+            self.active,
+            dict(self.fields),
+        )
+
+
+class CatalogueFile(_Strict):
+    """``catalogue.yaml``: defaults, then the products."""
+
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    tax_rate: Annotated[Number, Field(ge=0, le=100)] = Decimal(20)
+    products: list[ProductModel] = []
+
+    @model_validator(mode="after")
+    def _unique_codes(self) -> Self:
+        _unique([p.code for p in self.products], "product code")
+        return self
+
+    def catalogue(self) -> list[Product]:
+        return [p.product(self.currency, self.tax_rate) for p in self.products]
+
+
+# -- pricing.yaml ---------------------------------------------------------------------
+
+
+ConditionValue = StrictStr | Number | date | StrictBool | list[StrictStr | Number | date]
+
+
+class ConditionModel(_Strict):
+    field: Annotated[StrictStr, Field(min_length=1)]
+    op: Op
+    value: ConditionValue | None = None
+
+    def condition(self) -> Condition:
+        value: Scalar | tuple[Scalar, ...] | None
+        value = tuple(self.value) if isinstance(self.value, list) else self.value
+        try:
+            return Condition(self.field, self.op, value)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class _Conditional(_Strict):
+    when: list[ConditionModel] = []
+    valid_from: date | None = None
+    valid_until: date | None = None
+    priority: StrictInt = 100
+
+    def conditions(self) -> tuple[Condition, ...]:
+        found = [c.condition() for c in self.when]
+        if self.valid_from is not None:
+            found.append(Condition("date", Op.GTE, self.valid_from))
+        if self.valid_until is not None:
+            found.append(Condition("date", Op.LTE, self.valid_until))
+        return tuple(found)
+
+    @model_validator(mode="after")
+    def _period(self) -> Self:
+        if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
+            raise ValueError("valid_from is after valid_until")
+        for condition in self.when:
+            condition.condition()
+        return self
+
+
+class QuantityModel(_Strict):
+    """``2`` (absolute), or ``{from_base: multiply, number: 2 | field: set_of, format: ceil}``."""
+
+    number: Annotated[Number, Field(gt=0)] = Decimal(1)
+    from_base: QuantityOp | None = None
+    field: StrictStr | None = None
+    format: QuantityFormat = QuantityFormat.ABSOLUTE
+
+    def spec(self) -> QuantitySpec:
+        return QuantitySpec(self.number, self.from_base, self.field, self.format)
+
+    @model_validator(mode="after")
+    def _field_needs_base(self) -> Self:
+        if self.field is not None and self.from_base is None:
+            raise ValueError("a quantity read from a product field needs from_base")
+        return self
+
+
+class FieldUpdateModel(_Strict):
+    product: Code | None = None
+    description: StrictStr | None = None
+
+
+class ConfiguratorRuleModel(_Conditional):
+    id: Code
+    base: list[Code] | Literal["any"]
+    add: Code | None = None
+    suggest: Code | None = None
+    set_field: FieldUpdateModel | None = None
+    quantity: Annotated[Number, Field(gt=0)] | QuantityModel | None = None
+    free: StrictBool = False
+
+    def rule(self) -> ConfiguratorRule:
+        action, product = self._action()
+        quantity = self.quantity
+        if isinstance(quantity, Decimal):
+            quantity = QuantityModel(number=quantity)
+        return ConfiguratorRule(
+            id=self.id,
+            action=action,
+            base=() if self.base == "any" else tuple(self.base),
+            product=product,
+            quantity=None if quantity is None else quantity.spec(),
+            free=self.free,
+            description=None if self.set_field is None else self.set_field.description,
+            conditions=self.conditions(),
+            priority=self.priority,
+        )
+
+    def _action(self) -> tuple[Action, str | None]:
+        chosen = [
+            (action, value)
+            for action, value in (
+                (Action.ADD, self.add),
+                (Action.SUGGEST, self.suggest),
+                (Action.SET_FIELD, self.set_field),
+            )
+            if value is not None
+        ]
+        if len(chosen) != 1:
+            raise ValueError("give exactly one action: add, suggest or set_field")
+        action, value = chosen[0]
+        if isinstance(value, FieldUpdateModel):
+            return action, value.product
+        return action, value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.base != "any" and not self.base:
+            raise ValueError("base lists at least one product, or is 'any'")
+        self.rule()  # the engine's own checks, reported at this rule's path
+        return self
+
+
+class TierModelYaml(_Strict):
+    to: Annotated[Number, Field(gt=0)] | None = None
+    percent: Annotated[Number, Field(ge=0)] | None = None
+    amount: Annotated[Number, Field(ge=0)] | None = None
+
+
+class PriceRuleModel(_Conditional):
+    id: Code
+    products: Annotated[list[Code], Field(min_length=1)]
+    kind: RuleKind
+    percent: Annotated[Number, Field(ge=0)] | None = None
+    amount: Annotated[Number, Field(ge=0)] | None = None
+    tiers: list[TierModelYaml] = []
+    model: TierModel = TierModel.FLAT
+    currency: Annotated[StrictStr, Field(pattern=r"^[A-Z]{3}$")] | None = None
+
+    def rule(self) -> PriceRule:
+        unit, value, tiers = self._values()
+        return PriceRule(
+            id=self.id,
+            products=tuple(self.products),
+            kind=self.kind,
+            unit=unit,
+            value=value,
+            tiers=tiers,
+            model=self.model,
+            conditions=self.conditions(),
+            priority=self.priority,
+            currency=self.currency,
+        )
+
+    def _values(self) -> tuple[ValueUnit, Decimal | None, tuple[Tier, ...]]:
+        if not self.kind.volume:
+            if self.tiers:
+                raise ValueError(f"a {self.kind} rule has no tiers")
+            unit, value = _unit(self.percent, self.amount, "")
+            return unit, value, ()
+        if self.percent is not None or self.amount is not None:
+            raise ValueError("a volume rule puts percent or amount on each tier")
+        if not self.tiers:
+            raise ValueError("a volume rule needs tiers")
+        pairs = [_unit(t.percent, t.amount, f"tiers[{n}]: ") for n, t in enumerate(self.tiers)]
+        if len({unit for unit, _ in pairs}) > 1:
+            raise ValueError("all tiers use percent, or all use amount")
+        tiers = tuple(Tier(t.to, value) for t, (_, value) in zip(self.tiers, pairs, strict=True))
+        return pairs[0][0], None, tiers
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        self.rule()
+        return self
+
+
+def _unit(percent: Decimal | None, amount: Decimal | None, where: str) -> tuple[ValueUnit, Decimal]:
+    if (percent is None) == (amount is None):
+        raise ValueError(f"{where}give either percent or amount")
+    if percent is not None:
+        return ValueUnit.PERCENT, percent
+    assert amount is not None
+    return ValueUnit.AMOUNT, amount
+
+
+class QuotesModel(_Strict):
+    number_prefix: Annotated[StrictStr, Field(pattern=r"^[A-Z0-9]{1,6}$")] = "D"
+    move_deal_to: StrictStr | None = "devis"
+    validity_days: Annotated[StrictInt, Field(ge=0, le=3650)] = 30
+    company: list[StrictStr] = []
+    footer: StrictStr = ""
+
+    def settings(self) -> QuoteSettings:
+        return QuoteSettings(
+            self.number_prefix,
+            self.move_deal_to,
+            self.validity_days,
+            tuple(self.company),
+            self.footer,
+        )
+
+
+class PricingFile(_Strict):
+    """``pricing.yaml``: quote settings, configurator rules, price rules."""
+
+    quotes: QuotesModel = QuotesModel()
+    configurator: list[ConfiguratorRuleModel] = []
+    price_rules: list[PriceRuleModel] = []
+
+    @model_validator(mode="after")
+    def _unique(self) -> Self:
+        _unique([r.id for r in self.configurator], "configurator rule id")
+        _unique([r.id for r in self.price_rules], "price rule id")
+        _distinct_priorities(self.price_rules)
+        return self
+
+    def setup(self) -> CpqSetup:
+        book = RuleBook.build(
+            [r.rule() for r in self.configurator], [r.rule() for r in self.price_rules]
+        )
+        return CpqSetup(book, self.quotes.settings())
+
+
+def _unique(values: Iterable[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value} appears twice")
+        seen.add(value)
+
+
+def _distinct_priorities(rules: list[PriceRuleModel]) -> None:
+    """Two rules on one product never share a priority: the order is never a tie."""
+    owner: dict[tuple[str, int], str] = {}
+    for rule in rules:
+        for code in rule.products:
+            other = owner.setdefault((code, rule.priority), rule.id)
+            if other != rule.id:
+                raise ValueError(
+                    f"price rules {other} and {rule.id} on {code} share priority {rule.priority}"
+                )
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """The safe loader, with decimal numbers read as exact ``Decimal``."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    try:
+        value = Decimal(text.replace("_", ""))
+    except InvalidOperation:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not a decimal number: {text}", node.start_mark
+        ) from None
+    if not value.is_finite():
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not a finite number: {text}", node.start_mark
+        )
+    return value
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # a SafeLoader
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CpqConfigError([f"{path}: cannot be read: {exc}"]) from None
+    except yaml.YAMLError as exc:
+        raise CpqConfigError([f"{path}: invalid YAML: {exc}"]) from None
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _validate(path: Path, model: type[_M]) -> _M:
+    data = read_yaml(path)
+    try:
+        return model.model_validate({} if data is None else data)
+    except ValidationError as exc:
+        raise CpqConfigError(_problems(path, exc)) from None
+
+
+def _problems(path: Path, exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        where = _dotted(error["loc"])
+        reason = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        reason = reason.removeprefix("Value error, ")
+        lines.append(f"{path.name}: {where}: {reason}" if where else f"{path.name}: {reason}")
+    return lines
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not str(part).startswith(("function-", "tagged-union", "list[", "decimal", "date")):
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def load_catalogue_file(path: Path) -> list[Product]:
+    """Products of a ``catalogue.yaml`` (for ``run.py products import``)."""
+    return _validate(path, CatalogueFile).catalogue()
+
+
+def load_pricing_file(path: Path) -> CpqSetup:
+    """Rules and quote settings of a ``pricing.yaml``; no file means no rules."""
+    if not path.exists():
+        return CpqSetup()
+    return _validate(path, PricingFile).setup()
+
+
+def load_cpq(folder: Path) -> CpqSetup:
+    """The CPQ setup of a configuration folder (``pricing.yaml`` in it)."""
+    return load_pricing_file(folder / PRICING_FILE)

@@ -1,0 +1,79 @@
+"""The quote document: a real PDF, in French or English, with every line and total."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from engine.actors import Actor
+from engine.contacts import ContactDraft
+from engine.core import Engine
+from engine.deals import DealDraft
+from engine.quote_document import money_text, render
+from engine.quote_lines import LineInput, QuoteDraft
+from engine.quotes import CpqSetup, QuoteSettings
+from tests.cpq.test_quotes_storage import CATALOGUE, RULES
+
+D = Decimal
+
+
+def text_of(document: bytes) -> bytes:
+    """The uncompressed PDF's bytes, parentheses unescaped, no-break spaces as spaces."""
+    return document.replace(b"\\(", b"(").replace(b"\\)", b")").replace(b"\xa0", b" ")
+
+
+def encoded(text: str) -> bytes:
+    return text.replace("\xa0", " ").encode("cp1252")
+
+
+def test_amounts_are_written_the_reader_s_way() -> None:
+    assert money_text(D("4332.89"), "EUR", "fr") == "4\xa0332,89\xa0€"
+    assert money_text(D("4332.89"), "EUR", "en") == "€4,332.89"
+    assert money_text(D("10890"), "INR", "en") == "10,890.00 INR"
+    assert money_text(D("1200"), "JPY", "fr") == "1\xa0200\xa0JPY"
+
+
+async def test_the_pdf_holds_the_quote_in_french_and_in_english(
+    engine: Engine, admin: Actor, alice: Actor
+) -> None:
+    await engine.import_products(CATALOGUE, admin)
+    settings = QuoteSettings(company=("Poêles & Flammes SARL", "12 rue des Artisans"))
+    engine.use_cpq(CpqSetup(RULES, settings))
+    deal = await engine.create_deal(
+        DealDraft("Poêle salon", ContactDraft("Jeanne Dupont", "jeanne@dupont.example")), alice
+    )
+    draft = QuoteDraft(
+        (
+            LineInput("POELE-ECO8", D(1)),
+            LineInput("TUBAGE-INOX-80", D("7.5")),
+            LineInput.manual("Dépose de l'ancien insert (forfait)", D(1), D(150), D(10)),
+        ),
+        notes="Accès au toit par nacelle.",
+    )
+    quote = (await engine.save_quote(deal.id, draft, alice, on=date(2026, 3, 10))).quote
+
+    document = await engine.quote_pdf(quote.id, "fr")
+    assert document.startswith(b"%PDF-") and document.rstrip().endswith(b"%%EOF")
+    french = text_of(render(quote, "fr", settings, compress=False))
+    for expected in (
+        "DEVIS", "D-2026-0001", "10/03/2026", "Valable jusqu'au : 09/04/2026",
+        "Poêles & Flammes SARL", "Jeanne Dupont", "jeanne@dupont.example",
+        "Poêle à granulés Eco 8 kW", "7,5", "667,50\xa0€", "offert",
+        "Dépose de l'ancien insert (forfait)", "Total TTC", "TVA 5,5 % sur",
+        "TVA 10 % sur 150,00\xa0€", "Accès au toit par nacelle.", "Bon pour accord",
+    ):  # fmt: skip
+        assert encoded(expected) in french, expected
+    english = text_of(render(quote, "en", settings, compress=False))
+    for expected in ("QUOTE", "Total incl. tax", "free", "Valid until: 2026-04-09", "€667.50"):
+        assert encoded(expected) in english, expected
+
+
+async def test_a_long_quote_runs_over_several_pages(
+    engine: Engine, admin: Actor, alice: Actor
+) -> None:
+    await engine.import_products(CATALOGUE, admin)
+    deal = await engine.create_deal(DealDraft("Lotissement"), alice)
+    draft = QuoteDraft(tuple(LineInput("TUBAGE-INOX-80", D(n + 1)) for n in range(120)))
+    quote = (await engine.save_quote(deal.id, draft, alice)).quote
+    document = text_of(render(quote, "fr", compress=False))
+    assert b"Page 3/" in document and document.count(b"/Type /Page\n") >= 3
