@@ -1,0 +1,207 @@
+"""``run.py workflows list|show|activate|deactivate|delete|runs|run|apply|tick``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+
+from cli.context import Context
+from config.loader import ConfigError
+from config.workflow_schema import FILE, load_workflows
+from engine import clock, workflows
+from engine.workflow_history import RunRecord, Summary
+from engine.workflow_store import Stored
+from service.automation import reminder_settings, workflow_runner
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("workflows", help="workflow automations and their runs")
+    commands = parser.add_subparsers(dest="workflows_command", metavar="ACTION", required=True)
+    commands.add_parser("list", help="every workflow, active or not").set_defaults(
+        handler=list_workflows
+    )
+    for name, handler, text in (
+        ("show", show_workflow, "a workflow's trigger and steps"),
+        ("activate", activate, "switch a workflow on"),
+        ("deactivate", deactivate, "switch a workflow off (waiting runs stop)"),
+        ("delete", delete, "delete a workflow and its history"),
+    ):
+        command = commands.add_parser(name, help=text)
+        command.add_argument("name", metavar="NAME")
+        command.set_defaults(handler=handler)
+    runs = commands.add_parser("runs", help="the latest runs, newest first")
+    runs.add_argument("name", nargs="?", metavar="NAME")
+    runs.add_argument("--failed", action="store_true", help="failed and stopped runs only")
+    runs.add_argument("--limit", type=int, default=30, metavar="N")
+    runs.set_defaults(handler=list_runs)
+    run = commands.add_parser("run", help="one run, step by step")
+    run.add_argument("run_id", type=int, metavar="ID")
+    run.set_defaults(handler=show_run)
+    apply = commands.add_parser("apply", help=f"load config/{FILE} (create or update by name)")
+    apply.add_argument("--check", action="store_true", help="validate only, change nothing")
+    apply.set_defaults(handler=apply_workflows)
+    tick = commands.add_parser("tick", help="run due delays, date triggers and reminders now")
+    tick.add_argument("--at", metavar="ISO", help="as if it were this moment (UTC if naive)")
+    tick.set_defaults(handler=run_tick)
+
+
+# -- workflows ------------------------------------------------------------------------
+
+
+async def list_workflows(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    found = await engine.workflows()
+    if not found:
+        ctx.print("no workflow (see run.py workflows apply)")
+        return 0
+    summaries = await engine.workflow_summaries()
+    for item in found:
+        ctx.print(_line(item, summaries.get(item.id)))
+    return 0
+
+
+def _line(item: Stored, summary: Summary | None) -> str:
+    state = "active  " if item.active else "inactive"
+    runs = "no run yet"
+    if summary is not None:
+        last = _when(summary.last_run)
+        runs = (
+            f"{summary.runs} runs: {summary.succeeded} ok, {summary.failed} failed,"
+            f" {summary.not_met} not met, {summary.waiting} waiting; last {last}"
+        )
+    return f"{state} {item.name} — {item.trigger} — {runs}"
+
+
+async def show_workflow(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    item = await engine.workflow(args.name)
+    flow = item.workflow
+    ctx.print(f"{flow.name} ({'active' if item.active else 'inactive'}, version {item.version})")
+    if flow.description:
+        ctx.print(f"  {flow.description}")
+    ctx.print(f"  owner: {flow.owner or '—'}; triggered by: {flow.triggered_by}")
+    ctx.print(f"  trigger: {workflows.describe_trigger(flow.trigger)}")
+    for line in _steps(flow.steps, "  "):
+        ctx.print(line)
+    return 0
+
+
+def _steps(steps: tuple[workflows.Step, ...], indent: str) -> list[str]:
+    lines: list[str] = []
+    for index, step in enumerate(steps, start=1):
+        lines.append(f"{indent}{index}. {workflows.describe_step(step)}")
+        if isinstance(step, workflows.Branch):
+            lines.append(f"{indent}   then:")
+            lines += _steps(step.then, indent + "     ")
+            if step.otherwise:
+                lines.append(f"{indent}   else:")
+                lines += _steps(step.otherwise, indent + "     ")
+    return lines
+
+
+async def activate(args: argparse.Namespace, ctx: Context) -> int:
+    return await _switch(args.name, True, ctx)
+
+
+async def deactivate(args: argparse.Namespace, ctx: Context) -> int:
+    return await _switch(args.name, False, ctx)
+
+
+async def _switch(name: str, active: bool, ctx: Context) -> int:
+    engine = await ctx.engine()
+    changed = await engine.set_workflow_active(name, active, await ctx.actor(None))
+    state = "active" if active else "inactive"
+    ctx.print(f"{name}: {state}" if changed else f"{name}: already {state}")
+    return 0
+
+
+async def delete(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    await engine.delete_workflow(args.name, await ctx.actor(None))
+    ctx.print(f"{args.name}: deleted")
+    return 0
+
+
+async def apply_workflows(args: argparse.Namespace, ctx: Context) -> int:
+    try:
+        found = load_workflows(ctx.settings.config_path)
+    except ConfigError as exc:
+        for line in exc.problems:
+            ctx.fail(line)
+        ctx.fail(f"workflows invalid: {len(exc.problems)} problem(s)")
+        return 1
+    if args.check:
+        ctx.print(f"workflows OK: {len(found)} workflow(s)")
+        return 0
+    if not found:
+        ctx.print(f"no workflow in {ctx.settings.config_path / FILE}")
+        return 0
+    engine = await ctx.engine()
+    for saved in await engine.apply_workflows(found, await ctx.actor(None)):
+        change = ", ".join(saved.changed) if saved.changed else "unchanged"
+        ctx.print(f"{saved.name}: {change}")
+    return 0
+
+
+# -- runs ----------------------------------------------------------------------------------
+
+
+async def list_runs(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    found = await engine.workflow_runs(args.name, failed=args.failed, limit=args.limit)
+    if not found:
+        ctx.print("no run")
+        return 0
+    for run in found:
+        ctx.print(_run_line(run))
+    return 0
+
+
+def _run_line(run: RunRecord) -> str:
+    reason = f" — {run.reason}" if run.reason else ""
+    waiting = f" until {_when(run.resume_at)}" if run.status == "waiting" else ""
+    depth = f" depth {run.depth}" if run.depth else ""
+    return (
+        f"#{run.id} {_when(run.started_at)} {run.workflow}: {run.event} {run.record}{depth}"
+        f" → {run.status}{waiting}{reason}"
+    )
+
+
+async def show_run(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    run = await engine.workflow_run(args.run_id)
+    ctx.print(_run_line(run))
+    cause = run.cause
+    who = cause.get("actor_label") or cause.get("actor_kind")
+    changes = json.dumps(cause.get("changes", {}), ensure_ascii=False)
+    ctx.print(f"  caused by {who} ({cause.get('channel')}); changes: {changes}")
+    for step in run.steps:
+        took = "" if step.duration_ms is None else f" {step.duration_ms:.1f} ms"
+        detail = json.dumps(step.detail, ensure_ascii=False)
+        ctx.print(f"  {step.path} {step.kind}: {step.outcome}{took} {detail}")
+    return 0
+
+
+async def run_tick(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    now = _moment(args.at) if args.at else None
+    runner = workflow_runner(engine, ctx.settings)
+    report = await runner.tick(now)
+    sent = await engine.run_reminders(reminder_settings(ctx.settings), now)
+    ctx.print(
+        f"{report.started} change(s) read, {report.resumed} run(s) resumed,"
+        f" {report.dated} date trigger(s) fired, {sent.reminders} reminder(s),"
+        f" {sent.digests} digest(s)"
+    )
+    return 0
+
+
+def _moment(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=clock.utcnow().tzinfo)
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")

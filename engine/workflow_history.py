@@ -1,0 +1,134 @@
+"""Reading the run history: what ran, when, on what, each step's outcome, and why not."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from engine import clock
+from engine.errors import NotFound
+
+FAILED = ("failed", "stopped")
+
+
+@dataclass(frozen=True, slots=True)
+class StepRecord:
+    path: str
+    kind: str
+    outcome: str
+    detail: dict[str, Any]
+    at: datetime
+    duration_ms: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    id: int
+    workflow: str
+    entity: str
+    entity_id: int
+    event: str
+    cause: dict[str, Any]
+    depth: int
+    status: str
+    reason: str | None
+    started_at: datetime
+    finished_at: datetime | None
+    resume_at: datetime | None
+    steps: tuple[StepRecord, ...] = ()
+
+    @property
+    def record(self) -> str:
+        return f"{self.entity} {self.entity_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """A workflow's runs at a glance."""
+
+    runs: int
+    succeeded: int
+    failed: int
+    not_met: int
+    waiting: int
+    last_run: datetime | None
+
+
+def _when(text: str | None) -> datetime | None:
+    return None if text is None else clock.from_db(text)
+
+
+def _run(row: sqlite3.Row, steps: tuple[StepRecord, ...] = ()) -> RunRecord:
+    return RunRecord(
+        row["id"], row["name"], row["entity"], row["entity_id"], row["event"],
+        json.loads(row["cause"]), row["depth"], row["status"], row["reason"],
+        clock.from_db(row["started_at"]), _when(row["finished_at"]), _when(row["resume_at"]),
+        steps,
+    )  # fmt: skip
+
+
+_RUNS = "SELECT r.*, w.name FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id"
+
+
+def runs(
+    conn: sqlite3.Connection, workflow: str | None = None, *, failed: bool = False,
+    status: str | None = None, limit: int = 50,
+) -> list[RunRecord]:  # fmt: skip
+    """The latest runs first; ``failed`` keeps failed and stopped ones."""
+    sql, params = f"{_RUNS} WHERE 1 = 1", list[object]()
+    if workflow is not None:
+        sql += " AND (w.name = ? COLLATE NOCASE OR CAST(w.id AS TEXT) = ?)"
+        params += [workflow, workflow]
+    if failed:
+        sql += " AND r.status IN ('failed', 'stopped')"
+    if status is not None:
+        sql += " AND r.status = ?"
+        params.append(status)
+    rows = conn.execute(sql + " ORDER BY r.id DESC LIMIT ?", [*params, limit]).fetchall()
+    return [_run(row) for row in rows]
+
+
+def run(conn: sqlite3.Connection, run_id: int) -> RunRecord:
+    row = conn.execute(f"{_RUNS} WHERE r.id = ?", (run_id,)).fetchone()
+    if row is None:
+        raise NotFound("workflow run", run_id)
+    steps = tuple(
+        StepRecord(
+            s["path"],
+            s["kind"],
+            s["outcome"],
+            json.loads(s["detail"]),
+            clock.from_db(s["at"]),
+            s["duration_ms"],
+        )
+        for s in conn.execute(
+            "SELECT * FROM workflow_steps WHERE run_id = ? ORDER BY id", (run_id,)
+        )
+    )
+    return _run(row, steps)
+
+
+def runs_on(conn: sqlite3.Connection, entity: str, entity_id: int) -> list[RunRecord]:
+    """Every run about one record (why did — or didn't — my automation run on this deal?)."""
+    rows = conn.execute(
+        f"{_RUNS} WHERE r.entity = ? AND r.entity_id = ? ORDER BY r.id", (entity, entity_id)
+    ).fetchall()
+    return [_run(row) for row in rows]
+
+
+def summaries(conn: sqlite3.Connection) -> dict[int, Summary]:
+    rows = conn.execute(
+        "SELECT workflow_id, count(*) AS runs, sum(status = 'succeeded') AS ok,"
+        " sum(status IN ('failed', 'stopped')) AS bad, sum(status = 'not_met') AS not_met,"
+        " sum(status IN ('waiting', 'running')) AS waiting, max(started_at) AS last"
+        " FROM workflow_runs GROUP BY workflow_id"
+    )
+    return {
+        r["workflow_id"]: Summary(
+            r["runs"], r["ok"], r["bad"], r["not_met"], r["waiting"], _when(r["last"])
+        )
+        for r in rows
+    }

@@ -1,0 +1,132 @@
+"""Outbound e-mail through the configured SMTP relay (the standard library, in a thread).
+
+Each message carries ``Auto-Submitted: auto-generated`` (RFC 3834) and
+``X-Auto-Response-Suppress: All``, so auto-replies do not answer it and the
+ingestion daemon never turns an echo of it into a lead. Its Message-ID is
+derived from the outbox message, so a retry after a crash sends the same
+Message-ID. Every message the relay accepts is recorded (``sent_mails``).
+
+A refusal for good (5xx: unknown recipient, rejected sender or content) is
+not retried; a connection problem, a timeout or a 4xx is, by the outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+import ssl
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+
+from config.settings import Settings
+from engine import clock
+from engine.mailings import SentMail
+from engine.outbox import Message, Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class RelayConfig:
+    host: str
+    port: int = 587
+    tls: str = "starttls"
+    user: str = ""
+    password: str = ""
+    sender: str = "Relais <relais@localhost>"
+    timeout: float = 30.0
+    verify: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RelayConfig:
+        return cls(
+            settings.smtp_relay_host, settings.smtp_relay_port, settings.smtp_relay_tls,
+            settings.smtp_relay_user, settings.smtp_relay_password, settings.smtp_relay_from,
+        )  # fmt: skip
+
+    @property
+    def domain(self) -> str:
+        return parseaddr(self.sender)[1].rpartition("@")[2] or "localhost"
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    outcome: Outcome
+    mail: SentMail | None = None
+
+
+class Mailer:
+    def __init__(self, config: RelayConfig) -> None:
+        self.config = config
+
+    def message_id(self, message: Message) -> str:
+        stamp = int(message.created_at.timestamp())
+        return f"<relais.{message.id}.{stamp}@{self.config.domain}>"
+
+    def build(self, message: Message) -> EmailMessage:
+        payload = message.payload
+        mail = EmailMessage()
+        mail["From"] = self.config.sender
+        mail["To"] = str(payload.get("to") or message.recipient)
+        mail["Subject"] = str(payload.get("subject", ""))
+        mail["Date"] = formatdate(usegmt=True)
+        mail["Message-ID"] = self.message_id(message)
+        mail["Auto-Submitted"] = "auto-generated"
+        mail["X-Auto-Response-Suppress"] = "All"
+        mail["X-Relais-Message-Id"] = str(message.id)
+        mail.set_content(str(payload.get("body", "")))
+        if payload.get("locale"):  # after the content, which resets Content-* headers
+            mail["Content-Language"] = str(payload["locale"])
+        return mail
+
+    async def send(self, message: Message) -> Sent:
+        mail = self.build(message)
+        started = time.perf_counter()
+        try:
+            response = await asyncio.to_thread(self._send, mail)
+        except smtplib.SMTPResponseException as exc:
+            return Sent(_refused(exc.smtp_code, exc.smtp_error, started))
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, text = next(iter(exc.recipients.values()), (550, b"refused"))
+            return Sent(_refused(code, text, started))
+        except (smtplib.SMTPException, OSError) as exc:
+            detail = f"{type(exc).__name__}: {exc}".strip(": ")
+            return Sent(Outcome(False, detail, None, _ms(started)))
+        sent = SentMail(
+            mail["Message-ID"], mail["To"], mail["Subject"], clock.utcnow(), message.id,
+            message.deal_id, response,
+        )  # fmt: skip
+        return Sent(Outcome(True, f"{response} {mail['Message-ID']}", 250, _ms(started)), sent)
+
+    def _send(self, mail: EmailMessage) -> str:
+        """Runs in a thread: connect, secure, log in, send; returns what the relay said."""
+        config = self.config
+        context = ssl.create_default_context()
+        if not config.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        smtp: smtplib.SMTP
+        if config.tls == "ssl":
+            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout,
+                                    context=context)  # fmt: skip
+        else:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        with smtp:
+            if config.tls == "starttls":
+                smtp.starttls(context=context)
+            if config.user:
+                smtp.login(config.user, config.password)
+            refused = smtp.send_message(mail)
+            if refused:
+                raise smtplib.SMTPRecipientsRefused(refused)
+        return f"accepted by {config.host}:{config.port}"
+
+
+def _refused(code: int, text: bytes | str, started: float) -> Outcome:
+    shown = text.decode(errors="replace") if isinstance(text, bytes) else text
+    retry = not 500 <= code < 600
+    return Outcome(False, f"SMTP {code}: {shown}", code, _ms(started), retry=retry)
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

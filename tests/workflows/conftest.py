@@ -1,0 +1,59 @@
+"""Workflow fixtures: a started runner on the test engine, workflows written as YAML."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import yaml
+
+from config.workflow_schema import parse_workflows
+from engine.actors import Actor
+from engine.contacts import ContactDraft
+from engine.core import Engine
+from engine.deals import DealDraft
+from engine.records import Deal
+from engine.workflow_exec import Setup
+from engine.workflow_history import RunRecord
+from engine.workflow_runs import WorkflowRunner
+from engine.workflows import Workflow
+
+CHANNELS = {"leads": "C_LEADS", "team": "C_TEAM"}
+SETUP = Setup(channels=CHANNELS, retry_delay=60.0)
+
+
+def flows(text: str) -> list[Workflow]:
+    """Workflows from YAML text (the ``workflows:`` list of config/workflows.yaml)."""
+    return parse_workflows(yaml.safe_load(text), "test.yaml")
+
+
+async def install(engine: Engine, text: str) -> list[Workflow]:
+    found = flows(text)
+    await engine.apply_workflows(found, Actor.cli("test"))
+    return found
+
+
+@pytest.fixture
+async def runner(engine: Engine) -> AsyncIterator[WorkflowRunner]:
+    started = engine.workflow_runner(SETUP)
+    started.start()
+    try:
+        yield started
+    finally:
+        await started.stop()
+
+
+async def runs(engine: Engine, name: str | None = None) -> list[RunRecord]:
+    """Runs oldest first, with their steps."""
+    found = await engine.workflow_runs(name, limit=500)
+    return [await engine.workflow_run(r.id) for r in reversed(found)]
+
+
+async def new_deal(engine: Engine, actor: Actor, title: str = "PAG Rika", **values: Any) -> Deal:
+    contact = values.pop("contact", ContactDraft("Jean Dupont", "jean@dupont.fr"))
+    return await engine.create_deal(DealDraft(title, contact, **values), actor)
+
+
+def payloads(messages: list[Any], kind: str) -> list[dict[str, Any]]:
+    return [m.payload for m in messages if m.kind == kind]
