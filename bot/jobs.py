@@ -1,0 +1,286 @@
+"""The journal: every Slack request is written down before its ack, then done.
+
+A listener records the request (one short write, shared with concurrent
+ones), acks, and starts the job as a task. The job does the engine work and
+answers through ``response_url``, a modal or a message. If the process dies
+in between, the job is still ``pending`` and runs when the service comes
+back (within 30 minutes, while Slack's ``response_url`` still works). A job
+marked ``once`` (it creates something) is marked ``running`` before it
+starts; found ``running`` after a restart, it is not done twice: the person
+is told to check instead.
+
+An Events API delivery carries its ``event_id`` as the journal's dedupe key,
+so Slack's retries (``X-Slack-Retry-Num``) find it already there and do
+nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot import store
+from bot.blocks.common import Block, Message
+from bot.blocks.modals import loading
+from bot.blocks.values import read_metadata
+from bot.errors import error_message
+from bot.i18n import t
+from bot.people import Who
+from bot.priority import MODAL_PATIENCE
+from bot.screens import deal_card
+from engine import clock
+from engine.actors import Actor
+from engine.errors import Conflict, RelaisError
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger("relais.slack")
+
+ACTOR = Actor.system("slack")
+REPLAY_WINDOW = timedelta(minutes=30)  # response_url works this long
+JobHandler = Callable[["JobContext"], Awaitable[None]]
+
+
+def _never(body: Mapping[str, Any]) -> bool:
+    return False
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    handler: JobHandler
+    # True when running the job twice would do its work twice (it creates something).
+    once: Callable[[Mapping[str, Any]], bool] = _never
+    # True when the job shows a modal: one opens at once, before the job waits its turn.
+    modal: Callable[[Mapping[str, Any]], bool] = _never
+
+
+class JobContext:
+    """One job's view: the request, who sent it, and how to answer them."""
+
+    def __init__(self, rt: Runtime, job: store.JobRow) -> None:
+        self.rt = rt
+        self.engine = rt.engine
+        self.job = job
+        self.body: dict[str, Any] = job.payload
+        self._who: Who | None = None
+        self.view_id: str | None = None  # the loading modal opened for this job
+
+    @property
+    def slack_user(self) -> str:
+        user = self.body.get("user")
+        if isinstance(user, dict):
+            return str(user.get("id", ""))
+        event = self.body.get("event") or {}
+        return str(self.body.get("user_id") or event.get("user") or "")
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        return read_metadata((self.body.get("view") or {}).get("private_metadata"))
+
+    @property
+    def action(self) -> dict[str, Any]:
+        found = self.body.get("actions") or [{}]
+        return dict(found[0])
+
+    @property
+    def action_value(self) -> str:
+        action = self.action
+        chosen = action.get("selected_option") or {}
+        return str(action.get("value") or chosen.get("value") or "")
+
+    @property
+    def response_url(self) -> str | None:
+        url = self.body.get("response_url") or self.meta.get("ru")
+        return str(url) if url else None
+
+    @property
+    def channel(self) -> str | None:
+        channel = self.body.get("channel_id") or (self.body.get("channel") or {}).get("id")
+        return str(channel or self.meta.get("ch") or "") or None
+
+    @property
+    def from_home(self) -> bool:
+        view = self.body.get("view") or {}
+        return self.body.get("type") == "block_actions" and view.get("type") == "home"
+
+    async def who(self) -> Who:
+        if self._who is None:
+            self._who = await self.rt.people.who(self.slack_user)
+        return self._who
+
+    async def say(self, message: Message, *, replace: bool = False) -> None:
+        """Answer the person: through ``response_url``, else privately in the channel or DM."""
+        url = self.response_url
+        if url and await self._respond(url, message, replace):
+            return
+        await self._post(message)
+
+    async def _respond(self, url: str, message: Message, replace: bool) -> bool:
+        webhook = AsyncWebhookClient(url, session=self.rt.http)
+        response = await webhook.send(
+            text=message.text, blocks=message.blocks, response_type="ephemeral",
+            replace_original=replace,
+        )  # fmt: skip
+        if response.status_code != 200:
+            log.warning("event=slack_response_url_refused status=%s", response.status_code)
+        return response.status_code == 200
+
+    async def _post(self, message: Message) -> None:
+        channel, user = self.channel, self.slack_user
+        if channel and not channel.startswith("D"):
+            try:
+                await self.rt.client.chat_postEphemeral(
+                    channel=channel, user=user, text=message.text, blocks=message.blocks
+                )
+                return
+            except SlackApiError as exc:
+                log.info("event=slack_ephemeral_refused error=%s", exc.response.get("error"))
+        opened = await self.rt.client.conversations_open(users=user)
+        dm = str((opened.get("channel") or {}).get("id"))
+        await self.rt.client.chat_postMessage(channel=dm, text=message.text, blocks=message.blocks)
+
+    async def open_loading(self) -> None:
+        """Open a loading modal now: the trigger_id lives three seconds and works once."""
+        locale = await self.rt.people.locale_of(self.slack_user)
+        view = loading(t(locale, "loading"), locale)
+        response = await self.rt.client.views_open(trigger_id=self.body["trigger_id"], view=view)
+        self.view_id = str((response.get("view") or {}).get("id"))
+
+    async def show_view(self, view: Block) -> None:
+        """Fill the loading modal with ``view`` (or open it, when none was opened)."""
+        if self.view_id is None:
+            response = await self.rt.client.views_open(
+                trigger_id=self.body["trigger_id"], view=view
+            )
+            self.view_id = str((response.get("view") or {}).get("id"))
+        else:
+            await self.rt.client.views_update(view_id=self.view_id, view=view)
+
+    async def fail(self, exc: RelaisError) -> None:
+        who = await self.who()
+        message = error_message(exc, who.locale)
+        if isinstance(exc, Conflict) and exc.entity == "deal":
+            fresh = await deal_card(self.engine, who, exc.entity_id)
+            message = Message(message.text, message.blocks + fresh.blocks)
+        await self.say(message)
+
+
+class Journal:
+    """Jobs run after the acks: during a burst of requests journaled work waits (see
+    :mod:`bot.priority`), and ``concurrency`` jobs run at once, so a burst keeps its
+    acks fast instead of sharing the loop with all its work. A modal still opens at
+    once: its trigger lives three seconds."""
+
+    def __init__(self, rt: Runtime, specs: Mapping[str, JobSpec], concurrency: int = 4) -> None:
+        self.rt = rt
+        self.specs = dict(specs)
+        self._slots = asyncio.Semaphore(concurrency)
+        self._openers = asyncio.Semaphore(concurrency)
+
+    async def record(
+        self, kind: str, body: dict[str, Any], dedupe_key: str | None = None
+    ) -> store.JobRow | None:
+        """Write the request down (``None``: this event was already received)."""
+        job_id = await self.rt.engine.write(
+            lambda tx: store.record_job(tx, kind, body, dedupe_key), ACTOR
+        )
+        if job_id is None:
+            return None
+        return store.JobRow(job_id, kind, body, "pending", 0, clock.utcnow())
+
+    def start(self, job: store.JobRow, *, replayed: bool = False) -> None:
+        work = self.run(job, replayed=replayed, since=time.monotonic())
+        self.rt.tasks.spawn(work, f"slack-job-{job.id}")
+
+    async def replay(self) -> int:
+        """Run what a previous process acknowledged but did not finish."""
+        jobs = await self.rt.engine.read(store.unfinished_jobs)
+        cutoff = clock.utcnow() - REPLAY_WINDOW
+        stale = [j.id for j in jobs if j.created_at < cutoff]
+        if stale:
+            await self.rt.engine.write(lambda tx: store.expire_jobs(tx, stale), ACTOR)
+        fresh = [j for j in jobs if j.created_at >= cutoff]
+        for job in fresh:
+            self.start(job, replayed=True)
+        if jobs:
+            log.info("event=slack_jobs_replayed replayed=%d expired=%d", len(fresh), len(stale))
+        return len(fresh)
+
+    async def run(
+        self, job: store.JobRow, *, replayed: bool = False, since: float | None = None
+    ) -> None:
+        ctx = JobContext(self.rt, job)
+        began = time.monotonic() if since is None else since
+        error = await self._guarded(ctx, replayed, began)
+        await self.rt.engine.write(lambda tx: store.finish_job(tx, job.id, error), ACTOR)
+
+    async def _guarded(self, ctx: JobContext, replayed: bool, began: float) -> str | None:
+        """Do the job; what went wrong, or None (an engine refusal is told, not an error)."""
+        try:
+            await self._execute(ctx, replayed, began)
+        except RelaisError as exc:
+            await self._quietly(ctx.fail(exc))
+        except SlackApiError as exc:
+            return await self._slack_refused(ctx, exc)
+        except Exception as exc:
+            log.exception("event=slack_job_crashed job=%s kind=%s", ctx.job.id, ctx.job.kind)
+            text = t(await _locale(ctx), "unexpected", ref=ctx.job.id)
+            await self._quietly(ctx.say(Message(text)))
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    async def _execute(self, ctx: JobContext, replayed: bool, began: float) -> None:
+        spec = self.specs[ctx.job.kind]
+        if spec.modal(ctx.body) and not replayed:
+            async with self._openers:
+                await self.rt.acks.wait(began, MODAL_PATIENCE)
+                await ctx.open_loading()
+        async with self._slots:
+            await self.rt.acks.wait(began)
+            if not await self._started_twice(ctx, spec):
+                await spec.handler(ctx)
+
+    async def _started_twice(self, ctx: JobContext, spec: JobSpec) -> bool:
+        """A ``once`` job is marked running first; found running, it is not done again."""
+        if not spec.once(ctx.body):
+            return False
+        if ctx.job.status == "running":
+            what = str(ctx.body.get("command", "")) + " " + str(ctx.body.get("text", ""))
+            locale = await _locale(ctx)
+            await ctx.say(Message(t(locale, "restarted", what=what.strip() or ctx.job.kind)))
+            return True
+        await self.rt.engine.write(lambda tx: store.start_job(tx, ctx.job.id), ACTOR)
+        return False
+
+    async def _slack_refused(self, ctx: JobContext, exc: SlackApiError) -> str:
+        error = str(exc.response.get("error"))
+        log.warning(
+            "event=slack_job_failed job=%s kind=%s error=%s", ctx.job.id, ctx.job.kind, error
+        )
+        if error in ("expired_trigger_id", "exchanged_trigger_id"):
+            text = t(await _locale(ctx), "click_again")
+            await self._quietly(ctx.say(Message(text)))
+        return f"slack: {error}"
+
+    async def _quietly(self, work: Awaitable[None]) -> None:
+        try:
+            await work
+        except (SlackApiError, aiohttp.ClientError, RelaisError, TimeoutError) as exc:
+            log.warning("event=slack_reply_failed error=%r", exc)
+
+
+async def _locale(ctx: JobContext) -> str:
+    try:
+        return (await ctx.who()).locale
+    except Exception:
+        return ctx.rt.settings.locale

@@ -1,0 +1,146 @@
+"""``/crm`` and its sub-commands (see ``/crm help``)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot import i18n, parse, screens
+from bot.blocks import modals
+from bot.blocks.common import Message, section
+from bot.blocks.help import help_message
+from bot.blocks.values import metadata
+from bot.i18n import t
+from bot.jobs import JobContext, JobSpec
+from bot.listeners import automation, deferred
+from bot.listeners import stages as stage_admin
+from bot.people import Who
+from bot.runtime import runtime_of
+from bot.when import parse_due
+from engine import clock
+from engine.activities import ActivityDraft
+from engine.contacts import ContactDraft
+from engine.core import Engine
+from engine.deals import DealDraft
+from engine.leads import LeadDraft
+
+COMMAND = "/crm"
+SubCommand = Callable[[JobContext, Who, str], Awaitable[None]]
+CREATES = ("deal_new", "lead_new", "log", "todo", "stages")
+
+
+def register(app: AsyncApp, engine: Engine) -> None:
+    app.command(COMMAND)(deferred(runtime_of(app), "crm"))
+
+
+def opens_form(body: Mapping[str, Any]) -> bool:
+    """``deal new`` or ``lead new`` without text: a form."""
+    command = parse.parse(str(body.get("text", "")))
+    return command.name in ("deal_new", "lead_new") and not command.rest
+
+
+def creates(body: Mapping[str, Any]) -> bool:
+    """A quick line that creates something must not run twice after a crash."""
+    command = parse.parse(str(body.get("text", "")))
+    return command.name in CREATES and bool(command.rest)
+
+
+async def run(ctx: JobContext) -> None:
+    who = await ctx.who()
+    command = parse.parse(str(ctx.body.get("text", "")))
+    await SUBCOMMANDS[command.name](ctx, who, command.rest)
+
+
+async def show_help(ctx: JobContext, who: Who, rest: str) -> None:
+    await ctx.say(help_message(who.locale, who.actor.is_admin))
+
+
+async def unknown(ctx: JobContext, who: Who, rest: str) -> None:
+    await ctx.say(Message(t(who.locale, "unknown_command", text=rest)))
+
+
+def modal_metadata(ctx: JobContext, **extra: Any) -> str:
+    """Where to answer once the modal is submitted: the channel and the response_url."""
+    return metadata(ch=ctx.channel, ru=ctx.response_url, **extra)
+
+
+async def deal_new(ctx: JobContext, who: Who, rest: str) -> None:
+    if not rest:
+        await ctx.show_view(modals.new_deal(who.locale, modal_metadata(ctx)))
+        return
+    quick = parse.quick_record(rest)
+    contact = ContactDraft(email=quick.email) if quick.email else None
+    draft = DealDraft(quick.title, contact=contact, expected_revenue=quick.amount)
+    deal = await ctx.engine.create_deal(draft, who.actor)
+    card = await screens.deal_card(ctx.engine, who, deal.id)
+    intro = section(f"✅ {t(who.locale, 'deal_created', id=deal.id)}")
+    await ctx.say(Message(card.text, [intro, *card.blocks]))
+
+
+async def deal_show(ctx: JobContext, who: Who, rest: str) -> None:
+    if not rest:
+        await ctx.say(Message(t(who.locale, "usage_deal")))
+        return
+    deal_id = parse.record_id(rest)
+    if deal_id is not None:
+        await ctx.say(await screens.deal_card(ctx.engine, who, deal_id))
+        return
+    await ctx.say(await screens.deal_search(ctx.engine, who, rest))
+
+
+async def pipeline(ctx: JobContext, who: Who, rest: str) -> None:
+    await ctx.say(await screens.my_pipeline(ctx.engine, who))
+
+
+async def activities(ctx: JobContext, who: Who, rest: str) -> None:
+    await ctx.say(await screens.my_activities(ctx.engine, who))
+
+
+async def log_activity(ctx: JobContext, who: Who, rest: str) -> None:
+    line = parse.log_line(rest)
+    if line is None:
+        await ctx.say(Message(t(who.locale, "usage_log")))
+        return
+    subject = line.text.splitlines()[0][:120]
+    draft = ActivityDraft(line.kind, subject, note=line.text, done=True, deal_id=line.deal_id)
+    await ctx.engine.create_activity(draft, who.actor)
+    await ctx.say(Message(t(who.locale, "activity_logged", id=line.deal_id, subject=subject)))
+
+
+async def todo(ctx: JobContext, who: Who, rest: str) -> None:
+    line = parse.todo_line(rest)
+    due = parse_due(line.when, who.tz, clock.utcnow()) if line else None
+    if line is None or due is None or not line.subject:
+        await ctx.say(Message(t(who.locale, "usage_todo")))
+        return
+    draft = ActivityDraft("task", line.subject, due_at=due, deal_id=line.deal_id)
+    activity = await ctx.engine.create_activity(draft, who.actor)
+    shown = i18n.when(activity.due_at or due, who.tz, who.locale)
+    text = t(who.locale, "todo_created", id=line.deal_id, when=shown, subject=line.subject)
+    await ctx.say(Message(text))
+
+
+async def leads(ctx: JobContext, who: Who, rest: str) -> None:
+    await ctx.say(await screens.lead_list(ctx.engine, who))
+
+
+async def lead_new(ctx: JobContext, who: Who, rest: str) -> None:
+    if not rest:
+        await ctx.show_view(modals.new_lead(who.locale, modal_metadata(ctx)))
+        return
+    quick = parse.quick_record(rest, with_amount=False)
+    contact = ContactDraft(email=quick.email) if quick.email else None
+    lead = await ctx.engine.create_lead(LeadDraft(quick.title, contact=contact), who.actor)
+    await ctx.say(Message(t(who.locale, "lead_created", id=lead.id)))
+
+
+SUBCOMMANDS: dict[str, SubCommand] = {
+    "help": show_help, "unknown": unknown, "deal_new": deal_new, "deal_show": deal_show,
+    "pipeline": pipeline, "activities": activities, "log": log_activity, "todo": todo,
+    "leads": leads, "lead_new": lead_new, "stages": stage_admin.command,
+    "runs": automation.runs, "workflows": automation.workflows,
+}  # fmt: skip
+
+JOBS: dict[str, JobSpec] = {"crm": JobSpec(run, once=creates, modal=opens_form)}

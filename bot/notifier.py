@@ -1,0 +1,132 @@
+"""From the timeline to the outbox: what the leads channel must be told.
+
+The notifier reads the timeline from its cursor. A lead or a deal created by
+mail gets a notice in the leads channel; any later change to a record that
+has a notice gets an update of that message. The outbox rows and the new
+cursor are written in one transaction, so a crash neither loses nor repeats
+a notice, and whatever happened while Slack was not configured or the
+service was down is caught up (except notices older than a day, skipped).
+
+The bus only wakes it up; the timeline is the source of truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot import store
+from bot.outbox import Outbox
+from bot.tasks import Tasks
+from engine import clock
+from engine.actors import Actor
+from engine.core import Engine
+from engine.db import Tx
+from engine.events import DomainEvent
+from engine.records import TimelineEntry
+
+log = logging.getLogger("relais.slack")
+
+CURSOR = "notifier"
+BATCH = 200
+MAX_AGE = timedelta(days=1)
+NOTICED = ("lead", "deal")
+ACTOR = Actor.system("slack")
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    lane: str
+    kind: str
+    ref: str
+
+
+def plan(
+    entries: Iterable[TimelineEntry], channels: dict[str, str], leads_channel: str,
+    now: datetime,
+) -> list[Planned]:  # fmt: skip
+    """Pure: the notices and updates a run of timeline entries calls for."""
+    planned: list[Planned] = []
+    channels = dict(channels)
+    for entry in entries:
+        if entry.entity not in NOTICED:
+            continue
+        ref = f"{entry.entity}:{entry.entity_id}"
+        if _from_mail(entry) and leads_channel and now - entry.at <= MAX_AGE:
+            planned.append(Planned(leads_channel, "notice", ref))
+            channels[ref] = leads_channel
+        elif ref in channels and entry.action != "created":
+            planned.append(Planned(channels[ref], "notice_update", ref))
+    return planned
+
+
+def _from_mail(entry: TimelineEntry) -> bool:
+    return entry.action == "created" and entry.actor_kind == "mail"
+
+
+def _apply(tx: Tx, planned: list[Planned], position: int) -> None:
+    for item in planned:
+        store.enqueue(tx, item.lane, item.kind, ref=item.ref)
+    store.advance(tx, CURSOR, position)
+
+
+class Notifier:
+    def __init__(self, engine: Engine, outbox: Outbox, tasks: Tasks, leads_channel: str) -> None:
+        self.engine = engine
+        self.outbox = outbox
+        self.tasks = tasks
+        self.leads_channel = leads_channel
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._working = False
+
+    def start(self) -> None:
+        self._wake.set()
+        self._task = self.tasks.spawn(self._run(), "slack-notifier", service=True)
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+
+    async def on_event(self, event: DomainEvent) -> None:
+        if event.entity in NOTICED:
+            self._wake.set()
+
+    @property
+    def busy(self) -> bool:
+        return self._wake.is_set() or self._working
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            self._working = True
+            try:
+                while await self.catch_up():
+                    pass
+            except Exception:
+                log.exception("event=slack_notifier_failed")
+                await asyncio.sleep(1.0)
+                self._wake.set()
+            finally:
+                self._working = False
+
+    async def catch_up(self) -> bool:
+        """Read one batch past the cursor; True when there may be more."""
+        position = await self.engine.read(lambda c: store.cursor(c, CURSOR))
+        entries = await self.engine.timeline_since(position, BATCH)
+        if not entries:
+            return False
+        refs = [f"{e.entity}:{e.entity_id}" for e in entries if e.entity in NOTICED]
+        channels = await self.engine.read(lambda c: store.notice_channels(c, refs))
+        planned = plan(entries, channels, self.leads_channel, clock.utcnow())
+        last = entries[-1].id
+        await self.engine.write(lambda tx: _apply(tx, planned, last), ACTOR)
+        if planned:
+            self.outbox.kick()
+        return len(entries) == BATCH

@@ -1,0 +1,75 @@
+"""Small helpers shared by the bot's tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.app import SlackBot
+from tests.fakes.slack import Call, FakeSlack
+
+
+async def answers(fake: FakeSlack, bot: SlackBot) -> list[Call]:
+    """Every response_url post so far, once the bot has finished what it started."""
+    await bot.runtime.settle()
+    return fake.of("response_url")
+
+
+async def last_answer(fake: FakeSlack, bot: SlackBot) -> Call:
+    found = await answers(fake, bot)
+    assert found, "the bot answered nothing"
+    return found[-1]
+
+
+def buttons(call: Call) -> dict[str, str]:
+    """``{action_id: value}`` of every button (and overflow) the message shows."""
+    found: dict[str, str] = {}
+    for block in call.params.get("blocks") or []:
+        elements = list(block.get("elements") or [])
+        if "accessory" in block:
+            elements.append(block["accessory"])
+        for element in elements:
+            if element.get("type") == "button":
+                found[element["action_id"]] = element.get("value", "")
+            elif element.get("type") == "overflow":
+                for option in element["options"]:
+                    found[f"{element['action_id']}:{option['text']['text']}"] = option["value"]
+    return found
+
+
+def button_named(call: Call, label: str) -> tuple[str, str]:
+    for block in call.params.get("blocks") or []:
+        for element in block.get("elements") or []:
+            if element.get("type") == "button" and element["text"]["text"] == label:
+                return element["action_id"], element.get("value", "")
+    raise AssertionError(f"no button {label!r} in {call.text()}")
+
+
+def view_of(call: Call) -> dict[str, Any]:
+    view: dict[str, Any] = call.params["view"]
+    return view
+
+
+def input_block(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    return next(b for b in view["blocks"] if b.get("block_id") == block_id)
+
+
+def errors_of(body: str) -> dict[str, str]:
+    """The ``response_action: errors`` a submission was answered with."""
+    import json
+
+    answer = json.loads(body)
+    assert answer["response_action"] == "errors", answer
+    errors: dict[str, str] = answer["errors"]
+    return errors
+
+
+def shown_view(fake: FakeSlack) -> dict[str, Any]:
+    """The modal on screen: the last one opened, as its last update left it."""
+    opened = fake.of("views.open")[-1]
+    view_id = next(
+        (c.params["view_id"] for c in reversed(fake.of("views.update"))),
+        None,
+    )
+    if view_id is None:
+        return view_of(opened)
+    return fake.views[view_id]

@@ -1,0 +1,1 @@
+"""Fakes of the outside world, as small servers in the test's own event loop."""

@@ -1,0 +1,391 @@
+"""A fake Slack: the Web API methods Relais calls, and response_url hooks.
+
+An aiohttp server on a loopback port chosen by the system, in the test's own
+event loop. It records every call (method, decoded parameters) so tests
+assert on what the bot actually said and showed, keeps just enough state to
+answer like Slack (message timestamps, view ids, single-use trigger ids),
+and can be told to fail: ``ratelimited`` with ``Retry-After``, or down.
+
+``SlackClient`` is the other side: it signs requests the way Slack does and
+POSTs them to the bot's ``/slack/events``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import aiohttp
+from aiohttp import web
+from slack_sdk.signature import SignatureVerifier
+
+TOKEN = "xoxb-test-token"
+# A trigger id ending in ``@<unix ms>`` says when Slack issued it: it works for 3 s.
+TRIGGER_TIME = re.compile(r"@(\d{13})$")
+TRIGGER_LIFE = 3.0
+APP_TOKEN = "xapp-test-token"
+SECRET = "test-signing-secret"
+TEAM = "T0TEST"
+BOT_USER = "U0BOT"
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    def text(self) -> str:
+        """Every text the call shows: its ``text`` and all strings inside its blocks/view."""
+        found: list[str] = [str(self.params.get("text", ""))]
+        _strings(self.params.get("blocks"), found)
+        _strings(self.params.get("view"), found)
+        return "\n".join(found)
+
+
+def _strings(value: Any, found: list[str]) -> None:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "text" and isinstance(item, str):
+                found.append(item)
+            else:
+                _strings(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _strings(item, found)
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+class FakeSlack:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.failures: dict[str, deque[Failure]] = {}
+        self._used_triggers: set[str] = set()
+        self._ids = itertools.count(1)
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._sockets: list[web.WebSocketResponse] = []
+        self.port = 0
+
+    # -- set-up -------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/hooks/{hook}", self._hook)
+        app.router.add_get("/link", self._link)
+        app.router.add_get("/calls/{method}", self._count)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def stop(self) -> None:
+        for socket in self._sockets:
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, name: str = "r") -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/{name}-{next(self._ids)}"
+
+    def user(
+        self, user_id: str, name: str, email: str | None = None, locale: str = "fr-FR",
+        tz: str = "Europe/Paris",
+    ) -> None:  # fmt: skip
+        profile = {"real_name": name, "email": email} if email else {"real_name": name}
+        self.users[user_id] = {
+            "id": user_id, "name": name.split()[0].lower(), "real_name": name, "tz": tz,
+            "locale": locale, "profile": profile,
+        }  # fmt: skip
+
+    def fail(self, method: str, times: int = 1, *, status: int = 429, retry_after: int = 1) -> None:
+        """The next ``times`` calls of ``method`` fail: rate-limited, or down (5xx)."""
+        if status == 429:
+            failure = Failure(
+                429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
+            )
+        else:
+            failure = Failure(status, {"ok": False, "error": "service_unavailable"})
+        self.failures.setdefault(method, deque()).extend([failure] * times)
+
+    # -- what was said --------------------------------------------------------------
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, method: str, count: int = 1, seconds: float = 5.0) -> list[Call]:
+        async with asyncio.timeout(seconds), self._changed:
+            await self._changed.wait_for(lambda: len(self.of(method)) >= count)
+        return self.of(method)
+
+    def said(self) -> str:
+        """All text shown to anyone so far, for loose assertions."""
+        return "\n".join(c.text() for c in self.calls)
+
+    # -- the API ----------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
+        raw = await request.text()
+        if raw.startswith("{"):
+            params.update(json.loads(raw))
+        elif raw:
+            params.update(parse_qsl(raw))
+        return {k: _decode(v) for k, v in params.items()}
+
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if method == "apps.connections.open" and request.headers.get("Authorization") == (
+            f"Bearer {APP_TOKEN}"
+        ):
+            await self._record(Call(method, params))
+            return web.json_response({"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"})
+        if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+            return web.json_response({"ok": False, "error": "not_authed"})
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.popleft()
+            await self._record(Call(f"{method}!{failure.status}", params))
+            return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        answer = getattr(self, "_" + method.replace(".", "_"), None)
+        body = answer(params) if answer else {"ok": False, "error": "unknown_method"}
+        await self._record(Call(method, params))
+        return web.json_response(body)
+
+    async def _count(self, request: web.Request) -> web.Response:
+        """How many calls of a method so far (for a fake running in another process)."""
+        return web.json_response(len(self.of(request.match_info["method"])))
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        params = json.loads(await request.text())
+        params["hook"] = request.match_info["hook"]
+        await self._record(Call("response_url", params))
+        return web.Response(text="ok")
+
+    # -- Socket Mode --------------------------------------------------------------------
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": 1})
+        await self._record(Call("socket_connected", {}))
+        async for message in socket:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                await self._record(Call("socket_ack", json.loads(message.data)))
+        return socket
+
+    async def push(self, envelope: dict[str, Any]) -> None:
+        """Send an envelope down every open Socket Mode connection."""
+        for socket in self._sockets:
+            if not socket.closed:
+                await socket.send_json(envelope)
+
+    @property
+    def connected(self) -> bool:
+        return any(not s.closed for s in self._sockets)
+
+    def _ts(self) -> str:
+        return f"{1_700_000_000 + next(self._ids)}.000100"
+
+    def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True, "url": "https://relais-test.slack.com/", "team": "Relais Test",
+            "user": "relais", "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0BOT",
+        }  # fmt: skip
+
+    def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(params.get("user"))
+        if user_id not in self.users:
+            self.user(user_id, f"Member {user_id}", f"{user_id.lower()}@example.com")
+        return {"ok": True, "user": self.users[user_id]}
+
+    def _chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": params.get("channel"), "ts": self._ts(), "message": params}
+
+    def _chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+
+    def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": self._ts()}
+
+    def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
+
+    def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        trigger = str(params.get("trigger_id"))
+        if trigger in self._used_triggers:
+            return {"ok": False, "error": "exchanged_trigger_id"}
+        issued = TRIGGER_TIME.search(trigger)
+        if issued and time.time() - int(issued.group(1)) / 1000 > TRIGGER_LIFE:
+            return {"ok": False, "error": "expired_trigger_id"}
+        self._used_triggers.add(trigger)
+        return self._store_view(f"V{next(self._ids):05d}", params["view"])
+
+    def _views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        view_id = str(params.get("view_id"))
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        return self._store_view(view_id, params["view"])
+
+    def _views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "view": {"id": "VHOME", **params["view"]}}
+
+    def _store_view(self, view_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        stored = {**view, "id": view_id, "hash": f"h{next(self._ids)}"}
+        self.views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+
+class SlackClient:
+    """Slack's side of ``/slack/events``: signed commands, clicks, submissions, events."""
+
+    def __init__(self, url: str, fake: FakeSlack, secret: str = SECRET) -> None:
+        self.url = url
+        self.fake = fake
+        self.signer = SignatureVerifier(secret)
+        self.http: aiohttp.ClientSession | None = None
+        self._triggers = itertools.count(1)
+
+    async def __aenter__(self) -> SlackClient:
+        self.http = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.http is not None:
+            await self.http.close()
+
+    def headers(
+        self, body: str, *, timestamp: int | None = None, signature: str | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> dict[str, str]:  # fmt: skip
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        signed = signature or str(self.signer.generate_signature(timestamp=stamp, body=body))
+        return {
+            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signed,
+            "Content-Type": content_type,
+        }  # fmt: skip
+
+    async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
+        assert self.http is not None
+        async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
+            return response.status, await response.text()
+
+    def trigger(self) -> str:
+        return f"trigger-{next(self._triggers)}"
+
+    async def command(
+        self, text: str, user: str = "U_ALICE", channel: str = "C_SALES", **sign: Any
+    ) -> tuple[int, str]:
+        body = urlencode({
+            "command": "/crm", "text": text, "user_id": user, "user_name": user.lower(),
+            "team_id": TEAM, "channel_id": channel, "response_url": self.fake.response_url("cmd"),
+            "trigger_id": self.trigger(),
+        })  # fmt: skip
+        return await self.post(body, self.headers(body, **sign))
+
+    async def interact(self, payload: dict[str, Any], **sign: Any) -> tuple[int, str]:
+        body = urlencode({"payload": json.dumps(payload)})
+        return await self.post(body, self.headers(body, **sign))
+
+    async def click(
+        self, action_id: str, value: str, user: str = "U_ALICE", *, channel: str = "C_SALES",
+        container: str = "message", selected: bool = False,
+    ) -> tuple[int, str]:  # fmt: skip
+        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button"}
+        if selected:
+            action.update(type="overflow", selected_option={"value": value})
+        else:
+            action["value"] = value
+        payload: dict[str, Any] = {
+            "type": "block_actions", "user": {"id": user}, "team": {"id": TEAM},
+            "trigger_id": self.trigger(), "actions": [action],
+            "container": {"type": container},
+        }  # fmt: skip
+        if container == "view":
+            payload["view"] = {"type": "home", "id": "VHOME"}
+        else:
+            payload.update(channel={"id": channel}, response_url=self.fake.response_url("act"))
+        return await self.interact(payload)
+
+    async def submit(
+        self, view: dict[str, Any], values: dict[str, Any], user: str = "U_ALICE"
+    ) -> tuple[int, str]:
+        """Submit ``view`` (as the bot opened it) with ``{block_id: value}`` typed in."""
+        state = {block: _element_state(view, block, value) for block, value in values.items()}
+        payload = {
+            "type": "view_submission", "user": {"id": user}, "team": {"id": TEAM},
+            "view": {**view, "state": {"values": state}},
+        }  # fmt: skip
+        return await self.interact(payload)
+
+    async def event(
+        self, event: dict[str, Any], event_id: str, retry: int | None = None
+    ) -> tuple[int, str]:
+        body = json.dumps({
+            "type": "event_callback", "team_id": TEAM, "api_app_id": "A0TEST",
+            "event": event, "event_id": event_id, "event_time": int(time.time()),
+        })  # fmt: skip
+        headers = self.headers(body, content_type="application/json")
+        if retry is not None:
+            headers.update(
+                {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+            )
+        return await self.post(body, headers)
+
+
+def _element_state(view: dict[str, Any], block_id: str, value: Any) -> dict[str, Any]:
+    """What Slack puts in ``view.state`` for the element of input ``block_id``."""
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    element = block["element"]
+    kind = element["type"]
+    state: dict[str, Any] = {"type": kind}
+    if kind == "static_select":
+        state["selected_option"] = None if value is None else {"value": value}
+    elif kind in ("multi_static_select", "checkboxes"):
+        state["selected_options"] = [{"value": v} for v in value]
+    elif kind == "datepicker":
+        state["selected_date"] = value
+    elif kind == "datetimepicker":
+        state["selected_date_time"] = value
+    elif kind == "file_input":
+        state["files"] = value
+    else:
+        state["value"] = value
+    return {element["action_id"]: state}
