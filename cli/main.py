@@ -7,13 +7,39 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from cli import config_cmd, data_cmd, database_cmd, serve_cmd
+from cli import (
+    blueprint_cmd,
+    config_cmd,
+    data_cmd,
+    database_cmd,
+    deal_cmd,
+    mail_cmd,
+    quote_cmd,
+    serve_cmd,
+    workflow_cmd,
+)
 from cli.context import Context
+from config.cpq_schema import CpqConfigError
+from config.loader import ConfigError
+from config.routing import RoutingError
 from config.settings import SettingsError, load_settings
 from engine.errors import NotFound, RelaisError, ValidationFailed
 from service.logs import configure_logging
 
-MODULES = (serve_cmd, database_cmd, data_cmd, config_cmd)
+MODULES = (
+    serve_cmd,
+    database_cmd,
+    data_cmd,
+    config_cmd,
+    mail_cmd,
+    deal_cmd,
+    blueprint_cmd,
+    quote_cmd,
+    workflow_cmd,
+)
+
+# A configuration file that does not validate stops a command with its message, not a traceback.
+CONFIG_ERRORS = (ConfigError, RoutingError, CpqConfigError)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,5 +83,10 @@ async def _run(args: argparse.Namespace, ctx: Context) -> int:
     except RelaisError as exc:
         ctx.fail(f"error: {exc.message}")
         return 1
+    except CONFIG_ERRORS as exc:
+        ctx.fail(
+            f"relais: configuration error (fix the file, then run `run.py config check`):\n{exc}"
+        )
+        return 2
     finally:
         await ctx.close()

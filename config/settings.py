@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+
+from engine.durations import parse_duration
 
 
 class SettingsError(ValueError):
@@ -72,6 +75,33 @@ def _positive(text: str) -> int:
     return value
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("must be a whole number, 0 or more")
+    return value
+
+
+def _hour(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 23:
+        raise ValueError("an hour is between 0 and 23")
+    return value
+
+
+def _lead_time(text: str) -> int:
+    """Seconds in ``15m`` / ``1h`` (``0``: none)."""
+    if text.strip() == "0":
+        return 0
+    return parse_duration(text)
+
+
+def _sender(text: str) -> str:
+    if "@" not in parseaddr(text)[1]:
+        raise ValueError("not an e-mail address such as Relais <relais@example.com>")
+    return text
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     env: str
@@ -88,6 +118,66 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("RELAIS_SMTP_HOST", "smtp_host", _text, "127.0.0.1", "address the SMTP listener binds"),
     Setting("RELAIS_SMTP_PORT", "smtp_port", _port, "2525", "port of the SMTP listener"),
     Setting("RELAIS_SMTP_ENABLED", "smtp_enabled", _bool, "true", "start the SMTP listener"),
+    Setting(
+        "RELAIS_SMTP_HOSTNAME",
+        "smtp_hostname",
+        _text,
+        "",
+        "name the SMTP listener greets with (default: this machine's host name)",
+    ),
+    Setting(
+        "RELAIS_SMTP_MAX_MESSAGE_SIZE",
+        "smtp_max_message_size",
+        _positive,
+        "26214400",
+        "largest message accepted, in bytes (advertised as SIZE; 552 past it)",
+    ),
+    Setting(
+        "RELAIS_SMTP_MAX_RECIPIENTS",
+        "smtp_max_recipients",
+        _positive,
+        "50",
+        "recipients accepted per message (452 past it)",
+    ),
+    Setting(
+        "RELAIS_SMTP_TIMEOUT", "smtp_timeout", _positive, "300", "seconds an idle session is kept"
+    ),
+    Setting(
+        "RELAIS_SMTP_RATE_LIMIT",
+        "smtp_rate_limit",
+        _count,
+        "300",
+        "messages per minute from one client address, 451 past it (0: no limit)",
+    ),
+    Setting(
+        "RELAIS_SMTP_MAX_CONNECTIONS",
+        "smtp_max_connections",
+        _count,
+        "20",
+        "simultaneous sessions from one client address, 421 past it (0: no limit)",
+    ),
+    Setting(
+        "RELAIS_SMTP_TLS_CERT",
+        "smtp_tls_cert",
+        _text,
+        "",
+        "PEM certificate chain: with the key, the listener offers STARTTLS",
+    ),
+    Setting("RELAIS_SMTP_TLS_KEY", "smtp_tls_key", _text, "", "PEM private key for STARTTLS"),
+    Setting(
+        "RELAIS_SMTP_AUTH_FILE",
+        "smtp_auth_file",
+        _text,
+        "",
+        "users file for SMTP AUTH (lines from run.py mail hash-password); empty: no AUTH",
+    ),
+    Setting(
+        "RELAIS_MAIL_PARSE_WORKERS",
+        "mail_parse_workers",
+        _count,
+        "1",
+        "processes parsing received mail off the accept path (0: a thread)",
+    ),
     Setting("RELAIS_HTTP_HOST", "http_host", _text, "127.0.0.1", "address the web server binds"),
     Setting(
         "RELAIS_HTTP_PORT", "http_port", _port, "3000", "port of /slack/events, /healthz, /metrics"
@@ -126,6 +216,86 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "SLACK_API_URL", "slack_api_url", _url, "https://slack.com/api/", "Slack Web API base URL"
     ),
+    Setting(
+        "RELAIS_SLACK_LEADS_CHANNEL",
+        "slack_leads_channel",
+        _text,
+        "",
+        "Slack channel id (C…) where leads and deals from mail are announced; empty: none",
+    ),
+    Setting(
+        "RELAIS_SLACK_TEAM_CHANNEL",
+        "slack_team_channel",
+        _text,
+        "",
+        "Slack channel id (C…) of the team, named `team` in workflows; empty: none",
+    ),
+    Setting(
+        "RELAIS_SMTP_RELAY_HOST",
+        "smtp_relay_host",
+        _text,
+        "",
+        "SMTP relay for outbound e-mail (workflows); empty: e-mails wait in the outbox",
+    ),
+    Setting("RELAIS_SMTP_RELAY_PORT", "smtp_relay_port", _port, "587", "port of the SMTP relay"),
+    Setting(
+        "RELAIS_SMTP_RELAY_TLS",
+        "smtp_relay_tls",
+        _choice("starttls", "ssl", "none"),
+        "starttls",
+        "how to secure the relay connection: starttls, ssl or none",
+    ),
+    Setting("RELAIS_SMTP_RELAY_USER", "smtp_relay_user", _text, "", "relay login (empty: no AUTH)"),
+    Setting(
+        "RELAIS_SMTP_RELAY_PASSWORD",
+        "smtp_relay_password",
+        _text,
+        "",
+        "relay password",
+        secret=True,
+    ),
+    Setting(
+        "RELAIS_SMTP_RELAY_FROM",
+        "smtp_relay_from",
+        _sender,
+        "Relais <relais@localhost>",
+        "From address of outbound e-mail",
+    ),
+    Setting(
+        "RELAIS_WORKFLOW_RETENTION_DAYS",
+        "workflow_retention_days",
+        _positive,
+        "90",
+        "days a finished workflow run is kept in the history",
+    ),
+    Setting(
+        "RELAIS_WORKFLOW_MAX_DEPTH",
+        "workflow_max_depth",
+        _positive,
+        "5",
+        "workflows triggered by workflows are cut at this depth (the cut is recorded)",
+    ),
+    Setting(
+        "RELAIS_REMINDER_BEFORE",
+        "reminder_before",
+        _lead_time,
+        "15m",
+        "activity reminders also this long before the due time (15m, 1h; 0: only when due)",
+    ),
+    Setting(
+        "RELAIS_DIGEST_HOUR",
+        "digest_hour",
+        _hour,
+        "8",
+        "hour (in each user's time zone) of the morning digest",
+    ),
+    Setting(
+        "RELAIS_DIGEST_IDLE_DAYS",
+        "digest_idle_days",
+        _positive,
+        "14",
+        "an open deal untouched this many days is listed as idle in the digest",
+    ),
 )
 
 
@@ -136,6 +306,16 @@ class Settings:
     smtp_host: str
     smtp_port: int
     smtp_enabled: bool
+    smtp_hostname: str
+    smtp_max_message_size: int
+    smtp_max_recipients: int
+    smtp_timeout: int
+    smtp_rate_limit: int
+    smtp_max_connections: int
+    smtp_tls_cert: str
+    smtp_tls_key: str
+    smtp_auth_file: str
+    mail_parse_workers: int
     http_host: str
     http_port: int
     locale: str
@@ -147,6 +327,19 @@ class Settings:
     slack_signing_secret: str
     slack_app_token: str
     slack_api_url: str
+    slack_leads_channel: str
+    slack_team_channel: str
+    smtp_relay_host: str
+    smtp_relay_port: int
+    smtp_relay_tls: str
+    smtp_relay_user: str
+    smtp_relay_password: str
+    smtp_relay_from: str
+    workflow_retention_days: int
+    workflow_max_depth: int
+    reminder_before: int
+    digest_hour: int
+    digest_idle_days: int
 
     @property
     def database_path(self) -> Path:
@@ -159,6 +352,10 @@ class Settings:
     @property
     def slack_enabled(self) -> bool:
         return bool(self.slack_bot_token and (self.slack_signing_secret or self.slack_app_token))
+
+    @property
+    def smtp_relay_enabled(self) -> bool:
+        return bool(self.smtp_relay_host)
 
     def secrets(self) -> list[str]:
         """Values that must never reach a log line."""

@@ -8,17 +8,47 @@ transaction, testable without any event loop.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine import activities, contacts, deals, leads, pipelines, queries, users
+from engine import (
+    activities,
+    blueprint_store,
+    clock,
+    contacts,
+    deals,
+    escalations,
+    inbox,
+    intake,
+    leads,
+    mailings,
+    outbox,
+    pipelines,
+    products,
+    queries,
+    quote_document,
+    quotes,
+    reminders,
+    stuck,
+    transitions,
+    users,
+    workflow_exec,
+    workflow_history,
+    workflow_store,
+    workflows,
+)
 from engine.actors import Actor
+from engine.blueprint import Blueprint
+from engine.catalogue import Product
 from engine.db import Database, Tx
-from engine.errors import Forbidden
+from engine.errors import Forbidden, ValidationFailed
 from engine.events import EventBus
+from engine.products import ImportResult
+from engine.quote_lines import PricedQuote, QuoteDraft, accept_suggestions
 from engine.records import (
     Activity,
     Contact,
@@ -29,6 +59,7 @@ from engine.records import (
     TimelineEntry,
     User,
 )
+from engine.workflow_runs import WorkflowRunner
 
 T = TypeVar("T")
 
@@ -143,8 +174,10 @@ class Engine:
     # -- deals ----------------------------------------------------------------
 
     async def create_deal(self, draft: deals.DealDraft, actor: Actor) -> Deal:
-        deal_id = await self.write(lambda tx: deals.create_deal(tx, draft), actor)
-        return await self.deal(deal_id)
+        def create(tx: Tx) -> Deal:
+            return queries.get_deal(tx.conn, deals.create_deal(tx, draft))
+
+        return await self.write(create, actor)
 
     async def deal(self, deal_id: int) -> Deal:
         return await self.read(lambda c: queries.get_deal(c, deal_id))
@@ -156,8 +189,11 @@ class Engine:
         actor: Actor,
         expected_version: int | None = None,
     ) -> Deal:
-        await self.write(lambda tx: deals.update_deal(tx, deal_id, values, expected_version), actor)
-        return await self.deal(deal_id)
+        def update(tx: Tx) -> Deal:
+            deals.update_deal(tx, deal_id, values, expected_version)
+            return queries.get_deal(tx.conn, deal_id)
+
+        return await self.write(update, actor)
 
     async def move_deal(
         self,
@@ -167,13 +203,11 @@ class Engine:
         expected_version: int | None = None,
         lost_reason: str | None = None,
     ) -> Deal:
-        await self.write(
-            lambda tx: deals.move_stage(
-                tx, deal_id, stage, expected_version, lost_reason=lost_reason
-            ),
-            actor,
-        )
-        return await self.deal(deal_id)
+        def move(tx: Tx) -> Deal:
+            deals.move_stage(tx, deal_id, stage, expected_version, lost_reason=lost_reason)
+            return queries.get_deal(tx.conn, deal_id)
+
+        return await self.write(move, actor)
 
     async def delete_deal(
         self, deal_id: int, actor: Actor, expected_version: int | None = None
@@ -289,3 +323,348 @@ class Engine:
 
     async def record_activities(self, entity: str, record_id: int) -> list[Activity]:
         return await self.read(lambda c: queries.record_activities(c, entity, record_id))
+
+    # -- mail ---------------------------------------------------------------------
+
+    async def store_mail(self, mail: inbox.RawMail) -> inbox.Stored:
+        """Keep a received message durably (the SMTP 250 waits for this commit)."""
+        return await self.write(lambda tx: inbox.store(tx, mail), intake.MAIL_ACTOR)
+
+    async def process_mail(
+        self, mail: intake.IncomingMail, policy: intake.IntakePolicy
+    ) -> intake.Outcome:
+        """Turn a stored, parsed message into a lead, a deal or a thread entry: one write."""
+        return await self.write(lambda tx: intake.process(tx, mail, policy), intake.MAIL_ACTOR)
+
+    async def mark_mail_failed(self, mail_id: int, error: str) -> None:
+        await self.write(lambda tx: inbox.mark_failed(tx, mail_id, error), intake.MAIL_ACTOR)
+
+    async def retry_mail(self, mail_id: int, actor: Actor) -> None:
+        await self.write(lambda tx: inbox.requeue(tx, mail_id), actor)
+
+    async def release_mail(self, mail_id: int, actor: Actor) -> None:
+        await self.write(lambda tx: inbox.requeue(tx, mail_id, release=True), actor)
+
+    async def mail(self, mail_id: int) -> inbox.MailRecord:
+        return await self.read(lambda c: inbox.get_mail(c, mail_id))
+
+    async def mail_raw(self, mail_id: int) -> bytes:
+        return await self.read(lambda c: inbox.get_raw(c, mail_id))
+
+    async def list_mails(
+        self, status: str | None = None, limit: int = 50
+    ) -> list[inbox.MailRecord]:
+        return await self.read(lambda c: inbox.list_mails(c, status, limit))
+
+    async def pending_mails(self, limit: int = 1000) -> list[int]:
+        return await self.read(lambda c: inbox.pending(c, limit))
+
+    async def failed_mails(self) -> list[int]:
+        return await self.read(inbox.failed_ids)
+
+    async def mail_attachments(self, mail_id: int) -> list[inbox.Attachment]:
+        return await self.read(lambda c: inbox.attachments(c, mail_id))
+
+    async def record_exists(self, kind: str, record_id: int) -> bool:
+        """Whether ``deals+42@`` names a real deal (checked before accepting the mail)."""
+        table = {"deal": "deals", "lead": "leads"}[kind]
+        sql = f"SELECT 1 FROM {table} WHERE id = ?"
+        return await self.read(lambda c: c.execute(sql, (record_id,)).fetchone() is not None)
+
+    # -- slack ----------------------------------------------------------------
+
+    async def contact(self, contact_id: int) -> Contact | None:
+        return await self.read(lambda c: queries.get_contact(c, contact_id))
+
+    async def timeline_since(self, after_id: int, limit: int = 200) -> list[TimelineEntry]:
+        """Every change recorded after entry ``after_id``, oldest first (a durable feed)."""
+
+        def read(conn: sqlite3.Connection) -> list[TimelineEntry]:
+            rows = conn.execute(
+                "SELECT * FROM timeline WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+            )
+            return [TimelineEntry.from_row(r) for r in rows]
+
+        return await self.read(read)
+
+    # -- blueprint ---------------------------------------------------------------
+
+    async def save_blueprint(self, blueprint: Blueprint, actor: Actor) -> blueprint_store.Saved:
+        """Load a blueprint for its pipeline: a new version if it changed (admins only)."""
+        if not actor.is_admin:
+            raise Forbidden("only an admin can change a blueprint")
+        return await self.write(lambda tx: blueprint_store.save(tx, blueprint), actor)
+
+    async def disable_blueprint(self, pipeline: str | None, actor: Actor) -> bool:
+        if not actor.is_admin:
+            raise Forbidden("only an admin can change a blueprint")
+        return await self.write(lambda tx: blueprint_store.disable(tx, pipeline), actor)
+
+    async def blueprint(self, pipeline: str | None = None) -> blueprint_store.Version | None:
+        """The pipeline's blueprint in force, or None (its stages move freely)."""
+        return await self.read(
+            lambda c: blueprint_store.current(c, pipelines.pipeline_row(c, pipeline)["id"])
+        )
+
+    async def blueprint_versions(
+        self, pipeline: str | None = None
+    ) -> list[blueprint_store.Version]:
+        return await self.read(lambda c: blueprint_store.versions(c, pipeline))
+
+    async def deal_blueprint(self, deal_id: int) -> blueprint_store.Version | None:
+        """The blueprint version governing a deal (its pinned one while in flight)."""
+        return await self.read(
+            lambda c: blueprint_store.governs(c, deals.deal_row(c, deal_id), clock.utcnow())
+        )
+
+    async def deal_transitions(self, deal_id: int, actor: Actor) -> list[transitions.Option]:
+        """The transitions leaving the deal's stage, each open to ``actor`` or not, and why."""
+        return await self.read(lambda c: transitions.options(c, deal_id, actor, clock.utcnow()))
+
+    async def describe_transition(self, deal_id: int, key: str, actor: Actor) -> transitions.Form:
+        return await self.read(
+            lambda c: transitions.describe(c, deal_id, key, actor, clock.utcnow())
+        )
+
+    async def perform_transition(
+        self,
+        deal_id: int,
+        key: str,
+        values: dict[str, Any],
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> transitions.Performed:
+        """One write: all of the transition is saved, or nothing and every reason why."""
+        return await self.write(
+            lambda tx: transitions.perform(tx, deal_id, key, values, expected_version), actor
+        )
+
+    async def transition_history(self, deal_id: int) -> list[transitions.LogEntry]:
+        return await self.read(lambda c: transitions.history(c, deal_id))
+
+    async def stuck_deals(self, pipeline: str | None = None) -> list[stuck.Stuck]:
+        return await self.read(lambda c: stuck.stuck_deals(c, pipeline, clock.utcnow()))
+
+    async def migrate_blueprint_deals(
+        self, pipeline: str | None, actor: Actor, deal_id: int | None = None
+    ) -> list[int]:
+        """Move pinned deals to the latest blueprint version; returns their ids."""
+        if not actor.is_admin:
+            raise Forbidden("only an admin can migrate deals to a new blueprint")
+        return await self.write(lambda tx: blueprint_store.migrate(tx, pipeline, deal_id), actor)
+
+    async def run_blueprint_timers(self, now: datetime | None = None) -> escalations.TimerReport:
+        """Escalations and automatic transitions due at ``now``, each in its own write."""
+        moment = now or clock.utcnow()
+        due = await self.read(lambda c: escalations.due_work(c, moment))
+        actor = Actor("scheduler", "scheduler", label="scheduler")
+        results = await asyncio.gather(
+            *(self.write(escalations.firing(d, moment), actor) for d in due),
+            return_exceptions=True,
+        )
+        done = [d for d, r in zip(due, results, strict=True) if r is True]
+        return escalations.TimerReport(
+            escalated=sum(1 for d in done if d.kind == "escalation"),
+            transitioned=sum(1 for d in done if d.kind == "automatic"),
+            skipped=len(due) - len(done),
+        )
+
+    async def claim_outbox(
+        self, kinds: tuple[str, ...], now: datetime | None = None, limit: int = 20
+    ) -> list[outbox.Message]:
+        moment = now or clock.utcnow()
+        return await self.write(
+            lambda tx: outbox.claim(tx, kinds, moment, limit), Actor.system("outbox")
+        )
+
+    async def settle_outbox(
+        self, message_id: int, outcome: outbox.Outcome, now: datetime | None = None
+    ) -> str:
+        moment = now or clock.utcnow()
+        return await self.write(
+            lambda tx: outbox.settle(tx, message_id, outcome, moment), Actor.system("outbox")
+        )
+
+    async def outbox_messages(
+        self, deal_id: int | None = None, status: str | None = None
+    ) -> list[outbox.Message]:
+        return await self.read(lambda c: outbox.messages(c, deal_id, status))
+
+    async def outbox_attempts(self, message_id: int) -> list[outbox.Attempt]:
+        return await self.read(lambda c: outbox.attempts(c, message_id))
+
+    # -- quotes ---------------------------------------------------------------
+
+    cpq: quotes.CpqSetup = quotes.CpqSetup()
+
+    def use_cpq(self, setup: quotes.CpqSetup) -> None:
+        """Price and save quotes with these rules and settings (see config/cpq_schema.py)."""
+        self.cpq = setup
+
+    async def price_quote(
+        self, draft: QuoteDraft, deal_id: int | None = None, on: date | None = None
+    ) -> PricedQuote:
+        """Price without saving: lines with their traces, suggestions, totals."""
+        book, day = self.cpq.book, on or clock.utcnow().date()
+        return await self.read(lambda c: quotes.price(c, draft, book, deal_id, day))
+
+    async def add_suggestions(
+        self,
+        draft: QuoteDraft,
+        codes: Collection[str] | None = None,
+        deal_id: int | None = None,
+        on: date | None = None,
+    ) -> PricedQuote:
+        """Add the suggested products (all, or those ``codes``) in one batch, priced again."""
+        priced = await self.price_quote(draft, deal_id, on)
+        picked = [s for s in priced.suggestions if codes is None or s.code in codes]
+        return await self.price_quote(accept_suggestions(priced.draft(), picked), deal_id, on)
+
+    async def save_quote(
+        self, deal_id: int | None, draft: QuoteDraft, actor: Actor, *,
+        quote_id: int | None = None, expected_version: int | None = None,
+        on: date | None = None,
+    ) -> quotes.Saved:  # fmt: skip
+        """Save a new quote on a deal, or a new version of ``quote_id``.
+
+        The result says whether the deal moved to the quote stage, or which
+        blueprint transition the rep must perform to get it there.
+        """
+        setup, day = self.cpq, on or clock.utcnow().date()
+        outcome = await self.write(
+            lambda tx: quotes.save_quote(
+                tx, deal_id, draft, setup, day, quote_id, expected_version
+            ),
+            actor,
+        )
+        quote = await self.quote(outcome.quote_id)
+        return quotes.Saved(quote, outcome.created, outcome.changed, outcome.stage)
+
+    async def quote(self, ref: int | str) -> quotes.Quote:
+        """A quote by id or number (``D-2026-0001``)."""
+        return await self.read(lambda c: quotes.get_quote(c, ref))
+
+    async def deal_quotes(self, deal_id: int) -> list[quotes.Quote]:
+        return await self.read(lambda c: quotes.deal_quotes(c, deal_id))
+
+    async def set_quote_status(
+        self, ref: int | str, status: str, actor: Actor, expected_version: int | None = None
+    ) -> quotes.Quote:
+        quote_id = (await self.quote(ref)).id
+        await self.write(
+            lambda tx: quotes.set_status(tx, quote_id, status, expected_version), actor
+        )
+        return await self.quote(quote_id)
+
+    async def quote_pdf(self, ref: int | str, locale: str = "fr") -> bytes:
+        """The quote document (PDF) in ``fr`` or ``en``, ready to download or mail."""
+        quote = await self.quote(ref)
+        settings = self.cpq.settings
+        return await asyncio.to_thread(quote_document.render, quote, locale, settings)
+
+    async def import_products(self, items: Iterable[Product], actor: Actor) -> ImportResult:
+        """Create or update catalogue products by code (admins only)."""
+        if not actor.is_admin:
+            raise Forbidden("only an admin can change the catalogue")
+        chosen = list(items)
+        return await self.write(lambda tx: products.import_products(tx, chosen), actor)
+
+    async def product(self, code: str) -> Product:
+        return await self.read(lambda c: products.get_product(c, code))
+
+    async def search_products(self, text: str, limit: int = 25) -> list[Product]:
+        """Active products matching ``text`` (Slack's external select)."""
+        return await self.read(lambda c: products.search_products(c, text, limit))
+
+    # -- workflows ---------------------------------------------------------------
+
+    def workflow_runner(
+        self, setup: workflow_exec.Setup | None = None, *, retention_days: int = 90
+    ) -> WorkflowRunner:
+        """The runner of this database's workflows; ``start()`` it to follow the bus."""
+        return WorkflowRunner(self.db, setup, retention_days=retention_days)
+
+    def _workflow_admin(self, actor: Actor) -> None:
+        if not actor.is_admin:
+            raise Forbidden("only an admin can change workflows")
+
+    async def apply_workflows(
+        self, items: Sequence[workflows.Workflow], actor: Actor
+    ) -> list[workflow_store.Saved]:
+        """Create or update workflows in one write: all of them, or none and every problem."""
+        self._workflow_admin(actor)
+        chosen = list(items)
+
+        def apply(tx: Tx) -> list[workflow_store.Saved]:
+            saved, errors = [], {}
+            for index, item in enumerate(chosen):
+                try:
+                    saved.append(workflow_store.save(tx, item))
+                except ValidationFailed as exc:
+                    errors.update({f"workflows[{index}].{k}": v for k, v in exc.errors.items()})
+            if errors:
+                raise ValidationFailed(errors)
+            return saved
+
+        return await self.write(apply, actor)
+
+    async def workflows(self) -> list[workflow_store.Stored]:
+        return await self.read(workflow_store.list_all)
+
+    async def workflow(self, name: str) -> workflow_store.Stored:
+        """A workflow by name (any case) or id."""
+        return await self.read(lambda c: workflow_store.get(c, name))
+
+    async def set_workflow_active(self, name: str, active: bool, actor: Actor) -> bool:
+        """Activate or deactivate; returns whether it changed. Waiting runs of an
+        inactive workflow stop when they come due."""
+        self._workflow_admin(actor)
+        return await self.write(lambda tx: workflow_store.set_active(tx, name, active), actor)
+
+    async def delete_workflow(self, name: str, actor: Actor) -> None:
+        self._workflow_admin(actor)
+        await self.write(lambda tx: workflow_store.delete(tx, name), actor)
+
+    async def workflow_runs(
+        self, name: str | None = None, *, failed: bool = False, limit: int = 50
+    ) -> list[workflow_history.RunRecord]:
+        """Latest runs first (all workflows, or one); ``failed``: failed and stopped only."""
+        return await self.read(lambda c: workflow_history.runs(c, name, failed=failed, limit=limit))
+
+    async def workflow_run(self, run_id: int) -> workflow_history.RunRecord:
+        """One run with each of its steps."""
+        return await self.read(lambda c: workflow_history.run(c, run_id))
+
+    async def record_workflow_runs(
+        self, entity: str, entity_id: int
+    ) -> list[workflow_history.RunRecord]:
+        return await self.read(lambda c: workflow_history.runs_on(c, entity, entity_id))
+
+    async def workflow_summaries(self) -> dict[int, workflow_history.Summary]:
+        return await self.read(workflow_history.summaries)
+
+    async def run_reminders(
+        self, settings: reminders.ReminderSettings, now: datetime | None = None
+    ) -> reminders.ReminderReport:
+        """Queue the activity reminders and morning digests due at ``now`` (each once)."""
+        moment = now or clock.utcnow()
+        due = await self.read(lambda c: reminders.due_reminders(c, moment, settings))
+        digests = await self.read(lambda c: reminders.due_digests(c, moment, settings))
+        report = reminders.ReminderReport()
+        if not (due or digests):
+            return report
+
+        def send(tx: Tx) -> None:
+            tx.now = clock.to_db(moment)
+            report.reminders = reminders.send_reminders(tx, due, settings)
+            report.digests = reminders.send_digests(tx, digests, moment, settings)
+
+        await self.write(send, Actor("scheduler", "scheduler", label="reminders"))
+        return report
+
+    async def record_sent_mail(self, mail: mailings.SentMail) -> None:
+        """Keep the record of an e-mail the SMTP relay accepted."""
+        await self.write(lambda tx: mailings.record(tx, mail), Actor.system("mail"))
+
+    async def sent_mails(self, limit: int = 50) -> list[mailings.SentMail]:
+        return await self.read(lambda c: mailings.sent(c, limit))

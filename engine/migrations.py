@@ -9,6 +9,9 @@ import sqlite3
 from dataclasses import dataclass
 
 from engine import clock
+from engine.blueprint_tables import BLUEPRINT_SCHEMA
+from engine.quote_tables import QUOTES_SCHEMA
+from engine.workflow_tables import WORKFLOW_SCHEMA
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +203,8 @@ CREATE INDEX timeline_record ON timeline(entity, entity_id, id);
 """
 
 MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial schema", INITIAL_SCHEMA),)
+# Migration 2: blueprints (versions, pins, transition log, outbox, escalations).
+MIGRATIONS += (Migration(2, "blueprints", BLUEPRINT_SCHEMA),)
 
 
 def apply_migrations(conn: sqlite3.Connection) -> list[int]:
@@ -255,3 +260,127 @@ def _statements(script: str) -> list[str]:
 def current_version(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT max(number) FROM schema_migrations").fetchone()
     return int(row[0] or 0)
+
+
+MAIL_SCHEMA = """
+CREATE TABLE mails (
+    id INTEGER PRIMARY KEY,
+    received_at TEXT NOT NULL,
+    dedupe_key TEXT NOT NULL UNIQUE,
+    message_id TEXT,
+    content_hash TEXT NOT NULL,
+    mail_from TEXT NOT NULL DEFAULT '',
+    rcpt_tos TEXT NOT NULL DEFAULT '[]',
+    peer TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL,
+    raw BLOB NOT NULL,
+    status TEXT NOT NULL DEFAULT 'received'
+        CHECK (status IN ('received', 'processed', 'held', 'ignored', 'failed')),
+    outcome TEXT,
+    error TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    deliveries INTEGER NOT NULL DEFAULT 1,
+    released INTEGER NOT NULL DEFAULT 0,
+    subject TEXT,
+    sender_key TEXT,
+    body_text TEXT,
+    lead_id INTEGER REFERENCES leads(id),
+    deal_id INTEGER REFERENCES deals(id),
+    contact_id INTEGER REFERENCES contacts(id),
+    activity_id INTEGER REFERENCES activities(id),
+    processed_at TEXT
+);
+CREATE INDEX mails_status ON mails(status, id);
+CREATE INDEX mails_message_id ON mails(message_id);
+CREATE INDEX mails_sender ON mails(sender_key, received_at);
+
+CREATE TABLE mail_attachments (
+    id INTEGER PRIMARY KEY,
+    mail_id INTEGER NOT NULL REFERENCES mails(id) ON DELETE CASCADE,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    content BLOB NOT NULL,
+    lead_id INTEGER REFERENCES leads(id),
+    deal_id INTEGER REFERENCES deals(id)
+);
+CREATE INDEX mail_attachments_mail ON mail_attachments(mail_id);
+CREATE INDEX mail_attachments_deal ON mail_attachments(deal_id);
+CREATE INDEX mail_attachments_lead ON mail_attachments(lead_id);
+
+CREATE TABLE mail_threads (
+    message_id TEXT PRIMARY KEY,
+    lead_id INTEGER REFERENCES leads(id),
+    deal_id INTEGER REFERENCES deals(id),
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE mail_route_state (
+    route TEXT PRIMARY KEY,
+    counter INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+# Migration 2 belongs to the blueprints; the mail inbox is number 3.
+MIGRATIONS += (Migration(3, "mail inbox", MAIL_SCHEMA),)
+# Migration 4: the CPQ catalogue and quotes (engine/quote_tables.py).
+MIGRATIONS += (Migration(4, "quotes", QUOTES_SCHEMA),)
+
+
+SLACK_SCHEMA = """
+-- Every Slack request is journaled before its ack and replayed after a crash;
+-- dedupe_key (an Events API event_id) makes a retried delivery a no-op.
+CREATE TABLE slack_jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    dedupe_key TEXT UNIQUE,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'running', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    finished_at TEXT
+);
+CREATE INDEX slack_jobs_status ON slack_jobs(status, id);
+
+-- Messages the bot owes Slack, delivered in order per lane (a channel, or
+-- 'user:U…' for a direct message) and retried until Slack takes them.
+CREATE TABLE slack_outbox (
+    id INTEGER PRIMARY KEY,
+    lane TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    ref TEXT,
+    payload TEXT NOT NULL DEFAULT '{}',
+    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX slack_outbox_due ON slack_outbox(status, lane, id);
+
+-- Which Slack message shows which record ('lead:12'), so it can be updated.
+CREATE TABLE slack_messages (
+    ref TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    posted_at TEXT NOT NULL
+);
+
+-- How far the notifier has read the timeline (it starts from now).
+CREATE TABLE slack_cursors (
+    name TEXT PRIMARY KEY,
+    position INTEGER NOT NULL
+);
+INSERT INTO slack_cursors (name, position)
+    SELECT 'notifier', coalesce(max(id), 0) FROM timeline;
+"""
+
+# Migration 5: the Slack bot's journal, outbox, message links and cursor.
+MIGRATIONS += (Migration(5, "slack bot", SLACK_SCHEMA),)
+
+# Migration 6: workflows, their runs, timers, reminders and sent mail
+# (engine/workflow_tables.py).
+MIGRATIONS += (Migration(6, "workflows", WORKFLOW_SCHEMA),)
