@@ -1,0 +1,1 @@
+"""Block Kit renderers: pure functions from engine records to Slack blocks."""
