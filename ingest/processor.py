@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 from collections.abc import Callable
 from concurrent.futures import Executor, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -245,7 +246,7 @@ class MailProcessor:
             return None
         # spawn: forking a process that runs threads (the database's) is unsafe.
         context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context)
+        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
 
     async def _fail(self, mail_id: int, exc: Exception) -> None:
         log.warning("event=mail_failed mail=%s error=%r", mail_id, exc)
@@ -267,3 +268,8 @@ class MailProcessor:
             "event=mail_processed mail=%s status=%s outcome=%s lead=%s deal=%s",
             mail_id, outcome.status, outcome.outcome, outcome.lead_id, outcome.deal_id,
         )  # fmt: skip
+
+
+def _ignore_sigint() -> None:
+    """Ctrl-C reaches the whole process group; the service, not its parsers, decides."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
