@@ -15,7 +15,7 @@ from config.blueprint_schema import (
     problems_against,
 )
 from config.loader import ConfigError
-from engine import blueprint_view, clock
+from engine import blueprint_view, clock, lead_blueprints
 from engine.blueprint import Blueprint
 from engine.blueprint_store import stage_refs
 from engine.core import Engine
@@ -42,7 +42,7 @@ def register(sub: Any) -> None:
     migrate.add_argument("--deal", type=int, metavar="ID", help="only this deal")
     migrate.set_defaults(handler=migrate_deals)
     disable = commands.add_parser("disable", help="stop governing a pipeline (free moves)")
-    disable.add_argument("pipeline", metavar="PIPELINE")
+    disable.add_argument("pipeline", metavar="PIPELINE", help="a pipeline key, or leads")
     disable.set_defaults(handler=disable_blueprint)
     timers = commands.add_parser("timers", help="run escalations and automatic transitions due")
     timers.add_argument("--at", metavar="ISO", help="as if it were this moment (UTC if naive)")
@@ -89,6 +89,8 @@ async def apply_blueprints(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def _check(engine: Engine, path: Path, blueprint: Blueprint) -> list[str]:
+    if blueprint.record == "lead":
+        return [f"{path}: {p.path}: {p.message}" for p in lead_blueprints.check(blueprint)]
     pipeline = await engine.pipeline(blueprint.pipeline)
     stages = await engine.read(lambda c: stage_refs(c, pipeline.id))
     return problems_against(blueprint, stages, str(path))
@@ -154,7 +156,10 @@ async def migrate_deals(args: argparse.Namespace, ctx: Context) -> int:
 
 async def disable_blueprint(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    changed = await engine.disable_blueprint(args.pipeline, await ctx.actor(None))
+    if args.pipeline == lead_blueprints.LEADS:  # the lead blueprint
+        changed = await engine.disable_lead_blueprint(await ctx.actor(None))
+    else:
+        changed = await engine.disable_blueprint(args.pipeline, await ctx.actor(None))
     ctx.print(f"{args.pipeline}: " + ("blueprint disabled" if changed else "had no blueprint"))
     return 0
 

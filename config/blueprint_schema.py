@@ -265,7 +265,8 @@ class StateModel(Strict):
 
 
 class BlueprintModel(Strict):
-    pipeline: StrictStr
+    pipeline: StrictStr | None = None
+    leads: StrictBool = False  # a lead blueprint: its states are the lead statuses
     name: Text
     description: StrictStr = ""
     timezone: StrictStr = "Europe/Paris"
@@ -273,19 +274,28 @@ class BlueprintModel(Strict):
     states: dict[StrictStr, StateModel] = {}
     transitions: list[TransitionModel] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def one_record(self) -> Self:
+        if self.leads == (self.pipeline is not None):
+            raise PydanticCustomError(
+                "record", "give either pipeline: KEY (deals) or leads: true, not both or neither"
+            )
+        return self
+
     def build(self) -> bp.Blueprint:
         states = tuple(
             bp.StateRule(stage, parse_duration(s.time_limit), tuple(s.escalate_to), s.message)
             for stage, s in self.states.items()
         )
         return bp.Blueprint(
-            pipeline=self.pipeline,
+            pipeline=self.pipeline or "",
             name=self.name,
             transitions=tuple(t.build() for t in self.transitions),
             states=states,
             entry=None if self.entry is None else self.entry.build(),
             description=self.description,
             timezone=self.timezone,
+            record="lead" if self.leads else "deal",
         )
 
 

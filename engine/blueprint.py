@@ -152,6 +152,7 @@ class Blueprint:
     entry: Criterion | None = None
     description: str = ""
     timezone: str = "Europe/Paris"
+    record: str = "deal"  # "lead": states are lead statuses, ``pipeline`` is ""
 
     def transition(self, key: str) -> Transition | None:
         return next((t for t in self.transitions if t.key == key), None)
@@ -171,7 +172,8 @@ def leaves(transition: Transition, stage: str, open_stage: bool) -> bool:
 
 
 def to_dict(blueprint: Blueprint) -> dict[str, Any]:
-    return {
+    record = {"record": blueprint.record} if blueprint.record != "deal" else {}
+    return record | {
         "pipeline": blueprint.pipeline,
         "name": blueprint.name,
         "description": blueprint.description,
@@ -253,6 +255,7 @@ def from_dict(data: dict[str, Any]) -> Blueprint:
         entry=None if not entry else criteria.from_dict(entry),
         states=tuple(_state(k, v) for k, v in (data.get("states") or {}).items()),
         transitions=tuple(_transition(t) for t in data["transitions"]),
+        record=data.get("record", "deal"),
     )
 
 

@@ -60,6 +60,7 @@ class _Checker:
         self.stages = {s.key: s for s in stages}
         self.order = sorted(stages, key=lambda s: s.position)
         self.problems: list[Problem] = []
+        self.catalogue = fields.LEAD_FIELDS if blueprint.record == "lead" else fields.DEAL_FIELDS
 
     def add(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -105,9 +106,9 @@ class _Checker:
 
     def check_criterion(self, criterion: Criterion | None, path: str) -> None:
         for where, condition in conditions(criterion, path):
-            kind = fields.field_type(condition.field)
+            kind = fields.field_type(condition.field, self.catalogue)
             if kind is None:
-                self.add(f"{where}.field", _unknown_field(condition.field))
+                self.add(f"{where}.field", _unknown_field(condition.field, self.catalogue))
                 continue
             if condition.op not in OPERATORS:
                 self.add(f"{where}.op", f"unknown operator {condition.op!r}")
@@ -215,10 +216,10 @@ class _Checker:
 
     def check_writable(self, name: str, t: Transition, path: str) -> str | None:
         """The field's type if a transition may write it; otherwise records why not."""
-        kind = fields.field_type(name)
+        kind = fields.field_type(name, self.catalogue)
         if kind is None:
-            self.add(path, _unknown_field(name))
-        elif not fields.is_writable(name):
+            self.add(path, _unknown_field(name, self.catalogue))
+        elif not fields.is_writable(name, self.catalogue):
             self.add(path, f"{name} is read-only")
         elif name == "lost_reason" and not self.lost_target(t):
             self.add(path, "lost_reason is written only by a transition into a lost stage")
@@ -289,7 +290,8 @@ class _Checker:
         self.check_text(action.text, inputs, f"{path}.text")
 
     def check_text(self, text: str, inputs: Iterable[str], path: str) -> None:
-        for name in templates.unknown(text, inputs):
+        known = templates.LEAD_NAMES if self.bp.record == "lead" else templates.NAMES
+        for name in templates.unknown(text, inputs, known):
             self.add(path, f"unknown placeholder {{{name}}}")
 
     # -- reachability ---------------------------------------------------------
@@ -330,6 +332,8 @@ def _hint(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _unknown_field(name: str) -> str:
-    hint = _hint(name, fields.DEAL_FIELDS)
-    return f"unknown deal field {name!r}{hint}; custom values are custom.<name>"
+def _unknown_field(name: str, catalogue: dict[str, fields.DealField] | None = None) -> str:
+    lead = catalogue is fields.LEAD_FIELDS
+    hint = _hint(name, fields.LEAD_FIELDS if lead else fields.DEAL_FIELDS)
+    record = "lead" if lead else "deal"
+    return f"unknown {record} field {name!r}{hint}; custom values are custom.<name>"

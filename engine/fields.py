@@ -154,18 +154,18 @@ def moment(value: datetime | str) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-def field_type(name: str) -> str | None:
-    """The type of a deal field, ``any`` for custom values, None if unknown."""
+def field_type(name: str, catalogue: dict[str, DealField] | None = None) -> str | None:
+    """The type of a deal (or ``catalogue``) field, ``any`` for custom values, None if unknown."""
     if name.startswith(CUSTOM):
         return "any" if len(name) > len(CUSTOM) else None
-    known = DEAL_FIELDS.get(name)
+    known = (DEAL_FIELDS if catalogue is None else catalogue).get(name)
     return None if known is None else known.type
 
 
-def is_writable(name: str) -> bool:
+def is_writable(name: str, catalogue: dict[str, DealField] | None = None) -> bool:
     if name.startswith(CUSTOM):
         return True
-    known = DEAL_FIELDS.get(name)
+    known = (DEAL_FIELDS if catalogue is None else catalogue).get(name)
     return known is not None and known.writable
 
 
@@ -200,3 +200,33 @@ def to_date(value: Any) -> date | None:
         return date.fromisoformat(str(value).strip())
     except ValueError:
         return None
+
+
+# -- leads (lead blueprints) ----------------------------------------------------
+
+
+class LeadValues(DealValues):
+    """A lead's field values, for a lead blueprint's criteria and forms."""
+
+    def _read(self, name: str) -> Any:
+        if name.startswith(CUSTOM):
+            return self.custom().get(name.removeprefix(CUSTOM))
+        known = LEAD_FIELDS.get(name)
+        return None if known is None else known.read(self)
+
+
+LEAD_FIELDS = _fields(
+    DealField("title", "text", True, _column("title")),
+    DealField("owner", "user", True, lambda v: v.lookup(
+        "SELECT coalesce(email, slack_id) FROM users WHERE id = ?", v.row["owner_id"])),
+    DealField("contact", "contact", False, lambda v: v.lookup(
+        "SELECT coalesce(email, name) FROM contacts WHERE id = ?", v.row["contact_id"])),
+    DealField("organisation", "text", False, lambda v: v.lookup(
+        "SELECT name FROM organisations WHERE id = ?", v.row["organisation_id"])),
+    DealField("note", "text", True, _column("note")),
+    DealField("origin", "text", True, _column("origin")),
+    DealField("campaign", "text", True, _column("campaign")),
+    DealField("disqualify_reason", "text", True, _column("disqualify_reason"),
+              "written by a transition into disqualified"),
+    DealField("status", "text", False, _column("status"), "the lead status"),
+)  # fmt: skip

@@ -30,6 +30,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "Deal {deal} follows the blueprint “{blueprint}”: its stage changes only "
         "through a transition. To “{stage}”: {transitions}.",
     },
+    "lead_status_governed": {
+        "fr": "Le prospect {lead} suit le processus « {blueprint} » : son statut ne change "
+        "que par une transition. Vers « {status} » : {transitions}.",
+        "en": "Lead {lead} follows the blueprint “{blueprint}”: its status changes only "
+        "through a transition. To “{status}”: {transitions}.",
+    },
+    "lead_not_governed": {
+        "fr": "Le prospect {lead} ne suit aucun processus : changez son statut directement",
+        "en": "Lead {lead} follows no blueprint: change its status directly",
+    },
     "stage_governed_none": {
         "fr": "aucune transition ne mène de « {source} » à « {stage} »",
         "en": "no transition leads from “{source}” to “{stage}”",

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import lead_blueprints
 from engine.contacts import ContactDraft, find_or_create_contact, find_or_create_organisation
 from engine.db import Tx
 from engine.deals import DealDraft, create_deal
@@ -92,6 +93,7 @@ def set_status(
         raise ValidationFailed({"status": f"a {row['status']} lead cannot become {status}"})
     if status == "disqualified" and not (reason or "").strip():
         raise ValidationFailed({"reason": "say why the lead is disqualified"})
+    lead_blueprints.refuse_free_status(tx, row, status)
     columns = {"status": status, "disqualify_reason": reason if status == "disqualified" else None}
     return update_record(tx, "leads", "lead", row, columns, None)
 
@@ -118,6 +120,22 @@ def convert(
     """Open a deal from the lead, reusing its contact and organisation."""
     row = lead_row(tx.conn, lead_id)
     check_version(tx, "lead", row, expected_version)
+    lead_blueprints.refuse_free_convert(tx, row)
+    return open_deal(tx, row, pipeline=pipeline, title=title, expected_revenue=expected_revenue)
+
+
+def open_deal(
+    tx: Tx,
+    row: sqlite3.Row,
+    *,
+    pipeline: str | None = None,
+    title: str | None = None,
+    expected_revenue: str | None = None,
+    also: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+) -> int:
+    """The conversion itself (no gate): the deal, then the lead marked converted."""
+    lead_id = row["id"]
     if row["status"] in ("converted", "disqualified"):
         raise ValidationFailed({"status": f"a {row['status']} lead cannot be converted"})
     deal_id = create_deal(
@@ -138,8 +156,9 @@ def convert(
         (row["contact_id"], row["organisation_id"], deal_id),
     )
     tx.execute("UPDATE activities SET deal_id = ? WHERE lead_id = ?", (deal_id, lead_id))
+    columns = {**(also or {}), "status": "converted", "deal_id": deal_id}
     update_record(
-        tx, "leads", "lead", row, {"status": "converted", "deal_id": deal_id}, None,
-        action="converted", data={"deal_id": deal_id},
+        tx, "leads", "lead", row, columns, None,
+        action="converted", data={"deal_id": deal_id, **(data or {})},
     )  # fmt: skip
     return deal_id

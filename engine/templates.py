@@ -20,8 +20,14 @@ def names(text: str) -> list[str]:
     return PLACEHOLDER.findall(text)
 
 
-def unknown(text: str, inputs: Iterable[str]) -> list[str]:
-    allowed = {*NAMES, *(f"input.{key}" for key in inputs)}
+LEAD_NAMES = (
+    "lead.id", "lead.title", "lead.status", "lead.owner",
+    "contact.name", "contact.email", "actor", "transition", "from", "to",
+)  # fmt: skip
+
+
+def unknown(text: str, inputs: Iterable[str], known: Iterable[str] = NAMES) -> list[str]:
+    allowed = {*known, *(f"input.{key}" for key in inputs)}
     return [name for name in names(text) if name not in allowed]
 
 

@@ -3,7 +3,8 @@
 A deal's stage goes through the blueprint gate: on a governed pipeline the
 workflow performs a transition leading to the stage that is open to it (no
 admin override, no automatic one); if none is, the step fails with the
-reasons. Every update is versioned and recorded on the timeline.
+reasons. A lead's status goes the same way through the lead blueprint.
+Every update is versioned and recorded on the timeline.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from engine import activities, clock, contacts, deals, leads, transitions
+from engine import activities, clock, contacts, deals, lead_transitions, leads, transitions
 from engine.db import Tx
 from engine.deals import deal_row
 from engine.errors import NotFound, ValidationFailed
+from engine.lead_blueprints import LeadStatusGoverned
 from engine.pipelines import stage_row
 from engine.refusals import StageGoverned, TransitionUnavailable
 from engine.users import find_user_row
@@ -108,8 +110,28 @@ def _lead(tx: Tx, lead_id: int, values: dict[str, Any]) -> Changes:
     if owner is not None:
         changes.update(leads.assign(tx, lead_id, str(owner), None))
     if status is not None:
-        changes.update(leads.set_status(tx, lead_id, str(status), None, reason=reason))
+        changes.update(set_lead_status(tx, lead_id, str(status), reason))
     return changes
+
+
+def set_lead_status(tx: Tx, lead_id: int, status: str, reason: str | None) -> Changes:
+    """Change the lead's status, through its lead blueprint when one governs it."""
+    try:
+        return leads.set_status(tx, lead_id, status, None, reason=reason)
+    except LeadStatusGoverned:
+        now = clock.from_db(tx.now)
+        options = lead_transitions.options(tx.conn, lead_id, tx.actor, now)
+        leading = [o for o in options if o.target == status]
+        usable = [o for o in leading if o.available]
+        if not usable:
+            if leading:
+                raise TransitionUnavailable(leading[0].name, list(leading[0].reasons)) from None
+            raise
+    form = lead_transitions.describe(tx.conn, lead_id, usable[0].key, tx.actor, now)
+    asked = [f.spec.key for f in form.fields if f.spec.field == "disqualify_reason"]
+    raw = {key: reason for key in asked if reason}
+    done = lead_transitions.perform(tx, lead_id, usable[0].key, raw, None)
+    return {"status": (done.from_status, done.to_status), "transition": (None, done.transition)}
 
 
 # -- contacts and organisations ------------------------------------------------------------

@@ -1,0 +1,118 @@
+"""``run.py lead new|show|status|transitions|move``: work a lead through its blueprint."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cli.context import Context
+from cli.deal_cmd import _command, _option_line, _values, _who, parse_values
+from engine.contacts import ContactDraft
+from engine.errors import TransitionRefused
+from engine.i18n import translate
+from engine.lead_blueprints import LeadStatusGoverned
+from engine.leads import LeadDraft
+from engine.refusals import InputsRejected, TransitionUnavailable
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser("lead", help="create, show and move leads (through their blueprint)")
+    commands = parser.add_subparsers(dest="lead_command", metavar="ACTION", required=True)
+    new = _command(commands, "new", "record a lead", new_lead)
+    new.add_argument("title")
+    new.add_argument("--contact", metavar="EMAIL", help="the prospect's e-mail")
+    new.add_argument("--name", metavar="NAME", default="", help="the prospect's name")
+    show = _command(commands, "show", "a lead and its transition history", show_lead)
+    show.add_argument("lead_id", type=int, metavar="ID")
+    status = _command(commands, "status", "set the status (leads without a blueprint)", status_lead)
+    status.add_argument("lead_id", type=int, metavar="ID")
+    status.add_argument("status", choices=("new", "contacted", "qualified", "disqualified"))
+    status.add_argument("--reason", help="why the lead is disqualified")
+    listing = _command(commands, "transitions", "the transitions you may take now", transitions)
+    listing.add_argument("lead_id", type=int, metavar="ID")
+    move = _command(commands, "move", "perform a transition with its values", move_lead)
+    move.add_argument("lead_id", type=int, metavar="ID")
+    move.add_argument("transition", metavar="TRANSITION", help="its key (or name)")
+    _values(move)
+    move.add_argument(
+        "--tick", action="append", default=[], metavar="ITEM",
+        help="a checklist item ticked (repeat; 'all' ticks every item)",
+    )  # fmt: skip
+    move.add_argument("--note", metavar="TEXT", help="the transition's note")
+    move.add_argument("--version", type=int, metavar="N", help="refuse if the lead moved past N")
+
+
+async def new_lead(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, _ = await _who(args, ctx)
+    contact = ContactDraft(args.name or args.contact or "", args.contact) if args.contact else None
+    lead = await engine.create_lead(LeadDraft(args.title, contact=contact), actor)
+    ctx.print(f"lead #{lead.id} created: {lead.title} ({lead.status})")
+    return 0
+
+
+async def show_lead(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    lead = await engine.lead(args.lead_id)
+    ctx.print(f"lead #{lead.id} {lead.title} — {lead.status} (version {lead.version})")
+    version = await engine.lead_blueprint()
+    shown = "none (free status changes)" if version is None else version.blueprint.name
+    ctx.print(f"blueprint: {shown}")
+    for entry in await engine.lead_transition_history(args.lead_id):
+        deal = f" → deal #{entry.deal_id}" if entry.deal_id is not None else ""
+        ctx.print(
+            f"  {entry.at:%Y-%m-%d %H:%M} {entry.name}: {entry.from_status} → {entry.to_status}"
+            f" by {entry.actor_label}{deal}"
+        )
+    return 0
+
+
+async def status_lead(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, locale = await _who(args, ctx)
+    try:
+        lead = await engine.set_lead_status(args.lead_id, args.status, actor, reason=args.reason)
+    except LeadStatusGoverned as exc:
+        ctx.fail(f"error: {translate(exc.code, locale, **exc.params)}")
+        return 1
+    ctx.print(f"lead #{lead.id}: {lead.status}")
+    return 0
+
+
+async def transitions(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, locale = await _who(args, ctx)
+    options = await engine.lead_transitions(args.lead_id, actor)
+    if not options:
+        ctx.print(f"lead #{args.lead_id} follows no blueprint: its status changes freely")
+        return 0
+    for option in options:
+        ctx.print(_option_line(option, locale))
+    return 0
+
+
+async def move_lead(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, locale = await _who(args, ctx)
+    values = parse_values(args.values)
+    if args.tick:
+        values["checklist"] = args.tick
+    if args.note:
+        values["note"] = args.note
+    try:
+        done = await engine.perform_lead_transition(
+            args.lead_id, args.transition, values, actor, args.version
+        )
+    except InputsRejected as exc:
+        ctx.fail(f"error: {args.transition}: nothing was saved")
+        for name, reason in exc.text(locale).items():
+            ctx.fail(f"  {name}: {reason}")
+        return 1
+    except TransitionUnavailable as exc:
+        ctx.fail(f"error: {exc.text(locale)}")
+        return 1
+    except TransitionRefused as exc:
+        ctx.fail(f"error: {exc.message}")
+        return 1
+    deal = f", deal #{done.deal_id} opened" if done.deal_id is not None else ""
+    ctx.print(
+        f"lead #{done.lead_id}: {done.name}: {done.from_status} → {done.to_status}"
+        f" (version {done.version}, {done.queued} message(s) queued{deal})"
+    )
+    return 0
