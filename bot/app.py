@@ -24,7 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs import JobSpec
-from bot.listeners import actions, automation, commands, events, stages, views
+from bot.listeners import actions, automation, commands, events, quotes, stages, views
 from bot.runtime import Runtime
 from config.settings import Settings
 from engine.core import Engine
@@ -33,10 +33,10 @@ from service.metrics import Metrics
 log = logging.getLogger("relais.slack")
 
 PATH = "/slack/events"
-LISTENERS = (commands, actions, stages, automation, views, events)
+LISTENERS = (commands, actions, stages, automation, views, events, quotes)
 JOBS: dict[str, JobSpec] = {
     **commands.JOBS, **actions.JOBS, **stages.JOBS, **automation.JOBS, **views.JOBS,
-    **events.JOBS,
+    **events.JOBS, **quotes.JOBS,
 }  # fmt: skip
 
 

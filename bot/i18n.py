@@ -248,6 +248,71 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home_refresh": ("Actualiser", "Refresh"),
     # help
     "help_title": ("Relais dans Slack : `/crm`", "Relais in Slack: `/crm`"),
+    # quotes
+    "usage_quote": (
+        "Usage : `/crm quote <n° affaire>` (le formulaire) ou "
+        "`/crm quote <n° affaire> CODE=QTÉ …` (devis direct)",
+        "Usage: `/crm quote <deal id>` (the form) or `/crm quote <deal id> CODE=QTY …` (at once)",
+    ),
+    "quote_title": ("Devis", "Quote"),
+    "quote_heading": ("Devis {number}", "Quote {number}"),
+    "quote_product": ("Produit {n}", "Product {n}"),
+    "quote_quantity": ("Quantité", "Quantity"),
+    "quote_pick_product": ("Choisissez un produit", "Pick a product"),
+    "quote_add_line": ("Ajouter une ligne", "Add line"),
+    "quote_price": ("Calculer le prix", "Price"),
+    "quote_pdf": ("PDF", "PDF"),
+    "quote_suggestions": ("Produits suggérés", "Suggested products"),
+    "quote_suggestions_hint": (
+        "Cochez-les pour les ajouter au devis, en une fois.",
+        "Tick them to add them to the quote, in one batch.",
+    ),
+    "quote_suggested_by": ("suggéré par la règle {rule}", "suggested by rule {rule}"),
+    "quote_suggested": ("Suggestions : {names}", "Suggested: {names}"),
+    "quote_added_by": ("ajouté par la règle {rule}", "added by rule {rule}"),
+    "quote_from_suggestion": ("suggestion acceptée", "accepted suggestion"),
+    "quote_line_amounts": (
+        "catalogue {list} · remise {discount} · net {net}",
+        "list {list} · discount {discount} · net {net}",
+    ),
+    "quote_free": ("offert", "free"),
+    "quote_subtotal": ("Sous-total catalogue HT", "Subtotal (list)"),
+    "quote_discounts": ("Remises", "Discounts"),
+    "quote_net": ("Total HT", "Total excl. tax"),
+    "quote_taxes": ("TVA", "Taxes"),
+    "quote_total": ("Total TTC", "Total incl. tax"),
+    "quote_more_lines": ("… et {count} ligne(s) de plus", "… and {count} more line(s)"),
+    "quote_saved": (
+        "Devis {number} enregistré sur l'affaire #{id} : {total} TTC",
+        "Quote {number} saved on deal #{id}: {total} incl. tax",
+    ),
+    "quote_deal_moved": ("L'affaire passe à l'étape {stage}.", "The deal moved to {stage}."),
+    "quote_needs_transition": (
+        "Pour passer l'affaire à l'étape {stage}, effectuez la transition :",
+        "To move the deal to {stage}, perform the transition:",
+    ),
+    "quote_unknown_product": (
+        "le produit {code} n'est pas au catalogue",
+        "product {code} is not in the catalogue",
+    ),
+    "quote_inactive_product": (
+        "le produit {code} n'est plus vendu",
+        "product {code} is no longer sold",
+    ),
+    "quote_bad_quantity": (
+        "« {value} » n'est pas une quantité (un nombre plus grand que 0)",
+        "“{value}” is not a quantity (a number above 0)",
+    ),
+    "quote_bad_item": ("écrivez CODE=QUANTITÉ", "write CODE=QUANTITY"),
+    "quote_no_lines": ("ajoutez au moins un produit", "add at least one product"),
+    "quote_pdf_comment": (
+        "Le devis {number}, à envoyer au client.",
+        "Quote {number}, ready to send.",
+    ),
+    "quote_pdf_sent": (
+        "📄 Le PDF du devis {number} est dans vos messages directs.",
+        "📄 The PDF of quote {number} is in your direct messages.",
+    ),
     "help_body": (
         "• `/crm deal new <titre> [e-mail] [montant]` — créer une affaire "
         "(sans texte : un formulaire)\n"
@@ -258,6 +323,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "• `/crm todo <n° affaire> <date|demain|+3j> <objet>` — planifier une tâche\n"
         "• `/crm leads` — nouvelles pistes (Prendre, Qualifier, Disqualifier, Convertir)\n"
         "• `/crm lead new <titre> [e-mail]` — créer une piste (sans texte : un formulaire)\n"
+        "• `/crm quote <n° affaire> [CODE=QTÉ …]` — un devis (sans lignes : le formulaire)\n"
         "• `/crm stages` — gérer les étapes (administrateurs)\n"
         "• `/crm workflows` · `/crm runs [failed] [nom]` — automatisations et leurs exécutions"
         " (administrateurs)\n"
@@ -270,6 +336,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "• `/crm todo <deal id> <date|tomorrow|+3d> <subject>` — schedule a to-do\n"
         "• `/crm leads` — new leads (Claim, Qualify, Disqualify, Convert)\n"
         "• `/crm lead new <title> [e-mail]` — create a lead (no text: a form)\n"
+        "• `/crm quote <deal id> [CODE=QTY …]` — a quote (no lines: the builder)\n"
         "• `/crm stages` — manage stages (admins)\n"
         "• `/crm workflows` · `/crm runs [failed] [name]` — workflows and their runs (admins)\n"
         "• `/crm help` — this help",

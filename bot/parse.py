@@ -23,6 +23,7 @@ ALIASES = {
     "stages": "stages", "étapes": "stages", "etapes": "stages",
     "runs": "runs", "exécutions": "runs", "executions": "runs",
     "workflows": "workflows", "automatisations": "workflows",
+    "quote": "quote", "devis": "quote", "q": "quote",
 }  # fmt: skip
 NEW = ("new", "nouveau", "nouvelle", "+", "create", "créer", "creer")
 KIND_WORDS = {

@@ -24,6 +24,8 @@ from engine import (
     escalations,
     inbox,
     intake,
+    lead_blueprints,
+    lead_transitions,
     leads,
     mailings,
     outbox,
@@ -47,6 +49,7 @@ from engine.catalogue import Product
 from engine.db import Database, Tx
 from engine.errors import Forbidden, ValidationFailed
 from engine.events import EventBus
+from engine.lead_transitions import LeadLogEntry, LeadPerformed
 from engine.products import ImportResult
 from engine.quote_lines import PricedQuote, QuoteDraft, accept_suggestions
 from engine.records import (
@@ -393,6 +396,8 @@ class Engine:
         """Load a blueprint for its pipeline: a new version if it changed (admins only)."""
         if not actor.is_admin:
             raise Forbidden("only an admin can change a blueprint")
+        if blueprint.record == "lead":
+            return await self.write(lambda tx: lead_blueprints.save(tx, blueprint), actor)
         return await self.write(lambda tx: blueprint_store.save(tx, blueprint), actor)
 
     async def disable_blueprint(self, pipeline: str | None, actor: Actor) -> bool:
@@ -441,6 +446,46 @@ class Engine:
 
     async def transition_history(self, deal_id: int) -> list[transitions.LogEntry]:
         return await self.read(lambda c: transitions.history(c, deal_id))
+
+    # lead blueprints: the lead statuses governed like a pipeline's stages
+
+    async def lead_blueprint(self) -> lead_blueprints.LeadVersion | None:
+        """The lead blueprint in force, or None (lead statuses change freely)."""
+        return await self.read(lead_blueprints.current)
+
+    async def disable_lead_blueprint(self, actor: Actor) -> bool:
+        if not actor.is_admin:
+            raise Forbidden("only an admin can change a blueprint")
+        return await self.write(lead_blueprints.disable, actor)
+
+    async def lead_transitions(self, lead_id: int, actor: Actor) -> list[transitions.Option]:
+        """The transitions leaving the lead's status, each open to ``actor`` or not, and why."""
+        return await self.read(
+            lambda c: lead_transitions.options(c, lead_id, actor, clock.utcnow())
+        )
+
+    async def describe_lead_transition(
+        self, lead_id: int, key: str, actor: Actor
+    ) -> transitions.Form:
+        return await self.read(
+            lambda c: lead_transitions.describe(c, lead_id, key, actor, clock.utcnow())
+        )
+
+    async def perform_lead_transition(
+        self,
+        lead_id: int,
+        key: str,
+        values: dict[str, Any],
+        actor: Actor,
+        expected_version: int | None = None,
+    ) -> LeadPerformed:
+        """One write: all of the lead transition is saved, or nothing and every reason why."""
+        return await self.write(
+            lambda tx: lead_transitions.perform(tx, lead_id, key, values, expected_version), actor
+        )
+
+    async def lead_transition_history(self, lead_id: int) -> list[LeadLogEntry]:
+        return await self.read(lambda c: lead_transitions.history(c, lead_id))
 
     async def stuck_deals(self, pipeline: str | None = None) -> list[stuck.Stuck]:
         return await self.read(lambda c: stuck.stuck_deals(c, pipeline, clock.utcnow()))

@@ -9,7 +9,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from engine import clock
-from engine.blueprint_tables import BLUEPRINT_SCHEMA
+from engine.blueprint_tables import BLUEPRINT_SCHEMA, LEAD_BLUEPRINT_SCHEMA
 from engine.quote_tables import QUOTES_SCHEMA
 from engine.workflow_tables import WORKFLOW_SCHEMA
 
@@ -384,3 +384,4 @@ MIGRATIONS += (Migration(5, "slack bot", SLACK_SCHEMA),)
 # Migration 6: workflows, their runs, timers, reminders and sent mail
 # (engine/workflow_tables.py).
 MIGRATIONS += (Migration(6, "workflows", WORKFLOW_SCHEMA),)
+MIGRATIONS += (Migration(7, "lead blueprints", LEAD_BLUEPRINT_SCHEMA),)

@@ -10,6 +10,7 @@ import time
 from aiohttp import web
 
 from bot.app import SlackBot
+from config.cpq_schema import load_cpq
 from config.settings import Settings
 from engine.core import Engine
 from engine.events import DomainEvent
@@ -44,7 +45,10 @@ class Service:
 
     async def start(self) -> None:
         started = time.perf_counter()
+        # Pricing rules first: an invalid pricing.yaml stops start-up with its message.
+        cpq = load_cpq(self.settings.config_path)
         self.engine = await Engine.open(self.settings.database_path)
+        self.engine.use_cpq(cpq)
         self.engine.bus.subscribe("*", self._count_event)
         self.checks["database"] = self.engine.db.ping
         self.checks["scheduler"] = self._scheduler_up

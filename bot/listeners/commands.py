@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import i18n, parse, screens
+from bot import i18n, parse, quotes, screens
 from bot.blocks import modals
 from bot.blocks.common import Message, section
 from bot.blocks.help import help_message
@@ -15,6 +15,7 @@ from bot.blocks.values import metadata
 from bot.i18n import t
 from bot.jobs import JobContext, JobSpec
 from bot.listeners import automation, deferred
+from bot.listeners import quotes as quote_flow
 from bot.listeners import stages as stage_admin
 from bot.people import Who
 from bot.runtime import runtime_of
@@ -28,7 +29,7 @@ from engine.leads import LeadDraft
 
 COMMAND = "/crm"
 SubCommand = Callable[[JobContext, Who, str], Awaitable[None]]
-CREATES = ("deal_new", "lead_new", "log", "todo", "stages")
+CREATES = ("deal_new", "lead_new", "log", "todo", "stages", "quote")
 
 
 def register(app: AsyncApp, engine: Engine) -> None:
@@ -36,14 +37,18 @@ def register(app: AsyncApp, engine: Engine) -> None:
 
 
 def opens_form(body: Mapping[str, Any]) -> bool:
-    """``deal new`` or ``lead new`` without text: a form."""
+    """``deal new`` or ``lead new`` without text, ``quote <deal id>`` alone: a form."""
     command = parse.parse(str(body.get("text", "")))
+    if command.name == "quote":
+        return quotes.opens_builder(command.rest)
     return command.name in ("deal_new", "lead_new") and not command.rest
 
 
 def creates(body: Mapping[str, Any]) -> bool:
     """A quick line that creates something must not run twice after a crash."""
     command = parse.parse(str(body.get("text", "")))
+    if command.name == "quote" and quotes.opens_builder(command.rest):
+        return False
     return command.name in CREATES and bool(command.rest)
 
 
@@ -140,7 +145,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "help": show_help, "unknown": unknown, "deal_new": deal_new, "deal_show": deal_show,
     "pipeline": pipeline, "activities": activities, "log": log_activity, "todo": todo,
     "leads": leads, "lead_new": lead_new, "stages": stage_admin.command,
-    "runs": automation.runs, "workflows": automation.workflows,
+    "runs": automation.runs, "workflows": automation.workflows, "quote": quote_flow.command,
 }  # fmt: skip
 
 JOBS: dict[str, JobSpec] = {"crm": JobSpec(run, once=creates, modal=opens_form)}

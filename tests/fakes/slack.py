@@ -83,6 +83,8 @@ class FakeSlack:
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.views: dict[str, dict[str, Any]] = {}
+        self.uploads: dict[str, bytes] = {}  # file id → the bytes sent to its upload URL
+        self.files: dict[str, dict[str, Any]] = {}  # completed uploads: id → title, channel
         self.failures: dict[str, deque[Failure]] = {}
         self._used_triggers: set[str] = set()
         self._ids = itertools.count(1)
@@ -97,6 +99,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/hooks/{hook}", self._hook)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/link", self._link)
         app.router.add_get("/calls/{method}", self._count)
         self._runner = web.AppRunner(app, access_log=None)
@@ -198,6 +201,14 @@ class FakeSlack:
         await self._record(Call("response_url", params))
         return web.Response(text="ok")
 
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of ``files_upload_v2``: the bytes, POSTed to the URL step 1 handed out."""
+        file_id = request.match_info["file_id"]
+        data = await request.read()
+        self.uploads[file_id] = data
+        await self._record(Call("file_upload", {"file_id": file_id, "size": len(data)}))
+        return web.Response(text=f"OK - {len(data)}")
+
     # -- Socket Mode --------------------------------------------------------------------
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
@@ -247,6 +258,22 @@ class FakeSlack:
 
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
+
+    def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ids):05d}"
+        self.files[file_id] = {"name": params.get("filename"), "length": params.get("length")}
+        url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
+        return {"ok": True, "upload_url": url, "file_id": file_id}
+
+    def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        done = []
+        for item in params.get("files") or []:
+            known = self.files.get(str(item.get("id")))
+            if known is None or str(item.get("id")) not in self.uploads:
+                return {"ok": False, "error": "file_not_found"}
+            known.update(title=item.get("title"), channel=params.get("channel_id"))
+            done.append({"id": item.get("id"), "title": item.get("title"), **known})
+        return {"ok": True, "files": done}
 
     def _views_open(self, params: dict[str, Any]) -> dict[str, Any]:
         trigger = str(params.get("trigger_id"))
@@ -376,7 +403,7 @@ def _element_state(view: dict[str, Any], block_id: str, value: Any) -> dict[str,
     element = block["element"]
     kind = element["type"]
     state: dict[str, Any] = {"type": kind}
-    if kind == "static_select":
+    if kind in ("static_select", "external_select"):
         state["selected_option"] = None if value is None else {"value": value}
     elif kind in ("multi_static_select", "checkboxes"):
         state["selected_options"] = [{"value": v} for v in value]
