@@ -385,3 +385,13 @@ MIGRATIONS += (Migration(5, "slack bot", SLACK_SCHEMA),)
 # (engine/workflow_tables.py).
 MIGRATIONS += (Migration(6, "workflows", WORKFLOW_SCHEMA),)
 MIGRATIONS += (Migration(7, "lead blueprints", LEAD_BLUEPRINT_SCHEMA),)
+
+# Migration 8: organisations are looked up by name (case-insensitively) on every
+# contact created with a company name; without an index that is a table scan.
+MIGRATIONS += (
+    Migration(
+        8,
+        "organisation name index",
+        "CREATE INDEX organisations_name ON organisations(name COLLATE NOCASE);",
+    ),
+)
