@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
 from email.utils import parseaddr
+
+from engine.intake import FormData
 
 FIELDS = ("name", "first_name", "email", "phone", "company", "message", "subject")
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -52,18 +53,6 @@ MIN_KNOWN = 2
 MAX_EXTRA = 40
 
 
-@dataclass(frozen=True, slots=True)
-class FormFields:
-    name: str = ""
-    first_name: str = ""
-    email: str = ""
-    phone: str = ""
-    company: str = ""
-    message: str = ""
-    subject: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-
-
 def normalize_label(label: str) -> str:
     decomposed = unicodedata.normalize("NFKD", label)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
@@ -79,7 +68,7 @@ def field_for(label: str) -> str | None:
     return _BY_LABEL.get(normalize_label(label))
 
 
-def extract(text: str) -> FormFields | None:
+def extract(text: str) -> FormData | None:
     """The form's fields, or ``None`` when the text does not look like a form."""
     reader = _Reader()
     for line in text.splitlines():
@@ -130,13 +119,13 @@ class _Reader:
         if _LABEL_LIKE.match(label) and not value.startswith("//") and len(self.extra) < MAX_EXTRA:
             self.extra.setdefault(label, value.strip())
 
-    def result(self) -> FormFields | None:
+    def result(self) -> FormData | None:
         values = {name: "\n".join(lines).strip() for name, lines in self.known.items()}
         _split_from(values)
         found = {name: values[name] for name in FIELDS if values.get(name)}
         if len(found) < MIN_KNOWN or not ({"email", "name", "first_name", "phone"} & set(found)):
             return None
-        return FormFields(**found, extra=self.extra)
+        return FormData(**found, extra=self.extra)
 
 
 def _split_from(values: dict[str, str]) -> None:

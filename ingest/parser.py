@@ -21,8 +21,8 @@ from email.policy import compat32
 from email.policy import default as modern
 from email.utils import getaddresses
 
+from engine.intake import FormData
 from ingest import forms
-from ingest.forms import FormFields
 from ingest.text import html_to_text, trim_reply
 
 MAX_DEPTH = 20
@@ -56,7 +56,7 @@ class ParsedMail:
     html_only: bool = False
     attachments: tuple[Attachment, ...] = ()
     automated: str | None = None  # auto_reply, bounce, list, bulk
-    form: FormFields | None = None
+    form: FormData | None = None
     spam_score: float | None = None
     defects: tuple[str, ...] = ()
 

@@ -25,8 +25,7 @@ from concurrent.futures.process import BrokenProcessPool
 from engine import clock
 from engine.core import Engine
 from engine.events import DomainEvent
-from engine.intake import Address, AttachmentData, FormData, IncomingMail, IntakePolicy, Outcome
-from ingest.forms import FormFields
+from engine.intake import Address, AttachmentData, IncomingMail, IntakePolicy, Outcome
 from ingest.metrics import MailMetrics
 from ingest.parser import ParsedMail, parse_many
 
@@ -56,22 +55,13 @@ def to_incoming(mail_id: int, parsed: ParsedMail) -> IncomingMail:
             AttachmentData(a.filename, a.content_type, a.content) for a in parsed.attachments
         ),
         automated=parsed.automated,
-        form=_form(parsed.form),
+        form=parsed.form,
         spam_score=parsed.spam_score,
     )
 
 
 def _address(email: str, name: str) -> Address | None:
     return Address(email, name) if email else None
-
-
-def _form(form: FormFields | None) -> FormData | None:
-    if form is None:
-        return None
-    return FormData(
-        form.name, form.first_name, form.email, form.phone, form.company, form.message,
-        form.subject, dict(form.extra),
-    )  # fmt: skip
 
 
 BATCH = 32  # messages parsed in one call to the worker and committed together
