@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
 from cli.context import Context
 from engine.actors import Actor
@@ -11,10 +12,13 @@ from engine.blueprint_store import Version
 from engine.contacts import ContactDraft
 from engine.core import Engine
 from engine.deals import DealDraft
+from engine.errors import TransitionRefused
 from engine.fields import CUSTOM
 from engine.i18n import LOCALES, translate
 from engine.refusals import InputsRejected, TransitionUnavailable
 from engine.transitions import Option
+
+T = TypeVar("T")
 
 
 def register(sub: Any) -> None:
@@ -170,24 +174,38 @@ def _option_line(option: Option, locale: str) -> str:
     return line
 
 
-async def move_deal(args: argparse.Namespace, ctx: Context) -> int:
-    engine, actor, locale = await _who(args, ctx)
+def supplied(args: argparse.Namespace) -> dict[str, Any]:
+    """The During values of ``--set``, ``--tick`` and ``--note``."""
     values = parse_values(args.values)
     if args.tick:
         values["checklist"] = args.tick
     if args.note:
         values["note"] = args.note
+    return values
+
+
+async def attempt(ctx: Context, locale: str, transition: str, work: Awaitable[T]) -> T | None:
+    """Await a transition; print its refusal field by field and return None if refused."""
     try:
-        done = await engine.perform_transition(
-            args.deal_id, args.transition, values, actor, args.version
-        )
+        return await work
     except InputsRejected as exc:
-        ctx.fail(f"error: {args.transition}: nothing was saved")
+        ctx.fail(f"error: {transition}: nothing was saved")
         for name, reason in exc.text(locale).items():
             ctx.fail(f"  {name}: {reason}")
-        return 1
     except TransitionUnavailable as exc:
         ctx.fail(f"error: {exc.text(locale)}")
+    except TransitionRefused as exc:
+        ctx.fail(f"error: {exc.message}")
+    return None
+
+
+async def move_deal(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, locale = await _who(args, ctx)
+    work = engine.perform_transition(
+        args.deal_id, args.transition, supplied(args), actor, args.version
+    )
+    done = await attempt(ctx, locale, args.transition, work)
+    if done is None:
         return 1
     ctx.print(
         f"deal #{done.deal_id}: {done.name}: {done.from_stage} → {done.to_stage}"

@@ -6,13 +6,11 @@ import argparse
 from typing import Any
 
 from cli.context import Context
-from cli.deal_cmd import _command, _option_line, _values, _who, parse_values
+from cli.deal_cmd import _command, _option_line, _values, _who, attempt, supplied
 from engine.contacts import ContactDraft
-from engine.errors import TransitionRefused
 from engine.i18n import translate
 from engine.lead_blueprints import LeadStatusGoverned
 from engine.leads import LeadDraft
-from engine.refusals import InputsRejected, TransitionUnavailable
 
 
 def register(sub: Any) -> None:
@@ -90,25 +88,11 @@ async def transitions(args: argparse.Namespace, ctx: Context) -> int:
 
 async def move_lead(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
-    values = parse_values(args.values)
-    if args.tick:
-        values["checklist"] = args.tick
-    if args.note:
-        values["note"] = args.note
-    try:
-        done = await engine.perform_lead_transition(
-            args.lead_id, args.transition, values, actor, args.version
-        )
-    except InputsRejected as exc:
-        ctx.fail(f"error: {args.transition}: nothing was saved")
-        for name, reason in exc.text(locale).items():
-            ctx.fail(f"  {name}: {reason}")
-        return 1
-    except TransitionUnavailable as exc:
-        ctx.fail(f"error: {exc.text(locale)}")
-        return 1
-    except TransitionRefused as exc:
-        ctx.fail(f"error: {exc.message}")
+    work = engine.perform_lead_transition(
+        args.lead_id, args.transition, supplied(args), actor, args.version
+    )
+    done = await attempt(ctx, locale, args.transition, work)
+    if done is None:
         return 1
     deal = f", deal #{done.deal_id} opened" if done.deal_id is not None else ""
     ctx.print(
