@@ -313,6 +313,41 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "📄 Le PDF du devis {number} est dans vos messages directs.",
         "📄 The PDF of quote {number} is in your direct messages.",
     ),
+    "quote_send": ("Envoyer au client", "Send to client"),
+    "quote_send_title": ("Envoyer au client", "Send to client"),
+    "quote_send_submit": ("Envoyer", "Send"),
+    "quote_send_to": ("Destinataire", "Recipient"),
+    "quote_send_note": ("Message (facultatif)", "Message (optional)"),
+    "quote_send_note_hint": (
+        "Un paragraphe ajouté à l'e-mail, avant la formule de politesse.",
+        "A paragraph added to the e-mail, before the sign-off.",
+    ),
+    "quote_send_attached": (
+        "Le PDF du devis est joint à l'e-mail, dans la langue du client.",
+        "The quote's PDF is attached to the e-mail, in the client's language.",
+    ),
+    "quote_send_bad_to": (
+        "« {to} » n'est pas une adresse e-mail valide",
+        "“{to}” is not a valid e-mail address",
+    ),
+    "quote_send_rejected": (
+        "Le devis {number} a été refusé : il ne peut plus être envoyé. Faites-en un nouveau.",
+        "Quote {number} was rejected: it cannot be sent any more. Make a new one.",
+    ),
+    "quote_send_queued": (
+        "📧 Le devis {number} part pour {to}, avec {file}.",
+        "📧 Quote {number} is on its way to {to}, with {file}.",
+    ),
+    "quote_send_waiting": (
+        "📭 Le devis {number} pour {to} ({file}) attend dans la boîte d'envoi : aucun relais "
+        "SMTP n'est configuré (`RELAIS_SMTP_RELAY_HOST`). Il partira dès qu'il le sera.",
+        "📭 Quote {number} for {to} ({file}) is waiting in the outbox: no SMTP relay is "
+        "configured (`RELAIS_SMTP_RELAY_HOST`). It goes as soon as one is.",
+    ),
+    "quote_send_marked": (
+        "Le devis est maintenant « envoyé ».",
+        "The quote is now marked sent.",
+    ),
     "help_body": (
         "• `/crm deal new <titre> [e-mail] [montant]` — créer une affaire "
         "(sans texte : un formulaire)\n"

@@ -1,7 +1,9 @@
-"""``run.py quote price|new|show|status|pdf`` and ``run.py products import|search``.
+"""``run.py quote price|new|show|status|pdf|send`` and ``run.py products import|search``.
 
 ``quote price`` prices without saving anything: admins use it to test their
-rules (``config/pricing.yaml``), with every line's trace.
+rules (``config/pricing.yaml``), with every line's trace. ``quote send``
+queues the e-mail with its PDF; the service delivers it through the SMTP
+relay, so the command says whether one is configured.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from engine.catalogue import CsvError, Product, parse_decimal, parse_products_cs
 from engine.core import Engine
 from engine.cpq_text import word
 from engine.errors import ValidationFailed
+from engine.outbox import WAITING
 from engine.quote_document import money_text, number_text
 from engine.quote_lines import LineInput, PricedQuote, QuoteDraft
+from engine.quote_mail import Queued
 from engine.quotes import STATUSES, Quote, Saved, StageOutcome
 
 LANGS = ("fr", "en")
@@ -47,6 +51,14 @@ def register(sub: Any) -> None:
     pdf = _command(commands, "pdf", "write the quote document (PDF)", pdf_cmd)
     pdf.add_argument("quote", metavar="QUOTE", help="id or number")
     pdf.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    send = _command(
+        commands, "send", "e-mail the quote's PDF to the client", send_cmd,
+        lang="the contact's, else RELAIS_LOCALE",
+    )  # fmt: skip
+    send.add_argument("quote", metavar="QUOTE", help="id or number")
+    send.add_argument("--to", metavar="ADDR", help="recipient (default: the deal's contact)")
+    send.add_argument("--note", help="a paragraph added to the e-mail")
+    send.add_argument("--as", dest="as_user", metavar="USER", help="e-mail or Slack id")
     _products(sub)
 
 
@@ -62,9 +74,11 @@ def _products(sub: Any) -> None:
     search.set_defaults(handler=search_cmd)
 
 
-def _command(commands: Any, name: str, text: str, handler: Any) -> argparse.ArgumentParser:
+def _command(
+    commands: Any, name: str, text: str, handler: Any, lang: str = "RELAIS_LOCALE"
+) -> argparse.ArgumentParser:
     parser: argparse.ArgumentParser = commands.add_parser(name, help=text)
-    parser.add_argument("--lang", choices=LANGS, help="language (default: RELAIS_LOCALE)")
+    parser.add_argument("--lang", choices=LANGS, help=f"language (default: {lang})")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=handler)
     return parser
@@ -205,6 +219,58 @@ async def pdf_cmd(args: argparse.Namespace, ctx: Context) -> int:
     args.output.write_bytes(document)
     ctx.print(f"wrote {args.output} ({len(document):,} bytes)")
     return 0
+
+
+async def send_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await _engine(ctx)
+    if engine is None:
+        return 1
+    actor = await ctx.actor(args.as_user)
+    queued = await engine.send_quote(
+        args.quote, actor, to=args.to, locale=args.lang, note=args.note,
+        default_locale=ctx.settings.locale,
+    )  # fmt: skip
+    relay = _relay(ctx)
+    if args.json:
+        ctx.print(json.dumps(_queued_json(queued, relay), indent=2, ensure_ascii=False))
+        return 0
+    for line in _queued_lines(queued, relay):
+        ctx.print(line)
+    return 0
+
+
+def _relay(ctx: Context) -> str | None:
+    settings = ctx.settings
+    if not settings.smtp_relay_enabled:
+        return None
+    return f"{settings.smtp_relay_host}:{settings.smtp_relay_port}"
+
+
+def _queued_lines(queued: Queued, relay: str | None) -> list[str]:
+    mail, quote = queued.mail, queued.quote
+    size = len(mail.attachment.data)
+    lines = [
+        f"{quote.number} → {mail.to} ({mail.locale}): {mail.subject}",
+        f"  attachment: {mail.attachment.filename} ({size:,} bytes)",
+        f"  outbox message {queued.outbox_id}"
+        + (f"; quote {quote.number} marked sent" if queued.marked_sent else ""),
+    ]
+    if relay is None:  # say so: nothing leaves until a relay is configured
+        lines.append(f"  not sent yet: {WAITING['email']}; set RELAIS_SMTP_RELAY_HOST")
+    else:
+        lines.append(f"  queued: the service sends it through the relay {relay}")
+    return lines
+
+
+def _queued_json(queued: Queued, relay: str | None) -> dict[str, Any]:
+    mail = queued.mail
+    return {
+        "quote": queued.quote.number, "status": queued.quote.status,
+        "outbox_id": queued.outbox_id, "to": mail.to, "locale": mail.locale,
+        "subject": mail.subject, "marked_sent": queued.marked_sent,
+        "attachment": {"filename": mail.attachment.filename, "bytes": len(mail.attachment.data)},
+        "relay": relay, "waiting_for": None if relay else WAITING["email"],
+    }  # fmt: skip
 
 
 async def import_cmd(args: argparse.Namespace, ctx: Context) -> int:

@@ -33,6 +33,7 @@ from engine import (
     products,
     queries,
     quote_document,
+    quote_mail,
     quotes,
     reminders,
     stuck,
@@ -538,6 +539,10 @@ class Engine:
     async def outbox_attempts(self, message_id: int) -> list[outbox.Attempt]:
         return await self.read(lambda c: outbox.attempts(c, message_id))
 
+    async def outbox_attachments(self, message_id: int) -> list[outbox.Attachment]:
+        """The files stored with an outbox e-mail, as they are sent."""
+        return await self.read(lambda c: outbox.attachments(c, message_id))
+
     # -- quotes ---------------------------------------------------------------
 
     cpq: quotes.CpqSetup = quotes.CpqSetup()
@@ -606,6 +611,26 @@ class Engine:
         quote = await self.quote(ref)
         settings = self.cpq.settings
         return await asyncio.to_thread(quote_document.render, quote, locale, settings)
+
+    async def send_quote(
+        self, ref: int | str, actor: Actor, *, to: str | None = None,
+        locale: str | None = None, note: str | None = None, default_locale: str = "fr",
+    ) -> quote_mail.Queued:  # fmt: skip
+        """E-mail the quote's PDF to the deal's contact (or ``to``) through the outbox.
+
+        ``locale`` unset: the contact's language, else ``default_locale``. The
+        PDF is rendered outside the write; the write queues it with the e-mail
+        and marks a draft ``sent`` (see :mod:`engine.quote_mail`).
+        """
+        quote = await self.quote(ref)
+        quote_mail.check_sendable(quote.number, quote.status)
+        ask = quote_mail.Ask(to, locale, default_locale)
+        who = await self.read(lambda c: quote_mail.audience(c, quote, actor, ask))
+        settings = self.cpq.settings
+        document = await asyncio.to_thread(quote_document.render, quote, who.locale, settings)
+        mail = quote_mail.compose(quote, who, note, document, settings)
+        outbox_id, marked = await self.write(lambda tx: quote_mail.enqueue(tx, mail), actor)
+        return quote_mail.Queued(await self.quote(quote.id), outbox_id, mail, marked)
 
     async def import_products(self, items: Iterable[Product], actor: Actor) -> ImportResult:
         """Create or update catalogue products by code (admins only)."""

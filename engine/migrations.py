@@ -395,3 +395,17 @@ MIGRATIONS += (
         "CREATE INDEX organisations_name ON organisations(name COLLATE NOCASE);",
     ),
 )
+
+# Migration 9: files attached to outbox e-mails (a quote's PDF), written in the
+# transaction that queues the message, so a retry sends exactly the same bytes.
+OUTBOX_ATTACHMENTS_SCHEMA = """
+CREATE TABLE outbox_attachments (
+    outbox_id INTEGER NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    filename TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (outbox_id, position)
+);
+"""
+MIGRATIONS += (Migration(9, "outbox attachments", OUTBOX_ATTACHMENTS_SCHEMA),)

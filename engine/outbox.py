@@ -6,6 +6,10 @@ service: a worker *claims* due messages (a lease, so a crash mid-delivery
 only delays them), tries them, and *settles* each attempt — delivered, or
 retried later with exponential backoff, or failed for good. Every attempt
 is recorded.
+
+An e-mail may carry attachments (a quote's PDF): their bytes are stored with
+the message, in the same transaction, and loaded when it is claimed, so
+every attempt sends exactly what was queued.
 """
 
 from __future__ import annotations
@@ -33,6 +37,15 @@ WAITING = {
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with an e-mail, kept as the bytes queued (never re-rendered)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     id: int
     kind: str
@@ -46,6 +59,7 @@ class Message:
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+    attachments: tuple[Attachment, ...] = ()  # loaded by claim() only
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Message:
@@ -100,9 +114,10 @@ def enqueue(
     deal_id: int | None = None,
     transition_id: int | None = None,
     skipped: str | None = None,
+    attachments: Sequence[Attachment] = (),
 ) -> int:
     """Queue a message; ``skipped`` records one that cannot be sent (no address)."""
-    return tx.insert(
+    message_id = tx.insert(
         "outbox",
         {
             "kind": kind, "deal_id": deal_id, "transition_id": transition_id,
@@ -111,6 +126,13 @@ def enqueue(
             "next_attempt_at": tx.now, "created_at": tx.now,
         },
     )  # fmt: skip
+    for position, item in enumerate(attachments, start=1):
+        tx.insert(
+            "outbox_attachments",
+            {"outbox_id": message_id, "position": position, "filename": item.filename,
+             "content_type": item.content_type, "data": item.data},
+        )  # fmt: skip
+    return message_id
 
 
 def claim(
@@ -131,7 +153,7 @@ def claim(
             "UPDATE outbox SET status = 'sending', claimed_until = ? WHERE id = ?",
             (until, row["id"]),
         )
-    return [_with_body(tx.conn, Message.from_row(row)) for row in rows]
+    return [_with_files(tx.conn, _with_body(tx.conn, Message.from_row(row))) for row in rows]
 
 
 def _with_body(conn: sqlite3.Connection, message: Message) -> Message:
@@ -140,6 +162,22 @@ def _with_body(conn: sqlite3.Connection, message: Message) -> Message:
         return message
     rendered = webhooks.body(conn, message.transition_id, message.deal_id)
     return replace(message, payload={**message.payload, "body": rendered})
+
+
+def _with_files(conn: sqlite3.Connection, message: Message) -> Message:
+    if message.kind != "email":
+        return message
+    return replace(message, attachments=tuple(attachments(conn, message.id)))
+
+
+def attachments(conn: sqlite3.Connection, message_id: int) -> list[Attachment]:
+    """A message's files, in the order they were queued."""
+    rows = conn.execute(
+        "SELECT filename, content_type, data FROM outbox_attachments WHERE outbox_id = ?"
+        " ORDER BY position",
+        (message_id,),
+    )
+    return [Attachment(r["filename"], r["content_type"], bytes(r["data"])) for r in rows]
 
 
 def settle(tx: Tx, message_id: int, outcome: Outcome, now: datetime) -> str:

@@ -83,6 +83,7 @@ class Service:
         self.outbox = OutboxWorker(engine, mailer=mailer)
         engine.bus.subscribe("deal.transitioned", self.outbox.on_transition)
         engine.bus.subscribe("workflow_run.queued", self.outbox.on_transition)
+        engine.bus.subscribe("deal.quote_emailed", self.outbox.on_transition)
         self.ticker.add("blueprint-timers", engine.run_blueprint_timers)
         self.ticker.add("outbox", self.outbox.run_once)
 

@@ -5,6 +5,7 @@ Each message carries ``Auto-Submitted: auto-generated`` (RFC 3834) and
 ingestion daemon never turns an echo of it into a lead. Its Message-ID is
 derived from the outbox message, so a retry after a crash sends the same
 Message-ID. Every message the relay accepts is recorded (``sent_mails``).
+Attachments queued with the message (a quote's PDF) are added as MIME parts.
 
 A refusal for good (5xx: unknown recipient, rejected sender or content) is
 not retried; a connection problem, a timeout or a 4xx is, by the outbox.
@@ -75,6 +76,12 @@ class Mailer:
         mail["X-Auto-Response-Suppress"] = "All"
         mail["X-Relais-Message-Id"] = str(message.id)
         mail.set_content(str(payload.get("body", "")))
+        for item in message.attachments:  # the stored bytes: a retry sends the same file
+            maintype, _, subtype = item.content_type.partition("/")
+            mail.add_attachment(
+                item.data, maintype=maintype, subtype=subtype or "octet-stream",
+                filename=item.filename,
+            )  # fmt: skip
         if payload.get("locale"):  # after the content, which resets Content-* headers
             mail["Content-Language"] = str(payload["locale"])
         return mail

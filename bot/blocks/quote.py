@@ -30,6 +30,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.deal import MoveOption
 from bot.blocks.modals import modal
+from bot.blocks.quote_send import send_button
 from bot.blocks.values import pack
 from bot.i18n import money, t
 from engine.quote_lines import PricedLine, PricedQuote, Source, Totals
@@ -206,7 +207,7 @@ def saved_message(
     quote: Quote, stage: StageOutcome, moves: Sequence[MoveOption], deal_version: int,
     locale: str, *, traces: bool = True,
 ) -> Message:  # fmt: skip
-    """After saving: the number, the priced lines and totals, the deal's stage, PDF.
+    """After saving: the number, the priced lines and totals, the deal's stage, PDF, Send.
 
     ``moves`` are the transitions that lead to the quote stage (their buttons
     reuse the deal card's ``deal_move_*`` flow).
@@ -218,7 +219,7 @@ def saved_message(
         section(f"✅ {escape(text)}\n_{escape(quote.deal_title)}_"),
         *priced_blocks(quote.priced, locale, traces=traces),
     ]
-    elements = [button(PDF, t(locale, "quote_pdf"), pack(quote.id))]
+    elements = [button(PDF, t(locale, "quote_pdf"), pack(quote.id)), send_button(quote, locale)]
     if stage.status == "moved":
         blocks.append(context("➡️ " + t(locale, "quote_deal_moved", stage=stage.stage or "")))
     elif stage.status == "needs_transition" and moves:

@@ -12,6 +12,8 @@
 * *PDF* uploads the quote document to the rep's direct messages
   (``files_upload_v2``: ``files.getUploadURLExternal`` then
   ``files.completeUploadExternal``).
+* *Send to client* e-mails it (:mod:`bot.listeners.quote_send`, registered
+  from here).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from bot.blocks.values import metadata, read_metadata, unpack
 from bot.errors import describe, error_message
 from bot.i18n import money, t
 from bot.jobs import JobContext, JobSpec
-from bot.listeners import deferred
+from bot.listeners import deferred, quote_send
 from bot.people import Who
 from bot.quotes import (
     collect,
@@ -69,6 +71,7 @@ def register(app: AsyncApp, engine: Engine) -> None:
     for action_id in (ADD_LINE, PRICE, PDF):
         app.action(action_id)(deferred(runtime, action_id))
     app.view(CALLBACK)(_submit(runtime))
+    quote_send.register(app, engine)
 
 
 # -- /crm quote ---------------------------------------------------------------------
@@ -234,5 +237,5 @@ async def after_quote(ctx: JobContext) -> None:
 
 JOBS: dict[str, JobSpec] = {
     ADD_LINE: JobSpec(add_line), PRICE: JobSpec(price), PDF: JobSpec(pdf),
-    "after_quote": JobSpec(after_quote),
+    "after_quote": JobSpec(after_quote), **quote_send.JOBS,
 }  # fmt: skip

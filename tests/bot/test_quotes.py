@@ -239,7 +239,8 @@ async def test_a_governed_deal_offers_the_transition_to_devis(
     version = (await shop.deal(visited.id)).version
     # the deal card's own move button: clicking it runs the existing move flow
     assert buttons(answer) == {
-        "quote_pdf": str(quote.id), "deal_move_0": f"{visited.id}|envoyer_devis|{version}|f",
+        "quote_pdf": str(quote.id), "quote_send": str(quote.id),
+        "deal_move_0": f"{visited.id}|envoyer_devis|{version}|f",
     }  # fmt: skip
     await slack.click("deal_move_0", buttons(answer)["deal_move_0"], user="U_ADA")
     await bot.runtime.settle()
@@ -250,4 +251,4 @@ async def test_a_governed_deal_offers_the_transition_to_devis(
     await slack.command(f"quote {fresh} POELE-GR8=1", user="U_ADA")
     answer = await last_answer(fake, bot)
     assert "its stage changes only through a transition" in answer.text()
-    assert list(buttons(answer)) == ["quote_pdf"]
+    assert list(buttons(answer)) == ["quote_pdf", "quote_send"]

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from engine.actors import Actor
+from engine.contacts import ContactDraft
 from engine.core import Engine
 from engine.deals import DealDraft
 from engine.users import UserDraft
@@ -90,3 +91,52 @@ async def test_import_price_save_and_print_a_quote(tmp_path: Path) -> None:
 
     wrong = run(tmp_path, "quote", "price", "--line", "NOPE=1")
     assert wrong.returncode == 1 and "line 1: unknown product NOPE" in wrong.stderr
+
+
+async def a_deal_with_a_contact(tmp_path: Path) -> int:
+    engine = await Engine.open(tmp_path / "cli.db")
+    try:
+        admin = Actor.cli()
+        await engine.upsert_user(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
+        contact = ContactDraft("Jean Dupont", "jean@dupont.fr")
+        deal = await engine.create_deal(DealDraft("Poêle Dupont", contact=contact), admin)
+        return deal.id
+    finally:
+        await engine.close()
+
+
+@pytest.mark.slow
+async def test_quote_send_queues_the_pdf_and_says_no_relay_is_configured(tmp_path: Path) -> None:
+    assert run(tmp_path, "products", "import", "config/catalogue.yaml").returncode == 0
+    deal_id = await a_deal_with_a_contact(tmp_path)
+    line = ("--line", "PG-ECO8=1", "--date", "2026-03-15", "--as", "alice@example.com")
+    assert run(tmp_path, "quote", "new", str(deal_id), *line).returncode == 0
+
+    wrong = run(tmp_path, "quote", "send", "D-2026-0001", "--to", "jean@")
+    assert wrong.returncode == 1
+    assert "to: jean@ is not a valid e-mail address" in wrong.stderr
+
+    sent = run(tmp_path, "quote", "send", "D-2026-0001", "--note", "Merci !", "--lang", "en")
+    assert sent.returncode == 0, sent.stderr
+    out = sent.stdout
+    assert "D-2026-0001 → jean@dupont.fr (en): Quote D-2026-0001 — Poêle Dupont" in out
+    assert "attachment: Quote-D-2026-0001-v1.pdf (" in out
+    assert "outbox message 1; quote D-2026-0001 marked sent" in out
+    assert "not sent yet: waiting for an SMTP relay" in out and "RELAIS_SMTP_RELAY_HOST" in out
+
+    again = run(tmp_path, "quote", "send", "D-2026-0001", "--json")  # a sent quote, again
+    assert again.returncode == 0, again.stderr
+    data = json.loads(again.stdout)
+    assert (data["to"], data["locale"], data["status"], data["marked_sent"]) == (
+        "jean@dupont.fr", "fr", "sent", False,
+    )  # fmt: skip
+    assert (data["relay"], data["attachment"]["filename"]) == (None, "Devis-D-2026-0001-v2.pdf")
+
+    engine = await Engine.open(tmp_path / "cli.db")
+    try:
+        first, second = await engine.outbox_messages(status="pending")
+        (pdf,) = await engine.outbox_attachments(first.id)
+        assert pdf.data.startswith(b"%PDF-") and pdf.content_type == "application/pdf"
+        assert second.payload["subject"] == "Devis D-2026-0001 — Poêle Dupont"
+    finally:
+        await engine.close()
