@@ -232,8 +232,9 @@ def configure(
 
 def _anchor(rule: ConfiguratorRule, first: dict[str, int]) -> int | None:
     """The first line of a base product (any catalogue line for "any product")."""
-    codes = rule.base or tuple(first)
-    positions = [first[code] for code in codes if code in first]
+    if rule.any_product:
+        return min(first.values(), default=None)
+    positions = [first[code] for code in rule.base if code in first]
     return min(positions) if positions else None
 
 
@@ -342,8 +343,9 @@ class _Run:
             quantity = self._quantity(rule, base)
             if quantity is None:
                 return
+        steps = _field_steps(rule, quantity)
         for line in self._field_targets(rule):
-            _update(line, rule, quantity)
+            _update(line, rule, quantity, steps)
 
     def _field_targets(self, rule: ConfiguratorRule) -> list[WorkLine]:
         if rule.product is not None:
@@ -360,16 +362,34 @@ class _Run:
         return result
 
 
-def _update(line: WorkLine, rule: ConfiguratorRule, quantity: tuple[Decimal, str] | None) -> None:
+def _field_steps(
+    rule: ConfiguratorRule, quantity: tuple[Decimal, str] | None
+) -> tuple[TraceStep, ...]:
+    """What a ``set_field`` rule did, the same on every line it updates.
+
+    Built once per rule, not per line: a rule on "any product" updates every
+    line of the quote, and steps are never changed once made, so the lines
+    share them.
+    """
+    steps: list[TraceStep] = []
+    if rule.description is not None:
+        params = {"field": "description", "value": rule.description}
+        steps.append(TraceStep("field_set", rule.id, params))
+    if quantity is not None:
+        steps.append(TraceStep("field_set", rule.id, {"field": "quantity", "value": quantity[1]}))
+    return tuple(steps)
+
+
+def _update(
+    line: WorkLine,
+    rule: ConfiguratorRule,
+    quantity: tuple[Decimal, str] | None,
+    steps: tuple[TraceStep, ...],
+) -> None:
     if rule.description is not None:
         line.description = rule.description
-        line.steps.append(
-            TraceStep("field_set", rule.id, {"field": "description", "value": rule.description})
-        )
     if quantity is not None:
         line.quantity = quantity[0]
-        line.steps.append(
-            TraceStep("field_set", rule.id, {"field": "quantity", "value": quantity[1]})
-        )
+    line.steps.extend(steps)
     if rule.free:
         line.free_by = rule.id

@@ -39,6 +39,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from engine.catalogue import Catalogue
 from engine.configurator import ConfiguratorIndex, ConfiguratorRule, WorkLine, configure
@@ -77,17 +78,44 @@ def round_money(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
+@dataclass(frozen=True, slots=True)
+class _Money:
+    """A quote's currency with its minor unit, looked up once per quote.
+
+    Pricing a line rounds half a dozen amounts: this keeps :func:`round_money`'s
+    rule without looking the minor unit up for each of them.
+    """
+
+    currency: str
+    quantum: Decimal
+
+    @classmethod
+    def of(cls, currency: str) -> _Money:
+        return cls(currency, minor_unit(currency))
+
+    def round(self, amount: Decimal) -> Decimal:
+        # Positional: Decimal.quantize parses a keyword argument slower than the rounding itself.
+        return amount.quantize(self.quantum, ROUND_HALF_UP)
+
+    def show(self, amount: Decimal) -> str:
+        """An amount already rounded, with its currency (for traces)."""
+        # !s: the text format() gives a Decimal without a spec, at half the cost.
+        return f"{amount!s} {self.currency}"
+
+
 class RuleKind(StrEnum):
     DIRECT_DISCOUNT = "direct_discount"
     DIRECT_LIST_PRICE = "direct_list_price"
     VOLUME_DISCOUNT = "volume_discount"
     VOLUME_LIST_PRICE = "volume_list_price"
 
-    @property
+    # Cached on the member: read several times for every line priced, where a
+    # plain property call costs as much as the line's arithmetic.
+    @cached_property
     def volume(self) -> bool:
         return self in (RuleKind.VOLUME_DISCOUNT, RuleKind.VOLUME_LIST_PRICE)
 
-    @property
+    @cached_property
     def discount(self) -> bool:
         return self in (RuleKind.DIRECT_DISCOUNT, RuleKind.VOLUME_DISCOUNT)
 
@@ -168,9 +196,22 @@ class PriceIndex:
         for rule in self.rules:
             for code in rule.products:
                 self.by_product.setdefault(code, []).append(rule)
+        # The "overridden" step depends on the rule book alone (a product, the
+        # position of its winner), never on the quote: built once, when first
+        # needed, then shared by every line it describes (steps are never
+        # changed once made).
+        self._overridden: dict[tuple[str, int], TraceStep | None] = {}
 
     def for_product(self, code: str | None) -> list[PriceRule]:
         return self.by_product.get(code, []) if code is not None else []
+
+    def overridden(self, code: str, winner: int) -> TraceStep | None:
+        """The step naming ``code``'s rules after the one at ``winner``, if any."""
+        key = (code, winner)
+        if key not in self._overridden:
+            rules = self.by_product[code]
+            self._overridden[key] = _overridden(rules[winner], rules[winner + 1 :])
+        return self._overridden[key]
 
 
 def _unique_ids(ids: Iterable[str]) -> None:
@@ -205,13 +246,14 @@ def price_quote(
 ) -> PricedQuote:
     """Configure, then price every line; raises ``ValidationFailed`` on bad lines."""
     currency = ctx.currency or _first_currency(draft, catalogue)
+    money = _Money.of(currency)
     lines = _work_lines(draft, catalogue, currency)
-    list_total = sum((round_money(w.list_price * w.quantity, currency) for w in lines), ZERO)
+    list_total = sum((money.round(w.list_price * w.quantity) for w in lines), ZERO)
     ctx = replace(ctx, currency=currency).with_fields({"quote.list_total": list_total})
     verdicts = Verdicts(ctx)
     configured = configure(lines, book.configurator, catalogue, ctx, verdicts)
     priced = tuple(
-        _price_line(number, line, book.prices, verdicts, currency)
+        _price_line(number, line, book.prices, verdicts, money)
         for number, line in enumerate(configured.lines, start=1)
     )
     return PricedQuote(
@@ -289,39 +331,28 @@ def _manual_line(line: LineInput, currency: str) -> WorkLine:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Outcome:
-    """What the winning rule makes of a line: rounded unit and line net."""
-
-    unit_net: Decimal
-    net: Decimal
-    steps: tuple[TraceStep, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _NotApplicable:
-    reason_code: str
-    params: dict[str, str]
+# What the winning rule makes of a line: its unit and line net, both rounded.
+_Prices = tuple[Decimal, Decimal]
 
 
 def _price_line(
-    position: int, line: WorkLine, index: PriceIndex, verdicts: Verdicts, currency: str
+    position: int, line: WorkLine, index: PriceIndex, verdicts: Verdicts, money: _Money
 ) -> PricedLine:
-    line.list_price = round_money(line.list_price, currency)
+    line.list_price = money.round(line.list_price)
     first = "manual_price" if line.source is Source.MANUAL else "list_price"
-    steps = [TraceStep(first, None, {"price": _money(line.list_price, currency)}), *line.steps]
-    winner, outcome = _winning_rule(line, index, verdicts, currency, steps)
-    list_total = round_money(line.list_price * line.quantity, currency)
-    unit_net, net = _net(line, outcome, list_total, currency, steps, winner)
+    steps = [TraceStep(first, None, {"price": money.show(line.list_price)}), *line.steps]
+    winner, outcome = _winning_rule(line, index, verdicts, money, steps)
+    list_total = money.round(line.list_price * line.quantity)
+    unit_net, net = _net(line, outcome, list_total, money, steps, winner)
     discount = list_total - net
     steps.append(
         TraceStep(
             "net",
             None,
             {
-                "net": _money(net, currency),
-                "list_total": _money(list_total, currency),
-                "discount": _money(discount, currency),
+                "net": money.show(net),
+                "list_total": money.show(list_total),
+                "discount": money.show(discount),
             },
         )
     )
@@ -337,7 +368,7 @@ def _price_line(
         discount=discount,
         net=net,
         tax_rate=line.tax_rate,
-        tax=round_money(net * line.tax_rate / HUNDRED, currency),
+        tax=money.round(net * line.tax_rate / HUNDRED),
         free=line.free_by is not None and winner is None,
         source=line.source,
         added_by=line.added_by,
@@ -349,9 +380,9 @@ def _price_line(
 
 def _net(
     line: WorkLine,
-    outcome: _Outcome | None,
+    outcome: _Prices | None,
     list_total: Decimal,
-    currency: str,
+    money: _Money,
     steps: list[TraceStep],
     winner: PriceRule | None,
 ) -> tuple[Decimal, Decimal]:
@@ -360,9 +391,9 @@ def _net(
             steps.append(TraceStep("free_overridden", line.free_by, {"by": winner.id}))
         else:
             steps.append(TraceStep("free", line.free_by))
-            return ZERO, round_money(ZERO, currency)
+            return ZERO, money.round(ZERO)
     if outcome is not None:
-        return outcome.unit_net, outcome.net
+        return outcome
     return line.list_price, list_total
 
 
@@ -370,56 +401,73 @@ def _winning_rule(
     line: WorkLine,
     index: PriceIndex,
     verdicts: Verdicts,
-    currency: str,
+    money: _Money,
     steps: list[TraceStep],
-) -> tuple[PriceRule | None, _Outcome | None]:
+) -> tuple[PriceRule | None, _Prices | None]:
+    """The first rule that holds and applies, and its prices; each rule tried adds its steps."""
+    if line.code is None:
+        return None, None
     rules = index.for_product(line.code)
     for number, rule in enumerate(rules):
         reason = verdicts.rule_failure(rule.id, rule.conditions)
         if reason is not None:
             steps.append(TraceStep("rule_skipped", rule.id, {"reason": reason}))
             continue
-        result = _evaluate(rule, line.list_price, line.quantity, currency)
-        if isinstance(result, _NotApplicable):
-            params = {"reason_code": result.reason_code, **result.params}
-            steps.append(TraceStep("rule_skipped", rule.id, params))
+        result = _evaluate(rule, line.list_price, line.quantity, money, steps)
+        if result is None:
             continue
-        steps.extend(result.steps)
-        _overridden(rule, rules[number + 1 :], steps)
+        overridden = index.overridden(line.code, number)
+        if overridden is not None:
+            steps.append(overridden)
         return rule, result
     return None, None
 
 
-def _overridden(winner: PriceRule, others: list[PriceRule], steps: list[TraceStep]) -> None:
+def _overridden(winner: PriceRule, others: list[PriceRule]) -> TraceStep | None:
     """The rules after the winner, in one step (a product may have many)."""
-    if others:
-        rules = ", ".join(rule.id for rule in others)
-        params = {"rules": rules, "by": winner.id, "priority": str(winner.priority)}
-        steps.append(TraceStep("rule_overridden", None, params))
+    if not others:
+        return None
+    rules = ", ".join(rule.id for rule in others)
+    params = {"rules": rules, "by": winner.id, "priority": str(winner.priority)}
+    return TraceStep("rule_overridden", None, params)
 
 
 def _evaluate(
-    rule: PriceRule, list_price: Decimal, quantity: Decimal, currency: str
-) -> _Outcome | _NotApplicable:
-    if rule.unit is ValueUnit.AMOUNT and rule.currency and rule.currency != currency:
-        return _NotApplicable("currency", {"rule_currency": rule.currency, "currency": currency})
+    rule: PriceRule,
+    list_price: Decimal,
+    quantity: Decimal,
+    money: _Money,
+    steps: list[TraceStep],
+) -> _Prices | None:
+    """The rule's prices for the line, its steps added to ``steps`` as they are made.
+
+    ``None`` when the rule does not apply (its currency, or a quantity beyond its
+    last tier): the step then says why.
+    """
+    if rule.unit is ValueUnit.AMOUNT and rule.currency and rule.currency != money.currency:
+        why = {"rule_currency": rule.currency, "currency": money.currency}
+        _skip(rule, "currency", why, steps)
+        return None
     if not rule.kind.volume:
         assert rule.value is not None
-        return _flat(rule, rule.value, None, list_price, quantity, currency)
+        return _flat(rule, rule.value, None, list_price, quantity, money, steps)
     if rule.model is TierModel.FLAT:
         tier = flat_tier(rule.tiers, quantity)
-        if tier is None:
-            return _beyond(rule, quantity)
-        return _flat(rule, tier.value, tier.to, list_price, quantity, currency)
-    segments = slab_segments(rule.tiers, quantity)
-    if segments is None:
-        return _beyond(rule, quantity)
-    return _slab(rule, segments, list_price, quantity, currency)
+        if tier is not None:
+            return _flat(rule, tier.value, tier.to, list_price, quantity, money, steps)
+    else:
+        segments = slab_segments(rule.tiers, quantity)
+        if segments is not None:
+            return _slab(rule, segments, list_price, quantity, money, steps)
+    why = {"quantity": show_number(quantity), "to": str(rule.tiers[-1].to)}
+    _skip(rule, "beyond_tiers", why, steps)
+    return None
 
 
-def _beyond(rule: PriceRule, quantity: Decimal) -> _NotApplicable:
-    last = rule.tiers[-1].to
-    return _NotApplicable("beyond_tiers", {"quantity": show_number(quantity), "to": str(last)})
+def _skip(
+    rule: PriceRule, reason_code: str, params: dict[str, str], steps: list[TraceStep]
+) -> None:
+    steps.append(TraceStep("rule_skipped", rule.id, {"reason_code": reason_code, **params}))
 
 
 def _flat(
@@ -428,18 +476,18 @@ def _flat(
     tier_to: Decimal | None,
     list_price: Decimal,
     quantity: Decimal,
-    currency: str,
-) -> _Outcome:
-    unit, steps = _unit_price(rule, value, list_price, currency)
-    shown = _value_text(rule, value, currency)
+    money: _Money,
+    steps: list[TraceStep],
+) -> _Prices:
+    unit, clamped = _unit_price(rule, value, list_price, money)
+    shown = _value_text(rule, value, money)
     if rule.kind.volume:
         shown = f"{rule.model} {_tier_text(tier_to)}: {shown}"
-    applied = TraceStep(
-        "rule_applied",
-        rule.id,
-        {"kind": rule.kind.value, "value": shown, "price": _money(unit, currency)},
-    )
-    return _Outcome(unit, round_money(unit * quantity, currency), (applied, *steps))
+    params = {"kind": rule.kind.value, "value": shown, "price": money.show(unit)}
+    steps.append(TraceStep("rule_applied", rule.id, params))
+    if clamped is not None:
+        steps.append(clamped)
+    return unit, money.round(unit * quantity)
 
 
 def _slab(
@@ -447,48 +495,49 @@ def _slab(
     segments: list[tuple[Decimal, Tier]],
     list_price: Decimal,
     quantity: Decimal,
-    currency: str,
-) -> _Outcome:
+    money: _Money,
+    steps: list[TraceStep],
+) -> _Prices:
     total = ZERO
-    steps: list[TraceStep] = []
+    tiers: list[TraceStep] = []  # after the "applied" step, which needs their total
     for units, tier in segments:
-        unit, clamped = _unit_price(rule, tier.value, list_price, currency)
+        unit, clamped = _unit_price(rule, tier.value, list_price, money)
         total += units * unit
-        steps.extend(clamped)
-        steps.append(
+        if clamped is not None:
+            tiers.append(clamped)
+        tiers.append(
             TraceStep(
                 "slab",
                 rule.id,
                 {
                     "units": show_number(units),
-                    "price": _money(unit, currency),
+                    "price": money.show(unit),
                     "to": _tier_text(tier.to),
                 },
             )
         )
-    net = round_money(total, currency)
-    unit_net = round_money(net / quantity, currency)
-    applied = TraceStep(
-        "rule_applied",
-        rule.id,
-        {"kind": rule.kind.value, "value": "slab", "price": _money(unit_net, currency)},
-    )
-    return _Outcome(unit_net, net, (applied, *steps))
+    net = money.round(total)
+    unit_net = money.round(net / quantity)
+    params = {"kind": rule.kind.value, "value": "slab", "price": money.show(unit_net)}
+    steps.append(TraceStep("rule_applied", rule.id, params))
+    steps.extend(tiers)
+    return unit_net, net
 
 
 def _unit_price(
-    rule: PriceRule, value: Decimal, list_price: Decimal, currency: str
-) -> tuple[Decimal, list[TraceStep]]:
+    rule: PriceRule, value: Decimal, list_price: Decimal, money: _Money
+) -> tuple[Decimal, TraceStep | None]:
+    """The rounded unit price, and the "clamped" step if a discount exceeded the price."""
     percent = rule.unit is ValueUnit.PERCENT
     if rule.kind.discount:
         off = list_price * value / HUNDRED if percent else value
         if off > list_price:
-            shown = round_money(off, currency)
-            params = {"amount": _money(shown, currency), "price": _money(list_price, currency)}
-            return round_money(ZERO, currency), [TraceStep("clamped", rule.id, params)]
-        return round_money(list_price - off, currency), []
+            shown = money.round(off)
+            params = {"amount": money.show(shown), "price": money.show(list_price)}
+            return money.round(ZERO), TraceStep("clamped", rule.id, params)
+        return money.round(list_price - off), None
     price = list_price * value / HUNDRED if percent else value
-    return round_money(price, currency), []
+    return money.round(price), None
 
 
 def flat_tier(tiers: tuple[Tier, ...], quantity: Decimal) -> Tier | None:
@@ -540,15 +589,10 @@ def show_number(value: Decimal) -> str:
     return text
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    """An amount already rounded, with its currency (for traces)."""
-    return f"{amount} {currency}"
-
-
-def _value_text(rule: PriceRule, value: Decimal, currency: str) -> str:
+def _value_text(rule: PriceRule, value: Decimal, money: _Money) -> str:
     if rule.unit is ValueUnit.PERCENT:
         return f"{show_number(value)} %"
-    return _money(value, currency)
+    return money.show(value)
 
 
 def _tier_text(to: Decimal | None) -> str:
