@@ -19,7 +19,7 @@ import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -231,15 +231,22 @@ def _settle(future: asyncio.Future[Any], outcome: _Outcome) -> None:
         future.set_result(outcome.result)
 
 
-def _run_batch(conn: sqlite3.Connection, batch: Iterable[_Job[Any]]) -> list[_Outcome]:
-    """Runs in the writer thread: one transaction, one savepoint per job."""
+def _run_batch(conn: sqlite3.Connection, batch: Sequence[_Job[Any]]) -> list[_Outcome]:
+    """Runs in the writer thread: one transaction, one savepoint per job.
+
+    A job alone in its batch needs no savepoint (its failure rolls the whole
+    transaction back): each statement is a round trip to the GIL for this
+    thread, which the busy event loop may hold for a switch interval.
+    """
     started = time.perf_counter()
-    outcomes: list[_Outcome] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for job in batch:
-            outcomes.append(_run_job(conn, job))
-        conn.execute("COMMIT")
+        if len(batch) == 1:
+            outcomes = [_attempt(batch[0], conn)]
+            conn.execute("COMMIT" if outcomes[0].error is None else "ROLLBACK")
+        else:
+            outcomes = [_run_job(conn, job) for job in batch]
+            conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
@@ -252,16 +259,21 @@ def _run_batch(conn: sqlite3.Connection, batch: Iterable[_Job[Any]]) -> list[_Ou
 
 def _run_job(conn: sqlite3.Connection, job: _Job[Any]) -> _Outcome:
     conn.execute("SAVEPOINT job")
+    outcome = _attempt(job, conn)
+    if outcome.error is not None:
+        conn.execute("ROLLBACK TO job")
+    conn.execute("RELEASE job")
+    return outcome
+
+
+def _attempt(job: _Job[Any], conn: sqlite3.Connection) -> _Outcome:
     tx = Tx(conn, job.actor)
     try:
         result = job.fn(tx)
     except Exception as exc:
-        conn.execute("ROLLBACK TO job")
-        conn.execute("RELEASE job")
         if not isinstance(exc, RelaisError):
             log.exception("event=write_job_failed actor=%s", job.actor.kind)
         return _Outcome(error=exc)
-    conn.execute("RELEASE job")
     return _Outcome(result=result, events=tx.events)
 
 
