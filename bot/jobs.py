@@ -175,17 +175,37 @@ class JobContext:
         await self.say(message)
 
 
+@dataclass(slots=True)
+class _Queued:
+    ctx: JobContext
+    since: float  # when the request came in (monotonic): patience counts from there
+
+
 class Journal:
-    """Jobs run after the acks: during a burst of requests journaled work waits (see
-    :mod:`bot.priority`), and ``concurrency`` jobs run at once, so a burst keeps its
-    acks fast instead of sharing the loop with all its work. A modal still opens at
-    once: its trigger lives three seconds."""
+    """Jobs run after the acks, by a few workers that take them in turn.
+
+    During a burst of requests journaled work waits (see :mod:`bot.priority`),
+    and ``concurrency`` jobs run at once, so a burst keeps its acks fast instead
+    of sharing the loop with all its work. A job waiting its turn is an entry
+    in a queue, not a task: a burst of thousands costs the acks nothing more.
+    A modal still opens at once (its trigger lives three seconds): jobs that
+    show one go through ``concurrency`` openers first, which wait for calm at
+    most :data:`~bot.priority.MODAL_PATIENCE`.
+    """
 
     def __init__(self, rt: Runtime, specs: Mapping[str, JobSpec], concurrency: int = 4) -> None:
         self.rt = rt
         self.specs = dict(specs)
-        self._slots = asyncio.Semaphore(concurrency)
-        self._openers = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
+        self._ready: asyncio.Queue[_Queued] = asyncio.Queue()
+        self._opening: asyncio.Queue[_Queued] = asyncio.Queue()
+        self._active = 0  # jobs taken from a queue and not finished yet
+        self._workers: list[asyncio.Task[None]] = []
+
+    @property
+    def busy(self) -> bool:
+        """Some journaled work is waiting or running."""
+        return bool(self._active or self._ready.qsize() or self._opening.qsize())
 
     async def record(
         self, kind: str, body: dict[str, Any], dedupe_key: str | None = None
@@ -199,8 +219,21 @@ class Journal:
         return store.JobRow(job_id, kind, body, "pending", 0, clock.utcnow())
 
     def start(self, job: store.JobRow, *, replayed: bool = False) -> None:
-        work = self.run(job, replayed=replayed, since=time.monotonic())
-        self.rt.tasks.spawn(work, f"slack-job-{job.id}")
+        """Queue the job; it runs when a worker takes it and the acks allow."""
+        if not self._workers or self._workers[0].done():  # none yet, or stopped
+            self._hire()
+        entry = _Queued(JobContext(self.rt, job), time.monotonic())
+        modal = not replayed and self.specs[job.kind].modal(job.payload)
+        (self._opening if modal else self._ready).put_nowait(entry)
+
+    def _hire(self) -> None:
+        self._workers.clear()
+        for number in range(self.concurrency):
+            for name, loop in (("opener", self._open_loop), ("worker", self._work_loop)):
+                work = loop()
+                self._workers.append(
+                    self.rt.tasks.spawn(work, f"slack-job-{name}-{number}", service=True)
+                )
 
     async def replay(self) -> int:
         """Run what a previous process acknowledged but did not finish."""
@@ -216,18 +249,45 @@ class Journal:
             log.info("event=slack_jobs_replayed replayed=%d expired=%d", len(fresh), len(stale))
         return len(fresh)
 
-    async def run(
-        self, job: store.JobRow, *, replayed: bool = False, since: float | None = None
-    ) -> None:
-        ctx = JobContext(self.rt, job)
-        began = time.monotonic() if since is None else since
-        error = await self._guarded(ctx, replayed, began)
-        await self.rt.engine.write(lambda tx: store.finish_job(tx, job.id, error), ACTOR)
+    async def _open_loop(self) -> None:
+        while True:
+            entry = await self._opening.get()
+            self._active += 1
+            try:
+                await self.rt.acks.wait(entry.since, MODAL_PATIENCE)
+                error = await self._guarded(entry.ctx, entry.ctx.open_loading)
+            finally:
+                self._active -= 1
+            if error is None:
+                self._ready.put_nowait(entry)
+            else:
+                await self._finish(entry.ctx, error)
 
-    async def _guarded(self, ctx: JobContext, replayed: bool, began: float) -> str | None:
-        """Do the job; what went wrong, or None (an engine refusal is told, not an error)."""
+    async def _work_loop(self) -> None:
+        while True:
+            entry = await self._ready.get()
+            self._active += 1
+            try:
+                await self.rt.acks.wait(entry.since)
+                await self.run(entry.ctx.job, entry.ctx)
+            finally:
+                self._active -= 1
+
+    async def run(self, job: store.JobRow, ctx: JobContext | None = None) -> None:
+        """Do the job now and record how it ended (the workers call this)."""
+        ctx = ctx or JobContext(self.rt, job)
+        spec = self.specs[job.kind]
+        error = await self._guarded(ctx, lambda: self._execute(ctx, spec))
+        await self._finish(ctx, error)
+
+    async def _finish(self, ctx: JobContext, error: str | None) -> None:
+        job_id = ctx.job.id
+        await self.rt.engine.write(lambda tx: store.finish_job(tx, job_id, error), ACTOR)
+
+    async def _guarded(self, ctx: JobContext, step: Callable[[], Awaitable[None]]) -> str | None:
+        """Do a step of the job; what went wrong, or None (an engine refusal is told)."""
         try:
-            await self._execute(ctx, replayed, began)
+            await step()
         except RelaisError as exc:
             await self._quietly(ctx.fail(exc))
         except SlackApiError as exc:
@@ -239,16 +299,9 @@ class Journal:
             return f"{type(exc).__name__}: {exc}"
         return None
 
-    async def _execute(self, ctx: JobContext, replayed: bool, began: float) -> None:
-        spec = self.specs[ctx.job.kind]
-        if spec.modal(ctx.body) and not replayed:
-            async with self._openers:
-                await self.rt.acks.wait(began, MODAL_PATIENCE)
-                await ctx.open_loading()
-        async with self._slots:
-            await self.rt.acks.wait(began)
-            if not await self._started_twice(ctx, spec):
-                await spec.handler(ctx)
+    async def _execute(self, ctx: JobContext, spec: JobSpec) -> None:
+        if not await self._started_twice(ctx, spec):
+            await spec.handler(ctx)
 
     async def _started_twice(self, ctx: JobContext, spec: JobSpec) -> bool:
         """A ``once`` job is marked running first; found running, it is not done again."""

@@ -100,7 +100,8 @@ class Runtime:
         async with asyncio.timeout(seconds):
             while quiet < 3:  # three calm looks in a row: nothing is about to start either
                 await self.engine.bus.drain()
-                calm = not (self.tasks.busy or self.notifier.busy or self.notifications.busy)
+                busy = self.tasks.busy or self.journal.busy
+                calm = not (busy or self.notifier.busy or self.notifications.busy)
                 quiet = quiet + 1 if calm and await self.outbox.idle() else 0
                 await asyncio.sleep(0.01)
 
