@@ -213,10 +213,17 @@ class Result:
     latencies: list[float]
     seconds: float
     done: int = 0
+    cpu_window: float | None = None  # the server's CPU seconds while the load ran
+    cpu_after: float | None = None  # and while it finished the work it acknowledged
 
     @property
     def rate(self) -> float:
         return len(self.latencies) / self.seconds
+
+    def cpu_per_request(self, seconds: float | None) -> str:
+        if seconds is None or not self.latencies:
+            return "—"
+        return f"{seconds / len(self.latencies) * 1000:.3f}"
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -321,6 +328,14 @@ class Server:
     async def idle(self) -> None:
         await self.get("/bench/idle")
 
+    def cpu(self) -> float | None:
+        """CPU seconds the process has used, all threads (Linux's /proc; None elsewhere)."""
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def stop(self) -> None:
         self.process.terminate()
         await asyncio.wait_for(self.process.wait(), 10)
@@ -338,9 +353,14 @@ async def _cell(
     await load.warm_up(server.url, scenario)
     await server.idle()
     before = await _work_done(fake, scenario)
+    started = server.cpu()
     result = await load.run(server.url, scenario, level, seconds)
+    loaded = server.cpu()
     await server.idle()
+    settled = server.cpu()
     result.done = await _work_done(fake, scenario) - before
+    if started is not None and loaded is not None and settled is not None:
+        result.cpu_window, result.cpu_after = loaded - started, settled - loaded
     return result
 
 
@@ -401,6 +421,27 @@ def table(results: dict[tuple[str, int, str], Result], levels: Sequence[int]) ->
     return "\n".join(lines)
 
 
+def cpu_table(results: dict[tuple[str, int, str], Result], levels: Sequence[int]) -> str:
+    """Where the servers' CPU goes, per request: acknowledging, then the work after."""
+    lines = [
+        "| scenario | concurrent | ack-only ms/request | Relais ms/request while acking"
+        " | Relais ms/request after (the work) |",
+        "|---|---|---|---|---|",
+    ]
+    for scenario in SCENARIOS:
+        for level in levels:
+            base, ours = (
+                results[(scenario, level, "ack-only")],
+                results[(scenario, level, "relais")],
+            )
+            lines.append(
+                f"| {scenario} | {level} | {base.cpu_per_request(base.cpu_window)}"
+                f" | {ours.cpu_per_request(ours.cpu_window)}"
+                f" | {ours.cpu_per_request(ours.cpu_after)} |"
+            )
+    return "\n".join(lines)
+
+
 def _levels(text: str) -> list[int]:
     return [int(part) for part in text.split(",") if part.strip()]
 
@@ -424,6 +465,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"Slack acks — Python {platform.python_version()}, {os.cpu_count()} CPUs, best of "
           f"{args.rounds} runs of {args.seconds:g} s per cell\n")  # fmt: skip
     print(table(results, args.levels))
+    print("\nServer CPU per request (all threads; 1 s of one core = 1,000 ms):\n")
+    print(cpu_table(results, args.levels))
     return 0
 
 
