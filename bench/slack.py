@@ -26,6 +26,11 @@ Web API share this one. Every request is signed like Slack signs it. Between
 two measurements the Relais server finishes all the work it acknowledged
 (``done`` counts that work). Read the ratios, not the absolute numbers.
 
+A second table gives each server's CPU per request (all its threads, read
+from ``/proc`` on Linux): the ack-only app's, Relais' while the load runs
+(acks, journal commits, and the loading modals, whose trigger cannot wait),
+and Relais' after it (the deferred work: cards, forms, answers).
+
     .venv/bin/python bench/slack.py [--quick] [--seconds 3] [--levels 1,16,64]
 """
 

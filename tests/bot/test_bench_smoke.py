@@ -16,6 +16,11 @@ def test_slack_bench_quick_run_prints_its_table() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    rows = [line for line in done.stdout.splitlines() if line.startswith("| deal card")]
+    latency, _, cpu = done.stdout.partition("Server CPU per request")
+    rows = [line for line in latency.splitlines() if line.startswith("| deal card")]
     assert len(rows) == 2
-    assert any(line.startswith("| move with modal | 16 |") for line in done.stdout.splitlines())
+    assert any(line.startswith("| move with modal | 16 |") for line in latency.splitlines())
+    # the CPU table: one row per scenario and level, each with three figures
+    cpu_rows = [line for line in cpu.splitlines() if line.startswith(("| deal", "| move"))]
+    assert len(cpu_rows) == 4
+    assert all(line.count("|") == 6 for line in cpu_rows)
