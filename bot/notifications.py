@@ -18,6 +18,7 @@ from typing import Any
 
 from bot import store
 from bot.blocks.common import escape, section
+from bot.notifier import NOTICED
 from bot.outbox import Outbox
 from bot.tasks import Tasks
 from engine.actors import Actor
@@ -35,8 +36,19 @@ POLL_SECONDS = 30.0
 
 
 def message_payload(message: Message) -> dict[str, Any]:
+    """What Slack shows; about a record, it answers in the thread of the record's notice.
+
+    A workflow reacting to a record's creation may be queued before the notice
+    itself: such a message waits for it (``notice_coming``) rather than being a
+    second announcement of the same lead in the channel.
+    """
     text = str(message.payload.get("text") or "")
-    return {"text": text, "blocks": [section(escape(text))] if text else []}
+    payload: dict[str, Any] = {"text": text, "blocks": [section(escape(text))] if text else []}
+    record = str(message.payload.get("record") or "")
+    if record.partition(":")[0] in NOTICED:
+        payload["thread_of"] = record
+        payload["notice_coming"] = str(message.payload.get("record_event", "")).endswith("created")
+    return payload
 
 
 class EngineNotifications:

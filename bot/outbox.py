@@ -48,6 +48,12 @@ class Retry:
     error: str
 
 
+class NotYet(Exception):
+    """A reply whose thread (the record's notice) is not in Slack yet: try again soon."""
+
+    delay = 1.0
+
+
 class Outbox:
     def __init__(
         self, engine: Engine, client: AsyncWebClient, tasks: Tasks, render: Render,
@@ -113,8 +119,11 @@ class Outbox:
             self.kick()
 
     async def _attempt(self, row: store.OutboxRow) -> None:
+        outcome: Retry | str
         try:
             link = await self._deliver(row)
+        except NotYet as exc:
+            outcome = Retry(exc.delay, f"waiting for the notice it replies to: {exc}")
         except SlackApiError as exc:
             outcome = _classify(exc, row.attempts, self.base_delay)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
@@ -158,12 +167,37 @@ class Outbox:
         if message is None:
             return None
         channel = await self._channel(row.lane)
+        thread = await self._thread(row, channel)
         response = await self.client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks
+            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread
         )
         if row.ref is None:
             return None
         return row.ref, str(response.get("channel") or channel), str(response.get("ts"))
+
+    async def _thread(self, row: store.OutboxRow, channel: str) -> str | None:
+        """The ``ts`` to reply under: the notice of the record the message is about.
+
+        Only in the notice's own channel. A notice still queued in this lane is
+        posted first (the lane is ordered, but the reply may have been queued
+        before it); one about to be queued is waited for, once.
+        """
+        ref = row.payload.get("thread_of")
+        if not ref:
+            return None
+        where = await self.engine.read(lambda c: store.message_for(c, ref))
+        if where is None:
+            notice = await self.engine.read(lambda c: store.pending_notice(c, row.lane, ref))
+            if notice is not None:
+                await self._attempt(notice)
+                where = await self.engine.read(lambda c: store.message_for(c, ref))
+                if where is None:
+                    raise NotYet(ref)  # the notice failed this time: keep the order
+            elif row.payload.get("notice_coming") and row.attempts == 0:
+                raise NotYet(ref)
+        if where is None or where[0] != channel:
+            return None
+        return where[1]
 
     async def _message(self, row: store.OutboxRow) -> Message | None:
         if row.kind == "notice" and row.ref is not None:

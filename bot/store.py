@@ -199,6 +199,16 @@ def message_for(conn: sqlite3.Connection, ref: str) -> tuple[str, str] | None:
     return None if row is None else (row["channel"], row["ts"])
 
 
+def pending_notice(conn: sqlite3.Connection, lane: str, ref: str) -> OutboxRow | None:
+    """The notice for ``ref`` still queued in ``lane``, if any."""
+    row = conn.execute(
+        "SELECT * FROM slack_outbox WHERE status = 'pending' AND kind = 'notice' AND lane = ?"
+        " AND ref = ? ORDER BY id LIMIT 1",
+        (lane, ref),
+    ).fetchone()
+    return None if row is None else OutboxRow.from_row(row)
+
+
 def notice_channels(conn: sqlite3.Connection, refs: list[str]) -> dict[str, str]:
     """``{ref: channel}`` for records that have a notice, posted or still queued."""
     if not refs:

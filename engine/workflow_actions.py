@@ -265,7 +265,11 @@ def _notify(scope: Scope, action: Any) -> Detail:
     assert isinstance(action, Notify)
     target, locale, skipped = _audience(scope, action)
     text = scope.render(pick(action.text, locale, scope.locale))
-    payload = {"to": target, "text": text, "reason": "workflow", "workflow": scope.workflow}
+    payload = {
+        "to": target, "text": text, "reason": "workflow", "workflow": scope.workflow,
+        # what it is about: Slack replies in the thread of that record's message, if any
+        "record": f"{scope.entity}:{scope.entity_id}", "record_event": scope.cause.event,
+    }  # fmt: skip
     recipient = target or f"{action.to}:{action.channel or ''}".rstrip(":")
     return _enqueue(scope, "notification", recipient, payload, skipped)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import store
 from config.settings import Settings, load_settings
 from config.workflow_schema import load_workflows
 from engine.actors import Actor
@@ -113,6 +114,15 @@ async def test_a_lead_from_mail_is_announced_in_slack_and_gets_a_call_back_to_do
     posted = [c for c in fake.of("chat.postMessage") if "Nouveau lead par e-mail" in c.text()]
     (announce,) = posted
     assert announce.params["channel"] == "C_LEADS"
+    # announced once: the bot's notice (with its buttons) heads the channel, and
+    # the workflow's message answers in its thread
+    top = [
+        c for c in fake.of("chat.postMessage")
+        if c.params["channel"] == "C_LEADS" and not c.params.get("thread_ts")
+    ]  # fmt: skip
+    assert len(top) == 1 and "notice_lead_" in str(top[0].params.get("blocks"))
+    notice = await engine.read(lambda c: store.message_for(c, f"lead:{lead.id}"))
+    assert notice == ("C_LEADS", announce.params["thread_ts"])
     assert "Devis poele a granules — Jean Dupont jean.dupont@acme-chauffage.fr" in announce.text()
     (todo,) = [a for a in await engine.record_activities("lead", lead.id) if not a.done]
     assert (todo.kind, todo.subject) == ("call", "Rappeler Jean Dupont : Devis poele a granules")
