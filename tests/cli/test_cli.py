@@ -91,3 +91,24 @@ def wait_for_health(port: int) -> dict[str, object]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def with_reader_gone(tmp_path: Path, *args: str, **extra: str) -> tuple[int, str]:
+    """Run ``run.py args`` with its output pipe closed before it writes (`… | head`)."""
+    with subprocess.Popen(
+        [sys.executable, str(ROOT / "run.py"), *args], cwd=ROOT, env=env_for(tmp_path, **extra),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    ) as process:  # fmt: skip
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        return process.wait(timeout=60), errors
+
+
+def test_a_command_whose_reader_goes_away_stops_quietly(tmp_path: Path) -> None:
+    catalogue = str(ROOT / "config" / "catalogue.yaml")
+    assert run(tmp_path, "products", "import", catalogue).returncode == 0
+    code, errors = with_reader_gone(
+        tmp_path, "products", "search", RELAIS_CONFIG_PATH=str(ROOT / "config")
+    )
+    assert code in (0, 141) and "Traceback" not in errors, errors
