@@ -34,18 +34,7 @@ def register(sub: Any) -> None:
     update = _command(commands, "update", "edit a deal's fields (not its stage)", update_deal)
     update.add_argument("deal_id", type=int, metavar="ID")
     _values(update)
-    listing = _command(commands, "transitions", "the transitions you may take now", transitions)
-    listing.add_argument("deal_id", type=int, metavar="ID")
-    move = _command(commands, "move", "perform a transition with its values", move_deal)
-    move.add_argument("deal_id", type=int, metavar="ID")
-    move.add_argument("transition", metavar="TRANSITION", help="its key (or name)")
-    _values(move)
-    move.add_argument(
-        "--tick", action="append", default=[], metavar="ITEM",
-        help="a checklist item ticked (repeat; 'all' ticks every item)",
-    )  # fmt: skip
-    move.add_argument("--note", metavar="TEXT", help="the transition's note")
-    move.add_argument("--version", type=int, metavar="N", help="refuse if the deal moved past N")
+    _transition_commands(commands, "deal", transitions, move_deal)
 
 
 def _command(commands: Any, name: str, text: str, handler: Any) -> argparse.ArgumentParser:
@@ -54,6 +43,24 @@ def _command(commands: Any, name: str, text: str, handler: Any) -> argparse.Argu
     parser.add_argument("--lang", choices=LOCALES, help="language of messages")
     parser.set_defaults(handler=handler)
     return parser
+
+
+def _transition_commands(commands: Any, record: str, listing: Any, move: Any) -> None:
+    """``transitions ID`` and ``move ID TRANSITION`` of a ``record`` (deal or lead)."""
+    parser = _command(commands, "transitions", "the transitions you may take now", listing)
+    parser.add_argument(f"{record}_id", type=int, metavar="ID")
+    parser = _command(commands, "move", "perform a transition with its values", move)
+    parser.add_argument(f"{record}_id", type=int, metavar="ID")
+    parser.add_argument("transition", metavar="TRANSITION", help="its key (or name)")
+    _values(parser)
+    parser.add_argument(
+        "--tick", action="append", default=[], metavar="ITEM",
+        help="a checklist item ticked (repeat; 'all' ticks every item)",
+    )  # fmt: skip
+    parser.add_argument("--note", metavar="TEXT", help="the transition's note")
+    parser.add_argument(
+        "--version", type=int, metavar="N", help=f"refuse if the {record} moved past N"
+    )
 
 
 def _values(parser: argparse.ArgumentParser) -> None:
@@ -157,8 +164,14 @@ async def update_deal(args: argparse.Namespace, ctx: Context) -> int:
 async def transitions(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
     options = await engine.deal_transitions(args.deal_id, actor)
+    free = f"deal #{args.deal_id} follows no blueprint: its stage moves freely"
+    return _print_options(ctx, options, locale, free)
+
+
+def _print_options(ctx: Context, options: list[Option], locale: str, free: str) -> int:
+    """One line per transition, or ``free`` when the record follows no blueprint."""
     if not options:
-        ctx.print(f"deal #{args.deal_id} follows no blueprint: its stage moves freely")
+        ctx.print(free)
         return 0
     for option in options:
         ctx.print(_option_line(option, locale))

@@ -6,7 +6,14 @@ import argparse
 from typing import Any
 
 from cli.context import Context
-from cli.deal_cmd import _command, _option_line, _values, _who, attempt, supplied
+from cli.deal_cmd import (
+    _command,
+    _print_options,
+    _transition_commands,
+    _who,
+    attempt,
+    supplied,
+)
 from engine.contacts import ContactDraft
 from engine.i18n import translate
 from engine.lead_blueprints import LeadStatusGoverned
@@ -26,18 +33,7 @@ def register(sub: Any) -> None:
     status.add_argument("lead_id", type=int, metavar="ID")
     status.add_argument("status", choices=("new", "contacted", "qualified", "disqualified"))
     status.add_argument("--reason", help="why the lead is disqualified")
-    listing = _command(commands, "transitions", "the transitions you may take now", transitions)
-    listing.add_argument("lead_id", type=int, metavar="ID")
-    move = _command(commands, "move", "perform a transition with its values", move_lead)
-    move.add_argument("lead_id", type=int, metavar="ID")
-    move.add_argument("transition", metavar="TRANSITION", help="its key (or name)")
-    _values(move)
-    move.add_argument(
-        "--tick", action="append", default=[], metavar="ITEM",
-        help="a checklist item ticked (repeat; 'all' ticks every item)",
-    )  # fmt: skip
-    move.add_argument("--note", metavar="TEXT", help="the transition's note")
-    move.add_argument("--version", type=int, metavar="N", help="refuse if the lead moved past N")
+    _transition_commands(commands, "lead", transitions, move_lead)
 
 
 async def new_lead(args: argparse.Namespace, ctx: Context) -> int:
@@ -78,12 +74,8 @@ async def status_lead(args: argparse.Namespace, ctx: Context) -> int:
 async def transitions(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
     options = await engine.lead_transitions(args.lead_id, actor)
-    if not options:
-        ctx.print(f"lead #{args.lead_id} follows no blueprint: its status changes freely")
-        return 0
-    for option in options:
-        ctx.print(_option_line(option, locale))
-    return 0
+    free = f"lead #{args.lead_id} follows no blueprint: its status changes freely"
+    return _print_options(ctx, options, locale, free)
 
 
 async def move_lead(args: argparse.Namespace, ctx: Context) -> int:

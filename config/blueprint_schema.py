@@ -18,22 +18,28 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
     StrictFloat,
     StrictInt,
     StrictStr,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
 
-from config.loader import ConfigError, problem_line, read_yaml, validation_lines
+from config.loader import ConfigError, problem_line, read_yaml, validated
+from config.models import (
+    STRICT,
+    CriterionBase,
+    CriterionOperator,
+    Duration,
+    Scalar,
+    Text,
+    WebhookUrl,
+)
 from engine import blueprint as bp
 from engine import criteria
 from engine.blueprint_check import StageRef, check_blueprint
@@ -44,26 +50,12 @@ FOLDER = "blueprints"
 ACTION_TAGS = ("set_field", "activity", "email", "notify", "webhook")
 
 
-def _duration(text: str) -> str:
-    try:
-        parse_duration(text)
-    except ValueError as exc:
-        raise PydanticCustomError("duration", str(exc)) from exc
-    return text
-
-
 def _any_state(value: Any) -> Any:
     return [value] if value == bp.ANY_STATE else value
 
 
-Duration = Annotated[StrictStr, AfterValidator(_duration)]
-Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Key = Annotated[StrictStr, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-Scalar = StrictStr | StrictInt | StrictFloat | StrictBool | date
 Sources = Annotated[list[StrictStr], BeforeValidator(_any_state)]
-Operator = Literal[
-    "eq", "ne", "gt", "ge", "lt", "le", "empty", "not_empty", "contains", "in", "not_in"
-]  # fmt: skip
 InputType = Literal[
     "text", "long_text", "number", "money", "percentage", "date", "datetime", "choice",
     "multi_choice", "email", "phone", "url", "contact", "file",
@@ -71,42 +63,16 @@ InputType = Literal[
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = STRICT
 
 
-class CriterionModel(Strict):
+class CriterionModel(CriterionBase):
     """``{field, op, value}``, or ``{all: [...]}`` / ``{any: [...]}`` of criteria."""
 
-    field: StrictStr | None = None
-    op: Operator | None = None
-    value: Scalar | list[Scalar] | None = None
-    all_: list[CriterionModel] | None = Field(None, alias="all", min_length=1)
-    any_: list[CriterionModel] | None = Field(None, alias="any", min_length=1)
+    shape = "criterion"
+    no_value = criteria.UNARY
 
-    @model_validator(mode="after")
-    def one_shape(self) -> Self:
-        groups = (self.all_ is not None) + (self.any_ is not None)
-        leaf = self.field is not None or self.op is not None
-        if groups + leaf != 1:
-            raise ValueError("a criterion is {field, op, value}, {all: [...]} or {any: [...]}")
-        if leaf and (self.field is None or self.op is None):
-            raise ValueError("a condition needs a field and an op")
-        if self.op in criteria.UNARY and self.value is not None:
-            raise ValueError(f"{self.op} takes no value")
-        if leaf and self.op not in criteria.UNARY and self.value is None:
-            raise ValueError(f"{self.op} needs a value")
-        return self
-
-    def build(self) -> criteria.Criterion:
-        if self.all_ is not None:
-            return criteria.Group("all", tuple(c.build() for c in self.all_))
-        if self.any_ is not None:
-            return criteria.Group("any", tuple(c.build() for c in self.any_))
-        assert self.field is not None and self.op is not None
-        value = self.value
-        return criteria.Condition(
-            self.field, self.op, list(value) if isinstance(value, list) else value
-        )
+    op: CriterionOperator | None = None
 
 
 class OwnersModel(Strict):
@@ -210,7 +176,7 @@ class NotifyModel(Strict):
 
 class WebhookModel(Strict):
     action: Literal["webhook"]
-    url: Annotated[StrictStr, StringConstraints(pattern=r"^https?://\S+$")]
+    url: WebhookUrl
     headers: dict[StrictStr, StrictStr] = {}
 
     def build(self) -> bp.Action:
@@ -305,10 +271,9 @@ class BlueprintModel(Strict):
 def parse_blueprint(data: Any, label: str) -> bp.Blueprint:
     """Validate YAML data; raise ``ConfigError`` with one line per problem."""
     try:
-        return BlueprintModel.model_validate(data).build()
-    except ValidationError as exc:
-        lines = validation_lines(label, exc)
-        raise ConfigError([_ACTION_TAG.sub(r"\1", line) for line in lines]) from None
+        return validated(BlueprintModel, data, label).build()
+    except ConfigError as exc:
+        raise ConfigError([_ACTION_TAG.sub(r"\1", line) for line in exc.problems]) from None
 
 
 # pydantic names the action type inside a path: after[1].webhook.url → after[1].url

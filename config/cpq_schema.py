@@ -26,7 +26,6 @@ from typing import Annotated, Any, Literal, Self, TypeVar
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -35,6 +34,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.models import STRICT
 from engine.catalogue import Product
 from engine.configurator import (
     Action,
@@ -63,7 +63,7 @@ class CpqConfigError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
 
 # -- catalogue.yaml -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -35,6 +35,9 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = tuple(problems)
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +84,15 @@ def load_file(path: Path, model: type[BaseModel]) -> dict[str, Any]:
     data = read_yaml(path)
     if data is None:
         return {}
+    return dict(validated(model, data, str(path)))
+
+
+def validated(model: type[M], data: Any, label: str) -> M:
+    """``data`` as a ``model``; raise ``ConfigError`` with one line per problem."""
     try:
-        parsed = model.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(validation_lines(str(path), exc)) from None
-    return dict(parsed)
+        raise ConfigError(validation_lines(label, exc)) from None
 
 
 def read_yaml(path: Path) -> Any:

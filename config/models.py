@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import Annotated, Literal, Self
+from datetime import date
+from typing import Annotated, Any, ClassVar, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -21,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictBool,
+    StrictFloat,
     StrictInt,
     StrictStr,
     StringConstraints,
@@ -28,7 +30,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from engine import criteria
 from engine.contacts import normalize_email
+from engine.durations import parse_duration
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
@@ -53,6 +57,14 @@ def _email(value: str) -> str:
         raise PydanticCustomError(
             "email", "not a valid e-mail address: {reason}", {"reason": str(exc)}
         ) from exc
+
+
+def _duration(text: str) -> str:
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        raise PydanticCustomError("duration", str(exc)) from exc
+    return text
 
 
 def _timezone(value: str) -> str:
@@ -86,12 +98,71 @@ SlackId = Annotated[
 ]
 TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
 Probability = Annotated[StrictInt, Field(ge=0, le=100)]
+Duration = Annotated[StrictStr, AfterValidator(_duration)]
+Scalar = StrictStr | StrictInt | StrictFloat | StrictBool | date
+WebhookUrl = Annotated[StrictStr, StringConstraints(pattern=r"^https?://\S+$")]
+CriterionOperator = Literal[
+    "eq", "ne", "gt", "ge", "lt", "le", "empty", "not_empty", "contains", "in", "not_in"
+]  # fmt: skip
+
+
+# Every configuration model's settings: unknown keys refused, instances frozen,
+# and a field with an alias (``all``, ``from``, ``if``…) also takes its Python name.
+STRICT = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class Strict(BaseModel):
-    """Base of every configuration model: unknown keys refused, instances frozen."""
+    """Base of every configuration model (``STRICT``).
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    The other schema modules give their own base ``model_config = STRICT``:
+    ruff only knows a class is a pydantic model through a base in the same file.
+    """
+
+    model_config = STRICT
+
+
+class CriterionBase(Strict):
+    """``{field, op, value}``, or ``{all: [...]}`` / ``{any: [...]}`` of the same.
+
+    Blueprint criteria and workflow conditions narrow ``op`` to their operators,
+    name themselves in ``shape`` and list the operators that take no value.
+    """
+
+    shape: ClassVar[str]
+    no_value: ClassVar[tuple[str, ...]]
+
+    field: StrictStr | None = None
+    op: StrictStr | None = None
+    value: Scalar | list[Scalar] | None = None
+    all_: list[Self] | None = Field(None, alias="all", min_length=1)
+    any_: list[Self] | None = Field(None, alias="any", min_length=1)
+
+    @model_validator(mode="after")
+    def one_shape(self) -> Self:
+        groups = (self.all_ is not None) + (self.any_ is not None)
+        leaf = self.field is not None or self.op is not None
+        if groups + leaf != 1:
+            shapes = "{field, op, value}, {all: [...]} or {any: [...]}"
+            raise ValueError(f"a {self.shape} is {shapes}")
+        if leaf and (self.field is None or self.op is None):
+            raise ValueError("a condition needs a field and an op")
+        if self.op in self.no_value and self.value is not None:
+            raise ValueError(f"{self.op} takes no value")
+        if leaf and self.op not in self.no_value and self.value is None:
+            raise ValueError(f"{self.op} needs a value")
+        return self
+
+    def build(self) -> criteria.Criterion:
+        if self.all_ is not None:
+            return criteria.Group("all", tuple(c.build() for c in self.all_))
+        if self.any_ is not None:
+            return criteria.Group("any", tuple(c.build() for c in self.any_))
+        assert self.field is not None and self.op is not None
+        return criteria.Condition(self.field, self.op, self.plain_value())
+
+    def plain_value(self) -> Any:
+        """The value as the engine's condition holds it."""
+        return list(self.value) if isinstance(self.value, list) else self.value
 
 
 def dotted(loc: Loc) -> str:

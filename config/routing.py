@@ -17,7 +17,6 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictFloat,
     StrictInt,
@@ -27,6 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from config.models import STRICT
 from engine.contacts import normalize_email
 from engine.intake import IntakePolicy, OwnerRule, Route
 
@@ -79,7 +79,7 @@ Name = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = STRICT
 
 
 class OwnerModel(_Strict):

@@ -16,23 +16,29 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     StrictBool,
-    StrictFloat,
-    StrictInt,
     StrictStr,
     StringConstraints,
-    ValidationError,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
-from config.loader import ConfigError, read_yaml, validation_lines
-from config.models import Loc, Problem, duplicates, raise_problems
+from config.loader import read_yaml, validated
+from config.models import (
+    STRICT,
+    CriterionBase,
+    CriterionOperator,
+    Duration,
+    Loc,
+    Problem,
+    Scalar,
+    Text,
+    WebhookUrl,
+    duplicates,
+    raise_problems,
+)
 from engine import criteria
 from engine import workflows as wf
 from engine.durations import parse_duration
@@ -41,29 +47,15 @@ from engine.workflow_check import check_workflow
 FILE = "workflows.yaml"
 
 
-def _duration(text: str) -> str:
-    try:
-        parse_duration(text)
-    except ValueError as exc:
-        raise PydanticCustomError("duration", str(exc)) from exc
-    return text
-
-
-Duration = Annotated[StrictStr, AfterValidator(_duration)]
-Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ClockTime = Annotated[StrictStr, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-Scalar = StrictStr | StrictInt | StrictFloat | StrictBool | date
 Localized = StrictStr | dict[Literal["fr", "en"], StrictStr]
 Entity = Literal["contact", "organisation", "lead", "deal", "activity", "quote"]
-Operator = Literal[
-    "eq", "ne", "gt", "ge", "lt", "le", "empty", "not_empty", "contains", "in", "not_in",
-    "changed", "not_changed", "changed_to", "changed_from",
-]  # fmt: skip
+Operator = Literal[CriterionOperator, "changed", "not_changed", "changed_to", "changed_from"]
 NO_VALUE = (*criteria.UNARY, "changed", "not_changed")
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = STRICT
 
 
 def _offset(before: str | None, after: str | None) -> int:
@@ -90,36 +82,16 @@ def _localized(value: str | dict[Literal["fr", "en"], str]) -> wf.Localized:
 # -- conditions -----------------------------------------------------------------------
 
 
-class ConditionModel(Strict):
+class ConditionModel(CriterionBase):
     """``{field, op, value}``, or ``{all: [...]}`` / ``{any: [...]}`` of conditions."""
 
-    field: StrictStr | None = None
+    shape = "condition"
+    no_value = NO_VALUE
+
     op: Operator | None = None
-    value: Scalar | list[Scalar] | None = None
-    all_: list[ConditionModel] | None = Field(None, alias="all", min_length=1)
-    any_: list[ConditionModel] | None = Field(None, alias="any", min_length=1)
 
-    @model_validator(mode="after")
-    def one_shape(self) -> Self:
-        groups = (self.all_ is not None) + (self.any_ is not None)
-        leaf = self.field is not None or self.op is not None
-        if groups + leaf != 1:
-            raise ValueError("a condition is {field, op, value}, {all: [...]} or {any: [...]}")
-        if leaf and (self.field is None or self.op is None):
-            raise ValueError("a condition needs a field and an op")
-        if self.op in NO_VALUE and self.value is not None:
-            raise ValueError(f"{self.op} takes no value")
-        if leaf and self.op not in NO_VALUE and self.value is None:
-            raise ValueError(f"{self.op} needs a value")
-        return self
-
-    def build(self) -> criteria.Criterion:
-        if self.all_ is not None:
-            return criteria.Group("all", tuple(c.build() for c in self.all_))
-        if self.any_ is not None:
-            return criteria.Group("any", tuple(c.build() for c in self.any_))
-        assert self.field is not None and self.op is not None
-        return criteria.Condition(self.field, self.op, _plain(self.value))
+    def plain_value(self) -> Any:
+        return _plain(self.value)
 
 
 # -- the trigger ------------------------------------------------------------------------
@@ -229,7 +201,7 @@ class NotifyModel(Strict):
 
 
 class WebhookModel(Strict):
-    url: Annotated[StrictStr, StringConstraints(pattern=r"^https?://\S+$")]
+    url: WebhookUrl
     headers: dict[StrictStr, StrictStr] = {}
 
     def build(self) -> wf.Action:
@@ -367,10 +339,7 @@ class WorkflowsFile(Strict):
 
 def parse_workflows(data: Any, label: str) -> list[wf.Workflow]:
     """Validate YAML data; raise ``ConfigError`` with one line per problem."""
-    try:
-        return WorkflowsFile.model_validate(data).build()
-    except ValidationError as exc:
-        raise ConfigError(validation_lines(label, exc)) from None
+    return validated(WorkflowsFile, data, label).build()
 
 
 def load_workflows(config_dir: Path) -> list[wf.Workflow]:

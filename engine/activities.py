@@ -10,7 +10,7 @@ from typing import Any
 from engine import clock
 from engine.db import Tx
 from engine.errors import NotFound, ValidationFailed
-from engine.users import find_user_row
+from engine.users import user_id_or_error
 from engine.versioning import record_created, update_record
 
 KINDS = ("call", "meeting", "task", "email", "note")
@@ -48,10 +48,7 @@ def create_activity(tx: Tx, draft: ActivityDraft) -> int:
         errors["record"] = "attach the activity to a deal, a lead or a contact"
     owner_id = tx.actor.user_id
     if draft.owner is not None:
-        owner = find_user_row(tx.conn, draft.owner)
-        owner_id = owner["id"] if owner else None
-        if owner is None:
-            errors["owner"] = f"unknown user {draft.owner!r}"
+        owner_id = user_id_or_error(tx.conn, draft.owner, errors, "owner")
     for name, table in (("deal_id", "deals"), ("lead_id", "leads"), ("contact_id", "contacts")):
         ref = getattr(draft, name)
         if ref is not None and not tx.one(f"SELECT 1 FROM {table} WHERE id = ?", (ref,)):

@@ -11,7 +11,9 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
+
+from engine.money import typed_decimal
 
 Catalogue = Mapping[str, "Product"]
 
@@ -64,15 +66,7 @@ def parse_decimal(text: str | int | Decimal) -> Decimal:
     if isinstance(text, Decimal | int):
         return Decimal(text)
     cleaned = "".join(ch for ch in text if ch not in " \u202f\xa0%€$")
-    if "," in cleaned and "." not in cleaned:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(f"not a number: {text!r}") from exc
-    if not value.is_finite():
-        raise ValueError(f"not a number: {text!r}")
-    return value
+    return typed_decimal(text, cleaned, "a number")
 
 
 def parse_products_csv(text: str) -> list[Product]:

@@ -64,8 +64,12 @@ class DealValues:
     def _read(self, name: str) -> Any:
         if name.startswith(CUSTOM):
             return self.custom().get(name.removeprefix(CUSTOM))
-        known = DEAL_FIELDS.get(name)
+        known = self.fields().get(name)
         return None if known is None else known.read(self)
+
+    def fields(self) -> dict[str, DealField]:
+        """The catalogue of the record's named fields."""
+        return DEAL_FIELDS
 
     def custom(self) -> dict[str, Any]:
         if self._custom is None:
@@ -97,6 +101,24 @@ def _day(values: DealValues) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+def _owner(values: DealValues) -> Any:
+    return values.lookup(
+        "SELECT coalesce(email, slack_id) FROM users WHERE id = ?", values.row["owner_id"]
+    )
+
+
+def _contact(values: DealValues) -> Any:
+    return values.lookup(
+        "SELECT coalesce(email, name) FROM contacts WHERE id = ?", values.row["contact_id"]
+    )
+
+
+def _organisation(values: DealValues) -> Any:
+    return values.lookup(
+        "SELECT name FROM organisations WHERE id = ?", values.row["organisation_id"]
+    )
+
+
 def _days_in_stage(values: DealValues) -> int:
     return (values.now - moment(values.row["stage_entered_at"])).days
 
@@ -124,12 +146,9 @@ def _fields(*fields: DealField) -> dict[str, DealField]:
 
 DEAL_FIELDS = _fields(
     DealField("title", "text", True, _column("title")),
-    DealField("owner", "user", True, lambda v: v.lookup(
-        "SELECT coalesce(email, slack_id) FROM users WHERE id = ?", v.row["owner_id"])),
-    DealField("contact", "contact", True, lambda v: v.lookup(
-        "SELECT coalesce(email, name) FROM contacts WHERE id = ?", v.row["contact_id"])),
-    DealField("organisation", "text", True, lambda v: v.lookup(
-        "SELECT name FROM organisations WHERE id = ?", v.row["organisation_id"])),
+    DealField("owner", "user", True, _owner),
+    DealField("contact", "contact", True, _contact),
+    DealField("organisation", "text", True, _organisation),
     DealField("expected_revenue", "money", True, _money("expected_revenue")),
     DealField("budget", "money", True, _money("budget")),
     DealField("priority", "number", True, _column("priority")),
@@ -208,21 +227,15 @@ def to_date(value: Any) -> date | None:
 class LeadValues(DealValues):
     """A lead's field values, for a lead blueprint's criteria and forms."""
 
-    def _read(self, name: str) -> Any:
-        if name.startswith(CUSTOM):
-            return self.custom().get(name.removeprefix(CUSTOM))
-        known = LEAD_FIELDS.get(name)
-        return None if known is None else known.read(self)
+    def fields(self) -> dict[str, DealField]:
+        return LEAD_FIELDS
 
 
 LEAD_FIELDS = _fields(
     DealField("title", "text", True, _column("title")),
-    DealField("owner", "user", True, lambda v: v.lookup(
-        "SELECT coalesce(email, slack_id) FROM users WHERE id = ?", v.row["owner_id"])),
-    DealField("contact", "contact", False, lambda v: v.lookup(
-        "SELECT coalesce(email, name) FROM contacts WHERE id = ?", v.row["contact_id"])),
-    DealField("organisation", "text", False, lambda v: v.lookup(
-        "SELECT name FROM organisations WHERE id = ?", v.row["organisation_id"])),
+    DealField("owner", "user", True, _owner),
+    DealField("contact", "contact", False, _contact),
+    DealField("organisation", "text", False, _organisation),
     DealField("note", "text", True, _column("note")),
     DealField("origin", "text", True, _column("origin")),
     DealField("campaign", "text", True, _column("campaign")),

@@ -12,7 +12,7 @@ from engine.contacts import ContactDraft, find_or_create_contact, find_or_create
 from engine.db import Tx
 from engine.deals import DealDraft, create_deal
 from engine.errors import NotFound, ValidationFailed
-from engine.users import find_user_row
+from engine.users import find_user_row, user_id_or_error
 from engine.versioning import check_version, record_created, update_record
 
 STATUSES = ("new", "contacted", "qualified", "disqualified", "converted")
@@ -58,11 +58,7 @@ def create_lead(tx: Tx, draft: LeadDraft) -> int:
         except ValidationFailed as exc:
             errors.update({f"contact.{k}": v for k, v in exc.errors.items()})
     if draft.owner is not None:
-        owner = find_user_row(tx.conn, draft.owner)
-        if owner is None:
-            errors["owner"] = f"unknown user {draft.owner!r}"
-        else:
-            owner_id = owner["id"]
+        owner_id = user_id_or_error(tx.conn, draft.owner, errors, "owner")
     if errors:
         raise ValidationFailed(errors)
     if draft.organisation:

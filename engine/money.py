@@ -23,15 +23,23 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
         return quantize(Decimal(text))
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     cleaned = cleaned.replace("€", "").replace("$", "").replace("EUR", "").replace("USD", "")
+    return quantize(typed_decimal(text, cleaned, "an amount"))
+
+
+def typed_decimal(text: str, cleaned: str, what: str) -> Decimal:
+    """``cleaned`` (``text`` without its spaces and units) as a finite ``Decimal``.
+
+    A comma is the decimal point when there is no dot; an error says ``not {what}: 'text'``.
+    """
     if "," in cleaned and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     try:
         value = Decimal(cleaned)
     except InvalidOperation as exc:
-        raise ValueError(f"not an amount: {text!r}") from exc
+        raise ValueError(f"not {what}: {text!r}") from exc
     if not value.is_finite():
-        raise ValueError(f"not an amount: {text!r}")
-    return quantize(value)
+        raise ValueError(f"not {what}: {text!r}")
+    return value
 
 
 def to_cents(amount: Decimal) -> int:

@@ -53,11 +53,7 @@ def upsert_user(tx: Tx, draft: UserDraft) -> tuple[int, bool]:
     email, errors = _validate(draft)
     manager_id = None
     if draft.manager:
-        manager = find_user_row(tx.conn, draft.manager)
-        if manager is None:
-            errors["manager"] = f"unknown user {draft.manager!r}"
-        else:
-            manager_id = manager["id"]
+        manager_id = user_id_or_error(tx.conn, draft.manager, errors, "manager")
     if errors:
         raise ValidationFailed(errors)
     columns = {
@@ -87,6 +83,17 @@ def _existing(tx: Tx, slack_id: str | None, email: str | None) -> sqlite3.Row | 
     if email:
         return tx.one("SELECT * FROM users WHERE email = ?", (email,))
     return None
+
+
+def user_id_or_error(
+    conn: sqlite3.Connection, ref: str | int, errors: dict[str, str], field: str
+) -> int | None:
+    """The id of the user ``ref`` names; None, with ``errors[field]`` said, if none."""
+    row = find_user_row(conn, ref)
+    if row is None:
+        errors[field] = f"unknown user {ref!r}"
+        return None
+    return int(row["id"])
 
 
 def find_user_row(conn: sqlite3.Connection, ref: str | int) -> sqlite3.Row | None:

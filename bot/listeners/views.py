@@ -54,11 +54,16 @@ def _text(values: Values, block: str) -> str | None:
     return None if value in (None, "") else str(value).strip()
 
 
+def _contact(values: Values) -> ContactDraft | None:
+    """The prospect of a "new deal" or "new lead" form, if it names one."""
+    email, name = _text(values, "contact_email"), _text(values, "contact_name") or ""
+    return ContactDraft(name, email) if (email or name) else None
+
+
 async def new_deal(
     engine: Engine, who: Who, values: Values, meta: dict[str, Any]
 ) -> dict[str, Any]:
-    email, name = _text(values, "contact_email"), _text(values, "contact_name") or ""
-    contact = ContactDraft(name, email) if (email or name) else None
+    contact = _contact(values)
     draft = DealDraft(
         _text(values, "title") or "", contact=contact, organisation=_text(values, "organisation"),
         expected_revenue=_text(values, "amount"), expected_close=_text(values, "close"),
@@ -70,8 +75,7 @@ async def new_deal(
 async def new_lead(
     engine: Engine, who: Who, values: Values, meta: dict[str, Any]
 ) -> dict[str, Any]:
-    email, name = _text(values, "contact_email"), _text(values, "contact_name") or ""
-    contact = ContactDraft(name, email) if (email or name) else None
+    contact = _contact(values)
     draft = LeadDraft(
         _text(values, "title") or "", contact=contact, organisation=_text(values, "organisation"),
         note=_text(values, "note") or "",
