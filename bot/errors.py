@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.blocks.common import Block, Message, escape, section
 from bot.i18n import field_label, reason, t
+from engine.blueprint_stages import StageInBlueprint
 from engine.errors import (
     Conflict,
     Forbidden,
@@ -58,6 +59,8 @@ def describe(exc: RelaisError, locale: str) -> str:
         return t(locale, "err_forbidden", reason=reason(locale, exc.reason))
     if isinstance(exc, StageNotEmpty):
         return t(locale, "err_stage_not_empty", stage=exc.stage, count=exc.count)
+    if isinstance(exc, StageInBlueprint):
+        return exc.text(locale)
     if isinstance(exc, NotFound):
         return t(locale, "err_not_found", entity=t(locale, f"entity_{exc.entity}"), ref=exc.ref)
     if isinstance(exc, StorageError):

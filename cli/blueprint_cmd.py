@@ -1,4 +1,9 @@
-"""``run.py blueprint apply|show|stuck|migrate|disable|timers``: governed pipelines."""
+"""``run.py blueprint apply|show|stuck|migrate|disable|timers``: governed pipelines and leads.
+
+``show`` and ``disable`` take ``leads`` for the lead blueprint; ``stuck``,
+``migrate`` and ``timers`` are for deals (leads have no pinned versions,
+time limits or automatic transitions), and say so when given ``leads``.
+"""
 
 from __future__ import annotations
 
@@ -24,13 +29,13 @@ from engine.i18n import LOCALES
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("blueprint", help="the governed transitions of pipelines")
+    parser = sub.add_parser("blueprint", help="the governed transitions of pipelines and leads")
     commands = parser.add_subparsers(dest="blueprint_command", metavar="ACTION", required=True)
     apply = commands.add_parser("apply", help="load config/blueprints/*.yaml (new versions)")
     apply.add_argument("--check", action="store_true", help="validate only, change nothing")
     apply.set_defaults(handler=apply_blueprints)
-    show = commands.add_parser("show", help="a pipeline's blueprint as a transition table")
-    show.add_argument("pipeline", nargs="?", metavar="PIPELINE")
+    show = commands.add_parser("show", help="a blueprint as a transition table")
+    show.add_argument("pipeline", nargs="?", metavar="PIPELINE", help="a pipeline key, or leads")
     show.add_argument("--mermaid", action="store_true", help="a Mermaid state diagram instead")
     show.set_defaults(handler=show_blueprint)
     stuck = commands.add_parser("stuck", help="open deals that no transition can move on")
@@ -44,7 +49,9 @@ def register(sub: Any) -> None:
     disable = commands.add_parser("disable", help="stop governing a pipeline (free moves)")
     disable.add_argument("pipeline", metavar="PIPELINE", help="a pipeline key, or leads")
     disable.set_defaults(handler=disable_blueprint)
-    timers = commands.add_parser("timers", help="run escalations and automatic transitions due")
+    timers = commands.add_parser(
+        "timers", help="run the escalations and automatic transitions due (deals)"
+    )
     timers.add_argument("--at", metavar="ISO", help="as if it were this moment (UTC if naive)")
     timers.set_defaults(handler=run_timers)
 
@@ -97,6 +104,8 @@ async def _check(engine: Engine, path: Path, blueprint: Blueprint) -> list[str]:
 
 
 async def show_blueprint(args: argparse.Namespace, ctx: Context) -> int:
+    if args.pipeline == lead_blueprints.LEADS:
+        return await _show_leads(args, ctx)
     engine = await ctx.engine()
     pipeline = await engine.pipeline(args.pipeline)
     version = await engine.blueprint(pipeline.key)
@@ -109,27 +118,66 @@ async def show_blueprint(args: argparse.Namespace, ctx: Context) -> int:
             return 0
         blueprint, origin = found, "from the YAML, not applied"
     names = {s.key: s.name for s in pipeline.stages}
-    if args.mermaid:
-        first = next((s.key for s in pipeline.stages if s.outcome is None), None)
-        ctx.print(blueprint_view.mermaid(blueprint, names, first))
-        return 0
-    ctx.print(f"{blueprint.name} — pipeline {pipeline.key} ({origin})\n")
-    ctx.print(blueprint_view.table(blueprint, names))
+    first = next((s.key for s in pipeline.stages if s.outcome is None), None)
+    _show(ctx, blueprint, names, first, f"pipeline {pipeline.key} ({origin})", args.mermaid)
     return 0
 
 
-def _from_files(ctx: Context, pipeline: str) -> Blueprint | None:
+async def _show_leads(args: argparse.Namespace, ctx: Context) -> int:
+    version = await (await ctx.engine()).lead_blueprint()
+    if version is not None:
+        blueprint, origin = version.blueprint, f"version {version.version}, in force"
+    else:
+        found = _from_files(ctx, lead_blueprints.LEADS)
+        if found is None:
+            ctx.print("leads have no blueprint: their statuses change freely")
+            return 0
+        blueprint, origin = found, "from the YAML, not applied"
+    names = {status: status for status in lead_blueprints.STATUSES}
+    first = lead_blueprints.STATUSES[0]
+    _show(ctx, blueprint, names, first, f"leads ({origin})", args.mermaid)
+    return 0
+
+
+def _show(
+    ctx: Context,
+    blueprint: Blueprint,
+    names: dict[str, str],
+    first: str | None,
+    subject: str,
+    mermaid: bool,
+) -> None:
+    """The table under a title naming ``subject``, or the diagram starting at ``first``."""
+    if mermaid:
+        ctx.print(blueprint_view.mermaid(blueprint, names, first))
+        return
+    ctx.print(f"{blueprint.name} — {subject}\n")
+    ctx.print(blueprint_view.table(blueprint, names))
+
+
+def _governs(blueprint: Blueprint) -> str:
+    """What a blueprint governs: its pipeline's key, or ``leads``."""
+    return lead_blueprints.LEADS if blueprint.record == "lead" else blueprint.pipeline
+
+
+def _from_files(ctx: Context, governed: str) -> Blueprint | None:
     for path in blueprint_files(ctx.settings.config_path):
         try:
             blueprint = load_blueprint_file(path)
         except ConfigError:
             continue
-        if blueprint.pipeline == pipeline:
+        if _governs(blueprint) == governed:
             return blueprint
     return None
 
 
 async def stuck_deals(args: argparse.Namespace, ctx: Context) -> int:
+    if args.pipeline == lead_blueprints.LEADS:
+        ctx.fail(
+            "error: blueprint stuck is for deals; for a lead, `run.py lead transitions ID`"
+            " says why each transition is not open"
+        )
+        return 1
     engine = await ctx.engine()
     locale = args.lang or ctx.settings.locale
     found = await engine.stuck_deals(args.pipeline)
@@ -147,6 +195,9 @@ async def stuck_deals(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def migrate_deals(args: argparse.Namespace, ctx: Context) -> int:
+    if args.pipeline == lead_blueprints.LEADS:
+        ctx.print("leads: nothing to migrate, leads always follow the version in force")
+        return 0
     engine = await ctx.engine()
     moved = await engine.migrate_blueprint_deals(args.pipeline, await ctx.actor(None), args.deal)
     shown = ", ".join(f"#{deal_id}" for deal_id in moved) or "none"

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.context import Context
-from config.apply import apply_config
+from config.apply import ApplyRefused, apply_config
 from config.export import export_config
 from config.loader import FILES, ConfigError, load_config
 from config.models import RelaisConfig
@@ -70,6 +70,11 @@ async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
         changes = await apply_config(engine, config, await ctx.actor(None))
     except StageNotEmpty as exc:
         ctx.fail(f"refused: {exc.message}")
+        ctx.fail("nothing was changed")
+        return 1
+    except ApplyRefused as exc:
+        for line in exc.lines(ctx.settings.config_path):
+            ctx.fail(line)
         ctx.fail("nothing was changed")
         return 1
     for line in changes:

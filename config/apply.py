@@ -1,7 +1,8 @@
 """Making the database say what the YAML configuration says.
 
 ``apply_config`` runs as one write transaction: either every change is made,
-or — when one is refused (a stage that still holds deals, say) — none is.
+or — when one is refused (a stage that still holds deals, or that a blueprint
+in force names) — none is.
 It returns one human-readable line per change, and nothing when the
 database already matches, so applying twice changes nothing the second time.
 
@@ -18,6 +19,7 @@ What each file governs:
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 from config.models import (
     PipelineConfig,
@@ -26,14 +28,29 @@ from config.models import (
     StageConfig,
     UserConfig,
 )
-from engine import pipelines, projects, users
+from engine import blueprint_stages, pipelines, projects, users
 from engine.actors import Actor
 from engine.core import Engine
 from engine.db import Tx
-from engine.errors import Forbidden, ValidationFailed
+from engine.errors import Forbidden, RelaisError, ValidationFailed
 from engine.records import User
 
 QUOTED = frozenset(("name", "description", "label"))
+PIPELINES_FILE = "pipelines.yaml"
+
+
+class ApplyRefused(RelaisError):
+    """Nothing was applied; ``problems`` are ``(file, path, reason)``, the file by its name."""
+
+    code = "apply_refused"
+
+    def __init__(self, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__("; ".join(": ".join(p) for p in problems), problems=problems)
+        self.problems = problems
+
+    def lines(self, folder: Path) -> list[str]:
+        """One ``file: path: reason`` line per problem, the file in ``folder``."""
+        return [f"{folder / name}: {path}: {reason}" for name, path, reason in self.problems]
 
 
 async def apply_config(engine: Engine, config: RelaisConfig, actor: Actor) -> list[str]:
@@ -73,11 +90,29 @@ def change_line(subject: str, field: str, old: object, new: object) -> str:
 
 
 def sync_pipelines(tx: Tx, wanted: tuple[PipelineConfig, ...]) -> list[str]:
+    problems = blueprint_problems(tx, wanted)
+    if problems:
+        raise ApplyRefused(problems)
     lines: list[str] = []
     for pipeline in wanted:
         lines += _sync_pipeline(tx, pipeline)
     default = next((pipeline.key for pipeline in wanted if pipeline.default), None)
     return lines + (_sync_default(tx, default) if default else [])
+
+
+def blueprint_problems(tx: Tx, wanted: tuple[PipelineConfig, ...]) -> list[tuple[str, str, str]]:
+    """Every stage the file drops (or re-keys) that a blueprint in force still names."""
+    problems = []
+    for index, pipeline in enumerate(wanted):
+        pipeline_id = _pipeline_id(tx, pipeline.key)
+        if pipeline_id is None:
+            continue
+        kept = {stage.key for stage in pipeline.stages}
+        for key in (r["key"] for r in _stage_rows(tx, pipeline_id) if r["key"] not in kept):
+            refused = blueprint_stages.refusal(tx.conn, pipeline_id, key)
+            if refused is not None:
+                problems.append((PIPELINES_FILE, f"pipelines[{index}].stages", refused.message))
+    return problems
 
 
 def stage_spec(stage: StageConfig) -> pipelines.StageSpec:
@@ -130,7 +165,7 @@ def _sync_stages(tx: Tx, pipeline_id: int, pipeline: PipelineConfig) -> list[str
     lines = []
     for key, row in current.items():
         if key not in wanted:
-            pipelines.delete_stage(tx, pipeline_id, row["id"])  # StageNotEmpty: all rolled back
+            pipelines.delete_stage(tx, pipeline_id, row["id"])  # a refusal rolls all back
             lines.append(f"{subject}: stage '{row['name']}' deleted")
     for position, stage in enumerate(pipeline.stages, start=1):
         existing = current.get(stage.key)

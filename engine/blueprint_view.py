@@ -1,4 +1,8 @@
-"""A blueprint describes itself: a transition table and a Mermaid state diagram."""
+"""A blueprint describes itself: a transition table and a Mermaid state diagram.
+
+``names`` maps each state to what people read: a pipeline's stage names, or
+the lead statuses themselves for a lead blueprint.
+"""
 
 from __future__ import annotations
 
@@ -24,9 +28,13 @@ def _stage(names: Mapping[str, str], key: str) -> str:
     return names.get(key, key)
 
 
-def _sources(t: Transition, names: Mapping[str, str]) -> str:
+def _any_open(bp: Blueprint) -> str:
+    return "any open status" if bp.record == "lead" else "any open stage"
+
+
+def _sources(bp: Blueprint, t: Transition, names: Mapping[str, str]) -> str:
     if t.common:
-        return "any open stage"
+        return _any_open(bp)
     return ", ".join(_stage(names, s) for s in t.sources)
 
 
@@ -70,7 +78,7 @@ def rows(bp: Blueprint, names: Mapping[str, str]) -> list[tuple[str, ...]]:
     return [
         (
             f"{t.name} (`{t.key}`)",
-            _sources(t, names),
+            _sources(bp, t, names),
             _stage(names, t.target),
             _who(t),
             "—" if t.criteria is None else criteria.describe(t.criteria),
@@ -98,13 +106,13 @@ def table(bp: Blueprint, names: Mapping[str, str]) -> str:
 
 
 def mermaid(bp: Blueprint, names: Mapping[str, str], first: str | None = None) -> str:
-    """A Mermaid ``stateDiagram-v2``: stages, transitions, time limits."""
+    """A Mermaid ``stateDiagram-v2``: states, transitions, time limits."""
     lines = ["stateDiagram-v2"]
     lines += [f'    state "{name}" as {key}' for key, name in names.items()]
     if first:
         lines.append(f"    [*] --> {first}")
     if any(t.common for t in bp.transitions):
-        lines.append('    state "any open stage" as any_open')
+        lines.append(f'    state "{_any_open(bp)}" as any_open')
     for t in bp.transitions:
         label = t.name + (
             f" (after {format_duration(t.automatic_after)})" if t.automatic_after else ""

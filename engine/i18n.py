@@ -61,6 +61,21 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Rien n'a été enregistré : corrigez les champs signalés",
         "en": "Nothing was saved: correct the fields listed",
     },
+    # a stage a blueprint in force names (engine.blueprint_stages)
+    "stage_in_blueprint": {
+        "fr": "L'étape « {stage} » est utilisée par le processus « {blueprint} » ({uses}) :"
+        " modifiez d'abord le processus — désactivez-le (run.py blueprint disable"
+        " {pipeline}), changez les étapes, puis appliquez le nouveau processus",
+        "en": 'stage "{stage}" is used by blueprint "{blueprint}" ({uses});'
+        " change the blueprint first: disable it (run.py blueprint disable {pipeline}),"
+        " change the stages, then apply the new blueprint",
+    },
+    "stage_use_transition": {"fr": "transition {transitions}", "en": "transition {transitions}"},
+    "stage_use_transitions": {
+        "fr": "transitions {transitions}",
+        "en": "transitions {transitions}",
+    },
+    "stage_use_time_limit": {"fr": "son délai", "en": "its time limit"},
     # reasons a transition is not available
     "reason_wrong_state": {
         "fr": "l'affaire est en « {stage} », la transition part de {sources}",

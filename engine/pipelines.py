@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from engine.blueprint_stages import refuse_removal
 from engine.db import Tx
 from engine.errors import NotFound, StageNotEmpty, ValidationFailed
 from engine.records import Pipeline, Stage
@@ -215,10 +216,12 @@ def deals_in_stage(tx: Tx, stage_id: int) -> int:
 
 
 def delete_stage(tx: Tx, pipeline_id: int, ref: str | int) -> None:
+    """Refused while the stage holds a deal or a blueprint in force names it."""
     row = stage_row(tx, pipeline_id, ref)
     count = deals_in_stage(tx, row["id"])
     if count:
         raise StageNotEmpty(row["name"], count)
+    refuse_removal(tx.conn, pipeline_id, row["key"])
     tx.execute("DELETE FROM stages WHERE id = ?", (row["id"],))
     tx.execute(
         "UPDATE stages SET position = position - 1 WHERE pipeline_id = ? AND position > ?",
