@@ -1,8 +1,8 @@
 """``run.py blueprint apply|show|stuck|migrate|disable|timers``: governed pipelines and leads.
 
-``show`` and ``disable`` take ``leads`` for the lead blueprint; ``stuck``,
-``migrate`` and ``timers`` are for deals (leads have no pinned versions,
-time limits or automatic transitions), and say so when given ``leads``.
+``show`` and ``disable`` take ``leads`` for the lead blueprint; ``stuck`` and
+``migrate`` are for deals (leads have no pinned versions), and say so when
+given ``leads``. ``timers`` runs the deals' and the leads' timers together.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def register(sub: Any) -> None:
     disable.add_argument("pipeline", metavar="PIPELINE", help="a pipeline key, or leads")
     disable.set_defaults(handler=disable_blueprint)
     timers = commands.add_parser(
-        "timers", help="run the escalations and automatic transitions due (deals)"
+        "timers", help="run the escalations and automatic transitions due (deals and leads)"
     )
     timers.add_argument("--at", metavar="ISO", help="as if it were this moment (UTC if naive)")
     timers.set_defaults(handler=run_timers)

@@ -25,6 +25,7 @@ from engine import (
     inbox,
     intake,
     lead_blueprints,
+    lead_timers,
     lead_transitions,
     leads,
     mailings,
@@ -500,19 +501,22 @@ class Engine:
         return await self.write(lambda tx: blueprint_store.migrate(tx, pipeline, deal_id), actor)
 
     async def run_blueprint_timers(self, now: datetime | None = None) -> escalations.TimerReport:
-        """Escalations and automatic transitions due at ``now``, each in its own write."""
+        """Escalations and automatic transitions (deals, leads) due at ``now``, one write each."""
         moment = now or clock.utcnow()
-        due = await self.read(lambda c: escalations.due_work(c, moment))
+        deals_due = await self.read(lambda c: escalations.due_work(c, moment))
+        leads_due = await self.read(lambda c: lead_timers.due_work(c, moment))
+        kinds = [d.kind for d in deals_due] + [d.kind for d in leads_due]
+        writes = [escalations.firing(d, moment) for d in deals_due]
+        writes += [lead_timers.firing(d, moment) for d in leads_due]
         actor = Actor("scheduler", "scheduler", label="scheduler")
         results = await asyncio.gather(
-            *(self.write(escalations.firing(d, moment), actor) for d in due),
-            return_exceptions=True,
+            *(self.write(w, actor) for w in writes), return_exceptions=True
         )
-        done = [d for d, r in zip(due, results, strict=True) if r is True]
+        done = [k for k, r in zip(kinds, results, strict=True) if r is True]
         return escalations.TimerReport(
-            escalated=sum(1 for d in done if d.kind == "escalation"),
-            transitioned=sum(1 for d in done if d.kind == "automatic"),
-            skipped=len(due) - len(done),
+            escalated=done.count("escalation"),
+            transitioned=done.count("automatic"),
+            skipped=len(kinds) - len(done),
         )
 
     async def claim_outbox(

@@ -152,6 +152,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "L'affaire « {title} » est en « {stage} » depuis plus de {limit}.",
         "en": "Deal “{title}” has been in “{stage}” for more than {limit}.",
     },
+    "lead_escalation": {
+        "fr": "Le prospect « {title} » est au statut « {status} » depuis plus de {limit}.",
+        "en": "Lead “{title}” has been “{status}” for more than {limit}.",
+    },
     "admin_override": {"fr": "Forçage admin", "en": "Admin override"},
     "admin_override_stage": {"fr": "Étape cible", "en": "Target stage"},
     "admin_override_lost_reason": {"fr": "Raison de la perte", "en": "Lost reason"},

@@ -62,21 +62,17 @@ def lead_states() -> list[StageRef]:
 
 
 def check(blueprint: Blueprint) -> list[Problem]:
-    """The problems of a lead blueprint: the common checks plus what leads do not support."""
+    """The problems of a lead blueprint: the common checks plus the disqualify reason.
+
+    Time limits and automatic transitions are checked as a pipeline's (a closed
+    status, ``converted``, cannot have a time limit); :mod:`engine.lead_timers` runs them.
+    """
     problems = [  # conversion may stay outside the blueprint (a plain convert)
         p
         for p in check_blueprint(blueprint, lead_states())
         if p.message != "stage 'converted' can never be reached from 'new'"
     ]
-    for state in blueprint.states:
-        problems.append(
-            Problem(f"states.{state.stage}", "time limits are not supported for leads yet")
-        )
     for index, t in enumerate(blueprint.transitions):
-        if t.automatic_after is not None:
-            problems.append(
-                Problem(f"transitions[{index}].automatic", "not supported for leads yet")
-            )
         if t.target == "disqualified" and not _writes(t, "disqualify_reason"):
             problems.append(
                 Problem(

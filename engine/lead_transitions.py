@@ -24,10 +24,11 @@ from engine.activities import ActivityDraft, create_activity
 from engine.actors import Actor
 from engine.blueprint import CreateActivity, Notify, SendEmail, SetField, Transition, leaves
 from engine.db import Tx
+from engine.durations import format_duration
 from engine.errors import NotFound
 from engine.fields import CUSTOM, LeadValues, moment
 from engine.lead_blueprints import CLOSED, LeadVersion, governs
-from engine.leads import lead_row, open_deal
+from engine.leads import lead_row, open_deal, status_columns
 from engine.refusals import InputsRejected, Reason, TransitionUnavailable
 from engine.transitions import Form, FormField, Option, describe_owners, is_owner
 from engine.users import find_user_row
@@ -64,6 +65,7 @@ class LeadLogEntry:
     blueprint_version: int | None
     deal_id: int | None
     at: datetime
+    automatic: bool = False
 
 
 def _require(conn: sqlite3.Connection, lead: sqlite3.Row, now: datetime | str) -> LeadVersion:
@@ -74,15 +76,25 @@ def _require(conn: sqlite3.Connection, lead: sqlite3.Row, now: datetime | str) -
 
 
 def refusals(
-    conn: sqlite3.Connection, lead: sqlite3.Row, t: Transition, actor: Actor, now: datetime | str
+    conn: sqlite3.Connection,
+    lead: sqlite3.Row,
+    t: Transition,
+    actor: Actor,
+    now: datetime | str,
+    automatic: bool = False,
 ) -> list[Reason]:
-    """Why ``actor`` cannot perform ``t`` on the lead now (empty: they can)."""
+    """Why ``actor`` cannot perform ``t`` on the lead now (empty: they can).
+
+    An automatic transition is done only by the timers (``automatic``), whoever its owners.
+    """
     status = lead["status"]
     reasons: list[Reason] = []
     if not leaves(t, status, status not in CLOSED):
         sources = "*" if t.common else list(t.sources)
         reasons.append(Reason("reason_wrong_state", {"stage": status, "sources": sources}))
-    if not is_owner(conn, t.owners, lead, actor):
+    if t.automatic_after is not None and not automatic:
+        reasons.append(Reason("reason_automatic", {"after": format_duration(t.automatic_after)}))
+    if not automatic and not is_owner(conn, t.owners, lead, actor):
         reasons.append(Reason("reason_not_owner", {"owners": describe_owners(t.owners)}))
     values = LeadValues(conn, lead, now)
     reasons.extend(
@@ -135,14 +147,20 @@ def describe(conn: sqlite3.Connection, lead_id: int, key: str, actor: Actor, now
 
 
 def perform(
-    tx: Tx, lead_id: int, key: str, raw: Mapping[str, Any], expected_version: int | None
+    tx: Tx,
+    lead_id: int,
+    key: str,
+    raw: Mapping[str, Any],
+    expected_version: int | None,
+    *,
+    automatic: bool = False,
 ) -> LeadPerformed:
     """Perform transition ``key`` on the lead with the values ``raw``: all or nothing."""
     lead = lead_row(tx.conn, lead_id)
     check_version(tx, "lead", lead, expected_version)
     version = _require(tx.conn, lead, tx.now)
     t = _transition(version, key)
-    reasons = refusals(tx.conn, lead, t, tx.actor, tx.now)
+    reasons = refusals(tx.conn, lead, t, tx.actor, tx.now, automatic)
     if reasons:
         raise TransitionUnavailable(t.name, reasons)
     supplied, errors = inputs.validate(tx.conn, t.during, raw, version.blueprint.timezone)
@@ -156,9 +174,9 @@ def perform(
     else:
         if t.target != "disqualified":
             columns["disqualify_reason"] = None
-        columns["status"] = t.target
+        columns = status_columns(tx, lead, {**columns, "status": t.target})
         update_record(tx, "leads", "lead", lead, columns, None, action="transitioned", data=data)
-    log_id = _log(tx, version, lead, t, supplied, deal_id)
+    log_id = _log(tx, version, lead, t, supplied, deal_id, automatic)
     queued = _after(tx, lead_id, t, supplied, lead["status"], version.blueprint.timezone)
     after = lead_row(tx.conn, lead_id)
     return LeadPerformed(
@@ -199,6 +217,7 @@ def _log(
     t: Transition,
     supplied: inputs.Supplied,
     deal_id: int | None,
+    automatic: bool,
 ) -> int:
     values = {k: inputs.plain(v) for k, v in supplied.values.items()}
     return tx.insert(
@@ -210,7 +229,8 @@ def _log(
             "actor_label": tx.actor.label, "channel": tx.actor.channel,
             "input": json.dumps(values, ensure_ascii=False),
             "checklist": json.dumps(list(supplied.checklist), ensure_ascii=False),
-            "note": supplied.note, "deal_id": deal_id, "at": tx.now,
+            "note": supplied.note, "deal_id": deal_id, "automatic": int(automatic),
+            "at": tx.now,
         },
     )  # fmt: skip
 
@@ -376,6 +396,7 @@ def history(conn: sqlite3.Connection, lead_id: int) -> list[LeadLogEntry]:
             r["blueprint_version"],
             r["deal_id"],
             clock.from_db(r["at"]),
+            bool(r["automatic"]),
         )
         for r in rows
     ]

@@ -73,7 +73,7 @@ def create_lead(tx: Tx, draft: LeadDraft) -> int:
         "origin": draft.origin, "campaign": draft.campaign, "custom": json.dumps(draft.custom),
         "created_at": tx.now, "updated_at": tx.now,
     }  # fmt: skip
-    lead_id = tx.insert("leads", columns)
+    lead_id = tx.insert("leads", {**columns, "status_changed_at": tx.now})
     record_created(tx, "lead", lead_id, columns)
     return lead_id
 
@@ -91,7 +91,14 @@ def set_status(
         raise ValidationFailed({"reason": "say why the lead is disqualified"})
     lead_blueprints.refuse_free_status(tx, row, status)
     columns = {"status": status, "disqualify_reason": reason if status == "disqualified" else None}
-    return update_record(tx, "leads", "lead", row, columns, None)
+    return update_record(tx, "leads", "lead", row, status_columns(tx, row, columns), None)
+
+
+def status_columns(tx: Tx, row: sqlite3.Row, columns: dict[str, Any]) -> dict[str, Any]:
+    """``columns``, plus the moment the status changed when they change it."""
+    if columns.get("status", row["status"]) == row["status"]:
+        return columns
+    return {**columns, "status_changed_at": tx.now}
 
 
 def assign(
@@ -154,7 +161,7 @@ def open_deal(
     tx.execute("UPDATE activities SET deal_id = ? WHERE lead_id = ?", (deal_id, lead_id))
     columns = {**(also or {}), "status": "converted", "deal_id": deal_id}
     update_record(
-        tx, "leads", "lead", row, columns, None,
+        tx, "leads", "lead", row, status_columns(tx, row, columns), None,
         action="converted", data={"deal_id": deal_id, **(data or {})},
     )  # fmt: skip
     return deal_id
