@@ -1,4 +1,5 @@
-"""``run.py lead new|show|status|transitions|move``: work a lead through its blueprint."""
+"""``run.py lead new|list|show|status|transitions|move``: list leads, work one through its
+blueprint."""
 
 from __future__ import annotations
 
@@ -12,12 +13,25 @@ from cli.deal_cmd import (
     _transition_commands,
     _who,
     attempt,
+    clip,
+    counted,
+    day,
+    limit,
+    named_json,
+    option_errors,
+    person,
+    print_json,
+    read_command,
+    say,
     supplied,
+    table,
 )
 from engine.contacts import ContactDraft
+from engine.errors import ValidationFailed
 from engine.i18n import translate
 from engine.lead_blueprints import LeadStatusGoverned
 from engine.leads import LeadDraft
+from engine.queries import LEAD_STATUS_CHOICES, LeadFilters, LeadListing, ListedLead
 
 
 def register(sub: Any) -> None:
@@ -27,6 +41,15 @@ def register(sub: Any) -> None:
     new.add_argument("title")
     new.add_argument("--contact", metavar="EMAIL", help="the prospect's e-mail")
     new.add_argument("--name", metavar="NAME", default="", help="the prospect's name")
+    listed = read_command(commands, "list", "open leads, the newest first", list_leads)
+    listed.add_argument(
+        "--status", choices=LEAD_STATUS_CHOICES, default="open",
+        help="one status, open (new, contacted, qualified: the default) or all",
+    )  # fmt: skip
+    listed.add_argument(
+        "--owner", metavar="USER", help="owned by this user (e-mail, Slack id; 'none': nobody)"
+    )
+    limit(listed)
     show = _command(commands, "show", "a lead and its transition history", show_lead)
     show.add_argument("lead_id", type=int, metavar="ID")
     status = _command(commands, "status", "set the status (leads without a blueprint)", status_lead)
@@ -92,3 +115,56 @@ async def move_lead(args: argparse.Namespace, ctx: Context) -> int:
         f" (version {done.version}, {done.queued} message(s) queued{deal})"
     )
     return 0
+
+
+async def list_leads(args: argparse.Namespace, ctx: Context) -> int:
+    engine = await ctx.engine()
+    locale = args.lang or ctx.settings.locale
+    try:
+        found = await engine.lead_listing(LeadFilters(args.status, args.owner, args.limit))
+    except ValidationFailed as exc:
+        return option_errors(ctx, exc)
+    if args.json:
+        print_json(ctx, _listing_json(found))
+    elif not found.leads:
+        ctx.print(say("no_lead", locale))
+    else:
+        for line in _lead_lines(found, ctx, locale):
+            ctx.print(line)
+    return 0
+
+
+def _lead_lines(found: LeadListing, ctx: Context, locale: str) -> list[str]:
+    columns = ("title", "status", "contact", "owner", "source", "created")
+    rows = [("#", *(say(f"head_{c}", locale) for c in columns))]
+    rows += [_lead_row(item, ctx, locale) for item in found.leads]
+    count = counted("leads", found.count, len(found.leads), locale)
+    return [*table(rows), count]
+
+
+def _lead_row(item: ListedLead, ctx: Context, locale: str) -> tuple[str, ...]:
+    lead = item.lead
+    return (
+        f"#{lead.id}",
+        clip(lead.title),
+        say(lead.status, locale),
+        clip(person(item.contact), 48),
+        item.owner.name if item.owner else say("unassigned", locale),
+        item.source or lead.origin or "—",
+        day(lead.created_at, ctx, locale),
+    )
+
+
+def _listing_json(found: LeadListing) -> dict[str, Any]:
+    return {"leads": [_lead_json(item) for item in found.leads], "count": found.count,
+            "shown": len(found.leads)}  # fmt: skip
+
+
+def _lead_json(item: ListedLead) -> dict[str, Any]:
+    lead = item.lead
+    return {
+        "id": lead.id, "title": lead.title, "status": lead.status,
+        "contact": named_json(item.contact), "owner": named_json(item.owner),
+        "source": item.source, "origin": lead.origin, "campaign": lead.campaign,
+        "deal_id": lead.deal_id, "created_at": lead.created_at.isoformat(),
+    }  # fmt: skip

@@ -224,6 +224,10 @@ class Engine:
     async def search_deals(self, text: str) -> list[Deal]:
         return await self.read(lambda c: queries.search_deals(c, text))
 
+    async def deal_listing(self, filters: queries.DealFilters) -> queries.DealListing:
+        """Deals by stage, pipeline, owner or text, the latest changed first, with totals."""
+        return await self.read(lambda c: queries.deal_listing(c, filters))
+
     async def board(self, pipeline: str | None = None) -> list[StageSummary]:
         return await self.read(lambda c: queries.board(c, pipeline))
 
@@ -261,6 +265,10 @@ class Engine:
 
     async def list_leads(self, status: str | None = "new") -> list[Lead]:
         return await self.read(lambda c: queries.list_leads(c, status))
+
+    async def lead_listing(self, filters: queries.LeadFilters) -> queries.LeadListing:
+        """Leads by status and owner, the newest first, with their contact, owner and source."""
+        return await self.read(lambda c: queries.lead_listing(c, filters))
 
     async def set_lead_status(
         self, lead_id: int, status: str, actor: Actor, *, reason: str | None = None,
