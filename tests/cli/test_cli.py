@@ -112,3 +112,13 @@ def test_a_command_whose_reader_goes_away_stops_quietly(tmp_path: Path) -> None:
         tmp_path, "products", "search", RELAIS_CONFIG_PATH=str(ROOT / "config")
     )
     assert code in (0, 141) and "Traceback" not in errors, errors
+
+
+def test_backup_copies_the_database_and_will_not_overwrite_it(tmp_path: Path) -> None:
+    assert run(tmp_path, "migrate").returncode == 0
+    first = run(tmp_path, "backup", str(tmp_path / "copy.db"))
+    assert first.returncode == 0, first.stderr
+    assert "integrity ok" in first.stdout and (tmp_path / "copy.db").exists()
+    again = run(tmp_path, "backup", str(tmp_path / "copy.db"))
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert run(tmp_path, "backup", str(tmp_path / "copy.db"), "--force").returncode == 0
