@@ -141,6 +141,7 @@ class Service:
             )
 
     async def stop(self) -> None:
+        gc.unfreeze()  # what start-up froze may be garbage once stopped (tests start many)
         await self.ticker.stop()
         if self.workflows is not None:
             await self.workflows.stop()
