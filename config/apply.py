@@ -10,7 +10,8 @@ What each file governs:
 
 * ``pipelines.yaml``: the pipelines listed, their stages (added, changed,
   reordered, and deleted when absent from the file) and which one is the
-  default. Pipelines absent from the file are left as they are.
+  default. Pipelines absent from the file are left as they are. A stage whose
+  outcome changes gives its deals the new status (``engine.stage_outcomes``).
 * ``users.yaml``: the users listed are created or updated; others are kept.
 * ``projects.yaml``: the templates listed are created or replaced; others
   are kept.
@@ -185,7 +186,7 @@ def _change_stage(
     tx: Tx, pipeline_id: int, row: sqlite3.Row, stage: StageConfig, subject: str
 ) -> list[str]:
     spec = stage_spec(stage)
-    changes = pipelines.change_stage(
+    changed = pipelines.change_stage(
         tx,
         pipeline_id,
         row["id"],
@@ -196,7 +197,7 @@ def _change_stage(
         description=spec.description,
     )
     lines = []
-    for field, (old, new) in changes.items():
+    for field, (old, new) in changed.fields.items():
         if field == "name":
             lines.append(f"{subject}: stage '{old}' renamed to '{new}'")
         elif field == "folded":
@@ -205,7 +206,16 @@ def _change_stage(
             )
         else:
             lines.append(change_line(f"{subject}: stage '{spec.name}'", field, old, new))
+    if changed.deals:
+        lines.append(f"{subject}: {deals_now(changed.deals, spec.name, changed.status)}")
     return lines
+
+
+def deals_now(count: int, stage: str, status: str) -> str:
+    """``3 deals in stage 'Devis' are now won`` (one deal: ``is``)."""
+    if count == 1:
+        return f"1 deal in stage '{stage}' is now {status}"
+    return f"{count} deals in stage '{stage}' are now {status}"
 
 
 # -- users ----------------------------------------------------------------------

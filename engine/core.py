@@ -149,7 +149,7 @@ class Engine:
 
     async def change_stage(
         self, pipeline: str | None, stage: str, actor: Actor, **changes: Any
-    ) -> dict[str, tuple[object, object]]:
+    ) -> pipelines.StageChanges:
         self._admin(actor)
         return await self.write(
             lambda tx: pipelines.change_stage(

@@ -111,6 +111,11 @@ class Tx:
         return event
 
 
+def like_escaped(text: str) -> str:
+    """``text`` in a pattern of ``LIKE … ESCAPE '\\'``: ``%``, ``_``, ``\\`` match themselves."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _plain(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value

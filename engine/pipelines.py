@@ -9,8 +9,24 @@ from engine.blueprint_stages import refuse_removal
 from engine.db import Tx
 from engine.errors import NotFound, StageNotEmpty, ValidationFailed
 from engine.records import Pipeline, Stage
+from engine.stage_outcomes import follow_outcome, status_for
 
 OUTCOMES = (None, "won", "lost")
+
+
+@dataclass(frozen=True, slots=True)
+class StageChanges:
+    """What :func:`change_stage` changed: the stage's fields, old → new, and the deals
+    that took the status of a new outcome (see :mod:`engine.stage_outcomes`)."""
+
+    fields: dict[str, tuple[object, object]]
+    deals: int = 0
+
+    @property
+    def status(self) -> str:
+        """The status the stage's deals now have."""
+        outcome = self.fields.get("outcome", (None, None))[1]
+        return status_for(outcome if isinstance(outcome, str) else None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +178,11 @@ def change_stage(
     folded: bool | None = None,
     outcome: str | bool | None = False,
     description: str | None = None,
-) -> dict[str, tuple[object, object]]:
-    """Rename, fold, re-weight a stage. ``outcome=False`` means "leave it as is"."""
+) -> StageChanges:
+    """Rename, fold, re-weight a stage. ``outcome=False`` means "leave it as is".
+
+    A new outcome is also the new status of every deal in the stage.
+    """
     row = stage_row(tx, pipeline_id, ref)
     spec = StageSpec(
         row["key"],
@@ -183,8 +202,11 @@ def change_stage(
     }
     changes = {k: (row[k], v) for k, v in values.items() if row[k] != v}
     if not changes:
-        return {}
+        return StageChanges({})
     tx.update("stages", row["id"], values)
+    deals = 0
+    if "outcome" in changes:
+        deals = follow_outcome(tx, row["id"], spec.outcome, spec.probability)
     if "probability" in changes:
         # Deals follow their stage's probability unless a rep set theirs by hand.
         tx.execute(
@@ -193,7 +215,7 @@ def change_stage(
             (spec.probability, row["id"]),
         )
     tx.record("stage", row["id"], "updated", changes)
-    return changes
+    return StageChanges(changes, deals)
 
 
 def reorder_stages(tx: Tx, pipeline_id: int, keys: list[str]) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine import money
 from engine.catalogue import Product
-from engine.db import Tx
+from engine.db import Tx, like_escaped
 from engine.errors import NotFound, ValidationFailed
 
 CHUNK = 500
@@ -134,7 +134,7 @@ def search_products(conn: sqlite3.Connection, text: str, limit: int = 25) -> lis
 
     Made for Slack's external select: a large catalogue is searched, never listed.
     """
-    needle = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    needle = like_escaped(text.strip())
     rows = conn.execute(
         "SELECT * FROM products WHERE active = 1"
         " AND (code LIKE :any ESCAPE '\\' OR name LIKE :any ESCAPE '\\')"

@@ -10,6 +10,7 @@ from typing import Any
 
 from engine import clock
 from engine.activities import activity_row
+from engine.db import like_escaped
 from engine.deals import deal_row
 from engine.errors import ValidationFailed
 from engine.leads import STATUSES, lead_row
@@ -112,6 +113,13 @@ def my_open_deals(conn: sqlite3.Connection, owner_id: int, limit: int = 200) -> 
     return [Deal.from_row(r) for r in rows]
 
 
+# A deal search looks in the title, the contact's name and e-mail and the organisation's
+# name; ``:like`` is built by ``like_escaped``, so "100%" or "a_b" match only themselves.
+SEARCH_MATCHES = " OR ".join(
+    f"{column} LIKE :like ESCAPE '\\'" for column in ("d.title", "c.name", "c.email", "o.name")
+)
+
+
 def search_deals(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[Deal]:
     """Deals whose title, contact or organisation matches ``text`` (or whose id is it)."""
     term = text.strip().lstrip("#")
@@ -119,13 +127,11 @@ def search_deals(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[D
         rows = conn.execute("SELECT * FROM deals WHERE id = ?", (int(term),)).fetchall()
         if rows:
             return [Deal.from_row(r) for r in rows]
-    like = f"%{term}%"
     rows = conn.execute(
         "SELECT d.* FROM deals d LEFT JOIN contacts c ON c.id = d.contact_id"
-        " LEFT JOIN organisations o ON o.id = d.organisation_id"
-        " WHERE d.title LIKE ? OR c.name LIKE ? OR c.email LIKE ? OR o.name LIKE ?"
-        " ORDER BY d.archived, d.status != 'open', d.updated_at DESC LIMIT ?",
-        (like, like, like, like, limit),
+        f" LEFT JOIN organisations o ON o.id = d.organisation_id WHERE {SEARCH_MATCHES}"
+        " ORDER BY d.archived, d.status != 'open', d.updated_at DESC LIMIT :limit",
+        {"like": f"%{like_escaped(term)}%", "limit": limit},
     ).fetchall()
     return [Deal.from_row(r) for r in rows]
 
@@ -423,14 +429,11 @@ def _owner(conn: sqlite3.Connection, column: str, ref: str, scope: _Scope) -> No
 def _search(text: str, scope: _Scope) -> None:
     """Title, contact name or e-mail, organisation name (or the deal's id, ``#12``)."""
     term = text.strip().lstrip("#")
-    needle = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    matches = " OR ".join(
-        f"{column} LIKE :like ESCAPE '\\'" for column in ("d.title", "c.name", "c.email", "o.name")
-    )
+    matches = SEARCH_MATCHES
     if term.isdigit():
         matches += " OR d.id = :search_id"
         scope.params["search_id"] = int(term)
-    scope.add(f"({matches})", like=f"%{needle}%")
+    scope.add(f"({matches})", like=f"%{like_escaped(term)}%")
 
 
 def lead_listing(conn: sqlite3.Connection, filters: LeadFilters) -> LeadListing:
