@@ -21,7 +21,7 @@ from engine.core import Engine
 from engine.deals import DealDraft
 from engine.errors import NotFound, TransitionRefused, ValidationFailed
 from engine.fields import CUSTOM
-from engine.i18n import LOCALES, translate
+from engine.i18n import LEAD_STATUS_NAMES, LOCALES, translate
 from engine.queries import Amounts, DealFilters, DealListing, ListedDeal, Named
 from engine.quote_document import date_text, money_text
 from engine.records import Pipeline, StageSummary
@@ -307,11 +307,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{count} leads, {shown} shown",
     },
     "leads_shown_one": {"fr": "{count} prospects, 1 affiché", "en": "{count} leads, 1 shown"},
-    "new": {"fr": "nouveau", "en": "new"},
-    "contacted": {"fr": "contacté", "en": "contacted"},
-    "qualified": {"fr": "qualifié", "en": "qualified"},
-    "disqualified": {"fr": "disqualifié", "en": "disqualified"},
-    "converted": {"fr": "converti", "en": "converted"},
+    # the lead statuses, in lower case in a list
+    **{
+        status: {locale: name.lower() for locale, name in names.items()}
+        for status, names in LEAD_STATUS_NAMES.items()
+    },
     "head_status": {"fr": "statut", "en": "status"},
     "head_source": {"fr": "source", "en": "source"},
     "head_created": {"fr": "créé le", "en": "created"},

@@ -76,9 +76,10 @@ async def show_lead(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(f"blueprint: {shown}")
     for entry in await engine.lead_transition_history(args.lead_id):
         deal = f" → deal #{entry.deal_id}" if entry.deal_id is not None else ""
+        who = "automatic" if entry.automatic else entry.actor_label
         ctx.print(
             f"  {entry.at:%Y-%m-%d %H:%M} {entry.name}: {entry.from_status} → {entry.to_status}"
-            f" by {entry.actor_label}{deal}"
+            f" by {who}{deal}"
         )
     return 0
 

@@ -111,7 +111,7 @@ SPECS: dict[str, EntitySpec] = {
             Field("id"), Field("title"), Field("status"), Field("disqualify_reason"),
             Field("contact_id"), Field("organisation_id"), _ref("owner_id"), _ref("owner"),
             Field("note"), Field("origin"), Field("campaign"), _ref("deal_id"),
-            Field("custom", "json"), *_STAMPS,
+            Field("custom", "json"), Field("status_changed_at", "time"), *_STAMPS,
         ),
     ),
     "deals": EntitySpec(

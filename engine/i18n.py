@@ -8,6 +8,7 @@ language falls back to English, then to the code itself.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 LOCALES = ("fr", "en")
@@ -162,6 +163,37 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 
+# The lead statuses as a reader sees them; the keys stay in the data, the YAML and the options.
+LEAD_STATUS_NAMES: dict[str, dict[str, str]] = {
+    "new": {"fr": "Nouveau", "en": "New"},
+    "contacted": {"fr": "Contacté", "en": "Contacted"},
+    "qualified": {"fr": "Qualifié", "en": "Qualified"},
+    "disqualified": {"fr": "Disqualifié", "en": "Disqualified"},
+    "converted": {"fr": "Converti", "en": "Converted"},
+}
+
+
+def lead_status_name(status: str, locale: str = "en") -> str:
+    """The lead status ``status`` by its name in ``locale`` (an unknown key as it is)."""
+    names = LEAD_STATUS_NAMES.get(status)
+    if names is None:
+        return status
+    return names.get(locale) or names["en"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeadStatus:
+    """A lead status as a message parameter: shown by its name in the reader's language."""
+
+    status: str
+
+    def text(self, locale: str) -> str:
+        return lead_status_name(self.status, locale)
+
+    def __str__(self) -> str:
+        return self.status
+
+
 class _Params(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -171,6 +203,8 @@ def _text(value: Any, locale: str) -> str:
     """A parameter as text: lists joined, nested messages (``code``/``params``) translated."""
     if isinstance(value, str):
         return value
+    if isinstance(value, LeadStatus):
+        return value.text(locale)
     if hasattr(value, "code") and isinstance(getattr(value, "params", None), Mapping):
         return translate(value.code, locale, **value.params)
     if isinstance(value, Iterable) and not isinstance(value, Mapping):

@@ -26,7 +26,7 @@ from engine.blueprint_store import Saved, problems_as_errors
 from engine.db import Tx
 from engine.errors import TransitionRefused, ValidationFailed
 from engine.fields import LeadValues, moment
-from engine.i18n import translate
+from engine.i18n import LeadStatus, translate
 
 LEADS = "leads"  # what a lead blueprint reports as its "pipeline"
 STATUSES = ("new", "contacted", "qualified", "disqualified", "converted")
@@ -48,7 +48,7 @@ class LeadStatusGoverned(TransitionRefused):
     code = "lead_status_governed"
 
     def __init__(self, lead_id: int, blueprint: str, status: str, transitions: list[str]) -> None:
-        params = {"lead": lead_id, "blueprint": blueprint, "status": status}
+        params = {"lead": lead_id, "blueprint": blueprint, "status": LeadStatus(status)}
         shown = transitions or ["—"]
         super().__init__(translate(self.code, "en", **params, transitions=shown), transitions)
         self.params.update(params)

@@ -22,7 +22,7 @@ from engine.actions import person, user_target
 from engine.blueprint import Blueprint, StateRule, leaves
 from engine.db import Tx
 from engine.durations import format_duration
-from engine.i18n import translate
+from engine.i18n import lead_status_name, translate
 from engine.lead_blueprints import CLOSED, current, governs
 
 # A lead restored from a backup may have no status_changed_at: its creation stands in.
@@ -136,7 +136,8 @@ def _escalate(tx: Tx, lead: sqlite3.Row, due: LeadDue) -> bool:
 def _notify(tx: Tx, lead: sqlite3.Row, who: str, status: str, limit: str, message: str) -> None:
     user = person(tx.conn, lead, tx.actor, who)
     locale = "fr" if user is None else user["locale"]
-    text = translate("lead_escalation", locale, title=lead["title"], status=status, limit=limit)
+    shown = lead_status_name(status, locale)
+    text = translate("lead_escalation", locale, title=lead["title"], status=shown, limit=limit)
     payload = {
         "to": user_target(user),
         "text": f"{text} {message}".strip(),

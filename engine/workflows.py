@@ -27,7 +27,7 @@ ENTITIES = ("contact", "organisation", "lead", "deal", "activity", "quote")
 BASIC_EVENTS = ("created", "updated", "deleted")
 NAMED_EVENTS: dict[str, tuple[str, ...]] = {
     "deal": ("stage_changed", "won", "lost", "escalated"),
-    "lead": ("converted",),
+    "lead": ("converted", "escalated"),
     "quote": ("status_changed",),
 }
 # Timeline actions that are an update of their record (an ``updated`` trigger sees them).

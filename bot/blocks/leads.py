@@ -27,6 +27,7 @@ from bot.blocks.common import (
 from bot.blocks.deal import Person
 from bot.blocks.values import pack
 from bot.i18n import t
+from engine.i18n import lead_status_name
 from engine.records import Activity, Contact, Lead
 
 EXCERPT = 300
@@ -80,7 +81,7 @@ def outcome(view: LeadView, locale: str) -> str:
     lead = view.lead
     owner = mention(view.owner.slack_id, view.owner.name) if view.owner else t(locale, "nobody")
     parts = [
-        t(locale, "lead_status", status=t(locale, f"lead_status_{lead.status}")),
+        t(locale, "lead_status", status=lead_status_name(lead.status, locale)),
         t(locale, "lead_owner", owner=owner),
     ]
     if lead.status == "disqualified" and lead.disqualify_reason:

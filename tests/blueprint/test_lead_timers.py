@@ -93,7 +93,8 @@ async def test_a_time_limit_escalates_once_per_stay_even_after_a_restart(db_path
         notes = await notifications(second, lead_id)
         assert sorted(m.recipient for m in notes) == ["user:U_ALICE", "user:U_CAROL"]
         text = notes[0].payload["text"]
-        assert "« Poêle » est au statut « new » depuis plus de 2d" in text and "Appelez." in text
+        assert "« Poêle » est au statut « Nouveau » depuis plus de 2d" in text
+        assert "Appelez." in text
         assert (await second.timeline("lead", lead_id))[-1].action == "escalated"
 
         await second.perform_lead_transition(lead_id, "contacter", {}, alice)

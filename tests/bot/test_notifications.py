@@ -111,7 +111,7 @@ async def test_the_leads_list_claims_and_redraws(
     await slack.click("lead_qualify", buttons(listing)["lead_qualify"], user="U_BOB")
     redrawn = await last_answer(fake, bot)
     assert redrawn.params["replace_original"] is True
-    assert "qualified" in redrawn.text()
+    assert "Status: Qualified" in redrawn.text()  # the status by its name
 
 
 async def test_a_deal_from_mail_is_announced_and_can_be_claimed(

@@ -219,3 +219,42 @@ async def test_csv_has_the_record_fields_and_json_encoded_objects(
     empty = io.StringIO()
     write_csv("activities", [], empty)
     assert empty.getvalue().startswith("id,kind,subject,")
+
+
+async def test_a_lead_keeps_when_it_entered_its_status(
+    engine: Engine, admin: Actor, target: Engine
+) -> None:
+    alice = await configure(engine, admin)
+    lead = await engine.create_lead(LeadDraft("Insert"), alice)
+    await engine.write(
+        lambda tx: tx.update(
+            "leads", lead.id, {"status_changed_at": "2026-02-01T10:30:00.000000Z"}
+        ),
+        admin,
+    )
+    before = await engine.read(export_all)
+    (exported,) = before["leads"]
+    assert exported["status_changed_at"] == "2026-02-01T10:30:00.000000Z"
+    assert exported["status_changed_at"] != exported["created_at"]
+    await restore(target, json.loads(json.dumps(before)), admin)
+    assert await target.read(export_all) == before
+
+    def since(conn: Any) -> Any:
+        return conn.execute("SELECT status_changed_at FROM leads").fetchone()[0]
+
+    assert await target.read(since) == "2026-02-01T10:30:00.000000Z"
+
+
+async def test_a_lead_from_an_older_export_has_no_status_time(
+    engine: Engine, admin: Actor, target: Engine
+) -> None:
+    await engine.create_lead(LeadDraft("Insert"), await configure(engine, admin))
+    data = await engine.read(export_all)
+    data["leads"][0]["status_changed_at"] = "yesterday"
+    with pytest.raises(ValidationFailed) as refused:  # a time, checked like the others
+        await restore(target, data, admin)
+    assert "UTC time" in refused.value.errors["leads[0].status_changed_at"]
+    del data["leads"][0]["status_changed_at"]  # exported before migration 10
+    await restore(target, data, admin)
+    (restored,) = (await target.read(export_all))["leads"]
+    assert restored["status_changed_at"] is None
