@@ -83,22 +83,47 @@ def _shortest_wait(conn: sqlite3.Connection, pipeline_id: int) -> int | None:
     return min(waits) if waits else None
 
 
+@dataclass(frozen=True, slots=True)
+class Timer:
+    """Something a record has due in its state: its escalation, or an automatic transition."""
+
+    kind: Literal["escalation", "automatic"]
+    limit: int  # seconds
+    transition: str | None = None
+
+
+def timers_due(
+    bp: Blueprint, state: str, is_open: bool, since: datetime, now: datetime,
+    escalated: Callable[[], bool],
+) -> list[Timer]:  # fmt: skip
+    """What a record in ``state`` since ``since`` has due at ``now`` (deals and leads alike).
+
+    The escalation once its time limit is past, unless ``escalated`` says it
+    already fired for this stay; the first automatic transition leaving the
+    state whose delay is past.
+    """
+    found: list[Timer] = []
+    rule = bp.state(state)
+    if rule and since + timedelta(seconds=rule.time_limit) <= now and not escalated():
+        found.append(Timer("escalation", rule.time_limit))
+    for t in bp.transitions:
+        wait = t.automatic_after
+        if wait and leaves(t, state, is_open) and since + timedelta(seconds=wait) <= now:
+            found.append(Timer("automatic", wait, t.key))
+            break
+    return found
+
+
 def _due_for_deal(
     conn: sqlite3.Connection, row: sqlite3.Row, blueprint_id: int, bp: Blueprint, now: datetime
 ) -> list[Due]:
     entered = clock.from_db(row["stage_entered_at"])
-    stage, is_open = row["stage_key"], row["stage_outcome"] is None
+    timers = timers_due(
+        bp, row["stage_key"], row["stage_outcome"] is None, entered, now,
+        lambda: _escalated(conn, row),
+    )  # fmt: skip
     base = (row["id"], blueprint_id, row["stage_id"], row["stage_entered_at"])
-    found: list[Due] = []
-    rule = bp.state(stage)
-    if rule and entered + timedelta(seconds=rule.time_limit) <= now and not _escalated(conn, row):
-        found.append(Due("escalation", *base, limit=rule.time_limit))
-    for t in bp.transitions:
-        wait = t.automatic_after
-        if wait and leaves(t, stage, is_open) and entered + timedelta(seconds=wait) <= now:
-            found.append(Due("automatic", *base, transition=t.key, limit=wait))
-            break
-    return found
+    return [Due(t.kind, *base, transition=t.transition, limit=t.limit) for t in timers]
 
 
 def _escalated(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:

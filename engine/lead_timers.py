@@ -19,9 +19,10 @@ from typing import Literal
 
 from engine import clock, lead_transitions, outbox
 from engine.actions import person, user_target
-from engine.blueprint import Blueprint, StateRule, leaves
+from engine.blueprint import Blueprint, StateRule
 from engine.db import Tx
 from engine.durations import format_duration
+from engine.escalations import timers_due
 from engine.i18n import lead_status_name, translate
 from engine.lead_blueprints import CLOSED, current, governs
 
@@ -71,20 +72,13 @@ def shortest_wait(bp: Blueprint) -> int | None:
 def _due_for_lead(
     conn: sqlite3.Connection, row: sqlite3.Row, blueprint_id: int, bp: Blueprint, now: datetime
 ) -> list[LeadDue]:
-    since = clock.from_db(row["since"])
     status = row["status"]
+    timers = timers_due(
+        bp, status, status not in CLOSED, clock.from_db(row["since"]), now,
+        lambda: _escalated(conn, row),
+    )  # fmt: skip
     base = (row["id"], blueprint_id, status, row["since"])
-    found: list[LeadDue] = []
-    rule = bp.state(status)
-    if rule and since + timedelta(seconds=rule.time_limit) <= now and not _escalated(conn, row):
-        found.append(LeadDue("escalation", *base, limit=rule.time_limit))
-    is_open = status not in CLOSED
-    for t in bp.transitions:
-        wait = t.automatic_after
-        if wait and leaves(t, status, is_open) and since + timedelta(seconds=wait) <= now:
-            found.append(LeadDue("automatic", *base, transition=t.key, limit=wait))
-            break
-    return found
+    return [LeadDue(t.kind, *base, transition=t.transition, limit=t.limit) for t in timers]
 
 
 def _escalated(conn: sqlite3.Connection, row: sqlite3.Row) -> bool:
