@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from cli.context import Context
+from cli.main import build_parser
 from config.loader import validation_lines
+from config.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config"
@@ -60,3 +64,22 @@ def read_data(folder: Path, name: str) -> Any:
 
 def write_data(folder: Path, name: str, data: Any) -> None:
     write(folder, name, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+async def run_cli(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
+    """``run.py argv`` in process, on ``tmp_path``'s database and config: code, out, err."""
+    settings = load_settings(
+        {
+            "RELAIS_DATABASE": str(tmp_path / "relais.db"),
+            "RELAIS_CONFIG_DIR": str(tmp_path / "config"),
+        },
+        env_file=None,
+    )
+    out, err = io.StringIO(), io.StringIO()
+    ctx = Context(settings, out=out, err=err)
+    args = build_parser().parse_args(list(argv))
+    try:
+        code: int = await args.handler(args, ctx)
+    finally:
+        await ctx.close()
+    return code, out.getvalue(), err.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,16 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from cli.context import Context
-from cli.main import build_parser
 from config.apply import ApplyRefused, apply_config
 from config.blueprint_schema import load_blueprint_file, parse_blueprint
 from config.loader import load_config
-from config.settings import load_settings
 from engine.actors import Actor
 from engine.core import Engine
 from engine.errors import NotFound
-from tests.config.helpers import SHIPPED, copy_shipped, read_data, stage, write_data
+from tests.config.helpers import SHIPPED, copy_shipped, read_data, run_cli, stage, write_data
 
 BLUEPRINT = SHIPPED / "blueprints" / "default.yaml"
 STOVES = 'blueprint "Installation de poêle"'
@@ -133,21 +129,7 @@ async def test_the_way_out_disable_apply_then_the_new_blueprint(
 
 
 async def run(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
-    settings = load_settings(
-        {
-            "RELAIS_DATABASE": str(tmp_path / "relais.db"),
-            "RELAIS_CONFIG_DIR": str(tmp_path / "config"),
-        },
-        env_file=None,
-    )
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(settings, out=out, err=err)
-    args = build_parser().parse_args(list(argv))
-    try:
-        code: int = await args.handler(args, ctx)
-    finally:
-        await ctx.close()
-    return code, out.getvalue(), err.getvalue()
+    return await run_cli(tmp_path, *argv)
 
 
 async def test_the_command_line_names_the_file_the_path_and_the_blueprint(

@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cli.context import Context
-from cli.main import build_parser
 from config.apply import apply_config
 from config.loader import load_config
-from config.settings import load_settings
 from engine.actors import Actor
 from engine.core import Engine
 from engine.deals import DealDraft
 from engine.errors import StageNotEmpty
 from engine.records import Deal, StageSummary, TimelineEntry
 from engine.stage_outcomes import NOTE
-from tests.config.helpers import copy_shipped, read_data, write_data
+from tests.config.helpers import copy_shipped, read_data, run_cli, write_data
 
 DEVIS, GAGNE, PERDU = 3, 4, 5  # indexes of the shipped stages
 
@@ -232,18 +228,4 @@ async def test_run_py_config_apply_prints_the_deals(
 
 
 async def run(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
-    settings = load_settings(
-        {
-            "RELAIS_DATABASE": str(tmp_path / "relais.db"),
-            "RELAIS_CONFIG_DIR": str(tmp_path / "config"),
-        },
-        env_file=None,
-    )
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(settings, out=out, err=err)
-    args = build_parser().parse_args(["config", *argv])
-    try:
-        code: int = await args.handler(args, ctx)
-    finally:
-        await ctx.close()
-    return code, out.getvalue(), err.getvalue()
+    return await run_cli(tmp_path, "config", *argv)

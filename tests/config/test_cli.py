@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -10,31 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from cli.context import Context
-from cli.main import build_parser
-from config.settings import load_settings
 from engine.actors import Actor
 from engine.core import Engine
 from engine.deals import DealDraft
-from tests.config.helpers import ROOT, copy_shipped, read_data, write, write_data
+from tests.config.helpers import ROOT, copy_shipped, read_data, run_cli, write, write_data
 
 
 async def run(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
-    settings = load_settings(
-        {
-            "RELAIS_DATABASE": str(tmp_path / "relais.db"),
-            "RELAIS_CONFIG_DIR": str(tmp_path / "config"),
-        },
-        env_file=None,
-    )
-    out, err = io.StringIO(), io.StringIO()
-    ctx = Context(settings, out=out, err=err)
-    args = build_parser().parse_args(["config", *argv])
-    try:
-        code: int = await args.handler(args, ctx)
-    finally:
-        await ctx.close()
-    return code, out.getvalue(), err.getvalue()
+    return await run_cli(tmp_path, "config", *argv)
 
 
 async def test_check_counts_what_is_configured(tmp_path: Path) -> None:
