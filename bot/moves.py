@@ -11,7 +11,6 @@ that form. This module only reshapes those answers for buttons and modals.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,7 +20,7 @@ from bot.i18n import t
 from bot.people import Who
 from engine.blueprint import During, InputField
 from engine.blueprint_store import Version
-from engine.core import Engine
+from engine.core import DealView, Engine
 from engine.records import Deal
 from engine.transitions import Option
 
@@ -49,15 +48,19 @@ def _option(option: Option, version: Version, locale: str) -> MoveOption:
 async def options(engine: Engine, who: Who | None, deal: Deal) -> list[MoveOption]:
     if who is None or deal.archived:
         return []
-    found, version = await asyncio.gather(
-        engine.deal_transitions(deal.id, who.actor), engine.deal_blueprint(deal.id)
-    )
-    if version is not None:
-        return [_option(o, version, who.locale) for o in found if not o.automatic]
-    pipeline = await engine.pipeline(deal.pipeline_id)
+    return options_in(await engine.deal_view(deal.id, who.actor), who)
+
+
+def options_in(view: DealView, who: Who) -> list[MoveOption]:
+    """The ways out of the deal's stage for ``who``, from a view read for them."""
+    deal = view.deal
+    if deal.archived:
+        return []
+    if view.blueprint is not None:
+        return [_option(o, view.blueprint, who.locale) for o in view.transitions if not o.automatic]
     return [
         MoveOption(f"{FREE}{s.key}", s.name, asks=s.outcome == "lost")
-        for s in pipeline.stages
+        for s in view.pipeline.stages
         if s.id != deal.stage_id
     ]
 

@@ -25,7 +25,7 @@ from bot.when import local_today
 from engine import clock
 from engine.core import Engine
 from engine.errors import NotFound
-from engine.records import Activity, Deal, Lead
+from engine.records import Activity, Lead
 
 MAX_FOUND = 20
 OPEN_LEADS = ("new", "contacted", "qualified")
@@ -41,11 +41,6 @@ async def person(engine: Engine, user_id: int | None) -> Person | None:
     return Person(user.name, user.slack_id)
 
 
-async def stage_name(engine: Engine, deal: Deal) -> str:
-    pipeline = await engine.pipeline(deal.pipeline_id)
-    return next((s.name for s in pipeline.stages if s.id == deal.stage_id), "?")
-
-
 def _split(items: list[Activity]) -> tuple[list[Activity], list[Activity]]:
     upcoming = [a for a in items if not a.done and a.kind != "email"]
     mails = sorted((a for a in items if a.kind == "email"), key=lambda a: a.id, reverse=True)
@@ -53,16 +48,13 @@ def _split(items: list[Activity]) -> tuple[list[Activity], list[Activity]]:
 
 
 async def deal_card_data(engine: Engine, who: Who | None, deal_id: int) -> DealCard:
-    deal = await engine.deal(deal_id)
-    stage, owner, contact, items = await asyncio.gather(
-        stage_name(engine, deal),
-        person(engine, deal.owner_id),
-        engine.contact(deal.contact_id) if deal.contact_id else _none(),
-        engine.record_activities("deal", deal.id),
-    )
-    options = await moves.options(engine, who, deal) if who is not None else []
-    upcoming, mails = _split(items)
-    return DealCard(deal, stage, owner, contact, upcoming, mails, options)
+    view = await engine.deal_view(deal_id, None if who is None else who.actor)
+    deal = view.deal
+    stage = next((s.name for s in view.pipeline.stages if s.id == deal.stage_id), "?")
+    owner = None if view.owner is None else Person(view.owner.name, view.owner.slack_id)
+    options = moves.options_in(view, who) if who is not None else []
+    upcoming, mails = _split(view.activities)
+    return DealCard(deal, stage, owner, view.contact, upcoming, mails, options)
 
 
 async def _none() -> None:

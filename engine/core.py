@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,7 +50,7 @@ from engine.actors import Actor
 from engine.blueprint import Blueprint
 from engine.catalogue import Product
 from engine.db import Database, Tx
-from engine.errors import Forbidden, ValidationFailed
+from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.events import EventBus
 from engine.lead_transitions import LeadLogEntry, LeadPerformed
 from engine.products import ImportResult
@@ -426,6 +427,28 @@ class Engine:
     ) -> list[blueprint_store.Version]:
         return await self.read(lambda c: blueprint_store.versions(c, pipeline))
 
+    async def deal_view(self, deal_id: int, actor: Actor | None = None) -> DealView:
+        """Everything a deal's card shows, in one snapshot (one hop, not seven).
+
+        ``actor`` given, the transitions open to them now are included.
+        """
+
+        def read(conn: sqlite3.Connection) -> DealView:
+            now = clock.utcnow()
+            deal = queries.get_deal(conn, deal_id)
+            version = blueprint_store.governs(conn, deals.deal_row(conn, deal_id), now)
+            options = []
+            if actor is not None and not deal.archived and version is not None:
+                options = transitions.options(conn, deal_id, actor, now)
+            return DealView(
+                deal, pipelines.load_pipeline(conn, deal.pipeline_id),
+                _user_or_none(conn, deal.owner_id),
+                None if deal.contact_id is None else queries.get_contact(conn, deal.contact_id),
+                queries.record_activities(conn, "deal", deal_id), version, options,
+            )  # fmt: skip
+
+        return await self.read(read)
+
     async def deal_blueprint(self, deal_id: int) -> blueprint_store.Version | None:
         """The blueprint version governing a deal (its pinned one while in flight)."""
         return await self.read(
@@ -750,3 +773,25 @@ class Engine:
 
     async def sent_mails(self, limit: int = 50) -> list[mailings.SentMail]:
         return await self.read(lambda c: mailings.sent(c, limit))
+
+
+@dataclass(frozen=True, slots=True)
+class DealView:
+    """A deal with what its card shows, read together (see :meth:`Engine.deal_view`)."""
+
+    deal: Deal
+    pipeline: Pipeline
+    owner: User | None
+    contact: Contact | None
+    activities: list[Activity]
+    blueprint: blueprint_store.Version | None
+    transitions: list[transitions.Option]  # for the actor asked about; none without a blueprint
+
+
+def _user_or_none(conn: sqlite3.Connection, user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    try:
+        return users.get_user(conn, user_id)
+    except NotFound:
+        return None
