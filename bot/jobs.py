@@ -269,14 +269,13 @@ class Journal:
             self._active += 1
             try:
                 await self.rt.acks.wait(entry.since)
-                await self.run(entry.ctx.job, entry.ctx)
+                await self._run(entry.ctx)
             finally:
                 self._active -= 1
 
-    async def run(self, job: store.JobRow, ctx: JobContext | None = None) -> None:
-        """Do the job now and record how it ended (the workers call this)."""
-        ctx = ctx or JobContext(self.rt, job)
-        spec = self.specs[job.kind]
+    async def _run(self, ctx: JobContext) -> None:
+        """Do the job now and record how it ended."""
+        spec = self.specs[ctx.job.kind]
         error = await self._guarded(ctx, lambda: self._execute(ctx, spec))
         await self._finish(ctx, error)
 
