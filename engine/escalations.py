@@ -13,7 +13,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from engine import blueprint_store, clock, outbox
 from engine.actions import person, user_target
@@ -175,16 +175,33 @@ def _escalate(tx: Tx, deal: sqlite3.Row, due: Due) -> bool:
 
 
 def _notify(tx: Tx, deal: sqlite3.Row, who: str, stage: str, limit: str, message: str) -> None:
-    user = person(tx.conn, deal, tx.actor, who)
+    def say(locale: str) -> str:
+        return translate("escalation", locale, title=deal["title"], stage=stage, limit=limit)
+
+    notify(tx, deal, who, say, message, deal_id=deal["id"])
+
+
+def notify(
+    tx: Tx, record: sqlite3.Row, who: str, say: Callable[[str], str], message: str,
+    *, deal_id: int | None = None, about: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """Tell ``who`` (owner, manager, a user) that ``record`` overstayed, in their language.
+
+    ``say(locale)`` words it; the blueprint's ``message`` follows; ``about`` is
+    added to the payload. Nobody to tell is recorded as a skipped message.
+    """
+    user = person(tx.conn, record, tx.actor, who)
     locale = "fr" if user is None else user["locale"]
-    text = translate("escalation", locale, title=deal["title"], stage=stage, limit=limit)
-    payload = {"to": user_target(user), "text": f"{text} {message}".strip(), "reason": "escalation"}
+    payload = {
+        "to": user_target(user), "text": f"{say(locale)} {message}".strip(),
+        "reason": "escalation", **(about or {}),
+    }  # fmt: skip
     outbox.enqueue(
         tx,
         "notification",
         user_target(user) or who,
         payload,
-        deal_id=deal["id"],
+        deal_id=deal_id,
         skipped=None if user is not None else f"nobody to notify ({who})",
     )
 

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from engine import clock, lead_transitions, outbox
-from engine.actions import person, user_target
+from engine import clock, lead_transitions
 from engine.blueprint import Blueprint, StateRule
 from engine.db import Tx
 from engine.durations import format_duration
-from engine.escalations import timers_due
+from engine.escalations import notify, timers_due
 from engine.i18n import lead_status_name, translate
 from engine.lead_blueprints import CLOSED, current, governs
 
@@ -128,20 +127,8 @@ def _escalate(tx: Tx, lead: sqlite3.Row, due: LeadDue) -> bool:
 
 
 def _notify(tx: Tx, lead: sqlite3.Row, who: str, status: str, limit: str, message: str) -> None:
-    user = person(tx.conn, lead, tx.actor, who)
-    locale = "fr" if user is None else user["locale"]
-    shown = lead_status_name(status, locale)
-    text = translate("lead_escalation", locale, title=lead["title"], status=shown, limit=limit)
-    payload = {
-        "to": user_target(user),
-        "text": f"{text} {message}".strip(),
-        "reason": "escalation",
-        "lead_id": lead["id"],
-    }
-    outbox.enqueue(
-        tx,
-        "notification",
-        user_target(user) or who,
-        payload,
-        skipped=None if user is not None else f"nobody to notify ({who})",
-    )
+    def say(locale: str) -> str:
+        shown = lead_status_name(status, locale)
+        return translate("lead_escalation", locale, title=lead["title"], status=shown, limit=limit)
+
+    notify(tx, lead, who, say, message, about={"lead_id": lead["id"]})
