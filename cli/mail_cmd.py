@@ -1,7 +1,8 @@
 """``run.py smtp`` and ``run.py mail …``: the mail listener alone, and its inbox.
 
 * ``smtp`` runs the SMTP listener and its processor without the rest of the service.
-* ``mail list`` shows recent messages with their outcome; ``mail show ID`` one of them.
+* ``mail list`` shows recent messages with their outcome; ``mail show ID`` one of them
+  (:mod:`cli.mail_show`), with every delivery of it.
 * ``mail retry [ID]`` re-processes a failed message (all failed ones without ID).
 * ``mail release ID`` processes a held message past the sender cap and spam checks.
 * ``mail send-test`` delivers a sample message to the running listener.
@@ -22,6 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
+from cli import mail_show
 from cli.context import Context
 from config.routing import RoutingError, load_routing
 from engine.clock import utcnow
@@ -46,7 +48,7 @@ def register(sub: Any) -> None:
     mail = sub.add_parser("mail", help="received mail: list, show, retry, release, send-test")
     commands = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
     _register_list(commands)
-    _register_show(commands)
+    mail_show.register(commands)
     _register_retry(commands)
     _register_send_test(commands)
     password = commands.add_parser(
@@ -62,13 +64,6 @@ def _register_list(commands: Any) -> None:
     parser.add_argument("--status", choices=("received", "processed", "held", "ignored", "failed"))
     parser.add_argument("--limit", type=int, default=30)
     parser.set_defaults(handler=list_mails)
-
-
-def _register_show(commands: Any) -> None:
-    parser = commands.add_parser("show", help="one message: envelope, outcome, text")
-    parser.add_argument("id", type=int)
-    parser.add_argument("--raw", action="store_true", help="print the message as received")
-    parser.set_defaults(handler=show_mail)
 
 
 def _register_retry(commands: Any) -> None:
@@ -147,45 +142,8 @@ def _line(mail: MailRecord) -> str:
     outcome = f"{mail.status}/{mail.outcome}" if mail.outcome else mail.status
     sender = mail.mail_from or "<>"
     subject = (mail.subject or "").replace("\n", " ")[:50]
-    return f"{mail.id:>6}  {when}  {outcome:<18} {_record(mail):<10} {sender:<32} {subject}"
-
-
-def _record(mail: MailRecord) -> str:
-    if mail.deal_id is not None:
-        return f"deal {mail.deal_id}"
-    if mail.lead_id is not None:
-        return f"lead {mail.lead_id}"
-    return "-"
-
-
-async def show_mail(args: argparse.Namespace, ctx: Context) -> int:
-    engine = await ctx.engine()
-    if args.raw:
-        sys.stdout.buffer.write(await engine.mail_raw(args.id))
-        return 0
-    mail = await engine.mail(args.id)
-    for label, value in _fields(mail):
-        ctx.print(f"{label + ':':<14}{value}")
-    for item in await engine.mail_attachments(args.id):
-        ctx.print(f"{'attachment:':<14}{item.filename} ({item.content_type}, {item.size} bytes)")
-    if mail.body_text:
-        ctx.print("")
-        ctx.print(mail.body_text.rstrip())
-    return 0
-
-
-def _fields(mail: MailRecord) -> list[tuple[str, object]]:
-    fields: list[tuple[str, object]] = [
-        ("mail", mail.id), ("received", mail.received_at.isoformat()),
-        ("from", mail.mail_from or "<>"), ("to", ", ".join(mail.rcpt_tos)),
-        ("client", mail.peer), ("message-id", mail.message_id or "-"),
-        ("size", f"{mail.size} bytes"), ("status", mail.status),
-        ("outcome", mail.outcome or "-"), ("record", _record(mail)),
-        ("deliveries", mail.deliveries), ("subject", mail.subject or "-"),
-    ]  # fmt: skip
-    if mail.error:
-        fields.append(("error", mail.error))
-    return fields
+    record = mail_show.record_text(mail)
+    return f"{mail.id:>6}  {when}  {outcome:<18} {record:<10} {sender:<32} {subject}"
 
 
 async def retry_mail(args: argparse.Namespace, ctx: Context) -> int:

@@ -1,7 +1,8 @@
 """Runtime settings, from the environment and an optional ``.env`` file.
 
 One table (``SETTINGS``) holds every setting's name, type, default and help;
-the README's settings table is checked against it by a test. A bad value stops
+the settings table of ``docs/settings.md`` is checked against it by a test
+(``tests/test_docs.py``). A bad value stops
 start-up with a message naming the variable. Domain configuration (pipelines,
 users, routing…) lives in YAML files instead: see :mod:`config.loader`.
 """
@@ -140,6 +141,13 @@ SETTINGS: tuple[Setting, ...] = (
         "recipients accepted per message (452 past it)",
     ),
     Setting(
+        "RELAIS_SMTP_MAX_LINE_LENGTH",
+        "smtp_max_line_length",
+        _positive,
+        "1048576",
+        "longest line accepted in a message, in bytes (at least 1001; 552 past it)",
+    ),
+    Setting(
         "RELAIS_SMTP_TIMEOUT", "smtp_timeout", _positive, "300", "seconds an idle session is kept"
     ),
     Setting(
@@ -177,6 +185,20 @@ SETTINGS: tuple[Setting, ...] = (
         _count,
         "1",
         "processes parsing received mail off the accept path (0: a thread)",
+    ),
+    Setting(
+        "RELAIS_MAIL_PARSE_DEADLINE",
+        "mail_parse_deadline",
+        _positive,
+        "10",
+        "seconds to parse one mail; past it the mail is marked failed (mail retry)",
+    ),
+    Setting(
+        "RELAIS_MAIL_BACKLOG_THRESHOLD",
+        "mail_backlog_threshold",
+        _positive,
+        "300",
+        "/healthz says degraded when a mail has waited this many seconds to be processed",
     ),
     Setting("RELAIS_HTTP_HOST", "http_host", _text, "127.0.0.1", "address the web server binds"),
     Setting(
@@ -309,6 +331,7 @@ class Settings:
     smtp_hostname: str
     smtp_max_message_size: int
     smtp_max_recipients: int
+    smtp_max_line_length: int
     smtp_timeout: int
     smtp_rate_limit: int
     smtp_max_connections: int
@@ -316,6 +339,8 @@ class Settings:
     smtp_tls_key: str
     smtp_auth_file: str
     mail_parse_workers: int
+    mail_parse_deadline: int
+    mail_backlog_threshold: int
     http_host: str
     http_port: int
     locale: str

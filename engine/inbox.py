@@ -2,9 +2,17 @@
 
 A message is stored as received (envelope and raw bytes) in one write, before
 the SMTP ``250``; parsing and routing happen afterwards and only update its
-row. The same message delivered twice is stored once: the key is its
-Message-ID, or, when it has none, a hash of its content without the trace
-headers each relay adds (``Received:``…).
+row. The same message delivered twice is stored once: a redelivery is the
+same content, Message-ID included, hashed without the trace headers each relay
+adds (``Received:``…). Mail that only reuses a Message-ID (a form mailer with a
+fixed one) is new mail.
+
+Every delivery is recorded with its envelope (``mail_deliveries``). When an MTA
+splits a message's recipients over several transactions, a delivery that names
+a capture address the message was not stored for yet stores the message again
+for those addresses only, as a row of its own: the processor then routes it for
+them (``deals@`` opens its deal although ``leads@`` got the message first),
+while delivering it again to addresses it already had creates nothing.
 
 Status: ``received`` (waiting to be processed) → ``processed`` (a record was
 created or a thread continued), ``ignored`` (auto-reply, bounce, list,
@@ -18,7 +26,8 @@ import hashlib
 import json
 import re
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from engine import clock
@@ -35,20 +44,54 @@ _TRACE_NAMES = rb"received|return-path|delivered-to|x-original-to|x-received"
 _TRACE = re.compile(rb"^(" + _TRACE_NAMES + rb")[ \t]*:.*(?:\r?\n[ \t].*)*\r?\n?", re.I | re.M)
 
 
+def address_key(address: str) -> str:
+    """Without a routing policy, each recipient address is a capture address of its own."""
+    return address.strip().casefold()
+
+
 @dataclass(frozen=True, slots=True)
 class RawMail:
-    """What the SMTP listener hands over: the envelope and the bytes, untouched."""
+    """What the SMTP listener hands over: the envelope and the bytes, untouched.
+
+    ``capture_of`` names the capture address a recipient belongs to (the listener
+    passes its routing's: ``leads+salon@`` is ``leads@``), so that a redelivery
+    to the same capture address is recognised as such.
+    """
 
     raw: bytes
     mail_from: str
     rcpt_tos: tuple[str, ...]
     peer: str = ""
+    capture_of: Callable[[str], str] = address_key
 
 
 @dataclass(frozen=True, slots=True)
 class Stored:
+    """Where a delivery went: ``new`` mail, a row for ``added`` addresses, or a ``duplicate``."""
+
     mail_id: int
     created: bool
+    kind: str = "new"
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One SMTP transaction that delivered a message, with its envelope."""
+
+    id: int
+    mail_id: int
+    delivered_at: datetime
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    peer: str
+    kind: str
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Delivery:
+        return cls(
+            row["id"], row["mail_id"], clock.from_db(row["delivered_at"]), row["mail_from"],
+            tuple(json.loads(row["rcpt_tos"])), row["peer"], row["kind"],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,19 +166,62 @@ def content_hash(raw: bytes) -> str:
 
 
 def dedupe_key(raw: bytes) -> tuple[str, str | None, str]:
-    """``(key, message_id, content_hash)``: one message, one key, however often delivered."""
+    """``(key, message_id, content_hash)``: the key of a message's first row."""
     digest = content_hash(raw)
     mid = message_id(raw)
     return (f"mid:{mid}" if mid else f"sha256:{digest}"), mid, digest
 
 
 def store(tx: Tx, mail: RawMail) -> Stored:
-    """Keep the message; a second delivery of the same message only counts itself."""
+    """Keep the message, or count it again; record this delivery's envelope either way."""
     key, mid, digest = dedupe_key(mail.raw)
-    existing = tx.one("SELECT id FROM mails WHERE dedupe_key = ?", (key,))
-    if existing is not None:
-        tx.execute("UPDATE mails SET deliveries = deliveries + 1 WHERE id = ?", (existing["id"],))
-        return Stored(existing["id"], created=False)
+    copies = tx.all(
+        "SELECT id, dedupe_key, rcpt_tos FROM mails WHERE content_hash = ? ORDER BY id", (digest,)
+    )
+    if copies:
+        stored = _again(tx, mail, copies, mid, digest)
+    else:
+        stored = _insert(tx, mail, _unused_key(tx, key, digest), mid, digest, "new")
+    _record_delivery(tx, mail, stored)
+    return stored
+
+
+def _unused_key(tx: Tx, key: str, digest: str) -> str:
+    """A Message-ID reused by other content: the key is made unique by the content."""
+    taken = tx.one("SELECT 1 FROM mails WHERE dedupe_key = ?", (key,)) is not None
+    return f"{key} sha256:{digest}" if taken else key
+
+
+def _again(
+    tx: Tx, mail: RawMail, copies: list[sqlite3.Row], mid: str | None, digest: str
+) -> Stored:
+    """A message already stored: a row for the capture addresses it lacks, else a count."""
+    routed = {mail.capture_of(address) for row in copies for address in _rcpts(row)}
+    added = tuple(a for a in mail.rcpt_tos if mail.capture_of(a) not in routed)
+    if added:
+        captures = ",".join(sorted({mail.capture_of(a) for a in added}))
+        key = f"{copies[0]['dedupe_key']} to:{captures}"
+        return _insert(tx, replace(mail, rcpt_tos=added), key, mid, digest, "added")
+    mail_id = _copy_for(mail, copies)
+    tx.execute("UPDATE mails SET deliveries = deliveries + 1 WHERE id = ?", (mail_id,))
+    return Stored(mail_id, created=False, kind="duplicate")
+
+
+def _rcpts(row: sqlite3.Row) -> list[str]:
+    rcpt_tos: list[str] = json.loads(row["rcpt_tos"])
+    return rcpt_tos
+
+
+def _copy_for(mail: RawMail, copies: list[sqlite3.Row]) -> int:
+    """The first row stored for one of this delivery's capture addresses."""
+    wanted = {mail.capture_of(address) for address in mail.rcpt_tos}
+    for row in copies:
+        if wanted & {mail.capture_of(address) for address in _rcpts(row)}:
+            return int(row["id"])
+    return int(copies[0]["id"])
+
+
+def _insert(tx: Tx, mail: RawMail, key: str, mid: str | None, digest: str, kind: str) -> Stored:
     mail_id = tx.insert(
         "mails",
         {
@@ -146,7 +232,37 @@ def store(tx: Tx, mail: RawMail) -> Stored:
         },
     )  # fmt: skip
     tx.events.append(DomainEvent("mail", "received", mail_id, tx.actor))
-    return Stored(mail_id, created=True)
+    return Stored(mail_id, created=True, kind=kind)
+
+
+def _record_delivery(tx: Tx, mail: RawMail, stored: Stored) -> None:
+    tx.insert(
+        "mail_deliveries",
+        {
+            "mail_id": stored.mail_id, "delivered_at": tx.now, "mail_from": mail.mail_from,
+            "rcpt_tos": json.dumps(list(mail.rcpt_tos)), "peer": mail.peer, "kind": stored.kind,
+        },
+    )  # fmt: skip
+
+
+def deliveries(conn: sqlite3.Connection, mail_id: int) -> list[Delivery]:
+    """Every delivery of the message stored as ``mail_id``, its other rows' included."""
+    rows = conn.execute(
+        "SELECT d.* FROM mail_deliveries d JOIN mails m ON m.id = d.mail_id"
+        " WHERE m.content_hash = (SELECT content_hash FROM mails WHERE id = ?) ORDER BY d.id",
+        (mail_id,),
+    )
+    return [Delivery.from_row(row) for row in rows]
+
+
+def copies(conn: sqlite3.Connection, mail_id: int) -> list[int]:
+    """The rows of the same message (split deliveries), ``mail_id`` included."""
+    rows = conn.execute(
+        "SELECT id FROM mails WHERE content_hash = (SELECT content_hash FROM mails WHERE id = ?)"
+        " ORDER BY id",
+        (mail_id,),
+    )
+    return [row[0] for row in rows]
 
 
 def mail_row(conn: sqlite3.Connection, mail_id: int) -> sqlite3.Row:

@@ -438,3 +438,39 @@ CREATE TABLE lead_escalations (
 );
 """
 MIGRATIONS += (Migration(10, "lead timers", LEAD_TIMERS_SCHEMA),)
+
+# Migration 11: every SMTP delivery of a message is recorded with its envelope. A
+# redelivery is the same content (Message-ID included), found by its hash; mail that
+# only reuses a Message-ID is new mail. Rows before this one count as one delivery.
+MAIL_DELIVERIES_SCHEMA = """
+CREATE TABLE mail_deliveries (
+    id INTEGER PRIMARY KEY,
+    mail_id INTEGER NOT NULL REFERENCES mails(id) ON DELETE CASCADE,
+    delivered_at TEXT NOT NULL,
+    mail_from TEXT NOT NULL DEFAULT '',
+    rcpt_tos TEXT NOT NULL DEFAULT '[]',
+    peer TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL CHECK (kind IN ('new', 'added', 'duplicate'))
+);
+CREATE INDEX mail_deliveries_mail ON mail_deliveries(mail_id, id);
+CREATE INDEX mails_content_hash ON mails(content_hash, id);
+INSERT INTO mail_deliveries (mail_id, delivered_at, mail_from, rcpt_tos, peer, kind)
+    SELECT id, received_at, mail_from, rcpt_tos, peer, 'new' FROM mails ORDER BY id;
+"""
+MIGRATIONS += (Migration(11, "mail deliveries", MAIL_DELIVERIES_SCHEMA),)
+
+# Migration 12: signed Slack requests already answered. The same request again
+# (same signature and timestamp, or same trigger_id) is answered as the first
+# was and not done twice, across restarts; rows go after an hour (bot/replays.py).
+SLACK_REQUESTS_SCHEMA = """
+CREATE TABLE slack_requests (
+    id INTEGER PRIMARY KEY,
+    signature TEXT UNIQUE,
+    trigger_id TEXT UNIQUE,
+    status INTEGER,
+    body TEXT,
+    received_at TEXT NOT NULL
+);
+CREATE INDEX slack_requests_received ON slack_requests(received_at);
+"""
+MIGRATIONS += (Migration(12, "slack requests", SLACK_REQUESTS_SCHEMA),)

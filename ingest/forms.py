@@ -5,6 +5,9 @@ own line with the value under it, or an HTML table (which
 :func:`ingest.text.html_to_text` turns into ``Label: value`` lines). Labels
 are matched in French and English, accents, case, ``*`` and ``your-`` /
 ``votre`` prefixes ignored; any other labelled field is kept as a custom field.
+Only the first ``MAX_TEXT`` characters are read: a form is short, and a long
+text (100,000 table rows of a hostile mail) would otherwise be read line by
+line for nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 import unicodedata
 from email.utils import parseaddr
 
-from engine.intake import FormData
+from engine.intake_mail import FormData
 
 FIELDS = ("name", "first_name", "email", "phone", "company", "message", "subject")
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -51,6 +54,7 @@ _FIELD_KEY = re.compile(r"^[a-z0-9]+(?:[_-][a-z0-9]+)+$")
 _LABEL_LIKE = re.compile(r"^[^\W\d_][\w .'’()/&-]{0,58}$")
 MIN_KNOWN = 2
 MAX_EXTRA = 40
+MAX_TEXT = 50_000
 
 
 def normalize_label(label: str) -> str:
@@ -71,7 +75,7 @@ def field_for(label: str) -> str | None:
 def extract(text: str) -> FormData | None:
     """The form's fields, or ``None`` when the text does not look like a form."""
     reader = _Reader()
-    for line in text.splitlines():
+    for line in text[:MAX_TEXT].splitlines():
         reader.feed(line)
     return reader.result()
 

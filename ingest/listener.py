@@ -26,6 +26,7 @@ def limits_from(settings: Settings) -> Limits:
         messages_per_minute=settings.smtp_rate_limit,
         connections_per_client=settings.smtp_max_connections,
         timeout=float(settings.smtp_timeout),
+        max_line_length=settings.smtp_max_line_length,
     )
 
 
@@ -64,6 +65,7 @@ class MailListener:
             engine,
             self.policy,
             workers=settings.mail_parse_workers,
+            deadline=settings.mail_parse_deadline,
             metrics=self.metrics,
             busy=self.handler.busy,
         )

@@ -44,6 +44,17 @@ class MailMetrics:
             ["status", "outcome"], registry=r,
         )  # fmt: skip
         self.backlog = Gauge("relais_mail_backlog", "mails waiting to be processed", registry=r)
+        self.oldest_waiting = Gauge(
+            "relais_mail_oldest_waiting_seconds",
+            "age of the oldest mail waiting to be processed (0: none waits)",
+            registry=r,
+        )
+        self.parser_restarts = Counter(
+            "relais_mail_parser_restarts",
+            "parse worker processes replaced, by reason (deadline, crash)",
+            ["reason"],
+            registry=r,
+        )
         self.sessions = Gauge("relais_smtp_sessions", "open SMTP sessions", registry=r)
         self.mails = mails or Counter("relais_mails", "mails received", ["outcome"], registry=r)
         self.leads = leads or Counter(

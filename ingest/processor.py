@@ -3,34 +3,48 @@
 Fed by the listener (the raw bytes it just stored), by the engine's
 ``mail.received`` event (published after the commit), and at start-up and
 every ``rescan`` seconds by a scan of messages still ``received`` — so a crash
-between storing and processing loses nothing. Messages are taken in batches:
-one call parses a whole batch in a worker process (the loop keeps serving
-SMTP on one core while another parses), then the engine decides and creates
-each message's records in its own write; the writes of a batch share one
-commit. While mail streams in, processing is paced so that accepting keeps
-priority; the backlog drains at full speed once the stream pauses. A message
-that cannot be processed is marked ``failed`` with its error, never dropped.
+between storing and processing loses nothing. A scan takes ``scan_limit``
+messages; when it finds that many it scans again as soon as the queue runs
+low, so a backlog left by a restart drains without pause (it used to wait
+``rescan`` seconds between two thousands). Messages are taken in batches: one
+call parses a whole batch in a worker process (:mod:`ingest.parsing`; the loop
+keeps serving SMTP on one core while another parses), each message under a
+``deadline``; then the engine decides and creates each message's records in
+its own write; the writes of a batch share one commit. While mail streams in,
+processing is paced so that accepting keeps priority; the backlog drains at
+full speed once the stream pauses. A message that cannot be processed (past
+its deadline, say) is marked ``failed`` with its reason, never dropped.
+
+:meth:`MailProcessor.backlog_probe` tells ``/healthz`` when the oldest mail
+waiting is older than a threshold, and keeps the metric of its age.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
-import signal
-from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Awaitable, Callable
 
 from engine import clock
 from engine.core import Engine
 from engine.events import DomainEvent
-from engine.intake import Address, AttachmentData, IncomingMail, IntakePolicy, Outcome
+from engine.intake import (
+    Address,
+    AttachmentData,
+    IncomingMail,
+    IntakePolicy,
+    Outcome,
+    oldest_waiting,
+)
 from ingest.metrics import MailMetrics
-from ingest.parser import ParsedMail, parse_many
+from ingest.parser import ParsedMail
+from ingest.parsing import Parser, ThreadParser, WorkerParser
 
 log = logging.getLogger("relais.mail")
 WARM_UP = b"Subject: warm-up\r\n\r\n.\r\n"
+DEADLINE = 10.0  # seconds to parse one message (RELAIS_MAIL_PARSE_DEADLINE)
+SCAN = 1000  # messages queued by one scan of the waiting ones
+Probe = Callable[[], Awaitable[dict[str, float] | None]]
 
 
 class ParseFailed(Exception):
@@ -57,6 +71,8 @@ def to_incoming(mail_id: int, parsed: ParsedMail) -> IncomingMail:
         automated=parsed.automated,
         form=parsed.form,
         spam_score=parsed.spam_score,
+        has_from=parsed.has_from,
+        unreadable=parsed.unreadable,
     )
 
 
@@ -84,45 +100,51 @@ class MailProcessor:
         rescan: float = 30.0,
         metrics: MailMetrics | None = None,
         busy: Callable[[], bool] = lambda: False,
+        deadline: float = DEADLINE,
+        scan_limit: int = SCAN,
     ) -> None:
         self.engine = engine
         self.policy = policy
         self.workers = workers
         self.rescan = rescan
+        self.deadline = deadline
+        self.scan_limit = scan_limit
         self.metrics = metrics or MailMetrics()
         self._queue: asyncio.Queue[int] = asyncio.Queue()
         self._known: set[int] = set()
         self._raw: dict[int, bytes] = {}  # handed over by the listener: no read-back
         self._busy = busy
         self._tasks: list[asyncio.Task[None]] = []
-        self._pool: Executor | None = None
+        self._parser: Parser = ThreadParser(deadline)
+        self._room = asyncio.Event()  # the queue ran low: a full scan may look again
         self._subscribed = False
         self.running = False
 
     async def start(self) -> None:
-        self._pool = self._new_pool()
+        """Start the parser and the work, queue what waits, and subscribe to new mail."""
+        self._parser = self._new_parser()
         if not self._subscribed:
             self.engine.bus.subscribe("mail.received", self._on_received)
             self._subscribed = True
         self.running = True
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._work())]
-        await self.scan()  # what a crash or a stop left unprocessed
-        self._tasks.append(loop.create_task(self._rescan_forever()))
-        if self._pool is not None:
-            await self._parse_all([WARM_UP])  # start the worker now, not on the first mail
+        found = await self.scan()  # what a crash or a stop left unprocessed
+        self._tasks.append(loop.create_task(self._rescan_forever(found)))
+        await self._parse_safely([WARM_UP])  # start the worker now, not on the first mail
 
     async def stop(self) -> None:
+        """Stop the work and the parser (unprocessed mail stays ``received``)."""
         self.running = False
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        await self._parser.close()
+        self._parser = ThreadParser(self.deadline)
 
     def submit(self, mail_id: int, raw: bytes | None = None) -> None:
+        """Queue a stored mail (with its bytes when the listener has them)."""
         if self.running and mail_id not in self._known:
             self._known.add(mail_id)
             if raw is not None:
@@ -136,8 +158,8 @@ class MailProcessor:
         await self._queue.join()
 
     async def scan(self) -> int:
-        """Queue every message still waiting; returns how many were found."""
-        waiting = await self.engine.pending_mails()
+        """Queue the first ``scan_limit`` messages still waiting; returns how many were found."""
+        waiting = await self.engine.pending_mails(self.scan_limit)
         for mail_id in waiting:
             self.submit(mail_id)
         return len(waiting)
@@ -145,13 +167,22 @@ class MailProcessor:
     async def _on_received(self, event: DomainEvent) -> None:
         self.submit(event.entity_id)
 
-    async def _rescan_forever(self) -> None:
+    async def _rescan_forever(self, found: int) -> None:
+        """A full scan may have left more: look again once the queue runs low."""
         while True:
-            await asyncio.sleep(self.rescan)
-            try:
-                await self.scan()
-            except Exception as exc:  # the database may be briefly unavailable
-                log.warning("event=mail_rescan_failed error=%r", exc)
+            if found < self.scan_limit:
+                await asyncio.sleep(self.rescan)
+            else:
+                self._room.clear()
+                await self._room.wait()
+            found = await self._scan_safely()
+
+    async def _scan_safely(self) -> int:
+        try:
+            return await self.scan()
+        except Exception as exc:  # the database may be briefly unavailable
+            log.warning("event=mail_rescan_failed error=%r", exc)
+            return 0
 
     async def _next_batch(self) -> list[int]:
         batch = [await self._queue.get()]
@@ -173,6 +204,8 @@ class MailProcessor:
                     self._raw.pop(mail_id, None)
                     self._queue.task_done()
                 self.metrics.backlog.set(len(self._known))
+                if self._queue.qsize() <= self.scan_limit // 2:
+                    self._room.set()
 
     async def process(self, mail_id: int) -> Outcome | None:
         """Parse and route one stored message; on error it is marked failed, not lost."""
@@ -208,35 +241,42 @@ class MailProcessor:
 
     async def _parse_all(self, raws: list[bytes | Exception]) -> list[ParsedMail | Exception]:
         data = [raw for raw in raws if isinstance(raw, bytes)]
-        try:
-            results = iter(await self._run(parse_many, data))
-        except BrokenProcessPool:
-            # A message killed the worker: parse one by one so only that one fails.
-            self._pool = self._new_pool()
-            results = iter([await self._parse_alone(raw) for raw in data])
+        results = iter(await self._parse_safely(data))
         return [raw if isinstance(raw, Exception) else _error(next(results)) for raw in raws]
 
-    async def _parse_alone(self, raw: bytes) -> ParsedMail | str:
+    async def _parse_safely(self, data: list[bytes]) -> list[ParsedMail | str]:
         try:
-            [parsed] = await self._run(parse_many, [raw])
-        except BrokenProcessPool:
-            self._pool = self._new_pool()
-            return "the parser crashed on this message"
-        return parsed
+            return await self._parser.parse(data)
+        except Exception as exc:  # no worker could be started (a broken installation)
+            log.error("event=mail_parser_unavailable error=%r", exc)
+            return [f"the parser is unavailable: {type(exc).__name__}: {exc}"] * len(data)
 
-    async def _run(
-        self, fn: Callable[[list[bytes]], list[ParsedMail | str]], data: list[bytes]
-    ) -> list[ParsedMail | str]:
-        if self._pool is None:
-            return await asyncio.to_thread(fn, data)
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, data)
-
-    def _new_pool(self) -> Executor | None:
+    def _new_parser(self) -> Parser:
         if self.workers <= 0:
-            return None
-        # spawn: forking a process that runs threads (the database's) is unsafe.
-        context = multiprocessing.get_context("spawn")
-        return ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_sigint)
+            return ThreadParser(self.deadline)
+        return WorkerParser(self.workers, self.deadline, self._replaced)
+
+    def _replaced(self, reason: str) -> None:
+        log.warning("event=mail_parser_replaced reason=%s", reason)
+        self.metrics.parser_restarts.labels(reason=reason).inc()
+
+    async def backlog_age(self) -> float:
+        """Seconds the oldest mail still waiting has waited (0: none waits); kept as a metric."""
+        oldest = await self.engine.read(oldest_waiting)
+        age = 0.0 if oldest is None else max(0.0, (clock.utcnow() - oldest).total_seconds())
+        self.metrics.oldest_waiting.set(age)
+        return age
+
+    def backlog_probe(self, threshold: float) -> Probe:
+        """For ``/healthz``: details when the oldest waiting mail is older than ``threshold``."""
+
+        async def probe() -> dict[str, float] | None:
+            age = await self.backlog_age()
+            if age <= threshold:
+                return None
+            return {"oldest_waiting_seconds": round(age, 1), "threshold_seconds": threshold}
+
+        return probe
 
     async def _fail(self, mail_id: int, exc: Exception) -> None:
         log.warning("event=mail_failed mail=%s error=%r", mail_id, exc)
@@ -258,8 +298,3 @@ class MailProcessor:
             "event=mail_processed mail=%s status=%s outcome=%s lead=%s deal=%s",
             mail_id, outcome.status, outcome.outcome, outcome.lead_id, outcome.deal_id,
         )  # fmt: skip
-
-
-def _ignore_sigint() -> None:
-    """Ctrl-C reaches the whole process group; the service, not its parsers, decides."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

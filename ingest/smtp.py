@@ -7,7 +7,11 @@ engine and answers ``250`` only once it is committed. Parsing and routing
 happen after the answer (:mod:`ingest.processor`). Every reply is a named
 constant below, and every error becomes a reply in :func:`reply_for`: a
 failure is always transient (``451``) so that the sender retries instead of
-bouncing the mail, never aiosmtpd's default ``500``.
+bouncing the mail, never aiosmtpd's default ``500``. What can never succeed
+is refused for good, with its reason: an address naming a record that cannot
+exist (``deals+99999999999999999999999@``) is a ``550``, and a line longer
+than ``Limits.max_line_length`` (1 MiB by default; RFC 5321's 1,000 bytes are
+far exceeded by real webmail and HTML generators) is a ``552``.
 """
 
 from __future__ import annotations
@@ -21,14 +25,14 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from engine.contacts import normalize_email
 from engine.core import Engine
-from engine.inbox import RawMail
-from engine.intake import IntakePolicy
+from engine.inbox import RawMail, address_key
+from engine.intake import IntakePolicy, RecipientMatch
 from ingest.auth import verify
 from ingest.limits import ConnectionLimiter, RateLimiter
 from ingest.metrics import MailMetrics
@@ -45,7 +49,10 @@ TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 RATE_LIMITED = "451 4.7.1 Too many messages from {client}; try again later"
 TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from {client}; try again later"
 TRY_AGAIN = "451 4.3.0 Temporary failure; try again later"
+LINE_TOO_LONG = "552 5.3.4 Line too long: lines of up to {limit} bytes (CRLF included) are accepted"
 NULL_SENDER = "<>"
+MAX_RECORD_ID = 2**63 - 1  # SQLite's largest integer: past it no record can exist
+RFC_LINE_LENGTH = 1001  # RFC 5321 §4.5.3.1.6: 998 octets, CRLF, a transparent dot
 
 
 def reply_for(error: BaseException) -> str:
@@ -61,6 +68,15 @@ class Limits:
     messages_per_minute: int = 300
     connections_per_client: int = 20
     timeout: float = 300.0
+    max_line_length: int = 1024 * 1024
+
+
+def capture_key(match: RecipientMatch) -> str:
+    """A route's address, plus the record it names (``deals+42@`` is not ``deals@``)."""
+    if match.record is None:
+        return match.route.address
+    kind, record_id = match.record
+    return f"{match.route.address}#{kind}:{record_id}"
 
 
 def client_of(peer: Any) -> str:
@@ -132,20 +148,44 @@ class CaptureHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= self.limits.max_recipients:
             return self._reply(TOO_MANY_RECIPIENTS)
-        match = self.policy.match(address)
-        if match is None:
-            return self._reply(NOT_OURS.format(address=address))
-        if match.record is not None and not await self.engine.record_exists(*match.record):
-            return self._reply(NO_SUCH_RECORD.format(address=address, kind=match.record[0]))
+        refusal = await self._refusal(address)
+        if refusal is not None:
+            return self._reply(refusal)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(options)
         return self._reply(RECIPIENT_OK)
+
+    async def _refusal(self, address: str) -> str | None:
+        """Why a recipient is refused for good (550), or ``None`` to accept it."""
+        try:
+            match = self.policy.match(address)
+        except ValueError:  # a tag of digits int() cannot read (``deals+²@``)
+            return NO_SUCH_RECORD.format(address=address, kind="record")
+        if match is None:
+            return NOT_OURS.format(address=address)
+        if match.record is not None and not await self._record_exists(*match.record):
+            return NO_SUCH_RECORD.format(address=address, kind=match.record[0])
+        return None
+
+    async def _record_exists(self, kind: str, record_id: int) -> bool:
+        if not 0 < record_id <= MAX_RECORD_ID:
+            return False
+        return await self.engine.record_exists(kind, record_id)
+
+    def capture_of(self, address: str) -> str:
+        """The capture address a recipient belongs to: ``leads+salon@`` is ``leads@``."""
+        try:
+            match = self.policy.match(address)
+        except ValueError:
+            match = None
+        return address_key(address) if match is None else capture_key(match)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         started = time.perf_counter()
         raw = envelope.original_content or b""
         sender = "" if envelope.mail_from in (None, NULL_SENDER) else str(envelope.mail_from)
-        mail = RawMail(raw, sender, tuple(envelope.rcpt_tos), client_of(session.peer))
+        peer = client_of(session.peer)
+        mail = RawMail(raw, sender, tuple(envelope.rcpt_tos), peer, self.capture_of)
         self.storing += 1
         self._stored_all.clear()
         try:
@@ -191,9 +231,16 @@ class CaptureHandler:
 
 
 class RelaisSMTP(SMTP):
-    """aiosmtpd's protocol plus a cap on simultaneous sessions per client address."""
+    """aiosmtpd's protocol, a cap on sessions per client address, and long lines.
+
+    aiosmtpd reads with a buffer limit of ``line_length_limit`` (RFC 5321's 1,001
+    bytes) and answers a longer DATA line with a permanent ``500 Line too long``.
+    The limit is raised to ``Limits.max_line_length`` (read in ``SMTP.__init__``,
+    hence set first), and past it the reply says what happened, as a ``552``.
+    """
 
     def __init__(self, handler: CaptureHandler, connections: ConnectionLimiter, **kwargs: Any):
+        self.line_length_limit = max(handler.limits.max_line_length, RFC_LINE_LENGTH)
         super().__init__(handler, **kwargs)
         handler.sessions.add(self)
         self._connections = connections
@@ -210,6 +257,16 @@ class RelaisSMTP(SMTP):
         self._counted = client
         self._metrics.sessions.inc()
         await super()._handle_client()
+
+    async def push(self, status: AnyStr) -> None:
+        """Every reply goes out here: aiosmtpd's line-length ``500`` becomes ours."""
+        if isinstance(status, str) and status.startswith("500 Line too long"):
+            await super().push(self._metrics.reply(self._line_too_long()))
+            return
+        await super().push(status)
+
+    def _line_too_long(self) -> str:
+        return LINE_TOO_LONG.format(limit=self.line_length_limit)
 
     def connection_lost(self, error: Exception | None) -> None:
         if self._counted is not None:

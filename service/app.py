@@ -23,7 +23,7 @@ from service.mailer import Mailer, RelayConfig
 from service.metrics import Metrics
 from service.outbox import OutboxWorker
 from service.scheduler import Ticker
-from service.web import Check, build_web_app
+from service.web import Check, Probe, build_web_app
 
 log = logging.getLogger("relais.service")
 
@@ -37,6 +37,7 @@ class Service:
         self.engine: Engine | None = None
         self.ticker = Ticker(settings.scheduler_tick, self.metrics)
         self.checks: dict[str, Check] = {}
+        self.probes: dict[str, Probe] = {}
         self._runner: web.AppRunner | None = None
         self.http_port: int | None = None
         self.mail: MailListener | None = None
@@ -81,6 +82,8 @@ class Service:
         self.mail = MailListener(engine, self.settings, metrics=metrics)
         await self.mail.start()
         self.checks["smtp"] = self.mail.healthy
+        backlog = self.mail.processor.backlog_probe(self.settings.mail_backlog_threshold)
+        self.probes["mail_backlog"] = backlog
 
     def _start_blueprint_work(self, engine: Engine) -> None:
         """Blueprint timers and outbox delivery run on every tick (work kept in the DB)."""
@@ -116,7 +119,7 @@ class Service:
         self.metrics.events.labels(event=event.name).inc()
 
     async def _start_web(self) -> None:
-        app = build_web_app(self.checks, self.metrics)
+        app = build_web_app(self.checks, self.metrics, self.probes)
         if self.slack is not None:
             self.slack.mount(app)
         self._runner = web.AppRunner(app, access_log=None)
@@ -137,7 +140,7 @@ class Service:
             log.info(
                 'event=slack_disabled hint="set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET '
                 "(HTTP mode) or SLACK_APP_TOKEN (Socket Mode) to enable the Slack bot; "
-                'see README, section Slack"'
+                'see docs/slack.md"'
             )
 
     async def stop(self) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-from concurrent.futures import ProcessPoolExecutor
 
 import pytest
 
 from engine.core import Engine
 from engine.inbox import RawMail
 from engine.intake import IntakePolicy
+from ingest.parsing import WorkerParser
 from ingest.processor import MailProcessor
 
 
@@ -45,14 +45,16 @@ async def test_a_dead_parser_process_is_replaced_and_nothing_is_lost(
     processor = MailProcessor(engine, policy, workers=1)
     await processor.start()
     try:
-        pool = processor._pool
-        assert isinstance(pool, ProcessPoolExecutor)
-        for pid in list(pool._processes):  # the worker dies, as on a pathological message
-            os.kill(pid, signal.SIGKILL)
+        parser = processor._parser
+        assert isinstance(parser, WorkerParser)
+        [worker] = parser.workers
+        pid = worker.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGKILL)  # the worker dies, as on a pathological message
         ids = await store(engine, 3)
         outcomes = await processor.process_batch(ids)
         assert [o.outcome for o in outcomes if o is not None] == ["lead"] * 3
-        assert processor._pool is not pool
+        assert worker.pid not in (None, pid)
     finally:
         await processor.stop()
 
