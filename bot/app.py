@@ -1,11 +1,14 @@
 """The Slack app: Bolt's ``AsyncApp`` over the engine, served in the service's loop.
 
 ``build_app`` wires the listeners; ``SlackBot`` runs it: HTTP mode mounts
-Bolt's request handler at ``/slack/events`` on the service's aiohttp server
-(the signature and its five-minute age are checked by Bolt: a forged or
-stale request gets 401), Socket Mode connects when an app-level token is
-set. ``process_before_response=True`` sends each ack as soon as the listener
-returns; every listener acks first and leaves the slow part to a task.
+the request handler at ``/slack/events`` on the service's aiohttp server,
+Socket Mode connects when an app-level token is set. Before Bolt sees a
+request, :mod:`bot.gate` checks its signature and age (401 when forged,
+stale or unreadable) and its shape (400 when malformed), and every request,
+in either mode, passes :mod:`bot.replays`: the same request again is
+answered as the first was and does nothing. ``process_before_response=True``
+sends each ack as soon as the listener returns; every listener acks first
+and leaves the slow part to a task.
 """
 
 from __future__ import annotations
@@ -16,15 +19,27 @@ import time
 from typing import Any
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot import gate, shapes
 from bot.jobs import JobSpec
-from bot.listeners import actions, automation, commands, events, quotes, stages, views
+from bot.listeners import (
+    actions,
+    automation,
+    choices,
+    commands,
+    events,
+    quotes,
+    stages,
+    stale,
+    views,
+)
 from bot.runtime import Runtime
 from config.settings import Settings
 from engine.core import Engine
@@ -33,10 +48,11 @@ from service.metrics import Metrics
 log = logging.getLogger("relais.slack")
 
 PATH = "/slack/events"
-LISTENERS = (commands, actions, stages, automation, views, events, quotes)
+# ``stale`` matches whatever no other listener did: it must come last.
+LISTENERS = (commands, actions, stages, automation, views, events, quotes, choices, stale)
 JOBS: dict[str, JobSpec] = {
     **commands.JOBS, **actions.JOBS, **stages.JOBS, **automation.JOBS, **views.JOBS,
-    **events.JOBS, **quotes.JOBS,
+    **events.JOBS, **quotes.JOBS, **stale.JOBS,
 }  # fmt: skip
 
 
@@ -44,6 +60,23 @@ class RelaisApp(AsyncApp):
     """Bolt's app, carrying the runtime its listeners reach through their context."""
 
     runtime: Runtime
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        """Every request, HTTP or Socket Mode: shape checked, replays answered as before."""
+        why = shapes.problem(req.body) if req.mode == "socket_mode" else None
+        if why is not None:
+            log.warning("event=slack_request_malformed mode=socket reason=%s", why)
+            return BoltResponse(status=400, body="")
+        return await self.runtime.replays.dispatch(req, super().async_dispatch)
+
+
+async def on_listener_error(error: Exception) -> BoltResponse | None:
+    """A payload a listener could not read is a 400 and one log line; the rest, a 500."""
+    if isinstance(error, shapes.Malformed):
+        log.warning("event=slack_request_malformed reason=%s", error)
+        return BoltResponse(status=400, body="")
+    log.error("event=slack_listener_failed error=%r", error, exc_info=error)
+    return None
 
 
 def build_app(
@@ -61,6 +94,7 @@ def build_app(
     app.runtime = Runtime(engine, settings, client, JOBS, retry_delay=retry_delay)
     for module in LISTENERS:
         module.register(app, engine)
+    app.error(on_listener_error)
     return app
 
 
@@ -99,25 +133,34 @@ class SlackBot:
         started = time.perf_counter()
         self.runtime.acks.started()
         try:
-            bolt_request = await to_bolt_request(request)
-            if request.headers.get("X-Slack-Retry-Num"):
-                log.info(
-                    "event=slack_retry num=%s reason=%s",
-                    request.headers.get("X-Slack-Retry-Num"),
-                    request.headers.get("X-Slack-Retry-Reason"),
-                )
-            bolt_response = await self.app.async_dispatch(bolt_request)
+            response, kind = await self._answer(request)
         finally:
             self.runtime.acks.finished()
-        self._count(bolt_request, bolt_response.status, time.perf_counter() - started)
-        return await to_aiohttp_response(bolt_response)
+        self._count(kind, response.status, time.perf_counter() - started)
+        return response
 
-    def _count(self, request: AsyncBoltRequest, status: int, seconds: float) -> None:
+    async def _answer(self, request: web.Request) -> tuple[web.Response, str]:
+        """Bolt's answer to a request the gate let in, or the gate's refusal."""
+        try:
+            bolt_request = await gate.admit(request, self.settings.slack_signing_secret)
+        except gate.Refused as refused:
+            _log_refusal(request, refused)
+            return refused.response(), "other"
+        if request.headers.get("X-Slack-Retry-Num"):
+            log.info(
+                "event=slack_retry num=%s reason=%s",
+                request.headers.get("X-Slack-Retry-Num"),
+                request.headers.get("X-Slack-Retry-Reason"),
+            )
+        bolt_response = await self.app.async_dispatch(bolt_request)
+        kind = request_kind(bolt_request.body if isinstance(bolt_request.body, dict) else {})
+        return await to_aiohttp_response(bolt_response), kind
+
+    def _count(self, kind: str, status: int, seconds: float) -> None:
         if self.metrics is None:
             return
-        body = request.body if isinstance(request.body, dict) else {}
         outcome = "ok" if status < 400 else str(status)
-        self.metrics.slack_requests.labels(kind=request_kind(body), outcome=outcome).inc()
+        self.metrics.slack_requests.labels(kind=kind, outcome=outcome).inc()
         self.metrics.slack_ack_seconds.observe(seconds)
 
     async def start(self) -> None:
@@ -158,3 +201,12 @@ class SlackBot:
             await self.socket.close_async()  # type: ignore[no-untyped-call]
             self.socket = None
         await self.runtime.stop()
+
+
+def _log_refusal(request: web.Request, refused: gate.Refused) -> None:
+    """One line: forged or stale requests are routine (info), malformed ones are not."""
+    level = logging.INFO if refused.status == 401 else logging.WARNING
+    log.log(
+        level, "event=slack_request_refused status=%d reason=%s peer=%s",
+        refused.status, refused.reason, request.remote,
+    )  # fmt: skip

@@ -4,6 +4,13 @@
 keyed by the input blocks' ids); ``Conflict`` says someone else changed the
 record (the caller shows the fresh card); ``Forbidden`` and
 ``TransitionRefused`` give their reason; the rest say what happened.
+
+Slack refuses a ``response_action: errors`` that names a block which is not
+an input of the open view (the person then sees a generic failure). An error
+for a field the open form does not show — the blueprint changed while it was
+open, or a field only the engine knows — is therefore never keyed there:
+:func:`place_errors` sets it apart, and :func:`with_notice` shows every
+error in a block at the top of the same form instead.
 """
 
 from __future__ import annotations
@@ -90,6 +97,49 @@ def modal_errors(
             text = _label(locale, field, text)
         errors[block] = f"{errors[block]} — {text}" if block in errors else text
     return {k: v[:2000] for k, v in errors.items() if k}
+
+
+def place_errors(
+    exc: ValidationFailed, blocks: Mapping[str, str], present: Sequence[str], locale: str
+) -> tuple[dict[str, str], list[str]]:
+    """``({block_id: message}, [lines])``: errors the open form can show on an input,
+    and the others (each line names its field)."""
+    placed: dict[str, str] = {}
+    stray: list[str] = []
+    for field, text in field_reasons(exc, locale).items():
+        block = blocks.get(field) or blocks.get(field.split(".")[0])
+        if block is None or block not in present:
+            stray.append(_label(locale, field, text))
+        else:
+            placed[block] = f"{placed[block]} — {text}" if block in placed else text
+    return {k: v[:2000] for k, v in placed.items()}, stray
+
+
+NOTICE = "relais_notice"  # the block_id of the notice at the top of a form shown again
+VIEW_KEYS = (
+    "type", "callback_id", "title", "submit", "close", "private_metadata", "clear_on_close",
+    "notify_on_close", "external_id",
+)  # fmt: skip
+MODAL_BLOCKS = 100
+
+
+def with_notice(view: Mapping[str, object], text: str) -> Block:
+    """``view`` again, for ``response_action: update``, with ``text`` in a block at its top.
+
+    Inputs keep their block and action ids, so Slack keeps what was typed in them.
+    """
+    blocks = [b for b in _blocks(view) if b.get("block_id") != NOTICE]
+    if len(blocks) >= MODAL_BLOCKS:  # full: the notice takes the place of a non-input
+        spare = next((n for n, b in enumerate(blocks) if b.get("type") != "input"), 0)
+        del blocks[spare]
+    fresh: Block = {key: view[key] for key in VIEW_KEYS if key in view}
+    fresh["blocks"] = [section(f"⚠️ {escape(text)}", block_id=NOTICE), *blocks]
+    return fresh
+
+
+def _blocks(view: Mapping[str, object]) -> list[Block]:
+    found = view.get("blocks")
+    return [b for b in found if isinstance(b, dict)] if isinstance(found, list) else []
 
 
 def input_ids(view_blocks: Sequence[Block]) -> list[str]:

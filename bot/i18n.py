@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot import i18n_requests
 from engine import clock
 
 LOCALES = ("fr", "en")
@@ -118,6 +119,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Done: {title} is now in “{stage}”.",
     ),
     "move_checklist": ("Liste de contrôle", "Checklist"),
+    # Slack's size limits: lists in pages, forms too large to show
+    "move_too_big": (
+        "Ce passage demande plus qu'un formulaire Slack ne peut afficher : un administrateur "
+        "doit le scinder (`run.py blueprint apply --check` dit pourquoi).",
+        "This step asks for more than a Slack form can show: an admin must split it "
+        "(`run.py blueprint apply --check` says why).",
+    ),
+    "page_previous": ("◀ Précédentes", "◀ Previous"),
+    "page_next": ("Suivantes ▶", "Next ▶"),
+    "stages_page": ("Étapes {first} à {last} sur {count}", "Stages {first} to {last} of {count}"),
     # pipeline
     "pipeline_title": ("Mon pipeline", "My pipeline"),
     "pipeline_empty": ("Aucune affaire ouverte.", "No open deal."),
@@ -421,6 +432,8 @@ REASONS_FR: dict[str, str] = {
         "une affaire ne peut pas commencer dans une étape close"
     ),
 }
+MESSAGES.update(i18n_requests.MESSAGES)
+REASONS_FR.update(i18n_requests.REASONS_FR)
 
 
 def lang(locale: str) -> int:

@@ -11,7 +11,9 @@ is told to check instead.
 
 An Events API delivery carries its ``event_id`` as the journal's dedupe key,
 so Slack's retries (``X-Slack-Retry-Num``) find it already there and do
-nothing.
+nothing. A command or a click carries its request's claim (signature,
+trigger_id: :mod:`bot.replays`), written with the job: the same request sent
+again finds it and journals nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from bot.errors import error_message
 from bot.i18n import t
 from bot.people import Who
 from bot.priority import MODAL_PATIENCE
+from bot.replays import Claim
 from bot.screens import deal_card
 from engine import clock
 from engine.actors import Actor
@@ -208,12 +211,19 @@ class Journal:
         return bool(self._active or self._ready.qsize() or self._opening.qsize())
 
     async def record(
-        self, kind: str, body: dict[str, Any], dedupe_key: str | None = None
-    ) -> store.JobRow | None:
-        """Write the request down (``None``: this event was already received)."""
+        self, kind: str, body: dict[str, Any], dedupe_key: str | None = None,
+        claim: Claim | None = None,
+    ) -> store.JobRow | None:  # fmt: skip
+        """Write the request down (``None``: this event or request was already received).
+
+        ``claim`` (see :mod:`bot.replays`) is claimed in the same write.
+        """
+        keys = None if claim is None else claim.keys
         job_id = await self.rt.engine.write(
-            lambda tx: store.record_job(tx, kind, body, dedupe_key), ACTOR
+            lambda tx: store.record_job(tx, kind, body, dedupe_key, keys), ACTOR
         )
+        if claim is not None:
+            claim.taken, claim.replayed = job_id is not None, job_id is None
         if job_id is None:
             return None
         return store.JobRow(job_id, kind, body, "pending", 0, clock.utcnow())

@@ -25,6 +25,8 @@ from bot.notifier import Notifier
 from bot.outbox import Outbox
 from bot.people import People
 from bot.priority import AckFirst
+from bot.replays import KEEP as KEEP_REQUESTS
+from bot.replays import Replays
 from bot.tasks import Tasks
 from config.settings import Settings
 from engine import clock
@@ -53,6 +55,7 @@ class Runtime:
         self.notifier = Notifier(engine, self.outbox, self.tasks, settings.slack_leads_channel)
         self.home = Home(engine, self.people, client, self.tasks)
         self.notifications = EngineNotifications(engine, self.outbox, self.tasks)
+        self.replays = Replays(engine, self.tasks)
         self.started = False
         self.acks = AckFirst()
 
@@ -79,7 +82,8 @@ class Runtime:
     async def _prune(self) -> None:
         now = clock.utcnow()
         await self.engine.write(
-            lambda tx: store.prune(tx, now - KEEP_JOBS, now - KEEP_SENT), Actor.system("slack")
+            lambda tx: store.prune(tx, now - KEEP_JOBS, now - KEEP_SENT, now - KEEP_REQUESTS),
+            Actor.system("slack"),
         )
 
     async def stop(self) -> None:

@@ -147,5 +147,11 @@ async def workflow_list(engine: Engine, who: Who) -> Message:
     return automation_blocks.workflow_list(stored, summaries, who.locale, who.tz)
 
 
-async def stage_list(engine: Engine, who: Who, pipeline: str | None = None) -> Message:
-    return stage_blocks.stage_list(await engine.pipeline(pipeline), who.locale)
+async def stage_list(
+    engine: Engine, who: Who, pipeline: str | None = None, page: int = 0, near: str | None = None
+) -> Message:
+    """A page of the stages: page ``page``, or the one holding stage ``near`` when given."""
+    found = await engine.pipeline(pipeline)
+    if near is not None:
+        page = stage_blocks.page_of(found, near)
+    return stage_blocks.stage_list(found, who.locale, page)

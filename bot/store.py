@@ -1,4 +1,5 @@
-"""The bot's own tables (migration 5): journal, outbox, message links, cursor.
+"""The bot's own tables (migrations 5 and 12): journal, outbox, message links,
+cursor, and the requests already answered (replays).
 
 Plain functions of a transaction (writes) or a connection (reads), run
 through :meth:`Engine.write` / :meth:`Engine.read` like every engine write:
@@ -36,8 +37,17 @@ class JobRow:
         )  # fmt: skip
 
 
-def record_job(tx: Tx, kind: str, payload: dict[str, Any], dedupe_key: str | None) -> int | None:
-    """Journal one request; ``None`` when ``dedupe_key`` was seen before (a retry)."""
+def record_job(
+    tx: Tx, kind: str, payload: dict[str, Any], dedupe_key: str | None,
+    request: RequestKeys | None = None,
+) -> int | None:  # fmt: skip
+    """Journal one request; ``None`` when ``dedupe_key`` or ``request`` was seen before.
+
+    ``request`` (its signature and trigger_id) is claimed in the same
+    transaction, answered as an empty ack: see :mod:`bot.replays`.
+    """
+    if request is not None and not claim_request(tx, request, Answer(200, "")):
+        return None
     cursor = tx.execute(
         "INSERT OR IGNORE INTO slack_jobs (kind, dedupe_key, payload, created_at)"
         " VALUES (?, ?, ?, ?)",
@@ -77,7 +87,9 @@ def expire_jobs(tx: Tx, job_ids: list[int]) -> None:
         finish_job(tx, job_id, "expired before it could be replayed")
 
 
-def prune(tx: Tx, jobs_before: datetime, outbox_before: datetime) -> None:
+def prune(
+    tx: Tx, jobs_before: datetime, outbox_before: datetime, requests_before: datetime
+) -> None:
     tx.execute(
         "DELETE FROM slack_jobs WHERE status IN ('done', 'failed') AND created_at < ?",
         (clock.to_db(jobs_before),),
@@ -86,6 +98,53 @@ def prune(tx: Tx, jobs_before: datetime, outbox_before: datetime) -> None:
         "DELETE FROM slack_outbox WHERE status IN ('sent', 'failed') AND created_at < ?",
         (clock.to_db(outbox_before),),
     )
+    prune_requests(tx, requests_before)
+
+
+# -- requests already answered (replays) -----------------------------------------
+
+# A request's signature (``timestamp:v0=…``, HTTP only) and trigger_id, either may be None.
+RequestKeys = tuple[str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a request was answered: replayed as is to the same request again."""
+
+    status: int
+    body: str
+
+
+def claim_request(tx: Tx, keys: RequestKeys, answer: Answer | None) -> bool:
+    """Write the request down (``answer`` None: still being answered); False if seen before."""
+    status, body = (None, None) if answer is None else (answer.status, answer.body)
+    cursor = tx.execute(
+        "INSERT OR IGNORE INTO slack_requests (signature, trigger_id, status, body, received_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (*keys, status, body, tx.now),
+    )
+    return bool(cursor.rowcount)
+
+
+def answer_request(tx: Tx, keys: RequestKeys, answer: Answer) -> None:
+    tx.execute(
+        "UPDATE slack_requests SET status = ?, body = ? WHERE signature = ? OR trigger_id = ?",
+        (answer.status, answer.body, *keys),
+    )
+
+
+def answered(conn: sqlite3.Connection, keys: RequestKeys) -> Answer | None:
+    """How the first of these requests was answered (None: not yet, or never known)."""
+    row = conn.execute(
+        "SELECT status, body FROM slack_requests WHERE (signature = ? OR trigger_id = ?)"
+        " AND status IS NOT NULL ORDER BY id LIMIT 1",
+        keys,
+    ).fetchone()
+    return None if row is None else Answer(int(row["status"]), str(row["body"] or ""))
+
+
+def prune_requests(tx: Tx, before: datetime) -> None:
+    tx.execute("DELETE FROM slack_requests WHERE received_at < ?", (clock.to_db(before),))
 
 
 # -- outbox ---------------------------------------------------------------------

@@ -4,6 +4,10 @@ Shape errors (a missing key, a wrong type) are caught by the YAML schema;
 this module catches what needs the pipeline and the field catalogue: an
 unknown stage or field, a type mismatch, a state or transition that can
 never be reached. Paths read like ``transitions[2].during.fields[0].type``.
+
+It also refuses what a Slack form cannot show (a rep could never submit it):
+more inputs than a modal holds, choices that would read the same once cut to
+Slack's 75 characters, a percentage bound that is not a whole number.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from engine import clock, fields, templates
@@ -21,6 +26,7 @@ from engine.blueprint import (
     Action,
     Blueprint,
     CreateActivity,
+    During,
     InputField,
     Notify,
     SendEmail,
@@ -36,6 +42,9 @@ ADMIN_OVERRIDE = "admin_override"
 RANGED = ("number", "money", "percentage", "date", "datetime")
 RECIPIENTS = ("contact", "owner", "manager", "actor")
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+FORM_BLOCKS = 100  # a Slack modal holds at most 100 blocks
+CHECKLIST_GROUP = 10  # a Slack checkboxes element holds at most 10 items
+OPTION_SHOWN = 75  # Slack shows at most 75 characters of a choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +148,7 @@ class _Checker:
             if role not in ("admin", "manager", "rep"):
                 self.add(f"{path}.before.owners.roles", f"unknown role {role!r}")
         inputs = self.check_inputs(t, f"{path}.during")
+        self.check_form_size(t.during, f"{path}.during")
         for index, action in enumerate(t.after):
             self.check_action(action, inputs, t, f"{path}.after[{index}]")
         if target_known:
@@ -174,6 +184,31 @@ class _Checker:
                 self.check_target(spec.field, spec.type, t, f"{where}.field")
         return inputs
 
+    def check_form_size(self, during: During, path: str) -> None:
+        size = form_size(during)
+        if size > FORM_BLOCKS:
+            self.add(
+                path,
+                f"the form needs {size} blocks (fields, checklist groups of {CHECKLIST_GROUP}, "
+                f"note, heading) but a Slack form holds at most {FORM_BLOCKS}: "
+                "split it between several transitions",
+            )
+
+    def check_options(self, options: Sequence[str], path: str) -> None:
+        seen: dict[str, str] = {}
+        for option in options:
+            shown = _shown(option).casefold()
+            if shown not in seen:
+                seen[shown] = option
+            elif seen[shown] == option:
+                self.add(path, f"option {option!r} is listed twice")
+            else:
+                self.add(
+                    path,
+                    f"options {seen[shown]!r} and {option!r} read the same in Slack, which "
+                    f"shows only their first {OPTION_SHOWN} characters",
+                )
+
     def check_input(self, spec: InputField, path: str) -> None:
         if spec.type not in INPUT_TYPES:
             self.add(
@@ -185,6 +220,7 @@ class _Checker:
             self.add(f"{path}.options", f"a {spec.type} field needs options")
         if spec.options and not choice:
             self.add(f"{path}.options", "only choice fields have options")
+        self.check_options(spec.options, f"{path}.options")
         for bound in ("min", "max"):
             self.check_bound(spec, bound, f"{path}.{bound}")
         sized = spec.min_length is not None or spec.max_length is not None
@@ -204,6 +240,8 @@ class _Checker:
         problem = fields.literal_problem(kind, value)
         if problem:
             self.add(path, f"type mismatch: {problem}")
+        elif spec.type == "percentage" and not _whole_percent(value):
+            self.add(path, f"a percentage is a whole number from 0 to 100, not {value}")
 
     def check_pattern(self, spec: InputField, path: str) -> None:
         if spec.type not in TEXTUAL:
@@ -325,6 +363,26 @@ class _Checker:
 def check_blueprint(blueprint: Blueprint, stages: Sequence[StageRef]) -> list[Problem]:
     """Every problem of ``blueprint`` against a pipeline with ``stages`` (none: it is sound)."""
     return _Checker(blueprint, stages).run()
+
+
+def form_size(during: During) -> int:
+    """The blocks a Slack form of ``during`` takes: heading, message, fields, checklist, note."""
+    groups = -(-len(during.checklist) // CHECKLIST_GROUP)
+    framing = 1 + bool(during.message) + (during.note != "none")
+    return framing + len(during.fields) + groups
+
+
+def _shown(option: str) -> str:
+    """What Slack shows of a choice: its first characters, cut with an ellipsis."""
+    return option if len(option) <= OPTION_SHOWN else option[: OPTION_SHOWN - 1].rstrip() + "…"
+
+
+def _whole_percent(value: str) -> bool:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return False
+    return number.is_finite() and number == number.to_integral_value() and 0 <= number <= 100
 
 
 def _hint(name: str, known: Iterable[str]) -> str:

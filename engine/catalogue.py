@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from engine.money import typed_decimal
+from engine.money import LIMIT, TOO_LARGE, typed_decimal
 
 Catalogue = Mapping[str, "Product"]
 
@@ -44,6 +44,8 @@ class Product:
             raise ValueError("a product needs a code")
         if self.unit_price < 0:
             raise ValueError(f"product {self.code}: the unit price must not be negative")
+        if self.unit_price >= LIMIT:
+            raise ValueError(f"product {self.code}: {TOO_LARGE}")
         if not 0 <= self.tax_rate <= 100:
             raise ValueError(f"product {self.code}: the tax rate is a percentage (0 to 100)")
 

@@ -27,6 +27,10 @@ from engine.refusals import Reason
 
 NOTE = "note"
 CHECKLIST = "checklist"
+# A ``number`` input has at most this many digits before the decimal point
+# (money has its own bound, :data:`engine.money.MAX_INTEGER_DIGITS`).
+NUMBER_INTEGER_DIGITS = 15
+NUMBER_LIMIT = Decimal(10) ** NUMBER_INTEGER_DIGITS
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,10 +124,23 @@ def _text(conn: sqlite3.Connection, spec: InputField, raw: Any, tz: str) -> str:
     return text.strip() if spec.type != "long_text" else text.strip("\n ")
 
 
+def _decimal(raw: Any) -> Decimal | None:
+    """``raw`` as a finite ``Decimal``, or None (``1e999999999999999999`` overflows)."""
+    try:
+        value = to_decimal(raw)
+    except ArithmeticError:
+        return None
+    return value if value is not None and value.is_finite() else None
+
+
 def _number(conn: sqlite3.Connection, spec: InputField, raw: Any, tz: str) -> Decimal:
-    value = to_decimal(raw)
-    if value is None or not value.is_finite():
-        raise _refuse("input_not_number", value=raw)
+    value = _decimal(raw)
+    if value is None:
+        raise _refuse("input_not_number", value=_shown(raw))
+    if value >= NUMBER_LIMIT:
+        raise _refuse("input_max", limit=f"{NUMBER_LIMIT - 1}")
+    if value <= -NUMBER_LIMIT:
+        raise _refuse("input_min", limit=f"{1 - NUMBER_LIMIT}")
     return value
 
 
@@ -131,14 +148,22 @@ def _money(conn: sqlite3.Connection, spec: InputField, raw: Any, tz: str) -> Dec
     try:
         return money.parse_amount(raw if isinstance(raw, Decimal | int) else str(raw))
     except ValueError as exc:
-        raise _refuse("input_not_amount", value=raw) from exc
+        if str(exc) == money.TOO_LARGE:
+            raise _refuse("input_max", limit=f"{money.LIMIT - money.CENT}") from exc
+        raise _refuse("input_not_amount", value=_shown(raw)) from exc
 
 
 def _percentage(conn: sqlite3.Connection, spec: InputField, raw: Any, tz: str) -> int:
-    value = to_decimal(str(raw).rstrip("% "))
-    if value is None or value != value.to_integral_value() or not 0 <= value <= 100:
-        raise _refuse("input_not_percentage", value=raw)
+    value = _decimal(str(raw).rstrip("% "))
+    if value is None or not 0 <= value <= 100 or value != value.to_integral_value():
+        raise _refuse("input_not_percentage", value=_shown(raw))
     return int(value)
+
+
+def _shown(raw: Any) -> str:
+    """A refused value as the error shows it: cut, so a pasted page stays readable."""
+    text = str(raw)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 def _date(conn: sqlite3.Connection, spec: InputField, raw: Any, tz: str) -> date:

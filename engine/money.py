@@ -2,15 +2,26 @@
 
 Rounding is explicit and single-sourced: half-up to the cent, the rule
 French and most European invoices use.
+
+Bounds are single-sourced too. Every amount a person or a file supplies
+(Slack forms, the command line, CSV and JSON imports) goes through
+:func:`parse_amount`, which refuses more than :data:`MAX_INTEGER_DIGITS`
+digits before the decimal point: far above any deal, and far below what a
+64-bit integer of cents (SQLite's ``INTEGER``) or ``Decimal``'s default
+precision can hold, so a typed ``1e400`` is a clear refusal, not a crash.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 CENT = Decimal("0.01")
 ROUNDING = ROUND_HALF_UP
+MAX_INTEGER_DIGITS = 12  # up to 999 999 999 999.99
+LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
+# The refusal, in English; adapters translate it (bot.i18n.REASONS_FR).
+TOO_LARGE = f"an amount has at most {MAX_INTEGER_DIGITS} digits before the decimal point"
 
 
 def quantize(amount: Decimal) -> Decimal:
@@ -18,12 +29,27 @@ def quantize(amount: Decimal) -> Decimal:
 
 
 def parse_amount(text: str | int | Decimal) -> Decimal:
-    """Read an amount a person typed: ``8000``, ``8 000,50``, ``8000.5 €``."""
+    """Read an amount a person typed: ``8000``, ``8 000,50``, ``8000.5 €``.
+
+    The result is rounded half-up to the cent; past the bounds it is a
+    ``ValueError`` saying so (:data:`TOO_LARGE`).
+    """
     if isinstance(text, Decimal | int):
-        return quantize(Decimal(text))
+        return bounded(Decimal(text))
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     cleaned = cleaned.replace("€", "").replace("$", "").replace("EUR", "").replace("USD", "")
-    return quantize(typed_decimal(text, cleaned, "an amount"))
+    return bounded(typed_decimal(text, cleaned, "an amount"))
+
+
+def bounded(amount: Decimal) -> Decimal:
+    """``amount`` rounded to the cent, or ``ValueError`` when it has too many digits."""
+    # copy_abs() and comparisons are exact: no context, so no Overflow for 1e999999999
+    if not amount.is_finite() or amount.copy_abs() >= LIMIT:
+        raise ValueError(TOO_LARGE)
+    rounded = quantize(amount)
+    if rounded.copy_abs() >= LIMIT:  # 999 999 999 999.995 rounds up past the bound
+        raise ValueError(TOO_LARGE)
+    return rounded
 
 
 def typed_decimal(text: str, cleaned: str, what: str) -> Decimal:
@@ -35,11 +61,16 @@ def typed_decimal(text: str, cleaned: str, what: str) -> Decimal:
         cleaned = cleaned.replace(",", ".")
     try:
         value = Decimal(cleaned)
-    except InvalidOperation as exc:
-        raise ValueError(f"not {what}: {text!r}") from exc
+    except ArithmeticError as exc:  # InvalidOperation, or Overflow for 1e999999999999999999
+        raise ValueError(f"not {what}: {_shown(text)}") from exc
     if not value.is_finite():
-        raise ValueError(f"not {what}: {text!r}")
+        raise ValueError(f"not {what}: {_shown(text)}")
     return value
+
+
+def _shown(text: str) -> str:
+    """The typed text in an error, cut so that a 10,000-digit paste stays readable."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
 
 
 def to_cents(amount: Decimal) -> int:

@@ -2,7 +2,9 @@
 
 Limits that matter (Slack): a section's text ≤ 3000 characters, a button's
 text ≤ 75, its value ≤ 2000, a header ≤ 150, a message or modal ≤ 50 / 100
-blocks, a modal's title ≤ 24 characters.
+blocks, a modal's title ≤ 24 characters, an option's text ≤ 75 and value ≤
+150, ≤ 10 checkboxes, ≤ 100 options in a static select. The tests' fake
+Slack refuses any payload past them (``tests/fakes/block_limits.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Block = dict[str, Any]
+MESSAGE_BLOCKS = 50  # a message (or a response_url answer) holds at most 50 blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,19 @@ def section(text: str, accessory: Block | None = None, block_id: str | None = No
     if block_id is not None:
         block["block_id"] = block_id
     return block
+
+
+def text_sections(lines: list[str], limit: int = 3000) -> list[Block]:
+    """Lines as few sections as fit, none past ``limit`` characters (no line is lost)."""
+    chunks: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if chunks[-1] and size + len(line) + 1 > limit:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(line)
+        size += len(line) + 1
+    return [section("\n".join(chunk)) for chunk in chunks if chunk]
 
 
 def fields(pairs: list[tuple[str, str]]) -> Block:

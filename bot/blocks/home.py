@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.blocks.activities import activity_blocks
-from bot.blocks.common import Block, actions, button, divider, escape, header, section
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    divider,
+    escape,
+    header,
+    section,
+    text_sections,
+)
 from bot.blocks.pipeline import summary_lines, total_line
 from bot.i18n import t
 from engine.records import Activity, StageSummary
@@ -32,8 +41,7 @@ def home_view(
         section(f"*{t(locale, 'home_pipeline')}*"),
     ]  # fmt: skip
     lines = summary_lines(summaries, currency, locale)
-    body = "\n".join(lines) if lines else t(locale, "pipeline_empty")
-    blocks.append(section(body))
+    blocks += text_sections(lines) if lines else [section(t(locale, "pipeline_empty"))]
     if lines:
         blocks.append(section(total_line(summaries, currency, locale)))
     blocks += [divider(), section(f"*{t(locale, 'home_due')}*")]

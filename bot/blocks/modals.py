@@ -7,13 +7,14 @@ from bot.blocks.common import Block, context, escape, option, plain, section
 from bot.blocks.forms import (
     NOTE,
     MoveForm,
-    checklist_block,
+    checklist_blocks,
     form_blocks,
     input_block,
     text_element,
 )
 from bot.i18n import t
 from engine.activities import KINDS
+from engine.blueprint_check import FORM_BLOCKS
 
 # The block ids of the fixed modals, keyed by the engine field they feed.
 DEAL_INPUTS = {
@@ -118,22 +119,32 @@ def log_activity(deal_title: str, locale: str, metadata: str) -> Block:
 
 
 def move(form: MoveForm, locale: str, metadata: str) -> Block:
-    """The blueprint's *During* part as a form: message, fields, checklist, note."""
-    blocks: list[Block] = [section(f"*{escape(form.heading)}*")]
+    """The blueprint's *During* part as a form: message, fields, checklist, note.
+
+    A form Slack cannot hold (``blueprint apply --check`` refuses it; an older
+    version may still be in force) says so instead of losing its last inputs.
+    """
+    heading = section(f"*{escape(form.heading)}*")
+    title = t(locale, "move_title")
     if not form.available:
         why = "\n".join(f"• {escape(r)}" for r in form.reasons)
-        blocks.append(section(f"{t(locale, 'deal_unavailable')}\n{why}"))
-        return modal("deal_move", t(locale, "move_title"), blocks, locale, metadata=metadata)
-    if form.message:
-        blocks.append(context(escape(form.message)))
+        blocks = [heading, section(f"{t(locale, 'deal_unavailable')}\n{why}")]
+        return modal("deal_move", title, blocks, locale, metadata=metadata)
+    blocks = [heading, *_move_inputs(form, locale)]
+    if len(blocks) > FORM_BLOCKS:
+        blocks = [heading, section(f"⚠️ {t(locale, 'move_too_big')}")]
+        return modal("deal_move", title, blocks, locale, metadata=metadata)
+    return modal(
+        "deal_move", title, blocks, locale, submit=t(locale, "move_submit"), metadata=metadata
+    )
+
+
+def _move_inputs(form: MoveForm, locale: str) -> list[Block]:
+    blocks: list[Block] = [context(escape(form.message))] if form.message else []
     blocks.extend(form_blocks(form.fields, form.current))
-    if form.checklist:
-        blocks.append(checklist_block(form.checklist, t(locale, "move_checklist")))
+    blocks.extend(checklist_blocks(form.checklist, t(locale, "move_checklist")))
     if form.note in ("optional", "required"):
         element = text_element(multiline=True)
         optional = form.note == "optional"
         blocks.append(input_block(NOTE, t(locale, "field_note"), element, optional=optional))
-    return modal(
-        "deal_move", t(locale, "move_title"), blocks, locale, submit=t(locale, "move_submit"),
-        metadata=metadata,
-    )  # fmt: skip
+    return blocks

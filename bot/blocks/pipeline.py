@@ -1,11 +1,26 @@
-"""My pipeline: open deals grouped by stage, with counts and weighted revenue."""
+"""My pipeline: open deals grouped by stage, with counts and weighted revenue.
+
+A message holds 50 blocks: with many busy stages, fewer deals are listed
+under each (the rest counted), and past that the stages' lines are packed
+into a few sections — every stage stays in the message, and the total too.
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from bot import i18n
-from bot.blocks.common import Block, Message, button, context, escape, header, section
+from bot.blocks.common import (
+    MESSAGE_BLOCKS,
+    Block,
+    Message,
+    button,
+    context,
+    escape,
+    header,
+    section,
+    text_sections,
+)
 from bot.blocks.values import pack
 from bot.i18n import t
 from engine.records import Deal, StageSummary
@@ -44,19 +59,37 @@ def _deal_line(deal: Deal, locale: str) -> str:
 
 
 def _stage_blocks(
-    summary: StageSummary, deals: list[Deal], currency: str, locale: str
+    summary: StageSummary, deals: list[Deal], currency: str, locale: str, limit: int
 ) -> list[Block]:
     (line,) = summary_lines([summary], currency, locale)
     blocks: list[Block] = [section(line)]
-    for deal in deals[:MAX_DEALS_PER_STAGE]:
+    for deal in deals[:limit]:
         blocks.append(
             section(
                 _deal_line(deal, locale), button("deal_show", t(locale, "deal_open"), pack(deal.id))
             )
         )
-    if len(deals) > MAX_DEALS_PER_STAGE:
-        blocks.append(context(t(locale, "pipeline_more", count=len(deals) - MAX_DEALS_PER_STAGE)))
+    if len(deals) > limit:
+        blocks.append(context(t(locale, "pipeline_more", count=len(deals) - limit)))
     return blocks
+
+
+def _stages(
+    summaries: list[StageSummary], deals: list[Deal], currency: str, locale: str, room: int
+) -> list[Block]:
+    """The busy stages with as many deals each as ``room`` blocks allow."""
+    busy = [s for s in summaries if s.count]
+    for limit in range(MAX_DEALS_PER_STAGE, 0, -1):
+        blocks = [
+            block
+            for s in busy
+            for block in _stage_blocks(
+                s, [d for d in deals if d.stage_id == s.stage_id], currency, locale, limit
+            )
+        ]
+        if len(blocks) <= room:
+            return blocks
+    return text_sections(summary_lines(busy, currency, locale))[:room]
 
 
 def my_pipeline(
@@ -65,10 +98,6 @@ def my_pipeline(
     title = t(locale, "pipeline_title")
     if not any(s.count for s in summaries):
         return Message(title, [header(title), section(t(locale, "pipeline_empty"))])
-    blocks: list[Block] = [header(title)]
-    for summary in summaries:
-        if summary.count:
-            in_stage = [d for d in deals if d.stage_id == summary.stage_id]
-            blocks.extend(_stage_blocks(summary, in_stage, currency, locale))
-    blocks.append(section(total_line(summaries, currency, locale)))
-    return Message(f"{title}: {total_line(summaries, currency, locale)}", blocks[:50])
+    total = total_line(summaries, currency, locale)
+    body = _stages(summaries, deals, currency, locale, MESSAGE_BLOCKS - 2)
+    return Message(f"{title}: {total}", [header(title), *body, section(total)])

@@ -5,6 +5,14 @@ Slack shows field errors only when they come back in the ack itself
 runs its engine call first (a few milliseconds), then acks: errors, a
 result view (a refusal, or a conflict with the fresh card), or closing the
 modal and journaling the follow-up message, which runs as a job.
+
+Errors Slack could not show on an input of the open form (a field it does
+not have) come back as the same form with a notice at its top listing them
+all. A move form whose blueprint changed while it was open (other fields,
+another checklist) is not submitted: it comes back as the blueprint asks
+now, with a notice, and what was typed stays where the inputs did not
+change. Metadata or values a form cannot carry are a malformed request
+(400, :class:`~bot.shapes.Malformed`), never a crash.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -20,13 +29,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot import moves, screens
 from bot.blocks import modals
 from bot.blocks.common import Block, Message, section
-from bot.blocks.forms import NOTE, field_values, submitted
+from bot.blocks.forms import NOTE, MoveForm, field_values, submitted
 from bot.blocks.values import read_metadata
-from bot.errors import error_message, input_ids, modal_errors
+from bot.errors import describe, error_message, input_ids, place_errors, with_notice
 from bot.i18n import t
 from bot.jobs import JobContext, JobSpec
 from bot.people import Who
 from bot.runtime import Runtime, runtime_of
+from bot.shapes import Malformed
 from bot.when import from_picker
 from engine.activities import ActivityDraft
 from engine.contacts import ContactDraft
@@ -35,11 +45,60 @@ from engine.deals import DealDraft
 from engine.errors import Conflict, RelaisError, ValidationFailed
 from engine.leads import LeadDraft
 
+NOT_A_DAY = "not a date (YYYY-MM-DD)"
+
 log = logging.getLogger("relais.slack")
 
 Values = dict[str, Any]
-# (engine, who, values by block id, metadata) → what the follow-up job needs
-Submit = Callable[[Engine, Who, Values, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    """One submission: values by input block id, the form's metadata, the view as open."""
+
+    values: Values
+    meta: dict[str, Any]
+    view: dict[str, Any]
+
+    @classmethod
+    def of(cls, view: dict[str, Any]) -> Submitted:
+        try:
+            values = submitted(view)
+        except (AttributeError, TypeError, ValueError) as exc:
+            raise Malformed(f"unreadable view state ({type(exc).__name__})") from exc
+        return cls(values, read_metadata(view.get("private_metadata")), view)
+
+    def number(self, key: str) -> int:
+        """A record id the form's metadata must carry."""
+        value = self.meta.get(key)
+        if isinstance(value, bool) or not str(value).isdigit():
+            raise Malformed(f"private_metadata without a valid {key!r}")
+        return int(str(value))
+
+    def text(self, key: str) -> str:
+        value = self.meta.get(key)
+        if not isinstance(value, str) or not value:
+            raise Malformed(f"private_metadata without a valid {key!r}")
+        return value
+
+    @property
+    def version(self) -> int | None:
+        value = self.meta.get("version")
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            return value
+        raise Malformed("private_metadata with a version that is not a number")
+
+
+class FormChanged(Exception):
+    """The form changed while it was open: show ``view``, as it is now, instead."""
+
+    def __init__(self, view: Block) -> None:
+        super().__init__("the form changed while it was open")
+        self.view = view
+
+
+# (engine, who, the submission) → what the follow-up job needs
+Submit = Callable[[Engine, Who, Submitted], Awaitable[dict[str, Any]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,9 +119,8 @@ def _contact(values: Values) -> ContactDraft | None:
     return ContactDraft(name, email) if (email or name) else None
 
 
-async def new_deal(
-    engine: Engine, who: Who, values: Values, meta: dict[str, Any]
-) -> dict[str, Any]:
+async def new_deal(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
+    values = form.values
     contact = _contact(values)
     draft = DealDraft(
         _text(values, "title") or "", contact=contact, organisation=_text(values, "organisation"),
@@ -72,9 +130,8 @@ async def new_deal(
     return {"deal": deal.id}
 
 
-async def new_lead(
-    engine: Engine, who: Who, values: Values, meta: dict[str, Any]
-) -> dict[str, Any]:
+async def new_lead(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
+    values = form.values
     contact = _contact(values)
     draft = LeadDraft(
         _text(values, "title") or "", contact=contact, organisation=_text(values, "organisation"),
@@ -84,41 +141,71 @@ async def new_lead(
     return {"lead": lead.id}
 
 
-async def disqualify(
-    engine: Engine, who: Who, values: Values, meta: dict[str, Any]
-) -> dict[str, Any]:
+async def disqualify(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
     lead = await engine.set_lead_status(
-        int(meta["lead"]), "disqualified", who.actor, reason=_text(values, "reason"),
-        expected_version=meta.get("version"),
+        form.number("lead"), "disqualified", who.actor, reason=_text(form.values, "reason"),
+        expected_version=form.version,
     )  # fmt: skip
     return {"lead": lead.id}
 
 
-async def log_activity(
-    engine: Engine, who: Who, values: Values, meta: dict[str, Any]
-) -> dict[str, Any]:
-    due = from_picker(_text(values, "due"), who.tz)
+async def log_activity(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
+    values, deal_id = form.values, form.number("deal")
+    due = _due(_text(values, "due"), who.tz)
     draft = ActivityDraft(
         _text(values, "kind") or "note", _text(values, "subject") or "",
-        note=_text(values, "note") or "", due_at=due, done=due is None, deal_id=int(meta["deal"]),
+        note=_text(values, "note") or "", due_at=due, done=due is None, deal_id=deal_id,
     )  # fmt: skip
     activity = await engine.create_activity(draft, who.actor)
-    return {"deal": meta["deal"], "subject": activity.subject}
+    return {"deal": deal_id, "subject": activity.subject}
 
 
-async def move(engine: Engine, who: Who, values: Values, meta: dict[str, Any]) -> dict[str, Any]:
-    deal = await engine.deal(int(meta["deal"]))
-    form = await moves.form(engine, who, deal, str(meta["key"]))
-    given = field_values(form.fields, values, form.checklist)
-    if form.note != "none":
-        given[NOTE] = values.get(NOTE)
-    moved = await moves.perform(engine, who, deal.id, str(meta["key"]), given, meta.get("version"))
+def _due(day: str | None, tz: str) -> datetime | None:
+    try:
+        return from_picker(day, tz)
+    except ValueError as exc:
+        raise ValidationFailed({"due_at": NOT_A_DAY}) from exc
+
+
+async def move(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
+    deal = await engine.deal(form.number("deal"))
+    key = form.text("key")
+    now = await moves.form(engine, who, deal, key)
+    if now.available:  # else the move's refusal says why
+        _same_form(form, now, who.locale)
+    try:
+        given = field_values(now.fields, form.values, now.checklist)
+    except (ValueError, OverflowError, OSError) as exc:  # a timestamp past year 9999…
+        raise Malformed(f"a value no form input can carry ({type(exc).__name__})") from exc
+    if now.note != "none":
+        given[NOTE] = form.values.get(NOTE)
+    moved = await moves.perform(engine, who, deal.id, key, given, form.version)
     return {"deal": moved.id}
 
 
-async def _move_blocks(engine: Engine, who: Who, meta: dict[str, Any]) -> dict[str, str]:
-    deal = await engine.deal(int(meta["deal"]))
-    return moves.error_blocks(await moves.form(engine, who, deal, str(meta["key"])))
+def _same_form(form: Submitted, now: MoveForm, locale: str) -> None:
+    """Refuse a submission of a form the blueprint has changed since it was opened."""
+    fresh = modals.move(now, locale, str(form.view.get("private_metadata") or ""))
+    if _inputs(fresh.get("blocks") or []) != _inputs(form.view.get("blocks") or []):
+        raise FormChanged(with_notice(fresh, t(locale, "form_changed")))
+
+
+def _inputs(blocks: list[Block]) -> list[tuple[Any, ...]]:
+    """What identifies a form's inputs: block id, element type and options' texts."""
+    found = []
+    for block in blocks:
+        element = block.get("element") if block.get("type") == "input" else None
+        if isinstance(element, dict):
+            options = tuple(
+                str((o.get("text") or {}).get("text")) for o in element.get("options") or []
+            )
+            found.append((block.get("block_id"), element.get("type"), options))
+    return found
+
+
+async def _move_blocks(engine: Engine, who: Who, form: Submitted) -> dict[str, str]:
+    deal = await engine.deal(form.number("deal"))
+    return moves.error_blocks(await moves.form(engine, who, deal, form.text("key")))
 
 
 FORMS: dict[str, Form] = {
@@ -139,14 +226,14 @@ def register(app: AsyncApp, engine: Engine) -> None:
 def _listener(runtime: Runtime, form: Form) -> Callable[..., Awaitable[None]]:
     async def validate_then_ack(ack: AsyncAck, body: dict[str, Any]) -> None:
         who = await runtime.people.who(body["user"]["id"])
-        view = body["view"]
-        meta = read_metadata(view.get("private_metadata"))
+        given = Submitted.of(body["view"])
         try:
-            result = await form.submit(runtime.engine, who, submitted(view), meta)
+            result = await form.submit(runtime.engine, who, given)
+        except FormChanged as changed:
+            await ack(response_action="update", view=changed.view)
+            return
         except ValidationFailed as exc:
-            blocks = await _error_blocks(form, runtime.engine, who, meta)
-            errors = modal_errors(exc, blocks, input_ids(view.get("blocks") or []), who.locale)
-            await ack(response_action="errors", errors=errors)
+            await ack(**await _invalid(form, runtime.engine, who, given, exc))
             return
         except RelaisError as exc:
             await ack(response_action="update", view=await _refusal(runtime.engine, who, exc))
@@ -159,10 +246,27 @@ def _listener(runtime: Runtime, form: Form) -> Callable[..., Awaitable[None]]:
     return validate_then_ack
 
 
+async def _invalid(
+    form: Form, engine: Engine, who: Who, given: Submitted, exc: ValidationFailed
+) -> dict[str, Any]:
+    """Errors on the inputs they belong to; the form again with a notice when one has none."""
+    present = input_ids(given.view.get("blocks") or [])
+    blocks = await _error_blocks(form, engine, who, given)
+    placed, stray = place_errors(exc, blocks, present, who.locale)
+    if placed and not stray:
+        return {"response_action": "errors", "errors": placed}
+    return {"response_action": "update", "view": with_notice(given.view, describe(exc, who.locale))}
+
+
 async def _error_blocks(
-    form: Form, engine: Engine, who: Who, meta: dict[str, Any]
+    form: Form, engine: Engine, who: Who, given: Submitted
 ) -> Mapping[str, str]:
-    return await _move_blocks(engine, who, meta) if form.submit is move else form.blocks
+    if form.submit is not move:
+        return form.blocks
+    try:
+        return await _move_blocks(engine, who, given)
+    except RelaisError:  # the deal or its transition is gone: no input is known
+        return {}
 
 
 async def _refusal(engine: Engine, who: Who, exc: RelaisError) -> Block:

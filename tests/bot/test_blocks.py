@@ -85,9 +85,9 @@ def test_each_input_type_gets_its_block_kit_element(kind: str, element: str) -> 
 
 def test_current_values_are_pre_filled() -> None:
     choice = element_for(InputField("t", "T", "choice", options=("A", "B")), "B")
-    assert choice["initial_option"]["value"] == "B"
+    assert choice["initial_option"]["value"] == "#1"  # a choice is sent by its position
     many = element_for(InputField("m", "M", "multi_choice", options=("A", "B", "C")), ["A", "C"])
-    assert [o["value"] for o in many["initial_options"]] == ["A", "C"]
+    assert [o["value"] for o in many["initial_options"]] == ["#0", "#2"]
     assert element_for(InputField("d", "D", "date"), "2025-06-12")["initial_date"] == "2025-06-12"
     assert element_for(InputField("n", "N", "money"), "8000.00")["initial_value"] == "8000.00"
     long_text = element_for(InputField("l", "L", "long_text"), "déjà là")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ def view_action(view: dict[str, Any], action_id: str, user: str = "U_BOB") -> di
     """A button clicked inside the modal: Slack sends the view with its current state."""
     return {
         "type": "block_actions", "user": {"id": user}, "team": {"id": TEAM},
-        "trigger_id": "trigger-in-view", "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": f"t-{uuid.uuid4()}", "container": {"type": "view", "view_id": view["id"]},
         "view": view, "actions": [{"action_id": action_id, "block_id": "quote_buttons",
                                    "type": "button", "value": "x"}],
     }  # fmt: skip

@@ -6,8 +6,15 @@ assert on what the bot actually said and showed, keeps just enough state to
 answer like Slack (message timestamps, view ids, single-use trigger ids),
 and can be told to fail: ``ratelimited`` with ``Retry-After``, or down.
 
-``SlackClient`` is the other side: it signs requests the way Slack does and
-POSTs them to the bot's ``/slack/events``.
+Like Slack, it refuses a payload past Block Kit's limits (``invalid_blocks``,
+see :mod:`tests.fakes.block_limits`); unlike Slack, it also keeps each
+refusal in ``violations``, and ``stop()`` fails the test that caused one. The
+acks the bot sends back (a submission's errors or new view, an external
+select's options) are checked the same way by ``SlackClient``.
+
+``SlackClient`` (:mod:`tests.fakes.slack_client`, re-exported here) is the
+other side: it signs requests the way Slack does and POSTs them to the bot's
+``/slack/events``.
 """
 
 from __future__ import annotations
@@ -20,20 +27,22 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl
 
 import aiohttp
 from aiohttp import web
-from slack_sdk.signature import SignatureVerifier
+
+from tests.fakes import block_limits
+from tests.fakes.slack_client import SECRET, TEAM, SlackClient, ack_problems
 
 TOKEN = "xoxb-test-token"
 # A trigger id ending in ``@<unix ms>`` says when Slack issued it: it works for 3 s.
 TRIGGER_TIME = re.compile(r"@(\d{13})$")
 TRIGGER_LIFE = 3.0
 APP_TOKEN = "xapp-test-token"
-SECRET = "test-signing-secret"
-TEAM = "T0TEST"
 BOT_USER = "U0BOT"
+MESSAGES = ("chat.postMessage", "chat.update", "chat.postEphemeral", "chat.scheduleMessage")
+VIEWS = ("views.open", "views.update", "views.push", "views.publish")
 
 
 @dataclass
@@ -91,6 +100,7 @@ class FakeSlack:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._sockets: list[web.WebSocketResponse] = []
+        self.violations: list[str] = []  # payloads real Slack would have refused
         self.port = 0
 
     # -- set-up -------------------------------------------------------------------
@@ -109,10 +119,25 @@ class FakeSlack:
         self.port = self._runner.addresses[0][1]
 
     async def stop(self) -> None:
+        """Shut down; then fail if any payload broke Block Kit's limits."""
         for socket in self._sockets:
             await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
+        self.assert_valid()
+
+    def assert_valid(self) -> None:
+        """Raise if real Slack would have refused something the bot sent or answered."""
+        found, self.violations = self.violations, []
+        assert not found, "payloads real Slack refuses:\n" + "\n".join(found)
+
+    def take_violations(self) -> list[str]:
+        """The violations so far, forgotten (for tests that send invalid payloads on purpose)."""
+        found, self.violations = self.violations, []
+        return found
+
+    def violate(self, where: str, problems: list[str]) -> None:
+        self.violations += [f"{where}: {p}" for p in problems]
 
     @property
     def api_url(self) -> str:
@@ -186,10 +211,27 @@ class FakeSlack:
             failure = queued.popleft()
             await self._record(Call(f"{method}!{failure.status}", params))
             return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+        refused = self._refusal(method, params)
+        if refused is not None:
+            await self._record(Call(f"{method}!invalid", params))
+            return web.json_response(refused)
         answer = getattr(self, "_" + method.replace(".", "_"), None)
         body = answer(params) if answer else {"ok": False, "error": "unknown_method"}
         await self._record(Call(method, params))
         return web.json_response(body)
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        """Slack's answer to a payload past Block Kit's limits (None: it is within them)."""
+        if method in MESSAGES:
+            problems, error = block_limits.message_problems(params), "invalid_blocks"
+        elif method in VIEWS:
+            problems, error = block_limits.view_problems(params.get("view")), "invalid_arguments"
+        else:
+            return None
+        if not problems:
+            return None
+        self.violate(method, problems)
+        return {"ok": False, "error": error, "response_metadata": {"messages": problems}}
 
     async def _count(self, request: web.Request) -> web.Response:
         """How many calls of a method so far (for a fake running in another process)."""
@@ -198,6 +240,11 @@ class FakeSlack:
     async def _hook(self, request: web.Request) -> web.Response:
         params = json.loads(await request.text())
         params["hook"] = request.match_info["hook"]
+        problems = block_limits.message_problems(params)
+        if problems:
+            self.violate("response_url", problems)
+            await self._record(Call("response_url!invalid", params))
+            return web.json_response({"ok": False, "error": "invalid_blocks"}, status=400)
         await self._record(Call("response_url", params))
         return web.Response(text="ok")
 
@@ -300,119 +347,7 @@ class FakeSlack:
         return {"ok": True, "view": stored}
 
 
-class SlackClient:
-    """Slack's side of ``/slack/events``: signed commands, clicks, submissions, events."""
-
-    def __init__(self, url: str, fake: FakeSlack, secret: str = SECRET) -> None:
-        self.url = url
-        self.fake = fake
-        self.signer = SignatureVerifier(secret)
-        self.http: aiohttp.ClientSession | None = None
-        self._triggers = itertools.count(1)
-
-    async def __aenter__(self) -> SlackClient:
-        self.http = aiohttp.ClientSession()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self.http is not None:
-            await self.http.close()
-
-    def headers(
-        self, body: str, *, timestamp: int | None = None, signature: str | None = None,
-        content_type: str = "application/x-www-form-urlencoded",
-    ) -> dict[str, str]:  # fmt: skip
-        stamp = str(int(time.time()) if timestamp is None else timestamp)
-        signed = signature or str(self.signer.generate_signature(timestamp=stamp, body=body))
-        return {
-            "X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": signed,
-            "Content-Type": content_type,
-        }  # fmt: skip
-
-    async def post(self, body: str, headers: dict[str, str]) -> tuple[int, str]:
-        assert self.http is not None
-        async with self.http.post(self.url, data=body.encode(), headers=headers) as response:
-            return response.status, await response.text()
-
-    def trigger(self) -> str:
-        return f"trigger-{next(self._triggers)}"
-
-    async def command(
-        self, text: str, user: str = "U_ALICE", channel: str = "C_SALES", **sign: Any
-    ) -> tuple[int, str]:
-        body = urlencode({
-            "command": "/crm", "text": text, "user_id": user, "user_name": user.lower(),
-            "team_id": TEAM, "channel_id": channel, "response_url": self.fake.response_url("cmd"),
-            "trigger_id": self.trigger(),
-        })  # fmt: skip
-        return await self.post(body, self.headers(body, **sign))
-
-    async def interact(self, payload: dict[str, Any], **sign: Any) -> tuple[int, str]:
-        body = urlencode({"payload": json.dumps(payload)})
-        return await self.post(body, self.headers(body, **sign))
-
-    async def click(
-        self, action_id: str, value: str, user: str = "U_ALICE", *, channel: str = "C_SALES",
-        container: str = "message", selected: bool = False,
-    ) -> tuple[int, str]:  # fmt: skip
-        action: dict[str, Any] = {"action_id": action_id, "block_id": "b", "type": "button"}
-        if selected:
-            action.update(type="overflow", selected_option={"value": value})
-        else:
-            action["value"] = value
-        payload: dict[str, Any] = {
-            "type": "block_actions", "user": {"id": user}, "team": {"id": TEAM},
-            "trigger_id": self.trigger(), "actions": [action],
-            "container": {"type": container},
-        }  # fmt: skip
-        if container == "view":
-            payload["view"] = {"type": "home", "id": "VHOME"}
-        else:
-            payload.update(channel={"id": channel}, response_url=self.fake.response_url("act"))
-        return await self.interact(payload)
-
-    async def submit(
-        self, view: dict[str, Any], values: dict[str, Any], user: str = "U_ALICE"
-    ) -> tuple[int, str]:
-        """Submit ``view`` (as the bot opened it) with ``{block_id: value}`` typed in."""
-        state = {block: _element_state(view, block, value) for block, value in values.items()}
-        payload = {
-            "type": "view_submission", "user": {"id": user}, "team": {"id": TEAM},
-            "view": {**view, "state": {"values": state}},
-        }  # fmt: skip
-        return await self.interact(payload)
-
-    async def event(
-        self, event: dict[str, Any], event_id: str, retry: int | None = None
-    ) -> tuple[int, str]:
-        body = json.dumps({
-            "type": "event_callback", "team_id": TEAM, "api_app_id": "A0TEST",
-            "event": event, "event_id": event_id, "event_time": int(time.time()),
-        })  # fmt: skip
-        headers = self.headers(body, content_type="application/json")
-        if retry is not None:
-            headers.update(
-                {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
-            )
-        return await self.post(body, headers)
-
-
-def _element_state(view: dict[str, Any], block_id: str, value: Any) -> dict[str, Any]:
-    """What Slack puts in ``view.state`` for the element of input ``block_id``."""
-    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
-    element = block["element"]
-    kind = element["type"]
-    state: dict[str, Any] = {"type": kind}
-    if kind in ("static_select", "external_select"):
-        state["selected_option"] = None if value is None else {"value": value}
-    elif kind in ("multi_static_select", "checkboxes"):
-        state["selected_options"] = [{"value": v} for v in value]
-    elif kind == "datepicker":
-        state["selected_date"] = value
-    elif kind == "datetimepicker":
-        state["selected_date_time"] = value
-    elif kind == "file_input":
-        state["files"] = value
-    else:
-        state["value"] = value
-    return {element["action_id"]: state}
+__all__ = [
+    "APP_TOKEN", "BOT_USER", "SECRET", "TEAM", "TOKEN", "Call", "FakeSlack", "SlackClient",
+    "ack_problems",
+]  # fmt: skip
