@@ -8,6 +8,7 @@ from typing import Any
 
 from cli.context import Context
 from config.apply import ApplyRefused, apply_config
+from config.check import check_folder
 from config.export import export_config
 from config.loader import FILES, ConfigError, load_config
 from config.models import RelaisConfig
@@ -17,7 +18,11 @@ from engine.errors import StageNotEmpty
 def register(sub: Any) -> None:
     parser = sub.add_parser("config", help="check, apply or export the YAML configuration")
     commands = parser.add_subparsers(dest="config_command", metavar="ACTION", required=True)
-    check = commands.add_parser("check", help="validate the configuration folder, change nothing")
+    check = commands.add_parser(
+        "check",
+        help="validate every file the service reads (pipelines, users, projects, pricing, "
+        "catalogue, routing, workflows, blueprints); change nothing",
+    )
     check.set_defaults(handler=check_config)
     apply = commands.add_parser(
         "apply", help="make the database match the configuration (all or nothing)"
@@ -43,9 +48,14 @@ def _count(number: int, noun: str) -> str:
 
 
 async def check_config(args: argparse.Namespace, ctx: Context) -> int:
-    config = _load(ctx)
-    if config is None:
+    """Every file the service reads (see :mod:`config.check`); exit 1 on any problem."""
+    report = check_folder(ctx.settings.config_path)
+    if report.problems or report.config is None:
+        for problem in report.problems:
+            ctx.fail(problem)
+        ctx.fail(f"configuration invalid: {len(report.problems)} problem(s)")
         return 1
+    config = report.config
     counts = (
         _count(len(config.pipelines or ()), "pipeline"),
         _count(len(config.users or ()), "user"),
@@ -58,6 +68,8 @@ async def check_config(args: argparse.Namespace, ctx: Context) -> int:
             ctx.print(
                 f"  (no {folder / spec.name}: apply leaves that part of the database as it is)"
             )
+    for line in report.found:
+        ctx.print(f"  {line}")
     return 0
 
 

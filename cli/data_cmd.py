@@ -1,7 +1,9 @@
 """``run.py export``, ``run.py import`` and ``run.py restore``: data in and out.
 
 * ``export`` writes contacts, organisations, leads, deals and activities as one
-  JSON object (also the backup format) or as CSV, to stdout or to files.
+  JSON object (also the backup format) or as CSV, to stdout or to files. CSV
+  cells never start a spreadsheet formula (:mod:`engine.csv_export`);
+  ``--excel`` writes the variant Excel opens directly. Files are made 0600.
 * ``import`` reads a CSV file of contacts or deals, imports the good rows and
   reports each refused one with its line, field and reason.
 * ``restore`` loads a JSON backup into an empty database, keeping the ids.
@@ -18,7 +20,9 @@ from typing import Any, TextIO
 
 from cli.context import Context
 from engine.backup import ENTITIES, Backup, export_all, restore_all, write_csv, write_csv_folder
+from engine.csv_export import EXCEL, PLAIN, CsvStyle
 from engine.importer import Entity, ImportReport, import_csv
+from engine.private_files import open_private
 
 
 def register(sub: Any) -> None:
@@ -34,9 +38,17 @@ def _register_export(sub: Any) -> None:
         description="Export every record with all its fields. JSON (the default) is one "
         f"object whose keys are {', '.join(ENTITIES)}; it is also the backup format that "
         "'run.py restore' loads. CSV is one file per entity: choose one with --entity "
-        "(to stdout or --output FILE) or write them all into --output DIR.",
+        "(to stdout or --output FILE) or write them all into --output DIR. A CSV cell that "
+        "would start a spreadsheet formula (=, +, -, @, tab, CR) gets a ' in front; plain "
+        "numbers such as -69.00 stay numbers. Files and folders written are private "
+        "(0600, 0700).",
     )
-    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("--format", choices=("json", "csv"), help="json (default) or csv")
+    parser.add_argument(
+        "--excel", action="store_true",
+        help="CSV for Excel (French and other comma-decimal locales): UTF-8 with BOM, ';' "
+        "between cells, decimal comma, CRLF line ends; implies --format csv",
+    )  # fmt: skip
     parser.add_argument("--entity", choices=ENTITIES, help="only this entity")
     parser.add_argument(
         "--output", type=Path, metavar="PATH", help="a file (a folder for CSV without --entity)"
@@ -83,18 +95,19 @@ def _register_restore(sub: Any) -> None:
 
 
 async def export(args: argparse.Namespace, ctx: Context) -> int:
-    if args.format == "csv" and args.entity is None and args.output is None:
-        ctx.fail("error: CSV is one file per entity: give --entity NAME or --output DIR")
+    format_ = _format(args, ctx)
+    if format_ is None:
         return 2
     engine = await ctx.engine()
     data: Backup = await engine.read(export_all)
     if args.entity is not None:
         data = {args.entity: data[args.entity]}
+    style = EXCEL if args.excel else PLAIN
     if args.output is None:
-        _write(args.format, data, ctx.out)
+        _write(format_, data, ctx.out, style)
         return 0
     try:
-        written = _write_files(args.format, data, args.output)
+        written = _write_files(format_, data, args.output, style)
     except OSError as exc:
         ctx.fail(f"error: cannot write {args.output}: {exc.strerror or exc}")
         return 1
@@ -102,21 +115,33 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _write_files(format_: str, data: Backup, output: Path) -> list[Path]:
+def _format(args: argparse.Namespace, ctx: Context) -> str | None:
+    """The format asked for, or ``None`` after saying why the options do not fit."""
+    if args.excel and args.format == "json":
+        ctx.fail("error: --excel writes CSV: leave out --format json")
+        return None
+    format_: str = "csv" if args.excel else args.format or "json"
+    if format_ == "csv" and args.entity is None and args.output is None:
+        ctx.fail("error: CSV is one file per entity: give --entity NAME or --output DIR")
+        return None
+    return format_
+
+
+def _write_files(format_: str, data: Backup, output: Path, style: CsvStyle) -> list[Path]:
     if format_ == "csv" and len(data) > 1:
-        return write_csv_folder(data, output)
-    with output.open("w", encoding="utf-8", newline="") as stream:
-        _write(format_, data, stream)
+        return write_csv_folder(data, output, style)
+    with open_private(output) as stream:
+        _write(format_, data, stream, style)
     return [output]
 
 
-def _write(format_: str, data: Backup, stream: TextIO) -> None:
+def _write(format_: str, data: Backup, stream: TextIO, style: CsvStyle) -> None:
     if format_ == "json":
         json.dump(data, stream, ensure_ascii=False, indent=2)
         stream.write("\n")
         return
     ((entity, records),) = data.items()
-    write_csv(entity, records, stream)
+    write_csv(entity, records, stream, style)
 
 
 def _counts(data: Backup) -> str:

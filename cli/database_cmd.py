@@ -27,8 +27,7 @@ def register(sub: Any) -> None:
 
 async def migrate(args: argparse.Namespace, ctx: Context) -> int:
     path = ctx.settings.database_path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = open_sync(path)
+    conn = open_sync(path)  # creates the file 0600 and its folders 0700
     try:
         applied = apply_migrations(conn)
         version = current_version(conn)

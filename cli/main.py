@@ -16,6 +16,7 @@ from cli import (
     deal_cmd,
     lead_cmd,
     mail_cmd,
+    outbox_cmd,
     quote_cmd,
     serve_cmd,
     workflow_cmd,
@@ -39,6 +40,7 @@ MODULES = (
     blueprint_cmd,
     quote_cmd,
     workflow_cmd,
+    outbox_cmd,
 )
 
 # A configuration file that does not validate stops a command with its message, not a traceback.

@@ -1,5 +1,9 @@
 """``run.py quote price|new|show|status|pdf|send`` and ``run.py products import|search``.
 
+Quantities typed with ``--line``/``--manual`` are checked against the quote
+bounds (:mod:`engine.quote_lines`) before anything is priced; what is printed
+lives in :mod:`cli.quote_view`. A quote's PDF is written 0600.
+
 ``quote price`` prices without saving anything: admins use it to test their
 rules (``config/pricing.yaml``), with every line's trace. ``quote send``
 queues the e-mail with its PDF; the service delivers it through the SMTP
@@ -16,16 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from cli.context import Context
+from cli.quote_view import heading, queued_json, queued_lines, render, saved_json, stage_text
 from config.cpq_schema import CpqConfigError, load_catalogue_file, load_cpq
 from engine.catalogue import CsvError, Product, parse_decimal, parse_products_csv
 from engine.core import Engine
 from engine.cpq_text import word
 from engine.errors import ValidationFailed
-from engine.outbox import WAITING
-from engine.quote_document import money_text, number_text
-from engine.quote_lines import LineInput, PricedQuote, QuoteDraft
-from engine.quote_mail import Queued
-from engine.quotes import STATUSES, Quote, Saved, StageOutcome
+from engine.private_files import write_private
+from engine.quote_document import money_text
+from engine.quote_lines import LineInput, QuoteDraft, quantity_problem
+from engine.quotes import STATUSES
 
 LANGS = ("fr", "en")
 
@@ -109,11 +113,17 @@ def parse_lines(lines: list[str], manual: list[str]) -> QuoteDraft:
             parsed.append(LineInput(code.strip(), parse_decimal(quantity)))
         except ValueError:
             errors[f"--line {text}"] = "write CODE=QUANTITY, e.g. PG-ECO8=1"
+            continue
+        if (problem := quantity_problem(parsed[-1].quantity)) is not None:
+            errors[f"--line {text}"] = problem
     for text in manual:
         try:
             parsed.append(_manual(text))
         except ValueError:
             errors[f"--manual {text}"] = "write NAME=QUANTITY@PRICE or NAME=QUANTITY@PRICE@TAX"
+            continue
+        if (problem := quantity_problem(parsed[-1].quantity)) is not None:
+            errors[f"--manual {text}"] = problem
     if errors:
         raise ValidationFailed(errors)
     return QuoteDraft(tuple(parsed))
@@ -178,7 +188,7 @@ async def new_cmd(args: argparse.Namespace, ctx: Context) -> int:
     actor = await ctx.actor(args.as_user)
     saved = await engine.save_quote(args.deal_id, draft, actor, on=_today(ctx, args.date))
     if args.json:
-        ctx.print(json.dumps(_saved_json(saved), indent=2, ensure_ascii=False))
+        ctx.print(json.dumps(saved_json(saved), indent=2, ensure_ascii=False))
         return 0
     lang = _lang(ctx, args)
     ctx.print(f"{word('title', lang)} {saved.quote.number} (id {saved.quote.id})")
@@ -194,7 +204,7 @@ async def show_cmd(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         ctx.print(json.dumps(quote.to_json(), indent=2, ensure_ascii=False))
         return 0
-    for line in _heading(quote, _lang(ctx, args)):
+    for line in heading(quote, _lang(ctx, args)):
         ctx.print(line)
     for line in render(quote.priced, _lang(ctx, args), trace=args.trace):
         ctx.print(line)
@@ -216,7 +226,11 @@ async def pdf_cmd(args: argparse.Namespace, ctx: Context) -> int:
     if engine is None:
         return 1
     document = await engine.quote_pdf(args.quote, _lang(ctx, args))
-    args.output.write_bytes(document)
+    try:
+        write_private(args.output, document)  # a customer's quote: 0600
+    except OSError as exc:
+        ctx.fail(f"error: cannot write {args.output}: {exc.strerror or exc}")
+        return 1
     ctx.print(f"wrote {args.output} ({len(document):,} bytes)")
     return 0
 
@@ -232,9 +246,9 @@ async def send_cmd(args: argparse.Namespace, ctx: Context) -> int:
     )  # fmt: skip
     relay = _relay(ctx)
     if args.json:
-        ctx.print(json.dumps(_queued_json(queued, relay), indent=2, ensure_ascii=False))
+        ctx.print(json.dumps(queued_json(queued, relay), indent=2, ensure_ascii=False))
         return 0
-    for line in _queued_lines(queued, relay):
+    for line in queued_lines(queued, relay):
         ctx.print(line)
     return 0
 
@@ -244,33 +258,6 @@ def _relay(ctx: Context) -> str | None:
     if not settings.smtp_relay_enabled:
         return None
     return f"{settings.smtp_relay_host}:{settings.smtp_relay_port}"
-
-
-def _queued_lines(queued: Queued, relay: str | None) -> list[str]:
-    mail, quote = queued.mail, queued.quote
-    size = len(mail.attachment.data)
-    lines = [
-        f"{quote.number} → {mail.to} ({mail.locale}): {mail.subject}",
-        f"  attachment: {mail.attachment.filename} ({size:,} bytes)",
-        f"  outbox message {queued.outbox_id}"
-        + (f"; quote {quote.number} marked sent" if queued.marked_sent else ""),
-    ]
-    if relay is None:  # say so: nothing leaves until a relay is configured
-        lines.append(f"  not sent yet: {WAITING['email']}; set RELAIS_SMTP_RELAY_HOST")
-    else:
-        lines.append(f"  queued: the service sends it through the relay {relay}")
-    return lines
-
-
-def _queued_json(queued: Queued, relay: str | None) -> dict[str, Any]:
-    mail = queued.mail
-    return {
-        "quote": queued.quote.number, "status": queued.quote.status,
-        "outbox_id": queued.outbox_id, "to": mail.to, "locale": mail.locale,
-        "subject": mail.subject, "marked_sent": queued.marked_sent,
-        "attachment": {"filename": mail.attachment.filename, "bytes": len(mail.attachment.data)},
-        "relay": relay, "waiting_for": None if relay else WAITING["email"],
-    }  # fmt: skip
 
 
 async def import_cmd(args: argparse.Namespace, ctx: Context) -> int:
@@ -311,96 +298,3 @@ async def search_cmd(args: argparse.Namespace, ctx: Context) -> int:
         price = money_text(product.unit_price, product.currency, ctx.settings.locale)
         ctx.print(f"{product.code:<20} {product.name:<50} {price:>14}")
     return 0
-
-
-# -- output ---------------------------------------------------------------------------
-
-
-def render(priced: PricedQuote, lang: str, *, trace: bool) -> list[str]:
-    """The quote as text: lines (with their traces), suggestions, totals."""
-    currency = priced.currency
-    out = [
-        f"{'#':>3}  {word('code', lang):<18} {word('item', lang):<40} {word('quantity', lang):>6}"
-        f" {word('list_price', lang):>13} {word('discount', lang):>12} {word('net', lang):>14}"
-    ]
-    for line in priced.lines:
-        discount = word("free", lang) if line.free else _money(line.discount, currency, lang)
-        out.append(
-            f"{line.position:>3}  {(line.code or '—'):<18} {line.name[:40]:<40}"
-            f" {number_text(line.quantity, lang):>6} {_money(line.list_price, currency, lang):>13}"
-            f" {discount:>12} {_money(line.net, currency, lang):>14}"
-        )
-        if trace:
-            out.extend(f"       ↳ {step.text(lang)}" for step in line.trace[1:-1])
-    out.extend(_suggestions(priced, lang))
-    out.extend(_totals(priced, lang))
-    out.extend(f"! {warning}" for warning in priced.warnings)
-    return out
-
-
-def _money(amount: Decimal, currency: str, lang: str) -> str:
-    return money_text(amount, currency, lang) if amount else ""
-
-
-def _suggestions(priced: PricedQuote, lang: str) -> list[str]:
-    if not priced.suggestions:
-        return []
-    title = "Suggestions" if lang == "en" else "Suggestions à ajouter"
-    lines = [f"{title}:"]
-    lines.extend(
-        f"  + {s.code} × {number_text(s.quantity, lang)}  {s.name}"
-        f"  ({money_text(s.unit_price, priced.currency, lang)}, {s.rule})"
-        for s in priced.suggestions
-    )
-    return lines
-
-
-def _totals(priced: PricedQuote, lang: str) -> list[str]:
-    totals, currency = priced.totals, priced.currency
-    rows = [(word("subtotal", lang), totals.subtotal), (word("discounts", lang), totals.discounts)]
-    rows.append((word("net_total", lang), totals.net))
-    for tax in (t for t in totals.by_rate if t.base or t.tax):
-        base = money_text(tax.base, currency, lang)
-        rows.append((word("tax_at", lang, rate=number_text(tax.rate, lang), base=base), tax.tax))
-    rows.append((word("total", lang), totals.total))
-    return [f"{label:>78} {money_text(amount, currency, lang):>14}" for label, amount in rows]
-
-
-def _heading(quote: Quote, lang: str) -> list[str]:
-    valid = "" if quote.valid_until is None else f" → {quote.valid_until.isoformat()}"
-    return [
-        f"{word('title', lang)} {quote.number} · {word(quote.status, lang)} · v{quote.version}",
-        f"{word('deal', lang)}: {quote.deal_title} (#{quote.deal_id})"
-        + (f" · {quote.customer}" if quote.customer else ""),
-        f"{word('date', lang)}: {quote.quote_date.isoformat()}{valid}",
-    ]
-
-
-def stage_text(stage: StageOutcome) -> str:
-    if stage.status == "moved":
-        return f"deal moved to {stage.stage}"
-    if stage.status == "needs_transition":
-        options = ", ".join(stage.transitions) or "none from its current stage"
-        return f"deal not moved to {stage.stage}: perform the transition ({options})"
-    if stage.status == "unchanged":
-        return f"deal stays in {stage.stage}"
-    if stage.status == "refused":
-        return f"deal not moved to {stage.stage}: {stage.message}"
-    if stage.status == "no_stage":
-        return f"deal not moved: its pipeline has no stage {stage.stage}"
-    return "deal not moved (quotes.move_deal_to is off)"
-
-
-def _saved_json(saved: Saved) -> dict[str, Any]:
-    stage = saved.stage
-    return {
-        **saved.quote.to_json(),
-        "created": saved.created,
-        "changed": saved.changed,
-        "stage": {
-            "status": stage.status,
-            "stage": stage.stage,
-            "transitions": list(stage.transitions),
-            "message": stage.message,
-        },
-    }

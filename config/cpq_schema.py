@@ -1,9 +1,9 @@
 """The CPQ configuration: ``catalogue.yaml`` and ``pricing.yaml``, strictly validated.
 
-Both files are read with a safe YAML loader that keeps decimal numbers exact
-(``19.99`` is ``Decimal("19.99")``, never a float), validated by the pydantic
-models below (unknown keys are errors) and turned into the engine's frozen
-dataclasses: :class:`engine.catalogue.Product`,
+Both files are read (:mod:`config.cpq_reading`) with a safe YAML loader that
+keeps decimal numbers exact (``19.99`` is ``Decimal("19.99")``, never a
+float), validated by the pydantic models below (unknown keys are errors) and
+turned into the engine's frozen dataclasses: :class:`engine.catalogue.Product`,
 :class:`engine.configurator.ConfiguratorRule`, :class:`engine.pricing.PriceRule`.
 Every problem is reported on its own line as ``file: path[0].inside: reason``.
 
@@ -19,21 +19,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self, TypeVar
+from typing import Annotated, Literal, Self
 
-import yaml
 from pydantic import (
     BaseModel,
     Field,
     StrictBool,
     StrictInt,
     StrictStr,
-    ValidationError,
     model_validator,
 )
 
+from config.cpq_reading import CpqConfigError, validate_file
 from config.models import STRICT
 from engine.catalogue import Product
 from engine.configurator import (
@@ -47,19 +46,22 @@ from engine.cpq_conditions import Condition, Op, Scalar
 from engine.pricing import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
 from engine.quotes import CpqSetup, QuoteSettings
 
+__all__ = [
+    "CATALOGUE_FILE",
+    "PRICING_FILE",
+    "CatalogueFile",
+    "CpqConfigError",
+    "PricingFile",
+    "load_catalogue_file",
+    "load_cpq",
+    "load_pricing_file",
+]
+
 CATALOGUE_FILE = "catalogue.yaml"
 PRICING_FILE = "pricing.yaml"
 
 Code = Annotated[StrictStr, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._/-]+$")]
 Number = Decimal
-
-
-class CpqConfigError(ValueError):
-    """The CPQ configuration is invalid; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = tuple(problems)
 
 
 class _Strict(BaseModel):
@@ -348,78 +350,16 @@ def _distinct_priorities(rules: list[PriceRuleModel]) -> None:
 # -- reading ----------------------------------------------------------------------------
 
 
-class _DecimalLoader(yaml.SafeLoader):
-    """The safe loader, with decimal numbers read as exact ``Decimal``."""
-
-
-def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
-    try:
-        value = Decimal(text.replace("_", ""))
-    except InvalidOperation:
-        raise yaml.constructor.ConstructorError(
-            None, None, f"not a decimal number: {text}", node.start_mark
-        ) from None
-    if not value.is_finite():
-        raise yaml.constructor.ConstructorError(
-            None, None, f"not a finite number: {text}", node.start_mark
-        )
-    return value
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
-
-
-def read_yaml(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_DecimalLoader)  # a SafeLoader
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CpqConfigError([f"{path}: cannot be read: {exc}"]) from None
-    except yaml.YAMLError as exc:
-        raise CpqConfigError([f"{path}: invalid YAML: {exc}"]) from None
-
-
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _validate(path: Path, model: type[_M]) -> _M:
-    data = read_yaml(path)
-    try:
-        return model.model_validate({} if data is None else data)
-    except ValidationError as exc:
-        raise CpqConfigError(_problems(path, exc)) from None
-
-
-def _problems(path: Path, exc: ValidationError) -> list[str]:
-    lines = []
-    for error in exc.errors():
-        where = _dotted(error["loc"])
-        reason = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        reason = reason.removeprefix("Value error, ")
-        lines.append(f"{path.name}: {where}: {reason}" if where else f"{path.name}: {reason}")
-    return lines
-
-
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        elif not str(part).startswith(("function-", "tagged-union", "list[", "decimal", "date")):
-            text += f".{part}" if text else str(part)
-    return text
-
-
 def load_catalogue_file(path: Path) -> list[Product]:
     """Products of a ``catalogue.yaml`` (for ``run.py products import``)."""
-    return _validate(path, CatalogueFile).catalogue()
+    return validate_file(path, CatalogueFile).catalogue()
 
 
 def load_pricing_file(path: Path) -> CpqSetup:
     """Rules and quote settings of a ``pricing.yaml``; no file means no rules."""
     if not path.exists():
         return CpqSetup()
-    return _validate(path, PricingFile).setup()
+    return validate_file(path, PricingFile).setup()
 
 
 def load_cpq(folder: Path) -> CpqSetup:

@@ -9,9 +9,9 @@ hold. Its action is one of:
   :func:`engine.quote_lines.accept_suggestions`);
 * ``set_field`` on quoted items: a new description, a quantity, or free.
 
-Quantities are absolute, or dynamic from the base line: base quantity ×, + or
-÷ a number that is absolute or read from a numeric field of the base product,
-then formatted *absolute* (as computed, made non-negative), *ceil* or *floor*.
+Quantities are absolute, or dynamic from the base line, and always within
+the quantity bounds (:mod:`engine.cpq_quantities`); a computed quantity
+outside them skips the rule with a warning.
 
 Semantics, as the seed describes them (Zoho CPQ):
 
@@ -29,7 +29,6 @@ Semantics, as the seed describes them (Zoho CPQ):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,87 +36,27 @@ from enum import StrEnum
 
 from engine.catalogue import Catalogue, Product
 from engine.cpq_conditions import Condition, PricingContext, Verdicts
-from engine.quote_lines import LineInput, Source, Suggestion, TraceStep
+from engine.cpq_quantities import SYMBOLS, QuantityFormat, QuantityOp, QuantitySpec
+from engine.quote_lines import LineInput, Source, Suggestion, TraceStep, plain, quantity_problem
+
+__all__ = [
+    "SYMBOLS",
+    "Action",
+    "ConfiguratorIndex",
+    "ConfiguratorRule",
+    "Configured",
+    "QuantityFormat",
+    "QuantityOp",
+    "QuantitySpec",
+    "WorkLine",
+    "configure",
+]
 
 
 class Action(StrEnum):
     ADD = "add"
     SUGGEST = "suggest"
     SET_FIELD = "set_field"
-
-
-class QuantityOp(StrEnum):
-    MULTIPLY = "multiply"
-    ADD = "add"
-    DIVIDE = "divide"
-
-
-class QuantityFormat(StrEnum):
-    ABSOLUTE = "absolute"
-    CEIL = "ceil"
-    FLOOR = "floor"
-
-
-SYMBOLS = {QuantityOp.MULTIPLY: "×", QuantityOp.ADD: "+", QuantityOp.DIVIDE: "÷"}
-
-
-@dataclass(frozen=True, slots=True)
-class QuantitySpec:
-    """``number`` alone is an absolute quantity; with ``from_base`` it is dynamic:
-    ``base quantity <from_base> (number | base product's field)``."""
-
-    number: Decimal = Decimal(1)
-    from_base: QuantityOp | None = None
-    field: str | None = None
-    format: QuantityFormat = QuantityFormat.ABSOLUTE
-
-    def __post_init__(self) -> None:
-        if self.field is not None and self.from_base is None:
-            raise ValueError("a quantity read from a product field must be dynamic (from_base)")
-
-    @property
-    def dynamic(self) -> bool:
-        return self.from_base is not None
-
-    def compute(self, base_quantity: Decimal, base: Product | None) -> tuple[Decimal, str]:
-        """The quantity and how it was obtained (``"10 × 2 = 20"``).
-
-        Raises ``LookupError`` when the base product lacks the field.
-        """
-        if self.from_base is None:
-            value = _format(self.number, self.format)
-            return value, str(value)
-        operand = self._operand(base)
-        raw = _apply(self.from_base, base_quantity, operand)
-        value = _format(raw, self.format)
-        shown = f"{base_quantity} {SYMBOLS[self.from_base]} {operand}"
-        return value, f"{shown} = {value}"
-
-    def _operand(self, base: Product | None) -> Decimal:
-        if self.field is None:
-            return self.number
-        value = None if base is None else base.number(self.field)
-        if value is None:
-            raise LookupError(self.field)
-        return value
-
-
-def _apply(op: QuantityOp, quantity: Decimal, operand: Decimal) -> Decimal:
-    if op is QuantityOp.MULTIPLY:
-        return quantity * operand
-    if op is QuantityOp.ADD:
-        return quantity + operand
-    if operand == 0:
-        return Decimal(0)
-    return quantity / operand
-
-
-def _format(value: Decimal, how: QuantityFormat) -> Decimal:
-    if how is QuantityFormat.CEIL:
-        return Decimal(math.ceil(value))
-    if how is QuantityFormat.FLOOR:
-        return Decimal(math.floor(value))
-    return abs(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,8 +235,11 @@ class _Run:
         except LookupError as missing:
             self._skip(rule, base, "missing_field", code=base.code or "", field=str(missing))
             return None
-        if quantity <= 0:
-            self._skip(rule, base, "bad_quantity", quantity=str(quantity))
+        except ArithmeticError:  # a product field too large for any quantity
+            self._skip(rule, base, "bad_quantity", quantity="∞")
+            return None
+        if quantity_problem(quantity) is not None:
+            self._skip(rule, base, "bad_quantity", quantity=plain(quantity))
             return None
         return quantity, shown
 

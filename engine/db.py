@@ -31,6 +31,7 @@ from engine.actors import Actor
 from engine.errors import RelaisError, StorageError
 from engine.events import DomainEvent, EventBus
 from engine.migrations import apply_migrations
+from engine.private_files import create_private
 
 log = logging.getLogger("relais.db")
 
@@ -151,7 +152,7 @@ class Database:
         self.stats = {"commits": 0, "jobs": 0, "failed_commits": 0}
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create(self.path)
         self._writer = await _connect(self.path)
         applied = await _hop(self._writer, apply_migrations, self._writer._conn)
         if applied:
@@ -315,8 +316,15 @@ def _configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA busy_timeout = 10000")
 
 
+def _create(path: Path) -> None:
+    """A new database file is made 0600 first: SQLite gives its -wal and -shm the same mode."""
+    if str(path) != ":memory:":
+        create_private(path)
+
+
 def open_sync(path: str | Path) -> sqlite3.Connection:
     """A plain connection for tools and benchmarks that need no event loop."""
+    _create(Path(path))
     conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
     conn.row_factory = sqlite3.Row
     _configure(conn)

@@ -2,7 +2,9 @@
 
 Headers are matched case- and accent-insensitively, in English or French
 (``email``/``courriel``, ``téléphone``, ``société``, ``titre``…); the delimiter
-is a comma, a semicolon or a tab (French spreadsheets write semicolons).
+is a comma, a semicolon or a tab (French spreadsheets write semicolons). A
+cell that ``run.py export`` protected from spreadsheets (``'=…``) is read
+without its quote.
 
 Each row is written with the engine's own functions
 (:func:`~engine.contacts.find_or_create_contact`, :func:`~engine.deals.create_deal`)
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, TextIO, TypeVar
 from engine.actors import Actor
 from engine.contacts import ContactDraft, find_or_create_contact
 from engine.core import Engine
+from engine.csv_export import restored
 from engine.db import Tx
 from engine.deals import DealDraft, create_deal
 from engine.errors import NotFound, RelaisError, ValidationFailed
@@ -159,7 +162,11 @@ def _rows(reader: CsvReader, columns: list[str | None]) -> tuple[list[Row], list
             reason = f"{len(cells)} cells but the header has {len(columns)} columns"
             rejected.append(Rejection(start, {"row": reason}))
             continue
-        values = {name: cell.strip() for name, cell in zip(columns, cells, strict=False) if name}
+        values = {
+            name: restored(cell).strip()  # a cell Relais exported as '=… reads back as =…
+            for name, cell in zip(columns, cells, strict=False)
+            if name
+        }
         rows.append(Row(start, values))
     return rows, rejected
 

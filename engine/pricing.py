@@ -54,6 +54,7 @@ from engine.quote_lines import (
     TaxLine,
     Totals,
     TraceStep,
+    quantity_problem,
 )
 
 HUNDRED = Decimal(100)
@@ -288,8 +289,8 @@ def _work_lines(draft: QuoteDraft, catalogue: Catalogue, currency: str) -> list[
 
 
 def _work_line(line: LineInput, catalogue: Catalogue, currency: str) -> WorkLine:
-    if line.quantity <= 0:
-        raise ValueError(f"the quantity must be more than 0, not {line.quantity}")
+    if (problem := quantity_problem(line.quantity)) is not None:  # the bounds: quote_lines
+        raise ValueError(problem)
     if line.code is None:
         return _manual_line(line, currency)
     product = catalogue.get(line.code)

@@ -7,16 +7,75 @@
   base product removes what it added.
 * :class:`PricedLine` / :class:`PricedQuote` — the result, with a
   :class:`TraceStep` list per line explaining every step of its price.
+
+Quantities have one set of bounds, defined here and used by every way in
+(the CLI, Slack, configurator rules): more than 0, at most
+:data:`MAX_QUANTITY` (1,000,000), at most :data:`QUANTITY_DECIMALS` (3)
+decimals. A quantity a person types outside them is refused with
+:func:`quantity_problem`; one a configurator rule computes is rounded by
+:func:`rounded_quantity` (half-up to 3 decimals: 7 ÷ 3 = 2.333, 2.0005 →
+2.001) and, if still outside, the rule is skipped with a warning. In JSON,
+every decimal is plain text (``"20"``, ``"5.5"``), never ``"2E+1"``
+(:func:`plain`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
 from engine.cpq_text import describe
+
+MAX_QUANTITY = Decimal(1_000_000)
+QUANTITY_DECIMALS = 3
+QUANTITY_STEP = Decimal(1).scaleb(-QUANTITY_DECIMALS)  # 0.001
+QUANTITY_ROUNDING = ROUND_HALF_UP
+QUANTITY_TEXT = {
+    "not_positive": {
+        "en": "the quantity must be more than 0, not {quantity}",
+        "fr": "la quantité doit être supérieure à 0, pas {quantity}",
+    },
+    "too_large": {
+        "en": "the quantity must be at most 1,000,000, not {quantity}",
+        "fr": "la quantité ne peut dépasser 1 000 000, pas {quantity}",
+    },
+    "too_precise": {
+        "en": "the quantity has at most 3 decimals, not {quantity}",
+        "fr": "la quantité a au plus 3 décimales, pas {quantity}",
+    },
+}
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as JSON text: never an exponent (``2E+1`` → ``"20"``), its digits kept."""
+    return format(value, "f")
+
+
+def quantity_problem(value: Decimal, locale: str = "en") -> str | None:
+    """Why ``value`` is not an acceptable quantity (in ``locale``), or ``None``."""
+    if not value.is_finite() or value <= 0:
+        code = "not_positive"
+    elif value > MAX_QUANTITY:
+        code = "too_large"
+    elif value != value.quantize(QUANTITY_STEP, rounding=QUANTITY_ROUNDING):
+        code = "too_precise"
+    else:
+        return None
+    return QUANTITY_TEXT[code][locale].format(quantity=plain(value))
+
+
+def rounded_quantity(value: Decimal) -> Decimal:
+    """``value`` half-up to 3 decimals, without trailing zeros (``2.500`` → ``2.5``).
+
+    A value past the bounds is returned as it is, for :func:`quantity_problem` to refuse.
+    """
+    if not value.is_finite() or abs(value) > MAX_QUANTITY:
+        return value
+    rounded = value.quantize(QUANTITY_STEP, rounding=QUANTITY_ROUNDING).normalize()
+    exponent = rounded.as_tuple().exponent
+    return rounded.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else rounded
 
 
 class Source(StrEnum):
@@ -56,11 +115,11 @@ class LineInput:
     def to_json(self) -> dict[str, Any]:
         values = {
             "code": self.code,
-            "quantity": str(self.quantity),
+            "quantity": plain(self.quantity),
             "description": self.description,
             "name": self.name,
-            "unit_price": None if self.unit_price is None else str(self.unit_price),
-            "tax_rate": None if self.tax_rate is None else str(self.tax_rate),
+            "unit_price": None if self.unit_price is None else plain(self.unit_price),
+            "tax_rate": None if self.tax_rate is None else plain(self.tax_rate),
             "source": self.source.value,
         }
         return {k: v for k, v in values.items() if v is not None}
@@ -149,14 +208,14 @@ class PricedLine:
             "code": self.code,
             "name": self.name,
             "description": self.description,
-            "quantity": str(self.quantity),
-            "list_price": str(self.list_price),
-            "unit_net": str(self.unit_net),
-            "list_total": str(self.list_total),
-            "discount": str(self.discount),
-            "net": str(self.net),
-            "tax_rate": str(self.tax_rate),
-            "tax": str(self.tax),
+            "quantity": plain(self.quantity),
+            "list_price": plain(self.list_price),
+            "unit_net": plain(self.unit_net),
+            "list_total": plain(self.list_total),
+            "discount": plain(self.discount),
+            "net": plain(self.net),
+            "tax_rate": plain(self.tax_rate),
+            "tax": plain(self.tax),
             "free": self.free,
             "source": self.source.value,
             "added_by": self.added_by,
@@ -181,8 +240,8 @@ class Suggestion:
         return {
             "code": self.code,
             "name": self.name,
-            "quantity": str(self.quantity),
-            "unit_price": str(self.unit_price),
+            "quantity": plain(self.quantity),
+            "unit_price": plain(self.unit_price),
             "rule": self.rule,
             "base": self.base,
         }
@@ -219,13 +278,14 @@ class Totals:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "subtotal": str(self.subtotal),
-            "discounts": str(self.discounts),
-            "net": str(self.net),
-            "taxes": str(self.taxes),
-            "total": str(self.total),
+            "subtotal": plain(self.subtotal),
+            "discounts": plain(self.discounts),
+            "net": plain(self.net),
+            "taxes": plain(self.taxes),
+            "total": plain(self.total),
             "by_rate": [
-                {"rate": str(t.rate), "base": str(t.base), "tax": str(t.tax)} for t in self.by_rate
+                {"rate": plain(t.rate), "base": plain(t.base), "tax": plain(t.tax)}
+                for t in self.by_rate
             ],
         }
 

@@ -41,6 +41,7 @@ from engine.quote_lines import (
     Source,
     Suggestion,
     TraceStep,
+    plain,
 )
 from engine.versioning import check_version, update_record
 
@@ -364,13 +365,13 @@ def _line_rows(quote_id: int, priced: PricedQuote) -> list[tuple[Any, ...]]:
             line.code,
             line.name,
             line.description,
-            str(line.quantity),
+            plain(line.quantity),
             money.to_cents(line.list_price),
             money.to_cents(line.unit_net),
             money.to_cents(line.list_total),
             money.to_cents(line.discount),
             money.to_cents(line.net),
-            str(line.tax_rate),
+            plain(line.tax_rate),
             money.to_cents(line.tax),
             int(line.free),
             line.source.value,

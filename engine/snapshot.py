@@ -22,6 +22,7 @@ from pathlib import Path
 from engine.db import open_sync
 from engine.errors import RelaisError
 from engine.migrations import current_version
+from engine.private_files import create_private
 
 
 class SnapshotFailed(RelaisError):
@@ -43,9 +44,9 @@ def take(source: Path, target: Path, *, replace: bool = False) -> Snapshot:
     if target.exists() and not replace:
         raise SnapshotFailed(f"{target} already exists (--force replaces it)")
     started = time.perf_counter()
-    target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)  # 0600 (its folders 0700) before SQLite writes a page of it
     try:
         version = _copy(source, partial)
         _flush(partial)

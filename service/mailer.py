@@ -9,6 +9,9 @@ Attachments queued with the message (a quote's PDF) are added as MIME parts.
 
 A refusal for good (5xx: unknown recipient, rejected sender or content) is
 not retried; a connection problem, a timeout or a 4xx is, by the outbox.
+Header values are cleaned as they are set (:mod:`service.mail_headers`); a
+message that still cannot be built (an unclear recipient address, say) fails
+for good with its reason, before anything is sent, and alone.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import smtplib
 import ssl
 import time
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -25,6 +29,7 @@ from config.settings import Settings
 from engine import clock
 from engine.mailings import SentMail
 from engine.outbox import Message, Outcome
+from service.mail_headers import Unbuildable, header_text, recipients
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,11 +70,20 @@ class Mailer:
         return f"<relais.{message.id}.{stamp}@{self.config.domain}>"
 
     def build(self, message: Message) -> EmailMessage:
+        """The e-mail of ``message``; raises ``Unbuildable`` when it cannot be made."""
+        try:
+            return self._build(message)
+        except Unbuildable:
+            raise
+        except (ValueError, TypeError, LookupError, MessageError) as exc:
+            raise Unbuildable(f"{type(exc).__name__}: {exc}") from None
+
+    def _build(self, message: Message) -> EmailMessage:
         payload = message.payload
         mail = EmailMessage()
         mail["From"] = self.config.sender
-        mail["To"] = str(payload.get("to") or message.recipient)
-        mail["Subject"] = str(payload.get("subject", ""))
+        mail["To"] = recipients(payload.get("to") or message.recipient)[0]
+        mail["Subject"] = header_text(payload.get("subject", ""))
         mail["Date"] = formatdate(usegmt=True)
         mail["Message-ID"] = self.message_id(message)
         mail["Auto-Submitted"] = "auto-generated"
@@ -77,18 +91,23 @@ class Mailer:
         mail["X-Relais-Message-Id"] = str(message.id)
         mail.set_content(str(payload.get("body", "")))
         for item in message.attachments:  # the stored bytes: a retry sends the same file
-            maintype, _, subtype = item.content_type.partition("/")
+            maintype, _, subtype = header_text(item.content_type).partition("/")
             mail.add_attachment(
                 item.data, maintype=maintype, subtype=subtype or "octet-stream",
-                filename=item.filename,
+                filename=header_text(item.filename),
             )  # fmt: skip
         if payload.get("locale"):  # after the content, which resets Content-* headers
-            mail["Content-Language"] = str(payload["locale"])
+            mail["Content-Language"] = header_text(payload["locale"])
         return mail
 
     async def send(self, message: Message) -> Sent:
-        mail = self.build(message)
+        """One attempt; a message that cannot be built is refused for good, unsent."""
         started = time.perf_counter()
+        try:
+            mail = self.build(message)
+        except Unbuildable as exc:
+            detail = f"cannot build the e-mail: {exc}"
+            return Sent(Outcome(False, detail, None, _ms(started), retry=False))
         try:
             response = await asyncio.to_thread(self._send, mail)
         except smtplib.SMTPResponseException as exc:
@@ -118,15 +137,26 @@ class Mailer:
                                     context=context)  # fmt: skip
         else:
             smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-        with smtp:
+        try:
             if config.tls == "starttls":
                 smtp.starttls(context=context)
             if config.user:
                 smtp.login(config.user, config.password)
             refused = smtp.send_message(mail)
-            if refused:
-                raise smtplib.SMTPRecipientsRefused(refused)
+        finally:
+            _close(smtp)
+        if refused:
+            raise smtplib.SMTPRecipientsRefused(refused)
         return f"accepted by {config.host}:{config.port}"
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    """QUIT, then close. Once the message got its 250, a failure here changes nothing:
+    it must not turn a delivered message into a retried (so duplicated) one."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
 
 
 def _refused(code: int, text: bytes | str, started: float) -> Outcome:

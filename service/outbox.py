@@ -11,6 +11,12 @@ attempts); any other 4xx fails for good. Receivers can de-duplicate on the
 E-mails go through the SMTP relay when one is configured
 (``RELAIS_SMTP_RELAY_HOST``, :mod:`service.mailer`), with the same retries;
 without one they stay pending. Slack notifications are the Slack bot's.
+
+Each message is settled as soon as its own attempt ends, whatever happens to
+the others of its batch: a message that cannot be built or sent fails alone
+with its reason (an error of ours is retried like a connection problem), and
+one already handed to the relay is recorded as delivered, so it is never sent
+again when the batch's lease runs out.
 """
 
 from __future__ import annotations
@@ -74,20 +80,41 @@ class OutboxWorker:
                 claimed = await self.engine.claim_outbox(self.kinds, now, self.batch)
                 if not claimed:
                     return delivered
-                outcomes = await asyncio.gather(*(self.deliver(m) for m in claimed))
-                for message, outcome in zip(claimed, outcomes, strict=True):
-                    status = await self.engine.settle_outbox(message.id, outcome, now)
-                    delivered += status == "delivered"
-                    _log(message, outcome, status)
+                statuses = await asyncio.gather(*(self._attempt(m, now) for m in claimed))
+                delivered += statuses.count("delivered")
                 if len(claimed) < self.batch:
                     return delivered
 
+    async def _attempt(self, message: Message, now: datetime | None) -> str:
+        """Deliver one message and settle it at once; never raises for its batch."""
+        try:
+            outcome = await self.deliver(message)
+        except Exception as exc:  # an error of ours: this message alone is retried
+            log.exception("event=outbox_error id=%d", message.id)
+            outcome = Outcome(False, f"internal error: {type(exc).__name__}: {exc}")
+        try:
+            status = await self.engine.settle_outbox(message.id, outcome, now)
+        except Exception:  # the lease brings it back; nothing else is held up
+            log.exception("event=outbox_settle_failed id=%d", message.id)
+            return "unsettled"
+        _log(message, outcome, status)
+        return status
+
     async def deliver(self, message: Message) -> Outcome:
         if message.kind == "email" and self.mailer is not None:
-            sent = await self.mailer.send(message)
-            if sent.mail is not None:
+            return await self._email(message, self.mailer)
+        return await self._webhook(message)
+
+    async def _email(self, message: Message, mailer: Mailer) -> Outcome:
+        sent = await mailer.send(message)
+        if sent.mail is not None:
+            try:
                 await self.engine.record_sent_mail(sent.mail)
-            return sent.outcome
+            except Exception:  # the relay has it: still delivered, never sent twice
+                log.exception("event=sent_mail_not_recorded id=%d", message.id)
+        return sent.outcome
+
+    async def _webhook(self, message: Message) -> Outcome:
         started = time.perf_counter()
         headers = {
             **message.payload.get("headers", {}),
@@ -101,6 +128,9 @@ class OutboxWorker:
             ) as response:
                 text = (await response.text())[:200]
                 return _outcome(response.status, text, _ms(started))
+        except (ValueError, aiohttp.NonHttpUrlClientError) as exc:  # the same at every attempt
+            detail = f"invalid request: {type(exc).__name__}: {exc}"
+            return Outcome(False, detail, None, _ms(started), retry=False)
         except (aiohttp.ClientError, TimeoutError) as exc:
             detail = f"{type(exc).__name__}: {exc}".strip(": ")
             return Outcome(False, detail, None, _ms(started))

@@ -1,0 +1,141 @@
+"""``run.py config check``: every file the service reads, validated, the database untouched.
+
+A file is checked by the very loader that reads it at run time, so "OK" here
+means the service and the commands will accept it: ``pipelines.yaml``,
+``users.yaml`` and ``projects.yaml`` (``config apply``), ``pricing.yaml``
+(quotes, read at start), ``catalogue.yaml`` (``products import``),
+``routing.yaml`` (mail intake, read at start), ``workflows.yaml``
+(``workflows apply``) and ``blueprints/*.yaml`` (``blueprint apply``). A
+blueprint is also checked against its pipeline's stages when
+``pipelines.yaml`` (or the built-in default pipeline) says what they are.
+
+Every problem of every file is one line, ``file: path: reason``; an absent
+file is not a problem (it means "nothing of that kind" or the defaults).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from config.blueprint_schema import blueprint_files, default_stages, problems_against
+from config.blueprint_schema import load_blueprints as _load_blueprints
+from config.cpq_schema import (
+    CATALOGUE_FILE,
+    PRICING_FILE,
+    CpqConfigError,
+    load_catalogue_file,
+    load_pricing_file,
+)
+from config.loader import ConfigError, load_config
+from config.models import RelaisConfig
+from config.routing import FILE_NAME as ROUTING_FILE
+from config.routing import RoutingError, load_routing
+from config.workflow_schema import FILE as WORKFLOWS_FILE
+from config.workflow_schema import load_workflows
+from engine import lead_blueprints
+from engine.blueprint import Blueprint
+from engine.blueprint_check import StageRef
+
+T = TypeVar("T")
+# Each loader's own error: all carry ``problems``, one line each.
+ERRORS = (ConfigError, CpqConfigError, RoutingError)
+
+
+@dataclass
+class Report:
+    """What ``config check`` found: the core configuration, a line per other file, problems."""
+
+    config: RelaisConfig | None = None
+    found: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def check_folder(folder: Path) -> Report:
+    """Validate every file of ``folder`` that Relais reads; never raises for a bad file."""
+    report = Report()
+    if not folder.is_dir():
+        report.problems.append(f"{folder}: no such configuration folder")
+        return report
+    report.config = _attempt(report, lambda: load_config(folder))
+    for check in (_pricing, _catalogue, _routing, _workflows):
+        found = _attempt(report, partial(check, folder))
+        if found:
+            report.found.append(found)
+    _blueprints(folder, report)
+    return report
+
+
+def _attempt(report: Report, load: Callable[[], T]) -> T | None:
+    try:
+        return load()
+    except ERRORS as exc:
+        report.problems.extend(exc.problems)
+        return None
+
+
+def _count(number: int, noun: str, plural: str | None = None) -> str:
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+
+
+def _pricing(folder: Path) -> str | None:
+    if not (folder / PRICING_FILE).is_file():
+        return None
+    book = load_pricing_file(folder / PRICING_FILE).book
+    rules = _count(len(book.configurator.rules), "configurator rule")
+    return f"{PRICING_FILE}: {rules}, {_count(len(book.prices.rules), 'price rule')}"
+
+
+def _catalogue(folder: Path) -> str | None:
+    if not (folder / CATALOGUE_FILE).is_file():
+        return None
+    products = load_catalogue_file(folder / CATALOGUE_FILE)
+    return f"{CATALOGUE_FILE}: {_count(len(products), 'product')}"
+
+
+def _routing(folder: Path) -> str | None:
+    policy = load_routing(folder)  # the defaults without the file: checked all the same
+    if not (folder / ROUTING_FILE).is_file():
+        return None
+    return f"{ROUTING_FILE}: {_count(len(policy.routes), 'capture address', 'capture addresses')}"
+
+
+def _workflows(folder: Path) -> str | None:
+    found = load_workflows(folder)
+    if not (folder / WORKFLOWS_FILE).is_file():
+        return None
+    return f"{WORKFLOWS_FILE}: {_count(len(found), 'workflow')}"
+
+
+def _blueprints(folder: Path, report: Report) -> None:
+    loaded = _attempt(report, lambda: _load_blueprints(folder)) or []
+    for path, blueprint in loaded:
+        report.problems.extend(_against_stages(path, blueprint, report.config))
+    if blueprint_files(folder):
+        report.found.append(f"blueprints: {_count(len(blueprint_files(folder)), 'file')}")
+
+
+def _against_stages(path: Path, blueprint: Blueprint, config: RelaisConfig | None) -> list[str]:
+    """The stage-aware problems, when the files say what the pipeline's stages are."""
+    if blueprint.record == "lead":
+        return [f"{path}: {p.path}: {p.message}" for p in lead_blueprints.check(blueprint)]
+    stages = _stages(blueprint.pipeline, config)
+    return [] if stages is None else problems_against(blueprint, stages, str(path))
+
+
+def _stages(pipeline: str, config: RelaisConfig | None) -> Sequence[StageRef] | None:
+    """A pipeline's stages as the files describe them; ``None`` when only the database knows."""
+    if config is None:
+        return None
+    if config.pipelines is None:
+        return default_stages() if pipeline == "default" else None
+    for found in config.pipelines:
+        if found.key == pipeline:
+            return [
+                StageRef(s.key, None if s.outcome == "none" else s.outcome, position)
+                for position, s in enumerate(found.stages, start=1)
+            ]
+    return None

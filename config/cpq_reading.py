@@ -1,0 +1,106 @@
+"""Reading the CPQ files: exact decimals, one line per problem, ``file: path: reason``.
+
+``catalogue.yaml`` and ``pricing.yaml`` hold prices and rates, so they are
+read with a safe YAML loader that keeps decimal numbers exact (``19.99`` is
+``Decimal("19.99")``, never a float); a key written twice is an error, as in
+every other configuration file; each problem is one line naming the file and
+the path inside it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from config.loader import duplicate_keys
+
+
+class CpqConfigError(ValueError):
+    """The CPQ configuration is invalid; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = tuple(problems)
+
+
+class _DecimalLoader(yaml.SafeLoader):
+    """The safe loader, with decimal numbers read as exact ``Decimal``."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    text = str(loader.construct_scalar(node))  # type: ignore[arg-type]
+    try:
+        value = Decimal(text.replace("_", ""))
+    except InvalidOperation:
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not a decimal number: {text}", node.start_mark
+        ) from None
+    if not value.is_finite():
+        raise yaml.constructor.ConstructorError(
+            None, None, f"not a finite number: {text}", node.start_mark
+        )
+    return value
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def read_yaml(path: Path) -> Any:
+    """The file's data (decimals exact); raises ``CpqConfigError`` naming the line."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CpqConfigError([f"{path}: cannot be read: {exc}"]) from None
+    try:
+        repeated = duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
+        data = yaml.load(text, Loader=_DecimalLoader)  # a SafeLoader
+    except yaml.YAMLError as exc:
+        raise CpqConfigError([f"{path}: invalid YAML: {_where(exc)}"]) from None
+    if repeated:
+        raise CpqConfigError([f"{path.name}: {problem}" for problem in repeated])
+    return data
+
+
+def _where(exc: yaml.YAMLError) -> str:
+    """A YAML error on one line: where it is, then what is wrong."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
+        return " ".join(str(exc).split())
+    mark = exc.problem_mark
+    context = f" ({exc.context})" if exc.context else ""
+    return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}{context}"
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def validate_file(path: Path, model: type[_M]) -> _M:
+    """The file read and validated as ``model``; every problem in one ``CpqConfigError``."""
+    data = read_yaml(path)
+    try:
+        return model.model_validate({} if data is None else data)
+    except ValidationError as exc:
+        raise CpqConfigError(_problems(path, exc)) from None
+
+
+def _problems(path: Path, exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors():
+        where = _dotted(error["loc"])
+        reason = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        reason = reason.removeprefix("Value error, ")
+        lines.append(f"{path.name}: {where}: {reason}" if where else f"{path.name}: {reason}")
+    return lines
+
+
+def _dotted(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not str(part).startswith(("function-", "tagged-union", "list[", "decimal", "date")):
+            text += f".{part}" if text else str(part)
+    return text
