@@ -181,8 +181,36 @@ def store(tx: Tx, mail: RawMail) -> Stored:
     if copies:
         stored = _again(tx, mail, copies, mid, digest)
     else:
-        stored = _insert(tx, mail, _unused_key(tx, key, digest), mid, digest, "new")
+        stored = _first(tx, mail, _unused_key(tx, key, digest), mid, digest)
     _record_delivery(tx, mail, stored)
+    return stored
+
+
+def _by_capture(mail: RawMail, recipients: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The recipients grouped by capture address, in the order the envelope names them."""
+    groups: dict[str, list[str]] = {}
+    for address in recipients:
+        groups.setdefault(mail.capture_of(address), []).append(address)
+    return [tuple(group) for group in groups.values()]
+
+
+def _first(tx: Tx, mail: RawMail, key: str, mid: str | None, digest: str) -> Stored:
+    """New mail: one row per capture address it names, so each is routed for its own."""
+    first, *others = _by_capture(mail, mail.rcpt_tos) or [mail.rcpt_tos]
+    stored = _insert(tx, replace(mail, rcpt_tos=first), key, mid, digest, "new")
+    _add_rows(tx, mail, key, others, mid, digest)
+    return stored
+
+
+def _add_rows(
+    tx: Tx, mail: RawMail, key: str, groups: list[tuple[str, ...]], mid: str | None, digest: str
+) -> Stored | None:
+    """A row for each further capture address, keyed by the message and that address."""
+    stored = None
+    for group in groups:
+        row_key = f"{key} to:{mail.capture_of(group[0])}"
+        added = _insert(tx, replace(mail, rcpt_tos=group), row_key, mid, digest, "added")
+        stored = stored or added
     return stored
 
 
@@ -198,10 +226,9 @@ def _again(
     """A message already stored: a row for the capture addresses it lacks, else a count."""
     routed = {mail.capture_of(address) for row in copies for address in _rcpts(row)}
     added = tuple(a for a in mail.rcpt_tos if mail.capture_of(a) not in routed)
-    if added:
-        captures = ",".join(sorted({mail.capture_of(a) for a in added}))
-        key = f"{copies[0]['dedupe_key']} to:{captures}"
-        return _insert(tx, replace(mail, rcpt_tos=added), key, mid, digest, "added")
+    stored = _add_rows(tx, mail, copies[0]["dedupe_key"], _by_capture(mail, added), mid, digest)
+    if stored is not None:
+        return stored
     mail_id = _copy_for(mail, copies)
     tx.execute("UPDATE mails SET deliveries = deliveries + 1 WHERE id = ?", (mail_id,))
     return Stored(mail_id, created=False, kind="duplicate")

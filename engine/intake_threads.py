@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from engine.db import Tx
 from engine.intake_mail import Creates, IncomingMail
 from engine.intake_prospect import Prospect
+from engine.records import MAX_RECORD_ID
 
 if TYPE_CHECKING:
     from engine.intake import RecipientMatch
@@ -91,6 +92,8 @@ def _record_of(row: sqlite3.Row) -> tuple[Creates, int] | None:
 
 
 def _exists(tx: Tx, kind: Creates, record_id: int) -> bool:
+    if not 0 < record_id <= MAX_RECORD_ID:  # ``[#D-99999999999999999999]`` names nothing
+        return False
     table = "deals" if kind == "deal" else "leads"
     return tx.one(f"SELECT 1 FROM {table} WHERE id = ?", (record_id,)) is not None
 

@@ -12,6 +12,8 @@ from typing import Any
 from engine import clock
 from engine.money import from_cents
 
+MAX_RECORD_ID = 2**63 - 1  # SQLite's largest integer: past it no record can exist
+
 
 def _when(text: str | None) -> datetime | None:
     return None if text is None else clock.from_db(text)

@@ -33,6 +33,7 @@ from engine.contacts import normalize_email
 from engine.core import Engine
 from engine.inbox import RawMail, address_key
 from engine.intake import IntakePolicy, RecipientMatch
+from engine.records import MAX_RECORD_ID
 from ingest.auth import verify
 from ingest.limits import ConnectionLimiter, RateLimiter
 from ingest.metrics import MailMetrics
@@ -51,7 +52,6 @@ TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from {client}; try again 
 TRY_AGAIN = "451 4.3.0 Temporary failure; try again later"
 LINE_TOO_LONG = "552 5.3.4 Line too long: lines of up to {limit} bytes (CRLF included) are accepted"
 NULL_SENDER = "<>"
-MAX_RECORD_ID = 2**63 - 1  # SQLite's largest integer: past it no record can exist
 RFC_LINE_LENGTH = 1001  # RFC 5321 §4.5.3.1.6: 998 octets, CRLF, a transparent dot
 
 

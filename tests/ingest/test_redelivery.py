@@ -200,3 +200,27 @@ async def test_mail_stored_before_the_migration_is_still_recognised(
     await smtp.settle()
     assert reused != 1 and [lead.title for lead in await smtp.leads()] == ["Devis poêle"]
     assert (await smtp.engine.mail(1)).deliveries == 3
+
+
+async def test_one_transaction_to_two_capture_addresses_is_routed_for_each(smtp: Smtp) -> None:
+    raw = message(mid="both@form.example")
+    first = mail_id(await smtp.send(raw, to=[LEADS, DEALS]))
+    await smtp.settle()
+    [lead] = await smtp.leads()
+    [deal] = await smtp.engine.search_deals("")
+    rows = await smtp.engine.read(lambda conn: copies(conn, first))
+    assert len(rows) == 2 and rows[0] == first
+    assert (await smtp.engine.mail(rows[0])).lead_id == lead.id
+    assert (await smtp.engine.mail(rows[1])).deal_id == deal.id
+    assert mail_id(await smtp.send(raw, to=[DEALS, LEADS])) == first
+    await smtp.settle()
+    assert len(await smtp.leads()) == 1 and len(await smtp.engine.search_deals("")) == 1
+
+
+async def test_a_record_token_past_any_possible_id_is_not_an_error(smtp: Smtp) -> None:
+    raw = message(subject="Re: [#D-99999999999999999999999] devis", mid="token@form.example")
+    stored = mail_id(await smtp.send(raw, to=[LEADS]))
+    await smtp.settle()
+    record = await smtp.engine.mail(stored)
+    assert record.status == "processed", record.error
+    assert record.lead_id is not None
