@@ -40,11 +40,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"
 sys.path.insert(0, str(ROOT))
 
 from config.blueprint_schema import parse_blueprint  # noqa: E402
-from engine import pipelines  # noqa: E402
 from engine.actors import Actor  # noqa: E402
 from engine.core import Engine  # noqa: E402
-from engine.deals import DealDraft  # noqa: E402
-from engine.users import UserDraft  # noqa: E402
+from engine.crm import pipelines  # noqa: E402
+from engine.crm.deals import DealDraft  # noqa: E402
+from engine.crm.users import UserDraft  # noqa: E402
 
 TARGET = 0.5
 BLUEPRINT = {

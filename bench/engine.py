@@ -57,14 +57,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from engine import clock, deals, queries  # noqa: E402
+from engine import clock  # noqa: E402
 from engine.actors import Actor  # noqa: E402
 from engine.core import Engine  # noqa: E402
-from engine.db import Tx, open_sync  # noqa: E402
-from engine.deals import DealDraft  # noqa: E402
+from engine.crm import deals, queries  # noqa: E402
+from engine.crm.deals import DealDraft  # noqa: E402
+from engine.crm.records import StageSummary  # noqa: E402
+from engine.crm.users import UserDraft  # noqa: E402
 from engine.money import quantize  # noqa: E402
-from engine.records import StageSummary  # noqa: E402
-from engine.users import UserDraft  # noqa: E402
+from engine.store.db import Tx, open_sync  # noqa: E402
 
 OWNERS = 20
 WRITE_SEED_DEALS = 2_000

@@ -6,7 +6,7 @@ are indexed by product code, never scanned.
 
 What each side does:
 
-pricing   ``engine.pricing.price_quote``: resolve each line in the catalogue,
+pricing   ``engine.cpq.pricing.price_quote``: resolve each line in the catalogue,
           run the configurator (adds, suggestions, field updates, dynamic
           quantities), try the product's price rules in order with their
           conditions and tiers, round, trace every step, total by tax rate.
@@ -54,16 +54,17 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from engine.catalogue import Product  # noqa: E402
-from engine.configurator import (  # noqa: E402
+from engine.cpq.catalogue import Product  # noqa: E402
+from engine.cpq.conditions import Condition, Op, PricingContext  # noqa: E402
+from engine.cpq.configurator import (  # noqa: E402
     Action,
     ConfiguratorRule,
     QuantityFormat,
     QuantityOp,
     QuantitySpec,
 )
-from engine.cpq_conditions import Condition, Op, PricingContext  # noqa: E402
-from engine.pricing import (  # noqa: E402
+from engine.cpq.lines import LineInput, QuoteDraft  # noqa: E402
+from engine.cpq.pricing import (  # noqa: E402
     PriceRule,
     RuleBook,
     RuleKind,
@@ -72,7 +73,6 @@ from engine.pricing import (  # noqa: E402
     ValueUnit,
     price_quote,
 )
-from engine.quote_lines import LineInput, QuoteDraft  # noqa: E402
 
 TARGET_MS = 50.0
 CENT = Decimal("0.01")

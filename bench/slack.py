@@ -186,12 +186,12 @@ async def seed(database: str) -> tuple[int, int]:
 
     from config.blueprint_schema import load_blueprint_file
     from engine import clock
-    from engine.activities import ActivityDraft
     from engine.actors import Actor
-    from engine.contacts import ContactDraft
     from engine.core import Engine
-    from engine.deals import DealDraft
-    from engine.users import UserDraft
+    from engine.crm.activities import ActivityDraft
+    from engine.crm.contacts import ContactDraft
+    from engine.crm.deals import DealDraft
+    from engine.crm.users import UserDraft
 
     engine = await Engine.open(database)
     admin = Actor.cli("bench")

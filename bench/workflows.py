@@ -53,14 +53,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from engine import workflows as wf  # noqa: E402
 from engine.actors import Actor  # noqa: E402
 from engine.core import Engine  # noqa: E402
-from engine.criteria import Condition  # noqa: E402
-from engine.deals import DealDraft  # noqa: E402
+from engine.crm.criteria import Condition  # noqa: E402
+from engine.crm.deals import DealDraft  # noqa: E402
+from engine.crm.users import UserDraft  # noqa: E402
 from engine.events import DomainEvent  # noqa: E402
-from engine.users import UserDraft  # noqa: E402
-from engine.workflow_exec import Setup  # noqa: E402
+from engine.workflows import model as wf  # noqa: E402
+from engine.workflows.execute import Setup  # noqa: E402
 
 WORKFLOWS = 1_000
 DEALS = 200

@@ -42,7 +42,7 @@ from bot.listeners import (
 )
 from bot.runtime import Runtime
 from config.settings import Settings
-from engine.core import Engine
+from engine.api import Engine
 from service.metrics import Metrics
 
 log = logging.getLogger("relais.slack")

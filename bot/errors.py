@@ -19,8 +19,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.blocks.common import Block, Message, escape, section
 from bot.i18n import field_label, reason, t
-from engine.blueprint_stages import StageInBlueprint
-from engine.errors import (
+from engine.api import (
     Conflict,
     Forbidden,
     NotFound,
@@ -29,9 +28,9 @@ from engine.errors import (
     StorageError,
     TransitionRefused,
     ValidationFailed,
+    translate,
 )
-from engine.i18n import translate
-from engine.refusals import InputsRejected, TransitionUnavailable
+from engine.api.blueprints import InputsRejected, StageInBlueprint, TransitionUnavailable
 
 
 def field_reasons(exc: ValidationFailed, locale: str) -> dict[str, str]:

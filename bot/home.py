@@ -16,9 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import screens
 from bot.people import People, Who
 from bot.tasks import Tasks
-from engine.core import Engine
-from engine.errors import NotFound
-from engine.events import DomainEvent
+from engine.api import DomainEvent, Engine, NotFound
 
 log = logging.getLogger("relais.slack")
 

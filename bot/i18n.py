@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from bot import i18n_requests
-from engine import clock
+from engine.api import clock
 
 LOCALES = ("fr", "en")
 

@@ -8,7 +8,7 @@ so ``t()`` and ``reason()`` find them like any other text.
 
 from __future__ import annotations
 
-from engine.money import MAX_INTEGER_DIGITS, TOO_LARGE
+from engine.api import MAX_INTEGER_DIGITS, TOO_LARGE
 
 # key: (French, English)
 MESSAGES: dict[str, tuple[str, str]] = {

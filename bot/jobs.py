@@ -30,7 +30,6 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot import store
 from bot.blocks.common import Block, Message
 from bot.blocks.modals import loading
 from bot.blocks.values import read_metadata
@@ -40,9 +39,8 @@ from bot.people import Who
 from bot.priority import MODAL_PATIENCE
 from bot.replays import Claim
 from bot.screens import deal_card
-from engine import clock
-from engine.actors import Actor
-from engine.errors import Conflict, RelaisError
+from engine.api import Actor, Conflict, RelaisError, clock
+from engine.api.chat import store
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime

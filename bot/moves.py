@@ -18,11 +18,9 @@ from bot.blocks.deal import MoveOption
 from bot.blocks.forms import CHECKLIST, NOTE, MoveForm, block_id
 from bot.i18n import t
 from bot.people import Who
-from engine.blueprint import During, InputField
-from engine.blueprint_store import Version
-from engine.core import DealView, Engine
-from engine.records import Deal
-from engine.transitions import Option
+from engine.api import DealView, Engine
+from engine.api.blueprints import During, InputField, Option, Version
+from engine.api.crm import Deal
 
 FREE = "stage:"  # a free move (no blueprint): ``stage:<key>``
 

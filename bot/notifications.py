@@ -16,16 +16,13 @@ import contextlib
 import logging
 from typing import Any
 
-from bot import store
 from bot.blocks.common import escape, section
 from bot.notifier import NOTICED
 from bot.outbox import Outbox
 from bot.tasks import Tasks
-from engine.actors import Actor
-from engine.core import Engine
-from engine.errors import NotFound
-from engine.events import DomainEvent
-from engine.outbox import Message, Outcome
+from engine.api import Actor, DomainEvent, Engine, NotFound
+from engine.api.chat import store
+from engine.api.outbox import Message, Outcome
 
 log = logging.getLogger("relais.slack")
 

@@ -18,15 +18,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot import store
 from bot.outbox import Outbox
 from bot.tasks import Tasks
-from engine import clock
-from engine.actors import Actor
-from engine.core import Engine
-from engine.db import Tx
-from engine.events import DomainEvent
-from engine.records import TimelineEntry
+from engine.api import Actor, DomainEvent, Engine, clock
+from engine.api.chat import store
+from engine.api.crm import TimelineEntry
 
 log = logging.getLogger("relais.slack")
 
@@ -65,12 +61,6 @@ def plan(
 
 def _from_mail(entry: TimelineEntry) -> bool:
     return entry.action == "created" and entry.actor_kind == "mail"
-
-
-def _apply(tx: Tx, planned: list[Planned], position: int) -> None:
-    for item in planned:
-        store.enqueue(tx, item.lane, item.kind, ref=item.ref)
-    store.advance(tx, CURSOR, position)
 
 
 class Notifier:
@@ -126,7 +116,8 @@ class Notifier:
         channels = await self.engine.read(lambda c: store.notice_channels(c, refs))
         planned = plan(entries, channels, self.leads_channel, clock.utcnow())
         last = entries[-1].id
-        await self.engine.write(lambda tx: _apply(tx, planned, last), ACTOR)
+        items = [(item.lane, item.kind, item.ref) for item in planned]
+        await self.engine.write(lambda tx: store.enqueue_planned(tx, items, CURSOR, last), ACTOR)
         if planned:
             self.outbox.kick()
         return len(entries) == BATCH

@@ -23,12 +23,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import store
 from bot.blocks.common import Message
 from bot.tasks import Tasks
-from engine import clock
-from engine.actors import Actor
-from engine.core import Engine
+from engine.api import Actor, Engine, clock
+from engine.api.chat import store
 
 log = logging.getLogger("relais.slack")
 

@@ -15,12 +15,8 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from engine import clock
-from engine.actors import Actor
-from engine.core import Engine
-from engine.errors import NotFound
-from engine.records import User
-from engine.users import UserDraft
+from engine.api import Actor, Engine, NotFound, clock
+from engine.api.crm import User, UserDraft
 
 log = logging.getLogger("relais.slack")
 

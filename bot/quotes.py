@@ -25,10 +25,8 @@ from bot.blocks.quote import Row, product_block, qty_block, quantity_text, saved
 from bot.blocks.quote import suggest_block as suggest_block
 from bot.i18n import t
 from bot.people import Who
-from engine.core import Engine
-from engine.errors import NotFound, ValidationFailed
-from engine.quote_lines import LineInput, PricedQuote, QuoteDraft
-from engine.quotes import Saved
+from engine.api import Engine, NotFound, ValidationFailed
+from engine.api.cpq import LineInput, PricedQuote, QuoteDraft, Saved
 
 _ITEM = re.compile(r"^([^=\s]+)=(\S+)$")
 _LINE_KEY = re.compile(r"^line (\d+)$")

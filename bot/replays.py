@@ -37,13 +37,9 @@ from typing import Any
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
-from bot import store
-from bot.store import Answer, RequestKeys
 from bot.tasks import Tasks
-from engine import clock
-from engine.actors import Actor
-from engine.core import Engine
-from engine.errors import RelaisError
+from engine.api import Actor, Engine, RelaisError, clock
+from engine.api.chat import Answer, RequestKeys, store
 
 log = logging.getLogger("relais.slack")
 

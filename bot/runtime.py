@@ -16,7 +16,7 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import screens, store
+from bot import screens
 from bot.blocks.common import Message
 from bot.home import Home
 from bot.jobs import JobSpec, Journal
@@ -29,9 +29,8 @@ from bot.replays import KEEP as KEEP_REQUESTS
 from bot.replays import Replays
 from bot.tasks import Tasks
 from config.settings import Settings
-from engine import clock
-from engine.actors import Actor
-from engine.core import Engine
+from engine.api import Actor, Engine, clock
+from engine.api.chat import store
 
 log = logging.getLogger("relais.slack")
 

@@ -22,10 +22,8 @@ from bot.blocks.deal import DealCard, Person
 from bot.blocks.leads import LastChange, LeadView
 from bot.people import Who
 from bot.when import local_today
-from engine import clock
-from engine.core import Engine
-from engine.errors import NotFound
-from engine.records import Activity, Lead
+from engine.api import Engine, NotFound, clock
+from engine.api.crm import Activity, Lead
 
 MAX_FOUND = 20
 OPEN_LEADS = ("new", "contacted", "qualified")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from engine import clock
+from engine.api import clock
 
 MORNING = time(9, 0)
 _RELATIVE = re.compile(r"^\+(\d{1,3})\s*([dhjw])$", re.I)

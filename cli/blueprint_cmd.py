@@ -20,12 +20,10 @@ from config.blueprint_schema import (
     problems_against,
 )
 from config.loader import ConfigError
-from engine import blueprint_view, clock, lead_blueprints
-from engine.blueprint import Blueprint
-from engine.blueprint_store import stage_refs
-from engine.core import Engine
-from engine.errors import ValidationFailed
-from engine.i18n import LOCALES
+from engine.api import LOCALES, Engine, ValidationFailed, clock
+from engine.api.blueprints import Blueprint, stage_refs
+from engine.api.blueprints import lead_model as lead_blueprints
+from engine.api.blueprints import view as blueprint_view
 
 
 def register(sub: Any) -> None:

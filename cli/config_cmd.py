@@ -12,7 +12,7 @@ from config.check import check_folder
 from config.export import export_config
 from config.loader import FILES, ConfigError, load_config
 from config.models import RelaisConfig
-from engine.errors import StageNotEmpty
+from engine.api import StageNotEmpty
 
 
 def register(sub: Any) -> None:

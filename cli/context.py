@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from config.settings import Settings
-from engine.actors import Actor
-from engine.core import Engine
+from engine.api import Actor, Engine
 
 Handler = Callable[[argparse.Namespace, "Context"], Awaitable[int]]
 

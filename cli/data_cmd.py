@@ -2,7 +2,7 @@
 
 * ``export`` writes contacts, organisations, leads, deals and activities as one
   JSON object (also the backup format) or as CSV, to stdout or to files. CSV
-  cells never start a spreadsheet formula (:mod:`engine.csv_export`);
+  cells never start a spreadsheet formula (:mod:`engine.data.csv_cells`);
   ``--excel`` writes the variant Excel opens directly. Files are made 0600.
 * ``import`` reads a CSV file of contacts or deals, imports the good rows and
   reports each refused one with its line, field and reason.
@@ -19,10 +19,21 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from cli.context import Context
-from engine.backup import ENTITIES, Backup, export_all, restore_all, write_csv, write_csv_folder
-from engine.csv_export import EXCEL, PLAIN, CsvStyle
-from engine.importer import Entity, ImportReport, import_csv
-from engine.private_files import open_private
+from engine.api.data import (
+    ENTITIES,
+    EXCEL,
+    PLAIN,
+    Backup,
+    CsvStyle,
+    Entity,
+    ImportReport,
+    export_all,
+    import_csv,
+    restore_all,
+    write_csv,
+    write_csv_folder,
+)
+from engine.api.store import open_private
 
 
 def register(sub: Any) -> None:

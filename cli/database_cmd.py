@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from cli.context import Context
-from engine.db import open_sync
-from engine.migrations import MIGRATIONS, apply_migrations, current_version
-from engine.snapshot import take
+from engine.api.data import take
+from engine.api.store import MIGRATIONS, apply_migrations, current_version, open_sync
 
 
 def register(sub: Any) -> None:

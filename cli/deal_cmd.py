@@ -13,20 +13,31 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from cli.context import Context
-from engine import clock
-from engine.actors import Actor
-from engine.blueprint_store import Version
-from engine.contacts import ContactDraft
-from engine.core import Engine
-from engine.deals import DealDraft
-from engine.errors import NotFound, TransitionRefused, ValidationFailed
-from engine.fields import CUSTOM
-from engine.i18n import LEAD_STATUS_NAMES, LOCALES, translate
-from engine.queries import Amounts, DealFilters, DealListing, ListedDeal, Named
-from engine.quote_document import date_text, money_text
-from engine.records import Pipeline, StageSummary
-from engine.refusals import InputsRejected, TransitionUnavailable
-from engine.transitions import Option
+from engine.api import (
+    LEAD_STATUS_NAMES,
+    LOCALES,
+    Actor,
+    Engine,
+    NotFound,
+    TransitionRefused,
+    ValidationFailed,
+    clock,
+    translate,
+)
+from engine.api.blueprints import InputsRejected, Option, TransitionUnavailable, Version
+from engine.api.cpq import date_text, money_text
+from engine.api.crm import (
+    CUSTOM,
+    Amounts,
+    ContactDraft,
+    DealDraft,
+    DealFilters,
+    DealListing,
+    ListedDeal,
+    Named,
+    Pipeline,
+    StageSummary,
+)
 
 T = TypeVar("T")
 

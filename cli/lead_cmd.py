@@ -26,12 +26,16 @@ from cli.deal_cmd import (
     supplied,
     table,
 )
-from engine.contacts import ContactDraft
-from engine.errors import ValidationFailed
-from engine.i18n import translate
-from engine.lead_blueprints import LeadStatusGoverned
-from engine.leads import LeadDraft
-from engine.queries import LEAD_STATUS_CHOICES, LeadFilters, LeadListing, ListedLead
+from engine.api import ValidationFailed, translate
+from engine.api.blueprints import LeadStatusGoverned
+from engine.api.crm import (
+    LEAD_STATUS_CHOICES,
+    ContactDraft,
+    LeadDraft,
+    LeadFilters,
+    LeadListing,
+    ListedLead,
+)
 
 
 def register(sub: Any) -> None:

@@ -26,9 +26,8 @@ from typing import Any
 from cli import mail_show
 from cli.context import Context
 from config.routing import RoutingError, load_routing
-from engine.clock import utcnow
-from engine.inbox import MailRecord
-from engine.intake import IntakePolicy
+from engine.api import utcnow
+from engine.api.mail import IntakePolicy, MailRecord
 from ingest.auth import hash_password
 from ingest.listener import MailListener
 from ingest.processor import MailProcessor

@@ -14,8 +14,8 @@ import argparse
 import sys
 
 from cli.context import Context
-from engine.core import Engine
-from engine.inbox import Delivery, MailRecord, copies, deliveries
+from engine.api import Engine
+from engine.api.mail import Delivery, MailRecord, copies, deliveries
 
 LABELS: dict[str, tuple[str, str]] = {
     "mail": ("mail", "mail"),

@@ -26,7 +26,7 @@ from config.cpq_schema import CpqConfigError
 from config.loader import ConfigError
 from config.routing import RoutingError
 from config.settings import SettingsError, load_settings
-from engine.errors import NotFound, RelaisError, ValidationFailed
+from engine.api import NotFound, RelaisError, ValidationFailed
 from service.logs import configure_logging
 
 MODULES = (

@@ -14,7 +14,7 @@ import json
 from typing import Any
 
 from cli.context import Context
-from engine.outbox import Message
+from engine.api.outbox import Message
 
 STATUSES = ("pending", "sending", "delivered", "failed", "skipped")
 TEXTS: dict[str, dict[str, str]] = {

@@ -1,7 +1,7 @@
 """``run.py quote price|new|show|status|pdf|send`` and ``run.py products import|search``.
 
 Quantities typed with ``--line``/``--manual`` are checked against the quote
-bounds (:mod:`engine.quote_lines`) before anything is priced; what is printed
+bounds (:mod:`engine.cpq.lines`) before anything is priced; what is printed
 lives in :mod:`cli.quote_view`. A quote's PDF is written 0600.
 
 ``quote price`` prices without saving anything: admins use it to test their
@@ -22,14 +22,20 @@ from typing import Any
 from cli.context import Context
 from cli.quote_view import heading, queued_json, queued_lines, render, saved_json, stage_text
 from config.cpq_schema import CpqConfigError, load_catalogue_file, load_cpq
-from engine.catalogue import CsvError, Product, parse_decimal, parse_products_csv
-from engine.core import Engine
-from engine.cpq_text import word
-from engine.errors import ValidationFailed
-from engine.private_files import write_private
-from engine.quote_document import money_text
-from engine.quote_lines import LineInput, QuoteDraft, quantity_problem
-from engine.quotes import STATUSES
+from engine.api import Engine, ValidationFailed
+from engine.api.cpq import (
+    STATUSES,
+    CsvError,
+    LineInput,
+    Product,
+    QuoteDraft,
+    money_text,
+    parse_decimal,
+    parse_products_csv,
+    quantity_problem,
+    word,
+)
+from engine.api.store import write_private
 
 LANGS = ("fr", "en")
 

@@ -10,12 +10,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from engine.cpq_text import word
-from engine.outbox import WAITING
-from engine.quote_document import money_text, number_text
-from engine.quote_lines import PricedQuote
-from engine.quote_mail import Queued
-from engine.quotes import Quote, Saved, StageOutcome
+from engine.api.cpq import (
+    PricedQuote,
+    Queued,
+    Quote,
+    Saved,
+    StageOutcome,
+    money_text,
+    number_text,
+    word,
+)
+from engine.api.outbox import WAITING
 
 QTY_WIDTH = 11  # "999 999,999": the largest quantity allowed, in French
 

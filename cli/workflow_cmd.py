@@ -10,9 +10,9 @@ from typing import Any
 from cli.context import Context
 from config.loader import ConfigError
 from config.workflow_schema import FILE, load_workflows
-from engine import clock, workflows
-from engine.workflow_history import RunRecord, Summary
-from engine.workflow_store import Stored
+from engine.api import clock
+from engine.api.workflows import RunRecord, Stored, Summary
+from engine.api.workflows import model as workflows
 from service.automation import reminder_settings, workflow_runner
 
 

@@ -11,7 +11,7 @@ What each file governs:
 * ``pipelines.yaml``: the pipelines listed, their stages (added, changed,
   reordered, and deleted when absent from the file) and which one is the
   default. Pipelines absent from the file are left as they are. A stage whose
-  outcome changes gives its deals the new status (``engine.stage_outcomes``).
+  outcome changes gives its deals the new status (``engine.crm.stage_outcomes``).
 * ``users.yaml``: the users listed are created or updated; others are kept.
 * ``projects.yaml``: the templates listed are created or replaced; others
   are kept.
@@ -29,12 +29,10 @@ from config.models import (
     StageConfig,
     UserConfig,
 )
-from engine import blueprint_stages, pipelines, projects, users
-from engine.actors import Actor
-from engine.core import Engine
-from engine.db import Tx
-from engine.errors import Forbidden, RelaisError, ValidationFailed
-from engine.records import User
+from engine.api import Actor, Engine, Forbidden, RelaisError, ValidationFailed
+from engine.api.blueprints import stages as blueprint_stages
+from engine.api.crm import User, pipelines, projects, users
+from engine.api.store import Tx
 
 QUOTED = frozenset(("name", "description", "label"))
 PIPELINES_FILE = "pipelines.yaml"

@@ -3,7 +3,7 @@
 The models check the shape (unknown keys, types, operators, durations) and
 build the engine's frozen :class:`~engine.blueprint.Blueprint`; the checks
 that need the pipeline (unknown stage or field, type mismatch, unreachable
-state) are the engine's own (:mod:`engine.blueprint_check`), run here against
+state) are the engine's own (:mod:`engine.blueprints.check`), run here against
 the stages and again when the blueprint is saved. Every problem is reported
 on its own line: ``config/blueprints/default.yaml: transitions[2].to: …``.
 Conditions are data (field, operator, value): nothing is ever evaluated.
@@ -40,11 +40,10 @@ from config.models import (
     Text,
     WebhookUrl,
 )
-from engine import blueprint as bp
-from engine import criteria
-from engine.blueprint_check import StageRef, check_blueprint
-from engine.durations import parse_duration
-from engine.pipelines import DEFAULT_STAGES
+from engine.api import parse_duration
+from engine.api.blueprints import StageRef, check_blueprint
+from engine.api.blueprints import model as bp
+from engine.api.crm import DEFAULT_STAGES, criteria
 
 FOLDER = "blueprints"
 ACTION_TAGS = ("set_field", "activity", "email", "notify", "webhook")

@@ -36,9 +36,8 @@ from config.routing import FILE_NAME as ROUTING_FILE
 from config.routing import RoutingError, load_routing
 from config.workflow_schema import FILE as WORKFLOWS_FILE
 from config.workflow_schema import load_workflows
-from engine import lead_blueprints
-from engine.blueprint import Blueprint
-from engine.blueprint_check import StageRef
+from engine.api.blueprints import Blueprint, StageRef
+from engine.api.blueprints import lead_model as lead_blueprints
 
 T = TypeVar("T")
 # Each loader's own error: all carry ``problems``, one line each.

@@ -3,8 +3,8 @@
 Both files are read (:mod:`config.cpq_reading`) with a safe YAML loader that
 keeps decimal numbers exact (``19.99`` is ``Decimal("19.99")``, never a
 float), validated by the pydantic models below (unknown keys are errors) and
-turned into the engine's frozen dataclasses: :class:`engine.catalogue.Product`,
-:class:`engine.configurator.ConfiguratorRule`, :class:`engine.pricing.PriceRule`.
+turned into the engine's frozen dataclasses: :class:`engine.cpq.catalogue.Product`,
+:class:`engine.cpq.configurator.ConfiguratorRule`, :class:`engine.cpq.pricing.PriceRule`.
 Every problem is reported on its own line as ``file: path[0].inside: reason``.
 
 Why rules live here and products in the database: rules are the business's
@@ -34,17 +34,25 @@ from pydantic import (
 
 from config.cpq_reading import CpqConfigError, validate_file
 from config.models import STRICT
-from engine.catalogue import Product
-from engine.configurator import (
+from engine.api.cpq import (
     Action,
+    Condition,
     ConfiguratorRule,
+    CpqSetup,
+    Op,
+    PriceRule,
+    Product,
     QuantityFormat,
     QuantityOp,
     QuantitySpec,
+    QuoteSettings,
+    RuleBook,
+    RuleKind,
+    Scalar,
+    Tier,
+    TierModel,
+    ValueUnit,
 )
-from engine.cpq_conditions import Condition, Op, Scalar
-from engine.pricing import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
-from engine.quotes import CpqSetup, QuoteSettings
 
 __all__ = [
     "CATALOGUE_FILE",

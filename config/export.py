@@ -12,9 +12,8 @@ from typing import Any
 
 import yaml
 
-from engine import pipelines, projects, users
-from engine.core import Engine
-from engine.records import Pipeline, Stage, User
+from engine.api import Engine
+from engine.api.crm import Pipeline, Stage, User, pipelines, projects, users
 
 HEADER = (
     "# Exported from the Relais database by `run.py config export`.\n"

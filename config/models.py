@@ -30,9 +30,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from engine import criteria
-from engine.contacts import normalize_email
-from engine.durations import parse_duration
+from engine.api import parse_duration
+from engine.api.crm import criteria, normalize_email
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]

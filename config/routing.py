@@ -1,7 +1,7 @@
 """``routing.yaml``: which capture addresses take mail, and what each creates.
 
 Validated strictly (unknown keys are errors, nothing is coerced or evaluated)
-into the engine's :class:`engine.intake.IntakePolicy`. Without the file, the
+into the engine's :class:`engine.mail.intake.IntakePolicy`. Without the file, the
 defaults capture ``leads@relais.example`` (creates leads) and
 ``deals@relais.example`` (creates deals in the default pipeline). Errors name
 the file and the path inside it: ``routing.yaml: addresses[1].creates: …``.
@@ -27,8 +27,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from config.models import STRICT
-from engine.contacts import normalize_email
-from engine.intake import IntakePolicy, OwnerRule, Route
+from engine.api.crm import normalize_email
+from engine.api.mail import IntakePolicy, OwnerRule, Route
 
 FILE_NAME = "routing.yaml"
 DEFAULT_DOMAIN = "relais.example"

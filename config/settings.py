@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from engine.durations import parse_duration
+from engine.api import parse_duration
 
 
 class SettingsError(ValueError):

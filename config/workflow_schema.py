@@ -39,10 +39,10 @@ from config.models import (
     duplicates,
     raise_problems,
 )
-from engine import criteria
-from engine import workflows as wf
-from engine.durations import parse_duration
-from engine.workflow_check import check_workflow
+from engine.api import parse_duration
+from engine.api.crm import criteria
+from engine.api.workflows import check_workflow
+from engine.api.workflows import model as wf
 
 FILE = "workflows.yaml"
 

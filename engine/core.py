@@ -16,46 +16,21 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from engine import (
-    activities,
-    blueprint_store,
-    clock,
-    contacts,
-    deals,
-    escalations,
-    inbox,
-    intake,
-    lead_blueprints,
-    lead_timers,
-    lead_transitions,
-    leads,
-    mailings,
-    outbox,
-    pipelines,
-    products,
-    queries,
-    quote_document,
-    quote_mail,
-    quotes,
-    reminders,
-    stuck,
-    transitions,
-    users,
-    workflow_exec,
-    workflow_history,
-    workflow_store,
-    workflows,
-)
+from engine import clock
 from engine.actors import Actor
-from engine.blueprint import Blueprint
-from engine.catalogue import Product
-from engine.db import Database, Tx
-from engine.errors import Forbidden, NotFound, ValidationFailed
-from engine.events import EventBus
-from engine.lead_transitions import LeadLogEntry, LeadPerformed
-from engine.products import ImportResult
-from engine.quote_lines import PricedQuote, QuoteDraft, accept_suggestions
-from engine.records import (
+from engine.blueprints import lead_model as lead_blueprints
+from engine.blueprints import lead_transitions, stuck, transitions
+from engine.blueprints import store as blueprint_store
+from engine.blueprints.lead_transitions import LeadLogEntry, LeadPerformed
+from engine.blueprints.model import Blueprint
+from engine.cpq import document as quote_document
+from engine.cpq import mail as quote_mail
+from engine.cpq import products, quotes
+from engine.cpq.catalogue import Product
+from engine.cpq.lines import PricedQuote, QuoteDraft, accept_suggestions
+from engine.cpq.products import ImportResult
+from engine.crm import activities, contacts, deals, leads, pipelines, queries, users
+from engine.crm.records import (
     Activity,
     Contact,
     Deal,
@@ -65,7 +40,19 @@ from engine.records import (
     TimelineEntry,
     User,
 )
-from engine.workflow_runs import WorkflowRunner
+from engine.errors import Forbidden, NotFound, ValidationFailed
+from engine.events import EventBus
+from engine.mail import inbox, intake
+from engine.outbox import mailings
+from engine.outbox import queue as outbox
+from engine.store.db import Database, Tx
+from engine.timers import escalations, reminders
+from engine.timers import lead_escalations as lead_timers
+from engine.workflows import execute as workflow_exec
+from engine.workflows import history as workflow_history
+from engine.workflows import model as workflows
+from engine.workflows import store as workflow_store
+from engine.workflows.runner import WorkflowRunner
 
 T = TypeVar("T")
 
@@ -655,7 +642,7 @@ class Engine:
 
         ``locale`` unset: the contact's language, else ``default_locale``. The
         PDF is rendered outside the write; the write queues it with the e-mail
-        and marks a draft ``sent`` (see :mod:`engine.quote_mail`).
+        and marks a draft ``sent`` (see :mod:`engine.cpq.mail`).
         """
         quote = await self.quote(ref)
         quote_mail.check_sendable(quote.number, quote.status)

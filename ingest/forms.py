@@ -16,7 +16,7 @@ import re
 import unicodedata
 from email.utils import parseaddr
 
-from engine.intake_mail import FormData
+from engine.api.mail import FormData
 
 FIELDS = ("name", "first_name", "email", "phone", "company", "message", "subject")
 SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from config.routing import load_routing
 from config.settings import Settings
-from engine.core import Engine
-from engine.intake import IntakePolicy
+from engine.api import Engine
+from engine.api.mail import IntakePolicy
 from ingest.auth import load_users
 from ingest.metrics import MailMetrics
 from ingest.processor import MailProcessor

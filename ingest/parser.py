@@ -31,7 +31,7 @@ from email.policy import compat32
 from email.policy import default as modern
 from email.utils import getaddresses
 
-from engine.intake_mail import FormData
+from engine.api.mail import FormData
 from ingest import forms
 from ingest.text import html_to_text, trim_reply
 

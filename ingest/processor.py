@@ -25,10 +25,8 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from engine import clock
-from engine.core import Engine
-from engine.events import DomainEvent
-from engine.intake import (
+from engine.api import DomainEvent, Engine, clock
+from engine.api.mail import (
     Address,
     AttachmentData,
     IncomingMail,

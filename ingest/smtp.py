@@ -29,11 +29,9 @@ from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from engine.contacts import normalize_email
-from engine.core import Engine
-from engine.inbox import RawMail, address_key
-from engine.intake import IntakePolicy, RecipientMatch
-from engine.records import MAX_RECORD_ID
+from engine.api import Engine
+from engine.api.crm import MAX_RECORD_ID, normalize_email
+from engine.api.mail import IntakePolicy, RawMail, RecipientMatch, address_key
 from ingest.auth import verify
 from ingest.limits import ConnectionLimiter, RateLimiter
 from ingest.metrics import MailMetrics

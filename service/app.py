@@ -13,9 +13,8 @@ from aiohttp import web
 from bot.app import SlackBot
 from config.cpq_schema import load_cpq
 from config.settings import Settings
-from engine.core import Engine
-from engine.events import DomainEvent
-from engine.workflow_runs import WorkflowRunner
+from engine.api import DomainEvent, Engine
+from engine.api.workflows import WorkflowRunner
 from ingest.listener import MailListener
 from ingest.metrics import MailMetrics
 from service.automation import Reminders, workflow_runner

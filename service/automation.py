@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from config.settings import Settings
-from engine.core import Engine
-from engine.reminders import ReminderReport, ReminderSettings
-from engine.workflow_exec import Setup
-from engine.workflow_runs import WorkflowRunner
+from engine.api import Engine
+from engine.api.timers import ReminderReport, ReminderSettings
+from engine.api.workflows import Setup, WorkflowRunner
 
 
 def workflow_setup(settings: Settings) -> Setup:

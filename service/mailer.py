@@ -26,9 +26,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from config.settings import Settings
-from engine import clock
-from engine.mailings import SentMail
-from engine.outbox import Message, Outcome
+from engine.api import clock
+from engine.api.outbox import Message, Outcome, SentMail
 from service.mail_headers import Unbuildable, header_text, recipients
 
 

@@ -28,10 +28,9 @@ from datetime import datetime
 
 import aiohttp
 
-from engine import outbox
-from engine.core import Engine
-from engine.events import DomainEvent
-from engine.outbox import Message, Outcome
+from engine.api import DomainEvent, Engine
+from engine.api.outbox import Message, Outcome
+from engine.api.outbox import queue as outbox
 from service.mailer import Mailer
 
 log = logging.getLogger("relais.outbox")

@@ -9,7 +9,7 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.users import UserDraft
+from engine.crm.users import UserDraft
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from bot.blocks.common import (
 from bot.blocks.values import pack
 from bot.i18n import t
 from bot.when import local_today
-from engine.records import Activity
+from engine.api.crm import Activity
 
 MAX_LISTED = 20
 ICONS = {"call": "📞", "meeting": "🤝", "task": "✅", "email": "✉️", "note": "📝"}

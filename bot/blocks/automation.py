@@ -8,8 +8,7 @@ from bot import i18n
 from bot.blocks.common import Block, Message, button, clip, context, escape, fields, header, section
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.workflow_history import RunRecord, StepRecord, Summary
-from engine.workflow_store import Stored
+from engine.api.workflows import RunRecord, StepRecord, Stored, Summary
 
 ICONS = {
     "succeeded": "✅", "failed": "❌", "not_met": "⏭️", "waiting": "⏳", "stopped": "⛔",

@@ -22,7 +22,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.records import Activity, Contact, Deal
+from engine.api.crm import Activity, Contact, Deal
 
 MAX_NEXT = 3
 MAX_MAILS = 2

@@ -22,8 +22,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 from typing import Any
 
 from bot.blocks.common import Block, clip, option, plain
-from engine.blueprint import InputField
-from engine.blueprint_check import CHECKLIST_GROUP
+from engine.api.blueprints import CHECKLIST_GROUP, InputField
 
 FIELD_PREFIX = "f_"
 CHECKLIST = "checklist"

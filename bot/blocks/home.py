@@ -17,7 +17,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.pipeline import summary_lines, total_line
 from bot.i18n import t
-from engine.records import Activity, StageSummary
+from engine.api.crm import Activity, StageSummary
 
 MAX_DUE = 10
 

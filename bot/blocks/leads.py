@@ -27,8 +27,8 @@ from bot.blocks.common import (
 from bot.blocks.deal import Person
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.i18n import lead_status_name
-from engine.records import Activity, Contact, Lead
+from engine.api import lead_status_name
+from engine.api.crm import Activity, Contact, Lead
 
 EXCERPT = 300
 OPEN = ("new", "contacted", "qualified")

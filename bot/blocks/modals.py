@@ -13,8 +13,8 @@ from bot.blocks.forms import (
     text_element,
 )
 from bot.i18n import t
-from engine.activities import KINDS
-from engine.blueprint_check import FORM_BLOCKS
+from engine.api.blueprints import FORM_BLOCKS
+from engine.api.crm import KINDS
 
 # The block ids of the fixed modals, keyed by the engine field they feed.
 DEAL_INPUTS = {

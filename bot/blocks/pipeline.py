@@ -23,7 +23,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.records import Deal, StageSummary
+from engine.api.crm import Deal, StageSummary
 
 MAX_DEALS_PER_STAGE = 5
 

@@ -33,8 +33,7 @@ from bot.blocks.modals import modal
 from bot.blocks.quote_send import send_button
 from bot.blocks.values import pack
 from bot.i18n import money, t
-from engine.quote_lines import PricedLine, PricedQuote, Source, Totals
-from engine.quotes import Quote, StageOutcome
+from engine.api.cpq import PricedLine, PricedQuote, Quote, Source, StageOutcome, Totals
 
 CALLBACK = "quote_new"
 PRODUCT_ACTION = "quote_product"  # the external select; its options come from the catalogue

@@ -12,7 +12,7 @@ from bot.blocks.forms import input_block, text_element
 from bot.blocks.modals import modal
 from bot.blocks.values import pack
 from bot.i18n import money, t
-from engine.quotes import Quote
+from engine.api.cpq import Quote
 
 SEND = "quote_send"  # the button on the saved quote's message
 CALLBACK = "quote_send"  # the modal

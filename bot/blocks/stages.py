@@ -22,7 +22,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.records import Pipeline, Stage
+from engine.api.crm import Pipeline, Stage
 
 PAGE = 40  # stages per message: with the header, a notice, the pages and help, 44 blocks
 PAGE_ACTIONS = ("stages_previous", "stages_next")

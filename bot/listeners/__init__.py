@@ -19,7 +19,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from bot.i18n import t
 from bot.replays import claim_in
 from bot.runtime import Runtime
-from engine.errors import RelaisError
+from engine.api import RelaisError
 
 log = logging.getLogger("relais.slack")
 

@@ -24,9 +24,7 @@ from bot.listeners.commands import modal_metadata
 from bot.people import Who
 from bot.runtime import runtime_of
 from bot.when import snoozed
-from engine import clock
-from engine.core import Engine
-from engine.errors import ValidationFailed
+from engine.api import Engine, ValidationFailed, clock
 
 MOVE = re.compile(r"^deal_move_\d+$")
 SIMPLE = (

@@ -16,8 +16,7 @@ from bot.listeners import deferred
 from bot.listeners.stages import admin_only
 from bot.people import Who
 from bot.runtime import runtime_of
-from engine.core import Engine
-from engine.errors import ValidationFailed
+from engine.api import Engine, ValidationFailed
 
 FAILED = ("failed", "échecs", "echecs")
 

@@ -22,8 +22,7 @@ from bot.blocks.common import Block
 from bot.blocks.forms import CHOICE_ACTION, FIELD_PREFIX, choice_options
 from bot.blocks.values import read_metadata
 from bot.runtime import Runtime, runtime_of
-from engine.core import Engine
-from engine.errors import RelaisError
+from engine.api import Engine, RelaisError
 
 log = logging.getLogger("relais.slack")
 

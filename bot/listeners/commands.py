@@ -20,12 +20,8 @@ from bot.listeners import stages as stage_admin
 from bot.people import Who
 from bot.runtime import runtime_of
 from bot.when import parse_due
-from engine import clock
-from engine.activities import ActivityDraft
-from engine.contacts import ContactDraft
-from engine.core import Engine
-from engine.deals import DealDraft
-from engine.leads import LeadDraft
+from engine.api import Engine, clock
+from engine.api.crm import ActivityDraft, ContactDraft, DealDraft, LeadDraft
 
 COMMAND = "/crm"
 SubCommand = Callable[[JobContext, Who, str], Awaitable[None]]

@@ -7,7 +7,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.jobs import JobContext, JobSpec
 from bot.listeners import deferred_event
 from bot.runtime import runtime_of
-from engine.core import Engine
+from engine.api import Engine
 
 
 def register(app: AsyncApp, engine: Engine) -> None:

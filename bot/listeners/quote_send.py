@@ -29,9 +29,8 @@ from bot.jobs import JobContext, JobSpec
 from bot.listeners import deferred
 from bot.people import Who
 from bot.runtime import Runtime, runtime_of
-from engine.core import Engine
-from engine.errors import RelaisError, ValidationFailed
-from engine.quote_mail import Queued
+from engine.api import Engine, RelaisError, ValidationFailed
+from engine.api.cpq import Queued
 
 FOLLOWUP = "after_quote_send"
 

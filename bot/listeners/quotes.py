@@ -55,10 +55,8 @@ from bot.quotes import (
     ticked,
 )
 from bot.runtime import Runtime, runtime_of
-from engine.core import Engine
-from engine.errors import RelaisError, ValidationFailed
-from engine.quote_lines import PricedQuote
-from engine.quotes import Saved, StageOutcome
+from engine.api import Engine, RelaisError, ValidationFailed
+from engine.api.cpq import PricedQuote, Saved, StageOutcome
 
 log = logging.getLogger("relais.slack")
 

@@ -24,10 +24,8 @@ from bot.listeners import deferred
 from bot.parse import split_quoted
 from bot.people import Who
 from bot.runtime import runtime_of
-from engine.core import Engine
-from engine.errors import Forbidden, ValidationFailed
-from engine.pipelines import StageSpec
-from engine.records import Pipeline
+from engine.api import Engine, Forbidden, ValidationFailed
+from engine.api.crm import Pipeline, StageSpec
 
 # A change returns the key of the stage it touched, to show the page holding it.
 Change = Callable[[Engine, Who, Pipeline, list[str]], Awaitable[str | None]]

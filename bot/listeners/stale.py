@@ -24,7 +24,7 @@ from bot.i18n import t
 from bot.jobs import JobContext, JobSpec
 from bot.listeners import deferred
 from bot.runtime import Runtime, runtime_of
-from engine.core import Engine
+from engine.api import Engine
 
 log = logging.getLogger("relais.slack")
 

@@ -38,12 +38,8 @@ from bot.people import Who
 from bot.runtime import Runtime, runtime_of
 from bot.shapes import Malformed
 from bot.when import from_picker
-from engine.activities import ActivityDraft
-from engine.contacts import ContactDraft
-from engine.core import Engine
-from engine.deals import DealDraft
-from engine.errors import Conflict, RelaisError, ValidationFailed
-from engine.leads import LeadDraft
+from engine.api import Conflict, Engine, RelaisError, ValidationFailed
+from engine.api.crm import ActivityDraft, ContactDraft, DealDraft, LeadDraft
 
 NOT_A_DAY = "not a date (YYYY-MM-DD)"
 

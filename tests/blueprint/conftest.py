@@ -8,9 +8,9 @@ import pytest
 
 from config.blueprint_schema import load_blueprint_file
 from engine.actors import Actor
-from engine.blueprint import Blueprint
+from engine.blueprints.model import Blueprint
 from engine.core import Engine
-from engine.users import UserDraft
+from engine.crm.users import UserDraft
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "config" / "blueprints" / "default.yaml"

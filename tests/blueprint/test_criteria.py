@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from engine.criteria import Condition, Group, describe, from_dict, holds, to_dict, unmet
+from engine.crm.criteria import Condition, Group, describe, from_dict, holds, to_dict, unmet
 
 VALUES: dict[str, Any] = {
     "budget": Decimal("7500.00"),

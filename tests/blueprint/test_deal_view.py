@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from engine.activities import ActivityDraft
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.activities import ActivityDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
 
 
 async def test_the_view_agrees_with_the_separate_reads(governed: Engine, alice: Actor) -> None:

@@ -7,11 +7,11 @@ import sys
 import pytest
 
 from engine.actors import Actor
-from engine.blueprint import Blueprint
+from engine.blueprints.model import Blueprint
+from engine.blueprints.refusals import StageGoverned
 from engine.core import Engine
-from engine.criteria import Condition
-from engine.deals import DealDraft
-from engine.refusals import StageGoverned
+from engine.crm.criteria import Condition
+from engine.crm.deals import DealDraft
 from tests.blueprint.conftest import ROOT
 
 

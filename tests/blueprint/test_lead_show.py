@@ -12,7 +12,7 @@ from cli.context import Context
 from cli.main import build_parser
 from config.blueprint_schema import load_blueprint_file
 from config.settings import load_settings
-from engine.blueprint_view import mermaid, table
+from engine.blueprints.view import mermaid, table
 from tests.blueprint.conftest import DEFAULT, ROOT
 
 EXAMPLE = ROOT / "config" / "blueprints" / "leads.yaml.example"

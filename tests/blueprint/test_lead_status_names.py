@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from engine.actors import Actor
+from engine.blueprints.lead_model import STATUSES, LeadStatusGoverned
+from engine.crm.users import UserDraft
 from engine.i18n import LEAD_STATUS_NAMES, lead_status_name, translate
-from engine.lead_blueprints import STATUSES, LeadStatusGoverned
-from engine.users import UserDraft
 from tests.blueprint.test_lead_timers import later, notifications, setup
 
 

@@ -12,16 +12,19 @@ import yaml
 
 from config.blueprint_schema import load_blueprint_file, parse_blueprint
 from config.loader import ConfigError
-from engine import blueprint_view, clock, lead_blueprints, migrations
+from engine import clock
 from engine.actors import Actor
-from engine.blueprint import Blueprint
-from engine.contacts import ContactDraft
+from engine.blueprints import lead_model as lead_blueprints
+from engine.blueprints import view as blueprint_view
+from engine.blueprints.model import Blueprint
+from engine.blueprints.refusals import TransitionUnavailable
 from engine.core import Engine
-from engine.db import open_sync
-from engine.escalations import TimerReport
-from engine.leads import LeadDraft
-from engine.refusals import TransitionUnavailable
-from engine.users import UserDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.leads import LeadDraft
+from engine.crm.users import UserDraft
+from engine.store import migrations
+from engine.store.db import open_sync
+from engine.timers.escalations import TimerReport
 from tests.blueprint.test_lead_show import run
 from tests.cli.test_cli import ROOT
 

@@ -11,15 +11,16 @@ import pytest
 
 from config.blueprint_schema import load_blueprint_file, parse_blueprint
 from config.loader import ConfigError
-from engine import lead_blueprints, workflow_updates
 from engine.actors import Actor
-from engine.blueprint import Blueprint
-from engine.contacts import ContactDraft
+from engine.blueprints import lead_model as lead_blueprints
+from engine.blueprints.lead_model import LeadStatusGoverned
+from engine.blueprints.model import Blueprint
+from engine.blueprints.refusals import InputsRejected, TransitionUnavailable
 from engine.core import Engine
+from engine.crm.contacts import ContactDraft
+from engine.crm.leads import LeadDraft
 from engine.errors import Conflict, Forbidden, TransitionRefused
-from engine.lead_blueprints import LeadStatusGoverned
-from engine.leads import LeadDraft
-from engine.refusals import InputsRejected, TransitionUnavailable
+from engine.workflows import updates as workflow_updates
 from tests.cli.test_cli import ROOT, env_for
 
 EXAMPLE = ROOT / "config" / "blueprints" / "leads.yaml.example"

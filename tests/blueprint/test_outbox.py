@@ -12,9 +12,9 @@ from aiohttp import web
 from config.blueprint_schema import parse_blueprint
 from engine import clock
 from engine.actors import Actor
+from engine.blueprints.refusals import InputsRejected
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.refusals import InputsRejected
+from engine.crm.deals import DealDraft
 from service.outbox import OutboxWorker
 
 BLUEPRINT = """

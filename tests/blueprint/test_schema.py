@@ -15,7 +15,7 @@ from config.blueprint_schema import (
 )
 from config.loader import ConfigError
 from engine.actors import Actor
-from engine.blueprint import from_dict, to_dict
+from engine.blueprints.model import from_dict, to_dict
 from engine.core import Engine
 from engine.errors import ValidationFailed
 from tests.blueprint.conftest import ROOT

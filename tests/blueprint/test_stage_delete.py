@@ -6,11 +6,11 @@ import pytest
 
 from bot.errors import describe
 from engine.actors import Actor
-from engine.blueprint_stages import StageInBlueprint
+from engine.blueprints.stages import StageInBlueprint
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
+from engine.crm.pipelines import StageSpec
 from engine.errors import RelaisError, StageNotEmpty
-from engine.pipelines import StageSpec
 
 ESTIMATION = (
     'stage "estimation" is used by blueprint "Installation de poêle"'

@@ -6,10 +6,10 @@ from pathlib import Path
 from config.blueprint_schema import load_blueprint_file
 from engine import clock
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.users import UserDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.users import UserDraft
 from tests.blueprint.conftest import DEFAULT
 
 

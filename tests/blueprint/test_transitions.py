@@ -6,11 +6,11 @@ from decimal import Decimal
 import pytest
 
 from engine.actors import Actor
-from engine.contacts import ContactDraft
+from engine.blueprints.refusals import InputsRejected, StageGoverned, TransitionUnavailable
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
 from engine.errors import Conflict, NotFound
-from engine.refusals import InputsRejected, StageGoverned, TransitionUnavailable
 
 VISIT = {
     "visit_date": "2026-03-12",

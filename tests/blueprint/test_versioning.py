@@ -5,11 +5,11 @@ import dataclasses
 import pytest
 
 from engine.actors import Actor
-from engine.blueprint import Blueprint
+from engine.blueprints.model import Blueprint
+from engine.blueprints.refusals import StageGoverned
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 from engine.errors import Forbidden
-from engine.refusals import StageGoverned
 
 VISIT = {"visit_date": "2026-03-12", "installation_type": "Insert", "checklist": "all"}
 

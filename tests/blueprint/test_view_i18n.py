@@ -1,10 +1,10 @@
 """A blueprint describes itself; messages exist in French and English."""
 
-from engine.blueprint import Blueprint
-from engine.blueprint_view import mermaid, table
+from engine.blueprints.model import Blueprint
+from engine.blueprints.view import mermaid, table
+from engine.crm.pipelines import DEFAULT_STAGES
 from engine.durations import format_duration, parse_duration
 from engine.i18n import MESSAGES, translate
-from engine.pipelines import DEFAULT_STAGES
 
 NAMES = {s.key: s.name for s in DEFAULT_STAGES}
 

@@ -11,7 +11,7 @@ from bot.app import SlackBot
 from config.settings import Settings, load_settings
 from engine.actors import Actor
 from engine.core import Engine
-from engine.users import UserDraft
+from engine.crm.users import UserDraft
 from service.app import Service
 from tests.fakes.slack import SECRET, TOKEN, FakeSlack, SlackClient
 

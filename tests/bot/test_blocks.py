@@ -11,9 +11,9 @@ from bot import i18n, parse
 from bot.blocks.forms import element_for, field_values, submitted
 from bot.errors import describe, modal_errors
 from bot.when import parse_due, snoozed
-from engine.blueprint import InputField
+from engine.blueprints.model import InputField
+from engine.blueprints.refusals import InputsRejected, Reason
 from engine.errors import Conflict, StageNotEmpty, ValidationFailed
-from engine.refusals import InputsRejected, Reason
 
 NOW = datetime(2025, 6, 12, 12, 0, tzinfo=UTC)  # 14:00 in Paris
 

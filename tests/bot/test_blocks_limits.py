@@ -11,8 +11,8 @@ from decimal import Decimal
 
 from bot.blocks import home, modals, pipeline
 from bot.blocks.forms import MoveForm, element_for, field_values, submitted
-from engine.blueprint import InputField
-from engine.records import Deal, StageSummary
+from engine.blueprints.model import InputField
+from engine.crm.records import Deal, StageSummary
 from tests.fakes.block_limits import message_problems, view_problems
 
 NOW = datetime(2025, 6, 12, 9, 0, tzinfo=UTC)

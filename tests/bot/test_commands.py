@@ -7,11 +7,11 @@ from decimal import Decimal
 
 from bot.app import SlackBot
 from engine import clock
-from engine.activities import ActivityDraft
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.users import UserDraft
+from engine.crm.activities import ActivityDraft
+from engine.crm.deals import DealDraft
+from engine.crm.users import UserDraft
 from tests.bot.helpers import answers, buttons, input_block, last_answer, shown_view, view_of
 from tests.fakes.slack import FakeSlack, SlackClient
 

@@ -21,7 +21,7 @@ from bot.errors import NOTICE
 from config.blueprint_schema import parse_blueprint
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 from tests.bot.helpers import errors_of, input_block, last_answer, shown_view
 from tests.bot.test_moves import DEFAULT, card_of, governed, open_move
 from tests.fakes.slack import FakeSlack, SlackClient

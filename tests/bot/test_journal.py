@@ -6,9 +6,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import store
 from engine import clock
 from engine.actors import Actor
+from engine.chat import store
 from engine.core import Engine
 from service.app import Service
 from tests.bot.conftest import slack_settings

@@ -11,8 +11,8 @@ from bot.app import SlackBot
 from config.blueprint_schema import load_blueprint_file
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.users import UserDraft
+from engine.crm.deals import DealDraft
+from engine.crm.users import UserDraft
 from tests.bot.helpers import button_named, buttons, errors_of, input_block, last_answer
 from tests.fakes.slack import Call, FakeSlack, SlackClient
 

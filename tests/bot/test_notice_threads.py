@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import store
 from bot.app import SlackBot
 from engine.actors import Actor
-from engine.contacts import ContactDraft
+from engine.chat import store
 from engine.core import Engine
-from engine.leads import LeadDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.leads import LeadDraft
 from tests.bot.conftest import LEADS
 from tests.fakes.slack import Call, FakeSlack
 

@@ -10,12 +10,12 @@ from pathlib import Path
 
 from bot.app import SlackBot
 from engine import clock
-from engine.activities import ActivityDraft
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.leads import LeadDraft
+from engine.crm.activities import ActivityDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.leads import LeadDraft
 from service.app import Service
 from tests.bot.conftest import LEADS, slack_settings
 from tests.bot.helpers import buttons, last_answer, shown_view

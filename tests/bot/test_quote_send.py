@@ -11,11 +11,11 @@ from pathlib import Path
 
 from bot.app import SlackBot
 from engine.actors import Actor
-from engine.catalogue import Product
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.outbox import WAITING
+from engine.cpq.catalogue import Product
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.outbox.queue import WAITING
 from service.app import Service
 from tests.bot.conftest import slack_settings
 from tests.bot.helpers import buttons, errors_of, input_block, last_answer, shown_view

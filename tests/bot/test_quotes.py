@@ -14,12 +14,12 @@ from bot.app import SlackBot
 from bot.blocks.values import read_metadata
 from config.blueprint_schema import load_blueprint_file
 from engine.actors import Actor
-from engine.catalogue import Product
-from engine.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.pricing import PriceRule, RuleBook, RuleKind
-from engine.quotes import CpqSetup
+from engine.cpq.catalogue import Product
+from engine.cpq.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
+from engine.cpq.pricing import PriceRule, RuleBook, RuleKind
+from engine.cpq.quotes import CpqSetup
+from engine.crm.deals import DealDraft
 from tests.bot.helpers import buttons, errors_of, last_answer
 from tests.fakes.slack import TEAM, Call, FakeSlack, SlackClient
 

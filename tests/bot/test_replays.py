@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bot import store
 from bot.app import SlackBot
 from bot.replays import KEEP
 from engine import clock
 from engine.actors import Actor
+from engine.chat import store
 from engine.core import Engine
 from service.app import Service
 from tests.bot.conftest import slack_settings

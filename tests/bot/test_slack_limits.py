@@ -17,10 +17,10 @@ from bot.app import SlackBot
 from bot.blocks.stages import PAGE
 from config.blueprint_schema import load_blueprint_file
 from engine.actors import Actor
-from engine.blueprint import During, InputField
+from engine.blueprints.model import During, InputField
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.pipelines import StageSpec
+from engine.crm.deals import DealDraft
+from engine.crm.pipelines import StageSpec
 from tests.bot.helpers import button_named, errors_of, input_block, last_answer
 from tests.bot.test_moves import card_of, open_move
 from tests.fakes.slack import Call, FakeSlack, SlackClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app import SlackBot
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 from tests.bot.helpers import buttons, last_answer
 from tests.fakes.slack import FakeSlack, SlackClient
 

@@ -13,7 +13,7 @@ import json
 from bot.app import SlackBot
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 from tests.bot.helpers import answers
 from tests.fakes.slack import TEAM, FakeSlack, SlackClient
 

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from engine import pipelines
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.intake import MAIL_ACTOR
-from engine.leads import LeadDraft
-from engine.users import UserDraft
+from engine.crm import pipelines
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.leads import LeadDraft
+from engine.crm.users import UserDraft
+from engine.mail.intake import MAIL_ACTOR
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Actor.cli("test")

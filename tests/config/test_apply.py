@@ -11,10 +11,10 @@ from config.apply import apply_config
 from config.loader import load_config
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
+from engine.crm.pipelines import StageSpec
+from engine.crm.users import UserDraft
 from engine.errors import Forbidden, NotFound, StageNotEmpty, ValidationFailed
-from engine.pipelines import StageSpec
-from engine.users import UserDraft
 from tests.config.helpers import copy_shipped, read_data, write_data
 
 

@@ -12,10 +12,10 @@ from config.apply import apply_config
 from config.loader import load_config
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
+from engine.crm.records import Deal, StageSummary, TimelineEntry
+from engine.crm.stage_outcomes import NOTE
 from engine.errors import StageNotEmpty
-from engine.records import Deal, StageSummary, TimelineEntry
-from engine.stage_outcomes import NOTE
 from tests.config.helpers import copy_shipped, read_data, run_cli, write_data
 
 DEVIS, GAGNE, PERDU = 3, 4, 5  # indexes of the shipped stages

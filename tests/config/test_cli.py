@@ -11,7 +11,7 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 from tests.config.helpers import ROOT, copy_shipped, read_data, run_cli, write, write_data
 
 

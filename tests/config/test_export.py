@@ -11,7 +11,7 @@ from config.export import export_config
 from config.loader import load_config
 from engine.actors import Actor
 from engine.core import Engine
-from engine.users import UserDraft
+from engine.crm.users import UserDraft
 from tests.config.helpers import copy_shipped, read_data, write, write_data
 
 

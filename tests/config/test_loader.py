@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from config.loader import FILES, ConfigError, load_config
-from engine.pipelines import DEFAULT_STAGES
+from engine.crm.pipelines import DEFAULT_STAGES
 from tests.config.helpers import SHIPPED, write
 
 PIPELINES = """\

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine.catalogue import CsvError, Product, parse_decimal, parse_products_csv
+from engine.cpq.catalogue import CsvError, Product, parse_decimal, parse_products_csv
 
 D = Decimal
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.users import UserDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.users import UserDraft
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,9 +14,9 @@ from config.cpq_schema import (
     load_cpq,
     load_pricing_file,
 )
-from engine.cpq_conditions import PricingContext
-from engine.pricing import price_quote
-from engine.quote_lines import LineInput, QuoteDraft
+from engine.cpq.conditions import PricingContext
+from engine.cpq.lines import LineInput, QuoteDraft
+from engine.cpq.pricing import price_quote
 
 ROOT = Path(__file__).resolve().parents[2]
 ZYLKER = Path(__file__).parent / "fixtures" / "zylker"

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from engine.catalogue import Product
-from engine.cpq_conditions import Condition, Op, PricingContext
-from engine.errors import ValidationFailed
-from engine.pricing import (
+from engine.cpq.catalogue import Product
+from engine.cpq.conditions import Condition, Op, PricingContext
+from engine.cpq.lines import LineInput, QuoteDraft
+from engine.cpq.pricing import (
     PriceRule,
     RuleBook,
     RuleKind,
@@ -20,7 +20,7 @@ from engine.pricing import (
     price_quote,
     round_money,
 )
-from engine.quote_lines import LineInput, QuoteDraft
+from engine.errors import ValidationFailed
 from tests.cpq import zylker as z
 from tests.cpq.zylker import D, draft
 

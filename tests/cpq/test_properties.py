@@ -8,10 +8,11 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.catalogue import Product
-from engine.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
-from engine.cpq_conditions import Condition, Op, PricingContext
-from engine.pricing import (
+from engine.cpq.catalogue import Product
+from engine.cpq.conditions import Condition, Op, PricingContext
+from engine.cpq.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
+from engine.cpq.lines import LineInput, PricedQuote, QuoteDraft, Source
+from engine.cpq.pricing import (
     PriceRule,
     RuleBook,
     RuleKind,
@@ -20,7 +21,6 @@ from engine.pricing import (
     ValueUnit,
     price_quote,
 )
-from engine.quote_lines import LineInput, PricedQuote, QuoteDraft, Source
 
 CODES = [f"P{i}" for i in range(6)]
 CTX = PricingContext(date(2026, 6, 1), {"deal.region": "nord"})

@@ -19,7 +19,7 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = """

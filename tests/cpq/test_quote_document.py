@@ -6,12 +6,12 @@ from datetime import date
 from decimal import Decimal
 
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.quote_document import money_text, render
-from engine.quote_lines import LineInput, QuoteDraft
-from engine.quotes import CpqSetup, QuoteSettings
+from engine.cpq.document import money_text, render
+from engine.cpq.lines import LineInput, QuoteDraft
+from engine.cpq.quotes import CpqSetup, QuoteSettings
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
 from tests.cpq.test_quotes_storage import CATALOGUE, RULES
 
 D = Decimal

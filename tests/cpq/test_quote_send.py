@@ -12,15 +12,16 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from engine import clock, quote_mail
+from engine import clock
 from engine.actors import Actor
-from engine.catalogue import Product
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.cpq import mail as quote_mail
+from engine.cpq.catalogue import Product
+from engine.cpq.lines import LineInput, QuoteDraft
+from engine.cpq.quotes import CpqSetup, QuoteSettings
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
 from engine.errors import Conflict, ValidationFailed
-from engine.quote_lines import LineInput, QuoteDraft
-from engine.quotes import CpqSetup, QuoteSettings
 from service.mailer import Mailer, RelayConfig
 from service.outbox import OutboxWorker
 from tests.workflows.sink import Sink, free_port, smtp_sink

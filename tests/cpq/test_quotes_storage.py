@@ -8,19 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from engine import deals
 from engine.actors import Actor
-from engine.catalogue import Product
-from engine.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.cpq_conditions import Condition, Op
-from engine.deals import DealDraft
+from engine.cpq.catalogue import Product
+from engine.cpq.conditions import Condition, Op
+from engine.cpq.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
+from engine.cpq.lines import LineInput, QuoteDraft, Source
+from engine.cpq.pricing import PriceRule, RuleBook, RuleKind, ValueUnit
+from engine.cpq.quotes import CpqSetup, QuoteSettings
+from engine.crm import deals
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
 from engine.errors import Conflict, Forbidden, NotFound, TransitionRefused, ValidationFailed
 from engine.events import DomainEvent
-from engine.pricing import PriceRule, RuleBook, RuleKind, ValueUnit
-from engine.quote_lines import LineInput, QuoteDraft, Source
-from engine.quotes import CpqSetup, QuoteSettings
 
 D = Decimal
 DAY = date(2026, 3, 10)
@@ -249,7 +249,7 @@ async def test_a_governed_deal_is_not_moved_and_the_rep_is_told_which_transition
 
 
 async def test_saved_versions_keep_what_was_priced(shop: Engine, alice: Actor) -> None:
-    from engine import quotes
+    from engine.cpq import quotes
 
     deal_id = await new_deal(shop, alice)
     quote = (await shop.save_quote(deal_id, stove(), alice, on=DAY)).quote

@@ -6,15 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from engine.configurator import (
+from engine.cpq.configurator import (
     Action,
     ConfiguratorRule,
     QuantityFormat,
     QuantityOp,
     QuantitySpec,
 )
-from engine.pricing import PriceRule, RuleBook, RuleKind, TierModel, ValueUnit, price_quote
-from engine.quote_lines import LineInput, QuoteDraft, Source, accept_suggestions
+from engine.cpq.lines import LineInput, QuoteDraft, Source, accept_suggestions
+from engine.cpq.pricing import PriceRule, RuleBook, RuleKind, TierModel, ValueUnit, price_quote
 from tests.cpq import zylker as z
 from tests.cpq.zylker import D, draft
 

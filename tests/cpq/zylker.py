@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from engine.catalogue import Product
-from engine.configurator import (
+from engine.cpq.catalogue import Product
+from engine.cpq.conditions import PricingContext
+from engine.cpq.configurator import (
     Action,
     ConfiguratorRule,
     QuantityFormat,
     QuantityOp,
     QuantitySpec,
 )
-from engine.cpq_conditions import PricingContext
-from engine.pricing import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
-from engine.quote_lines import LineInput, PricedQuote, QuoteDraft
+from engine.cpq.lines import LineInput, PricedQuote, QuoteDraft
+from engine.cpq.pricing import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
 
 D = Decimal
 TODAY = PricingContext(date(2026, 12, 1))

@@ -2,7 +2,7 @@
 
 One rule (``engine.money``) for every amount read from a person or a file:
 Slack forms, the command line, CSV and JSON imports; ``number`` inputs of a
-transition have their own (``engine.inputs``).
+transition have their own (``engine.blueprints.inputs``).
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-from engine import inputs, money
+from engine import money
 from engine.actors import Actor
-from engine.blueprint import InputField
+from engine.blueprints import inputs
+from engine.blueprints.inputs import Refused
+from engine.blueprints.model import InputField
 from engine.core import Engine
-from engine.importer import import_csv
-from engine.inputs import Refused
+from engine.data.csv_import import import_csv
 
 HUGE = ["12345678901234567890", "1" * 40, "1e400", "1e999999999999999999", "-1e13", "1" * 5000]
 

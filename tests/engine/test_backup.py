@@ -12,17 +12,17 @@ from typing import Any
 
 import pytest
 
-from engine.activities import ActivityDraft
 from engine.actors import Actor
-from engine.backup import ENTITIES, RestoreRefused, export_all, restore_all, write_csv
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.db import Tx
-from engine.deals import DealDraft
+from engine.crm.activities import ActivityDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.leads import LeadDraft
+from engine.crm.projects import ProjectTemplate, Question, save_template
+from engine.crm.users import UserDraft
+from engine.data.export import ENTITIES, RestoreRefused, export_all, restore_all, write_csv
 from engine.errors import Forbidden, ValidationFailed
-from engine.leads import LeadDraft
-from engine.projects import ProjectTemplate, Question, save_template
-from engine.users import UserDraft
+from engine.store.db import Tx
 
 TEMPLATE = ProjectTemplate(
     "poele",

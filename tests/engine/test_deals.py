@@ -3,11 +3,11 @@ from decimal import Decimal
 import pytest
 
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.projects import ProjectTemplate, Question, save_template
 from engine.errors import ValidationFailed
-from engine.projects import ProjectTemplate, Question, save_template
 
 
 async def test_deal_has_every_field_and_follows_stage_probability(

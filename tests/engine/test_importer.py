@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 
 from engine.actors import Actor
-from engine.backup import export_all
-from engine.contacts import ContactDraft
 from engine.core import Engine
+from engine.crm.contacts import ContactDraft
+from engine.data.csv_import import BATCH_SIZE, Entity, ImportReport, Rejection, import_csv, read_csv
+from engine.data.export import export_all
 from engine.errors import ValidationFailed
 from engine.events import DomainEvent
-from engine.importer import BATCH_SIZE, Entity, ImportReport, Rejection, import_csv, read_csv
 
 
 async def run(

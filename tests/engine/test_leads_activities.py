@@ -3,12 +3,12 @@ from datetime import timedelta
 import pytest
 
 from engine import clock
-from engine.activities import ActivityDraft
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
+from engine.crm.activities import ActivityDraft
+from engine.crm.contacts import ContactDraft
+from engine.crm.leads import LeadDraft
 from engine.errors import ValidationFailed
-from engine.leads import LeadDraft
 
 
 async def test_lead_lifecycle_and_conversion_reuses_contact_and_organisation(

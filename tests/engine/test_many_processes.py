@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from engine.db import open_sync
+from engine.store.db import open_sync
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = """
 import asyncio, sys
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 
 async def main(path, tag):
     engine = await Engine.open(path)

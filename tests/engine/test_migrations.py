@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from engine.core import Engine
-from engine.db import open_sync
-from engine.migrations import MIGRATIONS, apply_migrations, current_version
+from engine.store.db import open_sync
+from engine.store.migrations import MIGRATIONS, apply_migrations, current_version
 
 
 def test_migrations_from_empty_then_reapplied(tmp_path: Path) -> None:
@@ -20,7 +20,7 @@ def test_migrations_from_empty_then_reapplied(tmp_path: Path) -> None:
 def test_a_failed_migration_leaves_nothing_half_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from engine import migrations
+    from engine.store import migrations
 
     broken = (*MIGRATIONS, migrations.Migration(999, "broken", "CREATE TABLE t (x);\nNOT SQL;"))
     monkeypatch.setattr(migrations, "MIGRATIONS", broken)

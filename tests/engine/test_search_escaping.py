@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 
 from engine.actors import Actor
-from engine.catalogue import Product
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.db import like_escaped
-from engine.deals import DealDraft
-from engine.queries import DealFilters
+from engine.cpq.catalogue import Product
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.queries import DealFilters
+from engine.store.db import like_escaped
 
 TITLES = ("Remise 100% Dupont", "Remise 1000 Martin", "Poêle a_b", "Poêle axb", "Tubage C:\\x")
 

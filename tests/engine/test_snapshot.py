@@ -10,8 +10,8 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.snapshot import SnapshotFailed, take
+from engine.crm.deals import DealDraft
+from engine.data.snapshot import SnapshotFailed, take
 
 CLI = Actor.cli("test")
 

@@ -2,9 +2,9 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
+from engine.crm.pipelines import StageSpec
 from engine.errors import Forbidden, StageNotEmpty
-from engine.pipelines import StageSpec
 
 
 async def test_default_pipeline_has_the_openfire_stages(engine: Engine) -> None:

@@ -4,7 +4,7 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.deals import DealDraft
+from engine.crm.deals import DealDraft
 from engine.errors import ValidationFailed
 from engine.events import DomainEvent
 

@@ -14,10 +14,10 @@ import pytest
 
 from config.routing import default_policy
 from config.settings import Settings, load_settings
-from engine import queries
 from engine.core import Engine
-from engine.intake import IntakePolicy
-from engine.records import Lead
+from engine.crm import queries
+from engine.crm.records import Lead
+from engine.mail.intake import IntakePolicy
 from ingest.listener import MailListener
 
 FIXTURES = Path(__file__).parent / "fixtures"

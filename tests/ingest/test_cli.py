@@ -12,7 +12,7 @@ import pytest
 from cli.main import main
 from config.routing import load_routing
 from engine.core import Engine
-from engine.inbox import RawMail
+from engine.mail.inbox import RawMail
 from ingest.listener import MailListener
 from ingest.processor import MailProcessor
 from tests.ingest.conftest import mail_settings

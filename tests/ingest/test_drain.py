@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 
 from engine.core import Engine
-from engine.inbox import RawMail
-from engine.intake import IntakePolicy
+from engine.mail.inbox import RawMail
+from engine.mail.intake import IntakePolicy
 from ingest.processor import SCAN, MailProcessor
 from tests.ingest.test_stall import until
 

@@ -9,11 +9,11 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
+from engine.crm.leads import LeadDraft
+from engine.crm.users import UserDraft
 from engine.events import DomainEvent
-from engine.inbox import RawMail, content_hash, dedupe_key
-from engine.intake import IntakePolicy, OwnerRule, Route
-from engine.leads import LeadDraft
-from engine.users import UserDraft
+from engine.mail.inbox import RawMail, content_hash, dedupe_key
+from engine.mail.intake import IntakePolicy, OwnerRule, Route
 from ingest.processor import MailProcessor
 from tests.ingest.conftest import eml
 

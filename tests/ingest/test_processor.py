@@ -8,8 +8,8 @@ import signal
 import pytest
 
 from engine.core import Engine
-from engine.inbox import RawMail
-from engine.intake import IntakePolicy
+from engine.mail.inbox import RawMail
+from engine.mail.intake import IntakePolicy
 from ingest.parsing import WorkerParser
 from ingest.processor import MailProcessor
 

@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from engine import clock, migrations
-from engine.db import open_sync
-from engine.inbox import Delivery, copies, dedupe_key, deliveries
+from engine import clock
+from engine.mail.inbox import Delivery, copies, dedupe_key, deliveries
+from engine.store import migrations
+from engine.store.db import open_sync
 from tests.ingest.conftest import Reply, Smtp, StartSmtp
 
 LEADS, DEALS = "leads@relais.example", "deals@relais.example"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from engine.actors import Actor
-from engine.inbox import MailRecord
+from engine.mail.inbox import MailRecord
 from tests.ingest.conftest import Smtp
 
 CONTROL = "".join(map(chr, range(32))) + "\x7f\u202e"

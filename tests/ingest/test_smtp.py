@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.inbox import RawMail, Stored
-from engine.intake import IntakePolicy
+from engine.mail.inbox import RawMail, Stored
+from engine.mail.intake import IntakePolicy
 from ingest.auth import hash_password
 from tests.ingest.conftest import FIXTURES, Reply, Smtp, StartSmtp, deliver, eml, transaction
 

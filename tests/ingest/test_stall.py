@@ -20,7 +20,7 @@ from prometheus_client import CollectorRegistry
 from cli.main import main
 from config.routing import default_policy
 from engine.core import Engine
-from engine.inbox import RawMail
+from engine.mail.inbox import RawMail
 from ingest.metrics import MailMetrics
 from ingest.parsing import WorkerParser
 from ingest.processor import MailProcessor

@@ -10,14 +10,14 @@ import yaml
 
 from config.workflow_schema import parse_workflows
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.deals import DealDraft
-from engine.records import Deal
-from engine.workflow_exec import Setup
-from engine.workflow_history import RunRecord
-from engine.workflow_runs import WorkflowRunner
-from engine.workflows import Workflow
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.records import Deal
+from engine.workflows.execute import Setup
+from engine.workflows.history import RunRecord
+from engine.workflows.model import Workflow
+from engine.workflows.runner import WorkflowRunner
 
 CHANNELS = {"leads": "C_LEADS", "team": "C_TEAM"}
 SETUP = Setup(channels=CHANNELS, retry_delay=60.0)

@@ -10,10 +10,10 @@ import pytest
 from config.blueprint_schema import parse_blueprint
 from engine import clock
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.leads import LeadDraft
-from engine.workflow_runs import WorkflowRunner
+from engine.crm.contacts import ContactDraft
+from engine.crm.leads import LeadDraft
+from engine.workflows.runner import WorkflowRunner
 from tests.workflows.conftest import install, new_deal, payloads, runs
 
 

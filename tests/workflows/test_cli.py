@@ -12,7 +12,7 @@ import pytest
 from cli.main import main
 from engine.actors import Actor
 from engine.core import Engine
-from engine.leads import LeadDraft
+from engine.crm.leads import LeadDraft
 
 ROOT = Path(__file__).resolve().parents[2]
 

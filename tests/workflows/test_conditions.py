@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.leads import LeadDraft
-from engine.workflow_runs import WorkflowRunner
+from engine.crm.leads import LeadDraft
+from engine.workflows.runner import WorkflowRunner
 from tests.workflows.conftest import install, new_deal, payloads, runs
 
 STAGES = """

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import store
 from config.settings import Settings, load_settings
 from config.workflow_schema import load_workflows
 from engine.actors import Actor
-from engine.contacts import ContactDraft
-from engine.deals import DealDraft
-from engine.users import UserDraft
+from engine.chat import store
+from engine.crm.contacts import ContactDraft
+from engine.crm.deals import DealDraft
+from engine.crm.users import UserDraft
 from service.app import Service
 from tests.fakes.slack import SECRET, TOKEN, FakeSlack
 from tests.ingest.conftest import deliver

@@ -6,11 +6,11 @@ import pytest
 
 from config.loader import ConfigError
 from engine.actors import Actor
-from engine.contacts import ContactDraft
 from engine.core import Engine
-from engine.leads import LeadDraft
-from engine.workflow_runs import WorkflowRunner
-from engine.workflows import EventTrigger
+from engine.crm.contacts import ContactDraft
+from engine.crm.leads import LeadDraft
+from engine.workflows.model import EventTrigger
+from engine.workflows.runner import WorkflowRunner
 from tests.blueprint.test_lead_timers import later, timed
 from tests.workflows.conftest import flows, install, runs
 

@@ -9,7 +9,7 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
-from engine.workflow_runs import WorkflowRunner
+from engine.workflows.runner import WorkflowRunner
 from service.mailer import Mailer, RelayConfig
 from service.outbox import OutboxWorker
 from tests.workflows.conftest import install, new_deal

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from engine import clock, outbox
+from engine import clock
 from engine.actors import Actor
 from engine.core import Engine
-from engine.workflow_runs import WorkflowRunner
+from engine.outbox import queue as outbox
+from engine.workflows.runner import WorkflowRunner
 from service.mailer import Mailer, RelayConfig
 from service.outbox import OutboxWorker
 from tests.config.helpers import run_cli

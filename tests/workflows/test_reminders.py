@@ -6,11 +6,11 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 from engine import clock
-from engine.activities import ActivityDraft
 from engine.actors import Actor
 from engine.core import Engine
-from engine.reminders import ReminderSettings
-from engine.users import UserDraft
+from engine.crm.activities import ActivityDraft
+from engine.crm.users import UserDraft
+from engine.timers.reminders import ReminderSettings
 from tests.workflows.conftest import new_deal
 
 PARIS, NEW_YORK = clock.zone("Europe/Paris"), clock.zone("America/New_York")

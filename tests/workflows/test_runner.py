@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from engine import clock, workflow_actions
+from engine import clock
 from engine.actors import Actor
 from engine.core import Engine
 from engine.errors import StorageError
-from engine.workflow_runs import WorkflowRunner
-from engine.workflows import Action
+from engine.workflows import actions as workflow_actions
+from engine.workflows.model import Action
+from engine.workflows.runner import WorkflowRunner
 from tests.workflows.conftest import SETUP, install, new_deal, payloads, runs
 
 NOTIFY = """
@@ -148,7 +149,7 @@ async def test_a_transient_failure_is_retried_later_and_then_succeeds(
             raise error
         return real(scope, action)
 
-    monkeypatch.setattr("engine.workflow_exec.run_action", flaky)
+    monkeypatch.setattr("engine.workflows.execute.run_action", flaky)
     await new_deal(engine, alice)
     await runner.settle()
     (run,) = await runs(engine)

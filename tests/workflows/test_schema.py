@@ -9,8 +9,8 @@ import yaml
 
 from config.loader import ConfigError
 from config.workflow_schema import load_workflows, parse_workflows
-from engine import workflows as wf
-from engine.criteria import Condition
+from engine.crm.criteria import Condition
+from engine.workflows import model as wf
 from tests.workflows.conftest import flows
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from engine import clock
-from engine.activities import ActivityDraft
 from engine.actors import Actor
 from engine.core import Engine
-from engine.workflow_runs import WorkflowRunner
+from engine.crm.activities import ActivityDraft
+from engine.workflows.runner import WorkflowRunner
 from tests.workflows.conftest import SETUP, install, new_deal, payloads, runs
 
 PARIS = clock.zone("Europe/Paris")

@@ -7,17 +7,17 @@ from decimal import Decimal
 
 import pytest
 
-from engine import workflow_updates
-from engine.activities import ActivityDraft
 from engine.actors import Actor
-from engine.catalogue import Product
-from engine.contacts import ContactDraft, update_contact
 from engine.core import Engine
-from engine.leads import LeadDraft
-from engine.pricing import RuleBook
-from engine.quote_lines import LineInput, QuoteDraft
-from engine.quotes import CpqSetup, QuoteSettings
-from engine.workflow_runs import WorkflowRunner
+from engine.cpq.catalogue import Product
+from engine.cpq.lines import LineInput, QuoteDraft
+from engine.cpq.pricing import RuleBook
+from engine.cpq.quotes import CpqSetup, QuoteSettings
+from engine.crm.activities import ActivityDraft
+from engine.crm.contacts import ContactDraft, update_contact
+from engine.crm.leads import LeadDraft
+from engine.workflows import updates as workflow_updates
+from engine.workflows.runner import WorkflowRunner
 from tests.workflows.conftest import install, new_deal, runs
 
 Act = Callable[[Engine, Actor], Awaitable[object]]

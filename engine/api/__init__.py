@@ -1,0 +1,52 @@
+"""The engine's public face: the only engine modules adapters import.
+
+``bot/``, ``ingest/``, ``cli/``, ``service/`` and ``config/`` import from
+``engine.api`` and its concept modules (``engine.api.crm``, ``engine.api.cpq``…),
+never from the engine's inner modules: the inside can be rearranged without
+touching an adapter. A test (tests/test_layout.py) holds them to it.
+
+Engine, actors, errors, events, time and money: what every adapter needs.
+"""
+
+from engine import clock
+from engine.actors import Actor
+from engine.clock import utcnow
+from engine.core import DealView, Engine
+from engine.durations import parse_duration
+from engine.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    RelaisError,
+    StageNotEmpty,
+    StorageError,
+    TransitionRefused,
+    ValidationFailed,
+)
+from engine.events import DomainEvent
+from engine.i18n import LEAD_STATUS_NAMES, LOCALES, lead_status_name, translate
+from engine.money import MAX_INTEGER_DIGITS, TOO_LARGE
+
+__all__ = [
+    "LEAD_STATUS_NAMES",
+    "LOCALES",
+    "MAX_INTEGER_DIGITS",
+    "TOO_LARGE",
+    "Actor",
+    "Conflict",
+    "DealView",
+    "DomainEvent",
+    "Engine",
+    "Forbidden",
+    "NotFound",
+    "RelaisError",
+    "StageNotEmpty",
+    "StorageError",
+    "TransitionRefused",
+    "ValidationFailed",
+    "clock",
+    "lead_status_name",
+    "parse_duration",
+    "translate",
+    "utcnow",
+]

@@ -1,0 +1,71 @@
+"""Users, contacts, leads, deals, activities, pipelines and the typed reads of them.
+
+Part of the public face adapters import (see :mod:`engine.api`)."""
+
+from engine.crm import criteria, pipelines, projects, users
+from engine.crm.activities import KINDS, ActivityDraft
+from engine.crm.contacts import ContactDraft, normalize_email
+from engine.crm.deals import DealDraft
+from engine.crm.fields import CUSTOM
+from engine.crm.leads import LeadDraft
+from engine.crm.pipelines import DEFAULT_STAGES, StageSpec
+from engine.crm.queries import (
+    LEAD_STATUS_CHOICES,
+    Amounts,
+    DealFilters,
+    DealListing,
+    LeadFilters,
+    LeadListing,
+    ListedDeal,
+    ListedLead,
+    Named,
+)
+from engine.crm.records import (
+    MAX_RECORD_ID,
+    Activity,
+    Contact,
+    Deal,
+    Lead,
+    Pipeline,
+    Stage,
+    StageSummary,
+    TimelineEntry,
+    User,
+)
+from engine.crm.users import UserDraft
+
+__all__ = [
+    "CUSTOM",
+    "DEFAULT_STAGES",
+    "KINDS",
+    "LEAD_STATUS_CHOICES",
+    "MAX_RECORD_ID",
+    "Activity",
+    "ActivityDraft",
+    "Amounts",
+    "Contact",
+    "ContactDraft",
+    "Deal",
+    "DealDraft",
+    "DealFilters",
+    "DealListing",
+    "Lead",
+    "LeadDraft",
+    "LeadFilters",
+    "LeadListing",
+    "ListedDeal",
+    "ListedLead",
+    "Named",
+    "Pipeline",
+    "Stage",
+    "StageSpec",
+    "StageSummary",
+    "TimelineEntry",
+    "User",
+    "UserDraft",
+    "criteria",
+    "normalize_email",
+    "pipelines",
+    "projects",
+    "users",
+]

@@ -1,0 +1,36 @@
+"""Inbound mail: raw mail, intake decisions and routing policy.
+
+Part of the public face adapters import (see :mod:`engine.api`)."""
+
+from engine.mail.inbox import Delivery, MailRecord, RawMail, address_key, copies, deliveries
+from engine.mail.incoming import FormData
+from engine.mail.intake import (
+    Address,
+    AttachmentData,
+    IncomingMail,
+    IntakePolicy,
+    Outcome,
+    OwnerRule,
+    RecipientMatch,
+    Route,
+    oldest_waiting,
+)
+
+__all__ = [
+    "Address",
+    "AttachmentData",
+    "Delivery",
+    "FormData",
+    "IncomingMail",
+    "IntakePolicy",
+    "MailRecord",
+    "Outcome",
+    "OwnerRule",
+    "RawMail",
+    "RecipientMatch",
+    "Route",
+    "address_key",
+    "copies",
+    "deliveries",
+    "oldest_waiting",
+]

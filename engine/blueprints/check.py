@@ -1,0 +1,398 @@
+"""Cross-checks of a blueprint against its pipeline: every mistake, each with its path.
+
+Shape errors (a missing key, a wrong type) are caught by the YAML schema;
+this module catches what needs the pipeline and the field catalogue: an
+unknown stage or field, a type mismatch, a state or transition that can
+never be reached. Paths read like ``transitions[2].during.fields[0].type``.
+
+It also refuses what a Slack form cannot show (a rep could never submit it):
+more inputs than a modal holds, choices that would read the same once cut to
+Slack's 75 characters, a percentage bound that is not a whole number.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from engine import clock, templates
+from engine.blueprints.model import (
+    ANY_STATE,
+    Action,
+    Blueprint,
+    CreateActivity,
+    During,
+    InputField,
+    Notify,
+    SendEmail,
+    SetField,
+    Transition,
+    Webhook,
+)
+from engine.crm import fields
+from engine.crm.activities import KINDS
+from engine.crm.criteria import LISTED, OPERATORS, UNARY, Criterion, conditions
+from engine.crm.fields import INPUT_TYPES, TEXTUAL
+
+RESERVED_INPUTS = ("note", "checklist", "stage")
+ADMIN_OVERRIDE = "admin_override"
+RANGED = ("number", "money", "percentage", "date", "datetime")
+RECIPIENTS = ("contact", "owner", "manager", "actor")
+KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+FORM_BLOCKS = 100  # a Slack modal holds at most 100 blocks
+CHECKLIST_GROUP = 10  # a Slack checkboxes element holds at most 10 items
+OPTION_SHOWN = 75  # Slack shows at most 75 characters of a choice
+
+
+@dataclass(frozen=True, slots=True)
+class StageRef:
+    key: str
+    outcome: str | None
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class _Checker:
+    def __init__(self, blueprint: Blueprint, stages: Sequence[StageRef]) -> None:
+        self.bp = blueprint
+        self.stages = {s.key: s for s in stages}
+        self.order = sorted(stages, key=lambda s: s.position)
+        self.problems: list[Problem] = []
+        self.catalogue = fields.LEAD_FIELDS if blueprint.record == "lead" else fields.DEAL_FIELDS
+
+    def add(self, path: str, message: str) -> None:
+        self.problems.append(Problem(path, message))
+
+    def run(self) -> list[Problem]:
+        self.check_timezone()
+        self.check_criterion(self.bp.entry, "entry")
+        self.check_states()
+        seen: set[str] = set()
+        for index, transition in enumerate(self.bp.transitions):
+            path = f"transitions[{index}]"
+            if transition.key in seen or transition.key == ADMIN_OVERRIDE:
+                self.add(f"{path}.key", f"transition key {transition.key!r} is already taken")
+            seen.add(transition.key)
+            self.check_transition(transition, path)
+        self.check_reachability()
+        return self.problems
+
+    # -- states ---------------------------------------------------------------
+
+    def check_timezone(self) -> None:
+        try:
+            clock.zone(self.bp.timezone)
+        except ValueError as exc:
+            self.add("timezone", str(exc))
+
+    def check_stage(self, key: str, path: str) -> bool:
+        if key in self.stages:
+            return True
+        self.add(path, f"unknown stage {key!r}{_hint(key, self.stages)}")
+        return False
+
+    def check_states(self) -> None:
+        for state in self.bp.states:
+            path = f"states.{state.stage}"
+            if self.check_stage(state.stage, path) and self.stages[state.stage].outcome:
+                self.add(path, "a closed stage cannot have a time limit")
+            for who in state.escalate_to:
+                if who not in ("owner", "manager"):
+                    self.add(f"{path}.escalate_to", f"escalate to owner or manager, not {who!r}")
+
+    # -- criteria -------------------------------------------------------------
+
+    def check_criterion(self, criterion: Criterion | None, path: str) -> None:
+        for where, condition in conditions(criterion, path):
+            kind = fields.field_type(condition.field, self.catalogue)
+            if kind is None:
+                self.add(f"{where}.field", _unknown_field(condition.field, self.catalogue))
+                continue
+            if condition.op not in OPERATORS:
+                self.add(f"{where}.op", f"unknown operator {condition.op!r}")
+            elif condition.op not in UNARY:
+                self.check_literal(kind, condition.op, condition.value, f"{where}.value")
+
+    def check_literal(self, kind: str, op: str, value: Any, path: str) -> None:
+        values = value if op in LISTED else [value]
+        if op in LISTED and not isinstance(value, list | tuple):
+            self.add(path, f"{op} needs a list of values")
+            return
+        for item in values:
+            problem = fields.literal_problem(kind, item)
+            if problem:
+                self.add(path, f"type mismatch: {problem} (the field is {kind})")
+
+    # -- transitions ----------------------------------------------------------
+
+    def check_transition(self, t: Transition, path: str) -> None:
+        if not KEY.match(t.key):
+            self.add(f"{path}.key", "use lower-case letters, digits and _ (a-z first)")
+        for index, source in enumerate(t.sources):
+            if source != ANY_STATE:
+                self.check_stage(source, f"{path}.from[{index}]")
+        target_known = self.check_stage(t.target, f"{path}.to")
+        self.check_criterion(t.criteria, f"{path}.before.criteria")
+        for role in t.owners.roles:
+            if role not in ("admin", "manager", "rep"):
+                self.add(f"{path}.before.owners.roles", f"unknown role {role!r}")
+        inputs = self.check_inputs(t, f"{path}.during")
+        self.check_form_size(t.during, f"{path}.during")
+        for index, action in enumerate(t.after):
+            self.check_action(action, inputs, t, f"{path}.after[{index}]")
+        if target_known:
+            self.check_lost_reason(t, path)
+        if t.automatic_after is not None and t.during.asks_anything:
+            self.add(f"{path}.automatic", "an automatic transition cannot ask for input")
+
+    def lost_target(self, t: Transition) -> bool:
+        stage = self.stages.get(t.target)
+        return stage is not None and stage.outcome == "lost"
+
+    def check_lost_reason(self, t: Transition, path: str) -> None:
+        if not self.lost_target(t):
+            return
+        given = any(f.field == "lost_reason" and f.required for f in t.during.fields)
+        set_after = any(isinstance(a, SetField) and a.field == "lost_reason" for a in t.after)
+        if not (given or set_after):
+            self.add(path, "a transition into a lost stage must ask for or set lost_reason")
+
+    def check_inputs(self, t: Transition, path: str) -> dict[str, InputField]:
+        inputs: dict[str, InputField] = {}
+        targets: set[str] = set()
+        for index, spec in enumerate(t.during.fields):
+            where = f"{path}.fields[{index}]"
+            if spec.key in inputs or spec.key in RESERVED_INPUTS or not KEY.match(spec.key):
+                self.add(f"{where}.key", f"{spec.key!r} is taken, reserved or not a valid key")
+            inputs[spec.key] = spec
+            self.check_input(spec, where)
+            if spec.field is not None:
+                if spec.field in targets:
+                    self.add(f"{where}.field", f"{spec.field} is already saved by another input")
+                targets.add(spec.field)
+                self.check_target(spec.field, spec.type, t, f"{where}.field")
+        return inputs
+
+    def check_form_size(self, during: During, path: str) -> None:
+        size = form_size(during)
+        if size > FORM_BLOCKS:
+            self.add(
+                path,
+                f"the form needs {size} blocks (fields, checklist groups of {CHECKLIST_GROUP}, "
+                f"note, heading) but a Slack form holds at most {FORM_BLOCKS}: "
+                "split it between several transitions",
+            )
+
+    def check_options(self, options: Sequence[str], path: str) -> None:
+        seen: dict[str, str] = {}
+        for option in options:
+            shown = _shown(option).casefold()
+            if shown not in seen:
+                seen[shown] = option
+            elif seen[shown] == option:
+                self.add(path, f"option {option!r} is listed twice")
+            else:
+                self.add(
+                    path,
+                    f"options {seen[shown]!r} and {option!r} read the same in Slack, which "
+                    f"shows only their first {OPTION_SHOWN} characters",
+                )
+
+    def check_input(self, spec: InputField, path: str) -> None:
+        if spec.type not in INPUT_TYPES:
+            self.add(
+                f"{path}.type", f"unknown type {spec.type!r}; use one of {', '.join(INPUT_TYPES)}"
+            )
+            return
+        choice = spec.type in ("choice", "multi_choice")
+        if choice and not spec.options:
+            self.add(f"{path}.options", f"a {spec.type} field needs options")
+        if spec.options and not choice:
+            self.add(f"{path}.options", "only choice fields have options")
+        self.check_options(spec.options, f"{path}.options")
+        for bound in ("min", "max"):
+            self.check_bound(spec, bound, f"{path}.{bound}")
+        sized = spec.min_length is not None or spec.max_length is not None
+        if sized and spec.type not in (*TEXTUAL, "multi_choice"):
+            self.add(f"{path}.min_length", "lengths apply to text and multiple choices only")
+        if spec.pattern is not None:
+            self.check_pattern(spec, f"{path}.pattern")
+
+    def check_bound(self, spec: InputField, bound: str, path: str) -> None:
+        value = getattr(spec, bound)
+        if value is None:
+            return
+        if spec.type not in RANGED:
+            self.add(path, f"{bound} applies to numbers, amounts and dates, not {spec.type}")
+            return
+        kind = "date" if spec.type in ("date", "datetime") else "number"
+        problem = fields.literal_problem(kind, value)
+        if problem:
+            self.add(path, f"type mismatch: {problem}")
+        elif spec.type == "percentage" and not _whole_percent(value):
+            self.add(path, f"a percentage is a whole number from 0 to 100, not {value}")
+
+    def check_pattern(self, spec: InputField, path: str) -> None:
+        if spec.type not in TEXTUAL:
+            self.add(path, "a pattern applies to text fields only")
+            return
+        try:
+            re.compile(spec.pattern or "")
+        except re.error as exc:
+            self.add(path, f"not a regular expression: {exc}")
+
+    def check_writable(self, name: str, t: Transition, path: str) -> str | None:
+        """The field's type if a transition may write it; otherwise records why not."""
+        kind = fields.field_type(name, self.catalogue)
+        if kind is None:
+            self.add(path, _unknown_field(name, self.catalogue))
+        elif not fields.is_writable(name, self.catalogue):
+            self.add(path, f"{name} is read-only")
+        elif name == "lost_reason" and not self.lost_target(t):
+            self.add(path, "lost_reason is written only by a transition into a lost stage")
+        else:
+            return kind
+        return None
+
+    def check_target(self, name: str, input_type: str, t: Transition, path: str) -> None:
+        kind = self.check_writable(name, t, path)
+        if kind is not None and input_type not in fields.ACCEPTS[kind]:
+            self.add(
+                path, f"type mismatch: a {input_type} input cannot be saved in {name} ({kind})"
+            )
+
+    # -- after ----------------------------------------------------------------
+
+    def check_action(
+        self, action: Action, inputs: dict[str, InputField], t: Transition, path: str
+    ) -> None:
+        if isinstance(action, SetField):
+            self.check_set_field(action, inputs, t, path)
+        elif isinstance(action, CreateActivity):
+            self.check_activity(action, inputs, path)
+        elif isinstance(action, SendEmail):
+            self.check_email(action, inputs, path)
+        elif isinstance(action, Notify):
+            self.check_notify(action, inputs, path)
+        elif isinstance(action, Webhook) and not action.url.startswith(("http://", "https://")):
+            self.add(f"{path}.url", "a webhook URL starts with http:// or https://")
+
+    def check_set_field(
+        self, action: SetField, inputs: dict[str, InputField], t: Transition, path: str
+    ) -> None:
+        if action.from_input is not None:
+            spec = inputs.get(action.from_input)
+            if spec is None:
+                self.add(f"{path}.from_input", f"no input {action.from_input!r} in during")
+                return
+            self.check_target(action.field, spec.type, t, f"{path}.field")
+            return
+        kind = self.check_writable(action.field, t, f"{path}.field")
+        if kind is not None and action.value is not None:
+            self.check_literal(kind, "eq", action.value, f"{path}.value")
+
+    def check_activity(
+        self, action: CreateActivity, inputs: dict[str, InputField], path: str
+    ) -> None:
+        if action.kind not in KINDS:
+            self.add(f"{path}.kind", f"choose one of {', '.join(KINDS)}")
+        if action.due_from is not None:
+            spec = inputs.get(action.due_from)
+            if spec is None or spec.type not in ("date", "datetime"):
+                self.add(f"{path}.due_from", f"no date input {action.due_from!r} in during")
+        self.check_text(action.subject, inputs, f"{path}.subject")
+        self.check_text(action.note, inputs, f"{path}.note")
+
+    def check_email(self, action: SendEmail, inputs: dict[str, InputField], path: str) -> None:
+        if action.to not in RECIPIENTS and "@" not in action.to:
+            self.add(f"{path}.to", f"send to {', '.join(RECIPIENTS)} or an e-mail address")
+        self.check_text(action.subject, inputs, f"{path}.subject")
+        self.check_text(action.body, inputs, f"{path}.body")
+
+    def check_notify(self, action: Notify, inputs: dict[str, InputField], path: str) -> None:
+        if action.to not in ("owner", "manager", "actor", "channel"):
+            self.add(f"{path}.to", "notify owner, manager, actor or channel")
+        if action.to == "channel" and not action.channel:
+            self.add(f"{path}.channel", "name the channel to notify")
+        self.check_text(action.text, inputs, f"{path}.text")
+
+    def check_text(self, text: str, inputs: Iterable[str], path: str) -> None:
+        known = templates.LEAD_NAMES if self.bp.record == "lead" else templates.NAMES
+        for name in templates.unknown(text, inputs, known):
+            self.add(path, f"unknown placeholder {{{name}}}")
+
+    # -- reachability ---------------------------------------------------------
+
+    def check_reachability(self) -> None:
+        first = next((s.key for s in self.order if s.outcome is None), None)
+        if first is None:
+            self.add("pipeline", "the pipeline has no open stage to start from")
+            return
+        reached = self.reachable(first)
+        for stage in self.order:
+            if stage.key not in reached:
+                self.add("transitions", f"stage {stage.key!r} can never be reached from {first!r}")
+        for index, t in enumerate(self.bp.transitions):
+            if not t.common and not any(s in reached for s in t.sources):
+                self.add(f"transitions[{index}].from", "this transition can never be reached")
+
+    def reachable(self, first: str) -> set[str]:
+        reached, frontier = {first}, [first]
+        while frontier:
+            stage = frontier.pop()
+            is_open = stage in self.stages and self.stages[stage].outcome is None
+            for t in self.bp.transitions:
+                leaves = stage in t.sources or (t.common and is_open)
+                if leaves and t.target not in reached:
+                    reached.add(t.target)
+                    frontier.append(t.target)
+        return reached
+
+
+def check_blueprint(blueprint: Blueprint, stages: Sequence[StageRef]) -> list[Problem]:
+    """Every problem of ``blueprint`` against a pipeline with ``stages`` (none: it is sound)."""
+    return _Checker(blueprint, stages).run()
+
+
+def form_size(during: During) -> int:
+    """The blocks a Slack form of ``during`` takes: heading, message, fields, checklist, note."""
+    groups = -(-len(during.checklist) // CHECKLIST_GROUP)
+    framing = 1 + bool(during.message) + (during.note != "none")
+    return framing + len(during.fields) + groups
+
+
+def _shown(option: str) -> str:
+    """What Slack shows of a choice: its first characters, cut with an ellipsis."""
+    return option if len(option) <= OPTION_SHOWN else option[: OPTION_SHOWN - 1].rstrip() + "…"
+
+
+def _whole_percent(value: str) -> bool:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return False
+    return number.is_finite() and number == number.to_integral_value() and 0 <= number <= 100
+
+
+def _hint(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _unknown_field(name: str, catalogue: dict[str, fields.DealField] | None = None) -> str:
+    lead = catalogue is fields.LEAD_FIELDS
+    hint = _hint(name, fields.LEAD_FIELDS if lead else fields.DEAL_FIELDS)
+    record = "lead" if lead else "deal"
+    return f"unknown {record} field {name!r}{hint}; custom values are custom.<name>"

@@ -1,0 +1,315 @@
+"""The bot's own tables (migrations 5 and 12): journal, outbox, message links,
+cursor, and the requests already answered (replays).
+
+Plain functions of a transaction (writes) or a connection (reads), run
+through :meth:`Engine.write` / :meth:`Engine.read` like every engine write:
+one hop, one savepoint inside a shared commit.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from engine import clock
+from engine.store.db import Tx
+
+# -- journal --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> JobRow:
+        return cls(
+            row["id"], row["kind"], json.loads(row["payload"]), row["status"], row["attempts"],
+            clock.from_db(row["created_at"]),
+        )  # fmt: skip
+
+
+def record_job(
+    tx: Tx, kind: str, payload: dict[str, Any], dedupe_key: str | None,
+    request: RequestKeys | None = None,
+) -> int | None:  # fmt: skip
+    """Journal one request; ``None`` when ``dedupe_key`` or ``request`` was seen before.
+
+    ``request`` (its signature and trigger_id) is claimed in the same
+    transaction, answered as an empty ack: see :mod:`bot.replays`.
+    """
+    if request is not None and not claim_request(tx, request, Answer(200, "")):
+        return None
+    cursor = tx.execute(
+        "INSERT OR IGNORE INTO slack_jobs (kind, dedupe_key, payload, created_at)"
+        " VALUES (?, ?, ?, ?)",
+        (kind, dedupe_key, json.dumps(payload), tx.now),
+    )
+    return cursor.lastrowid if cursor.rowcount else None
+
+
+def start_job(tx: Tx, job_id: int) -> None:
+    tx.execute(
+        "UPDATE slack_jobs SET status = 'running', attempts = attempts + 1 WHERE id = ?",
+        (job_id,),
+    )
+
+
+def finish_job(tx: Tx, job_id: int, error: str | None = None) -> None:
+    tx.execute(
+        "UPDATE slack_jobs SET status = ?, error = ?, finished_at = ? WHERE id = ?",
+        ("failed" if error else "done", error, tx.now, job_id),
+    )
+
+
+def unfinished_jobs(conn: sqlite3.Connection) -> list[JobRow]:
+    rows = conn.execute(
+        "SELECT * FROM slack_jobs WHERE status IN ('pending', 'running') ORDER BY id"
+    )
+    return [JobRow.from_row(r) for r in rows]
+
+
+def get_job(conn: sqlite3.Connection, job_id: int) -> JobRow:
+    row = conn.execute("SELECT * FROM slack_jobs WHERE id = ?", (job_id,)).fetchone()
+    return JobRow.from_row(row)
+
+
+def expire_jobs(tx: Tx, job_ids: list[int]) -> None:
+    for job_id in job_ids:
+        finish_job(tx, job_id, "expired before it could be replayed")
+
+
+def prune(
+    tx: Tx, jobs_before: datetime, outbox_before: datetime, requests_before: datetime
+) -> None:
+    tx.execute(
+        "DELETE FROM slack_jobs WHERE status IN ('done', 'failed') AND created_at < ?",
+        (clock.to_db(jobs_before),),
+    )
+    tx.execute(
+        "DELETE FROM slack_outbox WHERE status IN ('sent', 'failed') AND created_at < ?",
+        (clock.to_db(outbox_before),),
+    )
+    prune_requests(tx, requests_before)
+
+
+# -- requests already answered (replays) -----------------------------------------
+
+# A request's signature (``timestamp:v0=…``, HTTP only) and trigger_id, either may be None.
+RequestKeys = tuple[str | None, str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a request was answered: replayed as is to the same request again."""
+
+    status: int
+    body: str
+
+
+def claim_request(tx: Tx, keys: RequestKeys, answer: Answer | None) -> bool:
+    """Write the request down (``answer`` None: still being answered); False if seen before."""
+    status, body = (None, None) if answer is None else (answer.status, answer.body)
+    cursor = tx.execute(
+        "INSERT OR IGNORE INTO slack_requests (signature, trigger_id, status, body, received_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (*keys, status, body, tx.now),
+    )
+    return bool(cursor.rowcount)
+
+
+def answer_request(tx: Tx, keys: RequestKeys, answer: Answer) -> None:
+    tx.execute(
+        "UPDATE slack_requests SET status = ?, body = ? WHERE signature = ? OR trigger_id = ?",
+        (answer.status, answer.body, *keys),
+    )
+
+
+def answered(conn: sqlite3.Connection, keys: RequestKeys) -> Answer | None:
+    """How the first of these requests was answered (None: not yet, or never known)."""
+    row = conn.execute(
+        "SELECT status, body FROM slack_requests WHERE (signature = ? OR trigger_id = ?)"
+        " AND status IS NOT NULL ORDER BY id LIMIT 1",
+        keys,
+    ).fetchone()
+    return None if row is None else Answer(int(row["status"]), str(row["body"] or ""))
+
+
+def prune_requests(tx: Tx, before: datetime) -> None:
+    tx.execute("DELETE FROM slack_requests WHERE received_at < ?", (clock.to_db(before),))
+
+
+# -- outbox ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRow:
+    id: int
+    lane: str
+    kind: str
+    ref: str | None
+    payload: dict[str, Any]
+    attempts: int
+    next_attempt_at: datetime
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> OutboxRow:
+        return cls(
+            row["id"], row["lane"], row["kind"], row["ref"], json.loads(row["payload"]),
+            row["attempts"], clock.from_db(row["next_attempt_at"]),
+        )  # fmt: skip
+
+
+def enqueue(
+    tx: Tx, lane: str, kind: str, payload: dict[str, Any] | None = None, ref: str | None = None,
+    *, once: bool = False,
+) -> int | None:  # fmt: skip
+    """Queue one message; an update already waiting for the same record is enough.
+
+    ``once``: nothing is queued if a message for ``ref`` was ever queued before.
+    """
+    if once and tx.one("SELECT 1 FROM slack_outbox WHERE ref = ?", (ref,)):
+        return None
+    if kind == "notice_update" and tx.one(
+        "SELECT 1 FROM slack_outbox WHERE status = 'pending' AND kind = ? AND ref = ?"
+        " AND attempts = 0",
+        (kind, ref),
+    ):
+        return None
+    return tx.insert(
+        "slack_outbox",
+        {
+            "lane": lane, "kind": kind, "ref": ref, "payload": json.dumps(payload or {}),
+            "next_attempt_at": tx.now, "created_at": tx.now,
+        },
+    )  # fmt: skip
+
+
+HEADS = "SELECT min(id) FROM slack_outbox WHERE status = 'pending' GROUP BY lane"
+
+
+def due_lanes(conn: sqlite3.Connection, now: datetime) -> list[str]:
+    """Lanes whose oldest pending message may be sent now."""
+    rows = conn.execute(
+        f"SELECT lane FROM slack_outbox WHERE id IN ({HEADS}) AND next_attempt_at <= ?",
+        (clock.to_db(now),),
+    )
+    return [r["lane"] for r in rows]
+
+
+def next_due(conn: sqlite3.Connection) -> datetime | None:
+    """When the first lane head falls due (rows behind a head wait for it)."""
+    text = conn.execute(
+        f"SELECT min(next_attempt_at) FROM slack_outbox WHERE id IN ({HEADS})"
+    ).fetchone()[0]
+    return None if text is None else clock.from_db(text)
+
+
+def head_of_lane(conn: sqlite3.Connection, lane: str) -> OutboxRow | None:
+    row = conn.execute(
+        "SELECT * FROM slack_outbox WHERE status = 'pending' AND lane = ? ORDER BY id LIMIT 1",
+        (lane,),
+    ).fetchone()
+    return None if row is None else OutboxRow.from_row(row)
+
+
+def mark_sent(tx: Tx, row_id: int, link: tuple[str, str, str] | None = None) -> None:
+    """Delivered; ``link`` is ``(ref, channel, ts)`` when the message shows a record."""
+    tx.execute(
+        "UPDATE slack_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
+        " WHERE id = ?",
+        (tx.now, row_id),
+    )
+    if link is not None:
+        tx.execute(
+            "INSERT INTO slack_messages (ref, channel, ts, posted_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (ref) DO UPDATE SET channel = excluded.channel, ts = excluded.ts",
+            (*link, tx.now),
+        )
+
+
+def mark_retry(tx: Tx, row_id: int, delay: timedelta, error: str) -> None:
+    at = clock.to_db(clock.from_db(tx.now) + delay)
+    tx.execute(
+        "UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
+        " WHERE id = ?",
+        (at, error[:500], row_id),
+    )
+
+
+def mark_failed(tx: Tx, row_id: int, error: str) -> None:
+    tx.execute(
+        "UPDATE slack_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
+        " WHERE id = ?",
+        (error[:500], row_id),
+    )
+
+
+def message_for(conn: sqlite3.Connection, ref: str) -> tuple[str, str] | None:
+    row = conn.execute("SELECT channel, ts FROM slack_messages WHERE ref = ?", (ref,)).fetchone()
+    return None if row is None else (row["channel"], row["ts"])
+
+
+def pending_notice(conn: sqlite3.Connection, lane: str, ref: str) -> OutboxRow | None:
+    """The notice for ``ref`` still queued in ``lane``, if any."""
+    row = conn.execute(
+        "SELECT * FROM slack_outbox WHERE status = 'pending' AND kind = 'notice' AND lane = ?"
+        " AND ref = ? ORDER BY id LIMIT 1",
+        (lane, ref),
+    ).fetchone()
+    return None if row is None else OutboxRow.from_row(row)
+
+
+def notice_channels(conn: sqlite3.Connection, refs: list[str]) -> dict[str, str]:
+    """``{ref: channel}`` for records that have a notice, posted or still queued."""
+    if not refs:
+        return {}
+    marks = ", ".join("?" for _ in refs)
+    queued = conn.execute(
+        f"SELECT ref, lane FROM slack_outbox WHERE kind = 'notice' AND status = 'pending'"
+        f" AND ref IN ({marks})",
+        refs,
+    ).fetchall()
+    posted = conn.execute(
+        f"SELECT ref, channel FROM slack_messages WHERE ref IN ({marks})", refs
+    ).fetchall()
+    return {r[0]: r[1] for r in [*queued, *posted]}
+
+
+def outbox_counts(conn: sqlite3.Connection) -> dict[str, int]:
+    rows = conn.execute("SELECT status, count(*) AS n FROM slack_outbox GROUP BY status")
+    return {r["status"]: r["n"] for r in rows}
+
+
+# -- cursor ---------------------------------------------------------------------
+
+
+def cursor(conn: sqlite3.Connection, name: str) -> int:
+    row = conn.execute("SELECT position FROM slack_cursors WHERE name = ?", (name,)).fetchone()
+    return 0 if row is None else int(row["position"])
+
+
+def advance(tx: Tx, name: str, position: int) -> None:
+    tx.execute(
+        "INSERT INTO slack_cursors (name, position) VALUES (?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET position = max(position, excluded.position)",
+        (name, position),
+    )
+
+
+def enqueue_planned(
+    tx: Tx, planned: Iterable[tuple[str, str, str]], cursor: str, position: int
+) -> None:
+    """Queue each planned ``(lane, kind, ref)`` and move ``cursor`` past them, in one write."""
+    for lane, kind, ref in planned:
+        enqueue(tx, lane, kind, ref=ref)
+    advance(tx, cursor, position)

@@ -1,0 +1,4 @@
+"""The sales team's records: users, contacts and organisations, leads, deals,
+activities, pipelines and stages, projects, the timeline of every change,
+optimistic versions, and the typed reads the board and the reps look at.
+"""

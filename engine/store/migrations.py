@@ -1,0 +1,101 @@
+"""Numbered schema migrations, each applied in the transaction that records it.
+
+The migrations are the files ``sql/NNNN_name.sql`` beside this module: plain SQL,
+read in their number's order. Add one by adding the next file; never edit one
+that shipped. Keeping them as SQL files, not Python strings, puts the schema
+and its dialect in one place a reviewer (or another database) can read.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import clock
+
+SQL_DIR = Path(__file__).with_name("sql")
+_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    number: int
+    name: str
+    sql: str
+
+
+def load_migrations(folder: Path = SQL_DIR) -> tuple[Migration, ...]:
+    """Every ``NNNN_name.sql`` in ``folder``, numbered 1, 2, 3… without a gap."""
+    found = sorted(
+        (int(m.group(1)), m.group(2).replace("_", " "), path)
+        for path in folder.glob("*.sql")
+        if (m := _FILE.match(path.name))
+    )
+    numbers = [number for number, _, _ in found]
+    if numbers != list(range(1, len(numbers) + 1)):
+        raise RuntimeError(f"migrations in {folder} are not numbered 1..N: {numbers}")
+    return tuple(Migration(n, name, path.read_text(encoding="utf-8")) for n, name, path in found)
+
+
+MIGRATIONS: tuple[Migration, ...] = load_migrations()
+
+
+def apply_migrations(conn: sqlite3.Connection) -> list[int]:
+    """Apply every migration not yet recorded; returns the numbers applied."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+    applied = []
+    for migration in MIGRATIONS:
+        if migration.number in done:
+            continue
+        _apply(conn, migration)
+        applied.append(migration.number)
+    return applied
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have applied it while we waited for the lock.
+        if conn.execute(
+            "SELECT 1 FROM schema_migrations WHERE number = ?", (migration.number,)
+        ).fetchone():
+            conn.execute("COMMIT")
+            return
+        for statement in _statements(migration.sql):
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
+            (migration.number, migration.name, clock.now_db()),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+def _statements(script: str) -> list[str]:
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip() and not _only_comments(buffer):
+        raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:60]}")
+    return statements
+
+
+def _only_comments(text: str) -> bool:
+    return all(not line.strip() or line.strip().startswith("--") for line in text.splitlines())
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT max(number) FROM schema_migrations").fetchone()
+    return int(row[0] or 0)
