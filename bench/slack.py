@@ -113,9 +113,11 @@ def _ack_only(settings: Any) -> web.Application:
 async def _relais(settings: Any) -> web.Application:
     from bot.app import SlackBot
     from engine.core import Engine
+    from service import wiring
 
     engine = await Engine.open(settings.database)
     bot = SlackBot(engine, settings)
+    wiring.apply(engine.bus, wiring.slack_listeners(bot.runtime))
 
     async def close(app: web.Application) -> None:
         await bot.stop()

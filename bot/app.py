@@ -43,7 +43,7 @@ from bot.listeners import (
 from bot.runtime import Runtime
 from config.settings import Settings
 from engine.api import Engine
-from service.metrics import Metrics
+from telemetry.metrics import Metrics
 
 log = logging.getLogger("relais.slack")
 

@@ -24,26 +24,27 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.blocks.common import Block, Message
 from bot.blocks.modals import loading
 from bot.blocks.values import read_metadata
 from bot.errors import error_message
+from bot.home import Home
 from bot.i18n import t
-from bot.people import Who
-from bot.priority import MODAL_PATIENCE
+from bot.people import People, Who
+from bot.priority import MODAL_PATIENCE, AckFirst
 from bot.replays import Claim
 from bot.screens import deal_card
-from engine.api import Actor, Conflict, RelaisError, clock
+from bot.tasks import Tasks
+from config.settings import Settings
+from engine.api import Actor, Conflict, Engine, RelaisError, clock
 from engine.api.chat import store
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger("relais.slack")
 
@@ -63,6 +64,30 @@ class JobSpec:
     once: Callable[[Mapping[str, Any]], bool] = _never
     # True when the job shows a modal: one opens at once, before the job waits its turn.
     modal: Callable[[Mapping[str, Any]], bool] = _never
+
+
+class Runtime(Protocol):
+    """What jobs reach at run time: :class:`bot.runtime.Runtime` has it all.
+
+    Named here, as a protocol, so the journal needs nothing above it.
+    """
+
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def client(self) -> AsyncWebClient: ...
+    @property
+    def http(self) -> aiohttp.ClientSession | None: ...
+    @property
+    def people(self) -> People: ...
+    @property
+    def home(self) -> Home: ...
+    @property
+    def tasks(self) -> Tasks: ...
+    @property
+    def acks(self) -> AckFirst: ...
 
 
 class JobContext:

@@ -6,7 +6,10 @@ This worker claims them (a lease: a crash only delays them), queues each in
 the Slack outbox under ``outbox:<id>`` (once, however often it is claimed),
 and settles it with the engine when Slack has taken it — or refused it for
 good. Delivery itself (order per channel, ``Retry-After``, Slack down) is
-the Slack outbox's job.
+the Slack outbox's job, which tells :meth:`EngineNotifications.settled` how each ended.
+
+The service's wiring table (:mod:`service.wiring`) wakes it after every commit
+that queued a notification; the poll is only a safety net.
 """
 
 from __future__ import annotations
@@ -56,7 +59,6 @@ class EngineNotifications:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._working = False
-        outbox.settled = self.settled
 
     def start(self) -> None:
         self._wake.set()
@@ -72,8 +74,12 @@ class EngineNotifications:
     def busy(self) -> bool:
         return self._wake.is_set() or self._working
 
-    async def on_event(self, event: DomainEvent) -> None:
+    def wake(self) -> None:
+        """Something was queued for Slack (a commit's event, a reminder): claim it now."""
         self._wake.set()
+
+    async def on_event(self, event: DomainEvent) -> None:
+        self.wake()
 
     async def _run(self) -> None:
         while True:

@@ -55,7 +55,7 @@ class NotYet(Exception):
 class Outbox:
     def __init__(
         self, engine: Engine, client: AsyncWebClient, tasks: Tasks, render: Render,
-        base_delay: float = 1.0,
+        base_delay: float = 1.0, *, settled: Settled | None = None,
     ) -> None:  # fmt: skip
         self.engine = engine
         self.client = client
@@ -66,7 +66,7 @@ class Outbox:
         self._lanes: set[str] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self.delivered = 0
-        self.settled: Settled | None = None
+        self.settled = settled
 
     def start(self) -> None:
         self._loop_task = self.tasks.spawn(self._dispatch(), "slack-outbox", service=True)

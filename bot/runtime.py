@@ -3,6 +3,10 @@
 The app made by :func:`bot.app.build_app` carries it (``app.runtime``), so
 listeners keep the ``register(app, engine)`` shape and still reach the
 journal, the people directory, the outbox and the home tab.
+
+Which domain events wake the notifier, the home tab and the engine's
+notifications is not decided here but in the service's wiring table
+(:mod:`service.wiring`), which subscribes their ``on_event``.
 """
 
 from __future__ import annotations
@@ -50,13 +54,18 @@ class Runtime:
         self.http: aiohttp.ClientSession | None = None
         self.people = People(engine, client, settings.locale, settings.timezone)
         self.journal = Journal(self, specs)
-        self.outbox = Outbox(engine, client, self.tasks, self.notice, retry_delay)
+        self.outbox = Outbox(
+            engine, client, self.tasks, self.notice, retry_delay, settled=self._settled
+        )
         self.notifier = Notifier(engine, self.outbox, self.tasks, settings.slack_leads_channel)
         self.home = Home(engine, self.people, client, self.tasks)
         self.notifications = EngineNotifications(engine, self.outbox, self.tasks)
         self.replays = Replays(engine, self.tasks)
         self.started = False
         self.acks = AckFirst()
+
+    async def _settled(self, ref: str, error: str | None, detail: str) -> None:
+        await self.notifications.settled(ref, error, detail)
 
     async def notice(self, ref: str) -> Message | None:
         """Channel notices speak the team's default language and time zone."""
@@ -66,11 +75,6 @@ class Runtime:
         self.http = aiohttp.ClientSession()
         if self.client.session is None:
             self.client.session = self.http
-        bus = self.engine.bus
-        bus.subscribe("*", self.notifier.on_event)
-        bus.subscribe("deal.*", self.home.on_event)
-        bus.subscribe("activity.*", self.home.on_event)
-        bus.subscribe("deal.*", self.notifications.on_event)
         await self._prune()
         self.outbox.start()
         self.notifier.start()

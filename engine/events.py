@@ -3,6 +3,9 @@
 Events are collected while a transaction runs and handed to the bus only
 after it commits, so a subscriber never sees a change that was rolled back.
 Subscribers run as tasks: a slow or failing one never delays the writer.
+
+The engine only publishes; who listens to what in the running service is one
+table of the composition root (``service/wiring.py``), applied at start-up.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ from config.settings import Settings
 from engine.api import Engine
 from engine.api.mail import IntakePolicy
 from ingest.auth import load_users
-from ingest.metrics import MailMetrics
 from ingest.processor import MailProcessor
 from ingest.smtp import CaptureHandler, Limits, ServerOptions, start_server, tls_context
+from telemetry.mail import MailMetrics
 
 log = logging.getLogger("relais.smtp")
 
@@ -59,8 +59,9 @@ class MailListener:
         self.metrics = metrics or MailMetrics()
         users = load_users(Path(settings.smtp_auth_file)) if settings.smtp_auth_file else {}
         self.handler = CaptureHandler(
-            engine, self.policy, limits_from(settings), self.metrics, users
-        )
+            engine, self.policy, limits_from(settings), self.metrics, users,
+            on_stored=self._stored,
+        )  # fmt: skip
         self.processor = MailProcessor(
             engine,
             self.policy,
@@ -69,9 +70,12 @@ class MailListener:
             metrics=self.metrics,
             busy=self.handler.busy,
         )
-        self.handler.on_stored = self.processor.submit
         self.server: asyncio.Server | None = None
         self.port: int | None = None
+
+    def _stored(self, mail_id: int, raw: bytes) -> None:
+        """The handler stored a mail: the processor takes it, bytes and all (no read-back)."""
+        self.processor.submit(mail_id, raw)
 
     async def start(self) -> None:
         # aiosmtpd logs every command at INFO: far too chatty (and slow) for a service.

@@ -34,9 +34,9 @@ from engine.api.mail import (
     Outcome,
     oldest_waiting,
 )
-from ingest.metrics import MailMetrics
 from ingest.parser import ParsedMail
 from ingest.parsing import Parser, ThreadParser, WorkerParser
+from telemetry.mail import MailMetrics
 
 log = logging.getLogger("relais.mail")
 WARM_UP = b"Subject: warm-up\r\n\r\n.\r\n"

@@ -34,7 +34,7 @@ from engine.api.crm import MAX_RECORD_ID, normalize_email
 from engine.api.mail import IntakePolicy, RawMail, RecipientMatch, address_key
 from ingest.auth import verify
 from ingest.limits import ConnectionLimiter, RateLimiter
-from ingest.metrics import MailMetrics
+from telemetry.mail import MailMetrics
 
 log = logging.getLogger("relais.smtp")
 
@@ -94,6 +94,7 @@ class CaptureHandler:
         limits: Limits = Limits(),
         metrics: MailMetrics | None = None,
         users: dict[str, str] | None = None,
+        on_stored: Callable[[int, bytes], None] | None = None,
     ) -> None:
         self.engine = engine
         self.policy = policy
@@ -102,7 +103,7 @@ class CaptureHandler:
         self.rates = RateLimiter(limits.messages_per_minute)
         self.users = users or {}
         self.sessions: weakref.WeakSet[SMTP] = weakref.WeakSet()
-        self.on_stored: Callable[[int, bytes], None] = lambda mail_id, raw: None
+        self.on_stored: Callable[[int, bytes], None] = on_stored or (lambda mail_id, raw: None)
         self.storing = 0  # DATA commands waiting for their commit
         self._stored_at: collections.deque[float] = collections.deque(maxlen=2)
         self._stored_all = asyncio.Event()

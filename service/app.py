@@ -1,4 +1,9 @@
-"""The service's lifecycle: open the engine, start every configured part, stop cleanly."""
+"""The service's lifecycle: open the engine, start every configured part, stop cleanly.
+
+This is the composition root: parts are built first, then wired to the
+engine's events by one table (:mod:`service.wiring`), then started — so no
+event of start-up (a backlog of mail, a tick) finds a listener missing.
+"""
 
 from __future__ import annotations
 
@@ -16,13 +21,15 @@ from config.settings import Settings
 from engine.api import DomainEvent, Engine
 from engine.api.workflows import WorkflowRunner
 from ingest.listener import MailListener
-from ingest.metrics import MailMetrics
+from service import wiring
 from service.automation import Reminders, workflow_runner
 from service.mailer import Mailer, RelayConfig
-from service.metrics import Metrics
 from service.outbox import OutboxWorker
 from service.scheduler import Ticker
+from service.wake import Wake
 from service.web import Check, Probe, build_web_app
+from telemetry.mail import MailMetrics
+from telemetry.metrics import Metrics
 
 log = logging.getLogger("relais.service")
 
@@ -42,7 +49,9 @@ class Service:
         self.mail: MailListener | None = None
         self.slack: SlackBot | None = None
         self.outbox: OutboxWorker | None = None
+        self.outbox_wake: Wake | None = None
         self.workflows: WorkflowRunner | None = None
+        self.reminders: Reminders | None = None
 
     async def start(self) -> None:
         started = time.perf_counter()
@@ -50,16 +59,13 @@ class Service:
         cpq = load_cpq(self.settings.config_path)
         self.engine = await Engine.open(self.settings.database_path)
         self.engine.use_cpq(cpq)
-        self.engine.bus.subscribe("*", self._count_event)
+        self._build(self.engine)
+        wiring.apply(self.engine.bus, self.listeners())
         self.checks["database"] = self.engine.db.ping
         self.checks["scheduler"] = self._scheduler_up
-        self._start_blueprint_work(self.engine)
         self.ticker.start()
-        if self.settings.smtp_enabled:
-            await self._start_mail(self.engine)
-        if self.settings.slack_enabled:
-            self.slack = SlackBot(self.engine, self.settings, self.metrics)
-        await self._start_workflows(self.engine)
+        await self._start_mail()
+        await self._start_workflows()
         await self._start_web()
         await self._start_slack()
         self._explain_optional_parts()
@@ -74,42 +80,57 @@ class Service:
             time.perf_counter() - started,
         )  # fmt: skip
 
-    async def _start_mail(self, engine: Engine) -> None:
-        metrics = MailMetrics(
-            self.metrics.registry, mails=self.metrics.mails, leads=self.metrics.leads
-        )
-        self.mail = MailListener(engine, self.settings, metrics=metrics)
+    def _build(self, engine: Engine) -> None:
+        """Every configured part, built but not started; timed work added to the tick."""
+        if self.settings.smtp_enabled:
+            metrics = MailMetrics(
+                self.metrics.registry, mails=self.metrics.mails, leads=self.metrics.leads
+            )
+            self.mail = MailListener(engine, self.settings, metrics=metrics)
+        if self.settings.slack_enabled:
+            self.slack = SlackBot(engine, self.settings, self.metrics)
+        self._build_timed_work(engine)
+
+    def _build_timed_work(self, engine: Engine) -> None:
+        """Blueprint timers, outbox delivery, workflows, reminders: work kept in the DB."""
+        relay = self.settings.smtp_relay_enabled
+        mailer = Mailer(RelayConfig.from_settings(self.settings)) if relay else None
+        self.outbox = OutboxWorker(engine, mailer=mailer)
+        self.outbox_wake = Wake(self.outbox.run_once, "outbox-wake")
+        self.workflows = workflow_runner(engine, self.settings)
+        slack = self.slack.runtime.notifications.wake if self.slack is not None else None
+        self.reminders = Reminders(engine, self.settings, on_queued=slack)
+        self.ticker.add("blueprint-timers", engine.run_blueprint_timers)
+        self.ticker.add("outbox", self.outbox.run_once)
+        self.ticker.add("workflows", self.workflows.tick)
+        self.ticker.add("reminders", self.reminders.run_once)
+
+    def listeners(self) -> dict[str, wiring.Handler]:
+        """The listeners of the parts built, by their names in the wiring table."""
+        found: dict[str, wiring.Handler] = {"metrics": self._count_event}
+        if self.outbox_wake is not None:
+            found["outbox"] = self.outbox_wake.on_event
+        if self.slack is not None:
+            found.update(wiring.slack_listeners(self.slack.runtime))
+        return found
+
+    async def _start_mail(self) -> None:
+        if self.mail is None:
+            return
         await self.mail.start()
         self.checks["smtp"] = self.mail.healthy
         backlog = self.mail.processor.backlog_probe(self.settings.mail_backlog_threshold)
         self.probes["mail_backlog"] = backlog
 
-    def _start_blueprint_work(self, engine: Engine) -> None:
-        """Blueprint timers and outbox delivery run on every tick (work kept in the DB)."""
-        relay = self.settings.smtp_relay_enabled
-        mailer = Mailer(RelayConfig.from_settings(self.settings)) if relay else None
-        self.outbox = OutboxWorker(engine, mailer=mailer)
-        engine.bus.subscribe("deal.transitioned", self.outbox.on_transition)
-        engine.bus.subscribe("workflow_run.queued", self.outbox.on_transition)
-        engine.bus.subscribe("deal.quote_emailed", self.outbox.on_transition)
-        self.ticker.add("blueprint-timers", engine.run_blueprint_timers)
-        self.ticker.add("outbox", self.outbox.run_once)
-
-    async def _start_workflows(self, engine: Engine) -> None:
+    async def _start_workflows(self) -> None:
         """Workflows follow the bus; their delays, date triggers and the reminders tick.
 
         One tick runs at once, so what fell due while the service was down runs now.
         """
-        self.workflows = workflow_runner(engine, self.settings)
+        assert self.workflows is not None and self.reminders is not None
         self.workflows.start()
-        if self.slack is not None:
-            notifications = self.slack.runtime.notifications
-            engine.bus.subscribe("workflow_run.queued", notifications.on_event)
-        reminders = Reminders(engine, self.settings)
-        self.ticker.add("workflows", self.workflows.tick)
-        self.ticker.add("reminders", reminders.run_once)
         await self.workflows.tick()
-        await reminders.run_once()
+        await self.reminders.run_once()
 
     async def _scheduler_up(self) -> bool:
         return self.ticker.running
@@ -148,6 +169,9 @@ class Service:
         if self.workflows is not None:
             await self.workflows.stop()
             self.workflows = None
+        if self.outbox_wake is not None:
+            await self.outbox_wake.close()
+            self.outbox_wake = None
         if self.outbox is not None:
             await self.outbox.close()
             self.outbox = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from config.settings import Settings
 from engine.api import Engine
 from engine.api.timers import ReminderReport, ReminderSettings
@@ -35,11 +37,21 @@ def workflow_runner(engine: Engine, settings: Settings) -> WorkflowRunner:
 
 
 class Reminders:
-    """The reminders tick task (activity reminders and morning digests)."""
+    """The reminders tick task (activity reminders and morning digests).
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    Reminders publish no domain event: ``on_queued`` is called after a run
+    that queued some, to wake whoever delivers them (the Slack notifications).
+    """
+
+    def __init__(
+        self, engine: Engine, settings: Settings, on_queued: Callable[[], None] | None = None
+    ) -> None:
         self.engine = engine
         self.settings = reminder_settings(settings)
+        self.on_queued = on_queued
 
     async def run_once(self) -> ReminderReport:
-        return await self.engine.run_reminders(self.settings)
+        report = await self.engine.run_reminders(self.settings)
+        if self.on_queued is not None and (report.reminders or report.digests):
+            self.on_queued()
+        return report

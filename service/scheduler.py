@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from service.metrics import Metrics
+from telemetry.metrics import Metrics
 
 log = logging.getLogger("relais.scheduler")
 Task = Callable[[], Awaitable[object]]

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from service.metrics import Metrics
+from telemetry.metrics import Metrics
 
 Check = Callable[[], Awaitable[bool]]
 Probe = Callable[[], Awaitable[Mapping[str, float] | None]]  # figures when degraded

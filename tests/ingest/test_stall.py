@@ -21,10 +21,10 @@ from cli.main import main
 from config.routing import default_policy
 from engine.core import Engine
 from engine.mail.inbox import RawMail
-from ingest.metrics import MailMetrics
 from ingest.parsing import WorkerParser
 from ingest.processor import MailProcessor
 from service.app import Service
+from telemetry.mail import MailMetrics
 from tests.ingest.conftest import deliver, mail_settings
 
 LEAD_WITHIN = 5.0  # seconds from the 250 to the lead (the bench's target is 2 s)

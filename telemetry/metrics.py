@@ -1,4 +1,8 @@
-"""Prometheus metrics, in one registry per service so tests never share counters."""
+"""Prometheus metrics, in one registry per service so tests never share counters.
+
+Top-level (not in ``service/``) so the bot and the mail listener can count into
+it without importing the service that builds them.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,8 @@
-"""The mail listener's Prometheus metrics, registered in the service's registry."""
+"""The mail listener's Prometheus metrics, registered in the service's registry.
+
+Shared with the service's :class:`telemetry.metrics.Metrics` when it has them
+(``mails``, ``leads``); a listener alone (tests, tools) gets its own.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,116 @@
+"""Who listens to which domain event: the one table of the composition root.
+
+The engine publishes its events after each commit (:mod:`engine.api`'s bus);
+what the service does about them is written here, as data, and nowhere else
+in the service: one row per subscription — an event pattern, the name of a
+listener, and why. :class:`service.app.Service` builds its parts, names
+their listeners and calls :func:`apply` before any part starts, so no event
+of start-up is missed. A part that is not configured (Slack, say) simply
+names no listener, and its rows are skipped.
+
+Every event whose effects a worker delivers (a transition's messages, an
+escalation, a workflow's notices, a quote's e-mail) wakes that worker at
+once: the ticks and polls are only a safety net, never the delay. Reminders
+publish no event; :class:`service.automation.Reminders` wakes the Slack
+notifications itself, through the callback it is built with.
+
+Two parts still subscribe themselves, because they also run outside the
+service: the workflow runner (``*``, when started) and the mail processor
+(``mail.received``, when started).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.runtime import Runtime
+from engine.api import DomainEvent
+
+Handler = Callable[[DomainEvent], Awaitable[None]]
+Condition = Callable[[DomainEvent], bool]
+
+
+class Bus(Protocol):
+    """The engine's event bus, as far as wiring goes."""
+
+    def subscribe(self, pattern: str, handler: Handler) -> None: ...
+
+
+def always(event: DomainEvent) -> bool:
+    return True
+
+
+def queued(event: DomainEvent) -> bool:
+    """The event says it left messages in the outbox (``data["queued"]`` > 0)."""
+    return bool(event.data.get("queued"))
+
+
+@dataclass(frozen=True, slots=True)
+class Wire:
+    """``pattern`` (``*``, ``deal.*`` or an exact name) → the listener named ``listener``."""
+
+    pattern: str
+    listener: str
+    why: str
+    when: Condition = always
+
+
+WIRING: tuple[Wire, ...] = (
+    Wire("*", "metrics", "every event is counted (relais_events)"),
+    Wire("*", "slack.notifier", "a lead's or deal's change: a notice, or its update, to post"),
+    Wire("deal.*", "slack.home", "the App Home of the people a deal concerns is redrawn"),
+    Wire("activity.*", "slack.home", "the same for an activity"),
+    Wire("deal.*", "slack.notifications", "a deal's transition or escalation notifies"),
+    Wire("lead.transitioned", "slack.notifications", "a lead transition's After notifies"),
+    Wire("lead.escalated", "slack.notifications", "a lead's escalation notifies"),
+    Wire("workflow_run.queued", "slack.notifications", "a workflow's notices"),
+    Wire("deal.transitioned", "outbox", "a transition's webhooks and e-mails", queued),
+    Wire("deal.quote_emailed", "outbox", "a quote's e-mail", queued),
+    Wire("workflow_run.queued", "outbox", "a workflow's webhooks and e-mails", queued),
+    # A lead transition does not say what it queued: a wake-up costs one claim.
+    Wire("lead.transitioned", "outbox", "a lead transition's webhooks and e-mails"),
+)
+
+LISTENERS = frozenset(wire.listener for wire in WIRING)
+
+
+def slack_listeners(runtime: Runtime) -> dict[str, Handler]:
+    """The Slack bot's listeners, by their names in the table."""
+    return {
+        "slack.notifier": runtime.notifier.on_event,
+        "slack.home": runtime.home.on_event,
+        "slack.notifications": runtime.notifications.on_event,
+    }
+
+
+def apply(bus: Bus, listeners: Mapping[str, Handler], wiring: Iterable[Wire] = WIRING) -> int:
+    """Subscribe each row whose listener is present; returns how many were subscribed."""
+    unknown = set(listeners) - LISTENERS
+    if unknown:
+        raise ValueError(f"listeners in no row of the wiring table: {sorted(unknown)}")
+    count = 0
+    for wire in wiring:
+        handler = listeners.get(wire.listener)
+        if handler is not None:
+            bus.subscribe(wire.pattern, _when(wire.when, handler))
+            count += 1
+    return count
+
+
+def _when(condition: Condition, handler: Handler) -> Handler:
+    if condition is always:
+        return handler
+
+    async def filtered(event: DomainEvent) -> None:
+        if condition(event):
+            await handler(event)
+
+    filtered.__name__ = getattr(handler, "__name__", "listener")
+    return filtered
+
+
+def describe(wiring: Iterable[Wire] = WIRING) -> str:
+    """The table as text (docs, ``--help`` or a look in a shell)."""
+    return "\n".join(f"{w.pattern:<22} → {w.listener:<20} {w.why}" for w in wiring)
