@@ -7,13 +7,12 @@ the database holds that the files cannot express.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import yaml
 
 from engine.api import Engine
-from engine.api.crm import Pipeline, Stage, User, pipelines, projects, users
+from engine.api.crm import Pipeline, ProjectTemplate, Question, SetupRecords, Stage, User
 
 HEADER = (
     "# Exported from the Relais database by `run.py config export`.\n"
@@ -30,24 +29,19 @@ class _Dumper(yaml.SafeDumper):
 
 async def export_config(engine: Engine) -> dict[str, str]:
     """File name → YAML text of the pipelines, users and project templates in the database."""
-    return await engine.read(export_files)
+    return export_files(await engine.setup_records())
 
 
-def export_files(conn: sqlite3.Connection) -> dict[str, str]:
-    """Runs on the reader connection, in one snapshot."""
-    everyone = users.list_users(conn)
-    with_email = [user for user in everyone if user.email]
-    skipped = len(everyone) - len(with_email)
+def export_files(records: SetupRecords) -> dict[str, str]:
+    """The three files, from one snapshot of the database."""
+    with_email = [user for user in records.users if user.email]
+    skipped = len(records.users) - len(with_email)
     note = f"# {skipped} user(s) without an e-mail address are not listed.\n" if skipped else ""
     emails = {user.id: user.email for user in with_email}
     return {
-        "pipelines.yaml": dump(
-            {"pipelines": [pipeline_data(p) for p in pipelines.list_pipelines(conn)]}
-        ),
+        "pipelines.yaml": dump({"pipelines": [pipeline_data(p) for p in records.pipelines]}),
         "users.yaml": dump({"users": [user_data(u, emails) for u in with_email]}, note),
-        "projects.yaml": dump(
-            {"projects": [template_data(t) for t in projects.list_templates(conn)]}
-        ),
+        "projects.yaml": dump({"projects": [template_data(t) for t in records.projects]}),
     }
 
 
@@ -90,7 +84,7 @@ def user_data(user: User, emails: dict[int, str | None]) -> dict[str, Any]:
     return data
 
 
-def template_data(template: projects.ProjectTemplate) -> dict[str, Any]:
+def template_data(template: ProjectTemplate) -> dict[str, Any]:
     return {
         "key": template.key,
         "name": template.name,
@@ -98,7 +92,7 @@ def template_data(template: projects.ProjectTemplate) -> dict[str, Any]:
     }
 
 
-def question_data(question: projects.Question) -> dict[str, Any]:
+def question_data(question: Question) -> dict[str, Any]:
     data: dict[str, Any] = {"key": question.key, "label": question.label, "kind": question.kind}
     if question.choices:
         data["choices"] = list(question.choices)

@@ -1,14 +1,16 @@
 """Opening the database and its migrations.
 
-Part of the public face adapters import (see :mod:`engine.api`)."""
+Part of the public face adapters import (see :mod:`engine.api`). The
+transaction object ``Tx`` stays inside the engine: an adapter asks the
+``Engine`` facade for a unit of work instead of writing on a transaction.
+"""
 
-from engine.store.db import Tx, open_sync
+from engine.store.db import open_sync
 from engine.store.migrations import MIGRATIONS, apply_migrations, current_version
 from engine.store.private_files import open_private, write_private
 
 __all__ = [
     "MIGRATIONS",
-    "Tx",
     "apply_migrations",
     "current_version",
     "open_private",
