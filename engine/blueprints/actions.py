@@ -1,16 +1,19 @@
-"""After-actions, run inside the transition's transaction.
+"""After-actions, run inside the transition's transaction, for deals and leads alike.
 
-Field updates are planned together with the supplied values (see
-:func:`field_writes`); activities are created at once; e-mails, notifications
-and webhooks are written to the outbox, delivered after the commit.
+What differs between the two kinds (the record, its template values, a
+webhook's payload) comes in a :class:`Subject`. Field updates are planned
+together with the supplied values (see :func:`field_writes`); activities
+are created at once; e-mails, notifications and webhooks are written to the
+outbox, delivered after the commit.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from engine import clock, templates
 from engine.actors import Actor
@@ -25,17 +28,15 @@ from engine.blueprints.model import (
     Webhook,
 )
 from engine.crm.activities import ActivityDraft, create_activity
-from engine.crm.deals import deal_row
 from engine.crm.fields import moment
 from engine.errors import ValidationFailed
-from engine.money import from_cents
 from engine.outbox import queue as outbox
 from engine.store.db import Tx
 
 
 @dataclass(frozen=True, slots=True)
 class Write:
-    """A value bound for a deal field, and where it came from (for error messages)."""
+    """A value bound for a record's field, and where it came from (for error messages)."""
 
     source: str
     field: str
@@ -58,12 +59,28 @@ def field_writes(transition: Transition, supplied: Supplied) -> list[Write]:
     return writes
 
 
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The kind of record a transition moved, as the after-actions need to know it.
+
+    ``load`` reads the record as the transition left it; ``template_values``
+    gives the ``{{…}}`` values of its messages; ``webhook`` the payload a
+    webhook action queues (a deal's body is rendered from the log when sent).
+    """
+
+    kind: Literal["deal", "lead"]
+    load: Callable[[sqlite3.Connection, int], sqlite3.Row]
+    template_values: Callable[[Run], dict[str, Any]]
+    webhook: Callable[[Run, Webhook], dict[str, Any]]
+
+
 @dataclass
 class Run:
     """Everything an after-action needs to know about the transition that ran."""
 
     tx: Tx
-    deal_id: int
+    subject: Subject
+    record_id: int
     transition: Transition
     supplied: Supplied
     source: str
@@ -71,22 +88,26 @@ class Run:
     log_id: int
     timezone: str
     _values: dict[str, Any] | None = None
-    _deal: sqlite3.Row | None = None
+    _record: sqlite3.Row | None = None
 
     @property
-    def deal(self) -> sqlite3.Row:
-        """The deal as the transition left it (read once, only if an action needs it)."""
-        if self._deal is None:
-            self._deal = deal_row(self.tx.conn, self.deal_id)
-        return self._deal
+    def record(self) -> sqlite3.Row:
+        """The deal or lead as the transition left it (read once, only if an action needs it)."""
+        if self._record is None:
+            self._record = self.subject.load(self.tx.conn, self.record_id)
+        return self._record
 
     def values(self) -> dict[str, Any]:
         if self._values is None:
-            self._values = template_values(self)
+            self._values = self.subject.template_values(self)
         return self._values
 
     def person(self, who: str) -> sqlite3.Row | None:
-        return person(self.tx.conn, self.deal, self.tx.actor, who)
+        return person(self.tx.conn, self.record, self.tx.actor, who)
+
+    def link(self, kind: Literal["deal", "lead"]) -> int | None:
+        """The record's id if it is of ``kind`` (for an activity's or a message's link)."""
+        return self.record_id if self.subject.kind == kind else None
 
 
 def run_after(run: Run) -> int:
@@ -112,7 +133,8 @@ def _activity(run: Run, action: CreateActivity, index: int) -> None:
         note=templates.render(action.note, values),
         due_at=_due(run, action),
         owner=owner["id"] if owner is not None else _other_owner(action.owner),
-        deal_id=run.deal_id,
+        deal_id=run.link("deal"),
+        lead_id=run.link("lead"),
     )
     try:
         create_activity(run.tx, draft)
@@ -146,7 +168,8 @@ def _note(run: Run) -> None:
             subject=run.transition.name,
             note=run.supplied.note or "",
             done=True,
-            deal_id=run.deal_id,
+            deal_id=run.link("deal"),
+            lead_id=run.link("lead"),
         ),
     )
 
@@ -154,20 +177,24 @@ def _note(run: Run) -> None:
 def _enqueue(run: Run, action: Action) -> None:
     recipient, payload, skipped = _message(run, action)
     kind = {SendEmail: "email", Notify: "notification", Webhook: "webhook"}[type(action)]
+    if run.subject.kind == "lead":  # a lead's messages name it in their payload
+        payload["lead_id"] = run.record_id
+    deal_id = run.link("deal")
+    transition_id = None if deal_id is None else run.log_id
     outbox.enqueue(
         run.tx,
         kind,
         recipient,
         payload,
-        deal_id=run.deal_id,
-        transition_id=run.log_id,
+        deal_id=deal_id,
+        transition_id=transition_id,
         skipped=skipped,
     )
 
 
 def _message(run: Run, action: Action) -> tuple[str, dict[str, Any], str | None]:
-    if isinstance(action, Webhook):  # its body is rendered from the log when sent
-        return action.url, {"headers": dict(action.headers)}, None
+    if isinstance(action, Webhook):
+        return action.url, run.subject.webhook(run, action), None
     values = run.values()
     if isinstance(action, SendEmail):
         address = _address(run, action.to)
@@ -187,7 +214,7 @@ def _address(run: Run, to: str) -> str | None:
     if "@" in to:
         return to
     if to == "contact":
-        row = run.tx.one("SELECT email FROM contacts WHERE id = ?", (run.deal["contact_id"],))
+        row = run.tx.one("SELECT email FROM contacts WHERE id = ?", (run.record["contact_id"],))
         return None if row is None else row["email"]
     user = run.person(to)
     return None if user is None else user["email"]
@@ -207,15 +234,15 @@ def user_target(user: sqlite3.Row | None) -> str | None:
 
 
 def person(
-    conn: sqlite3.Connection, deal: sqlite3.Row, actor: Actor, who: str
+    conn: sqlite3.Connection, record: sqlite3.Row, actor: Actor, who: str
 ) -> sqlite3.Row | None:
-    """The deal's ``owner``, the owner's ``manager``, or the ``actor``, as a users row."""
+    """The record's ``owner``, the owner's ``manager``, or the ``actor``, as a users row."""
     if who == "actor":
         user_id = actor.user_id
     elif who == "manager":
-        user_id = _scalar(conn, "SELECT manager_id FROM users WHERE id = ?", deal["owner_id"])
+        user_id = _scalar(conn, "SELECT manager_id FROM users WHERE id = ?", record["owner_id"])
     else:
-        user_id = deal["owner_id"]
+        user_id = record["owner_id"]
     if user_id is None:
         return None
     row: sqlite3.Row | None = conn.execute(
@@ -231,18 +258,12 @@ def _scalar(conn: sqlite3.Connection, sql: str, key: Any) -> Any:
     return None if row is None else row[0]
 
 
-def template_values(run: Run) -> dict[str, Any]:
-    deal, conn = run.deal, run.tx.conn
-    contact = conn.execute(
-        "SELECT name, email FROM contacts WHERE id = ?", (deal["contact_id"],)
+def common_values(run: Run) -> dict[str, Any]:
+    """The template values every transition's messages have: contact, actor, states, inputs."""
+    contact = run.tx.conn.execute(
+        "SELECT name, email FROM contacts WHERE id = ?", (run.record["contact_id"],)
     ).fetchone()
-    owner = run.person("owner")
     values: dict[str, Any] = {
-        "deal.id": deal["id"],
-        "deal.title": deal["title"],
-        "deal.stage": run.target,
-        "deal.expected_revenue": from_cents(deal["expected_revenue_cents"]),
-        "deal.owner": None if owner is None else owner["name"],
         "contact.name": None if contact is None else contact["name"],
         "contact.email": None if contact is None else contact["email"],
         "actor": run.tx.actor.label,
@@ -252,6 +273,12 @@ def template_values(run: Run) -> dict[str, Any]:
     }
     values.update({f"input.{k}": _shown(v) for k, v in run.supplied.values.items()})
     return values
+
+
+def owner_name(run: Run) -> Any:
+    """The record owner's name (None: nobody owns it)."""
+    owner = run.person("owner")
+    return None if owner is None else owner["name"]
 
 
 def _shown(value: Any) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from engine.blueprints import store as blueprint_store
-from engine.blueprints.model import leaves
+from engine.blueprints.model import leading_to
 from engine.blueprints.refusals import StageGoverned
 from engine.store.db import Tx
 
@@ -25,9 +25,5 @@ def refuse_free_move(tx: Tx, deal: sqlite3.Row, target: sqlite3.Row) -> None:
     source = tx.one("SELECT key, outcome FROM stages WHERE id = ?", (deal["stage_id"],))
     assert source is not None
     is_open = source["outcome"] is None
-    leading = [
-        f"{t.name} ({t.key})"
-        for t in version.blueprint.transitions
-        if t.target == target["key"] and leaves(t, source["key"], is_open)
-    ]
+    leading = leading_to(version.blueprint, source["key"], is_open, target["key"])
     raise StageGoverned(deal["id"], version.blueprint.name, target["name"], leading)

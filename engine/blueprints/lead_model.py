@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from engine.blueprints.check import Problem, StageRef, check_blueprint
-from engine.blueprints.model import Blueprint, Transition, from_dict, leaves, to_dict
+from engine.blueprints.model import Blueprint, Transition, from_dict, to_dict
+from engine.blueprints.model import leading_to as model_leading_to
 from engine.blueprints.store import Saved, problems_as_errors
 from engine.crm import criteria
 from engine.crm.fields import LeadValues, moment
@@ -157,11 +158,7 @@ def disable(tx: Tx) -> bool:
 
 def leading_to(blueprint: Blueprint, source: str, target: str) -> list[str]:
     """The transitions that take a lead from ``source`` to ``target``, as ``name (key)``."""
-    return [
-        f"{t.name} ({t.key})"
-        for t in blueprint.transitions
-        if t.target == target and leaves(t, source, source not in CLOSED)
-    ]
+    return model_leading_to(blueprint, source, source not in CLOSED, target)
 
 
 def refuse_free_status(tx: Tx, lead: sqlite3.Row, status: str) -> None:

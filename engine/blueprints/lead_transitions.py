@@ -1,12 +1,16 @@
 """Transitions on a lead: the lead-blueprint counterpart of :mod:`engine.blueprints.transitions`.
 
-Same before / during / after model and the same helpers (owners, criteria,
-input validation, templates, the outbox); the states are lead statuses and
-the log is ``lead_transition_log``. Performing one is one write: version
-check, before-conditions, every input validated together, the status change
-with the supplied values and after field updates, the log, activities and
-outbox messages — or nothing. A transition into ``converted`` converts the
-lead (opens its deal) in the same write.
+The same rules, written once in :mod:`engine.blueprints.governed` (owners,
+refusals, forms, the log's common columns) and :mod:`engine.blueprints.actions`
+(the after-actions); what is a lead's own stays here: the states are lead
+statuses, the log is ``lead_transition_log``, the record's template values
+and webhook body.
+
+Performing one is one write: version check, before-conditions, every input
+validated together, the status change with the supplied values and after
+field updates, the log, activities and outbox messages — or nothing. A
+transition into ``converted`` converts the lead (opens its deal) in the same
+write.
 """
 
 from __future__ import annotations
@@ -15,26 +19,21 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 
-from engine import clock, templates
+from engine import clock
 from engine.actors import Actor
-from engine.blueprints import inputs
-from engine.blueprints.actions import Write, field_writes, user_target
+from engine.blueprints import actions, governed, inputs
+from engine.blueprints.actions import Write, field_writes
+from engine.blueprints.governed import Form, Option
 from engine.blueprints.lead_model import CLOSED, LeadVersion, governs
-from engine.blueprints.model import CreateActivity, Notify, SendEmail, SetField, Transition, leaves
+from engine.blueprints.model import Transition, Webhook, leaves
 from engine.blueprints.refusals import InputsRejected, Reason, TransitionUnavailable
-from engine.blueprints.transitions import Form, FormField, Option, describe_owners, is_owner
-from engine.crm import criteria
-from engine.crm.activities import ActivityDraft, create_activity
-from engine.crm.fields import CUSTOM, LeadValues, moment
+from engine.crm.fields import CUSTOM, LeadValues
 from engine.crm.leads import lead_row, open_deal, status_columns
 from engine.crm.users import find_user_row
 from engine.crm.versioning import check_version, update_record
-from engine.durations import format_duration
-from engine.errors import NotFound
-from engine.outbox import queue as outbox
 from engine.store.db import Tx
 
 TEXT_COLUMNS = ("title", "note", "origin", "campaign", "disqualify_reason")
@@ -86,34 +85,11 @@ def refusals(
     now: datetime | str,
     automatic: bool = False,
 ) -> list[Reason]:
-    """Why ``actor`` cannot perform ``t`` on the lead now (empty: they can).
-
-    An automatic transition is done only by the timers (``automatic``), whoever its owners.
-    """
+    """Why ``actor`` cannot perform ``t`` on the lead now (empty: they can)."""
     status = lead["status"]
-    reasons: list[Reason] = []
-    if not leaves(t, status, status not in CLOSED):
-        sources = "*" if t.common else list(t.sources)
-        reasons.append(Reason("reason_wrong_state", {"stage": status, "sources": sources}))
-    if t.automatic_after is not None and not automatic:
-        reasons.append(Reason("reason_automatic", {"after": format_duration(t.automatic_after)}))
-    if not automatic and not is_owner(conn, t.owners, lead, actor):
-        reasons.append(Reason("reason_not_owner", {"owners": describe_owners(t.owners)}))
+    state = governed.State(status, status, status not in CLOSED)
     values = LeadValues(conn, lead, now)
-    reasons.extend(
-        Reason("reason_criterion", {"condition": criteria.describe(part)})
-        for part in criteria.unmet(t.criteria, values.get)
-    )
-    return reasons
-
-
-def _transition(version: LeadVersion, key: str) -> Transition:
-    found = version.blueprint.transition(key) or next(
-        (t for t in version.blueprint.transitions if t.name.casefold() == key.casefold()), None
-    )
-    if found is None:
-        raise NotFound("transition", key)
-    return found
+    return governed.refusals(conn, lead, state, values.get, t, actor, automatic)
 
 
 def options(conn: sqlite3.Connection, lead_id: int, actor: Actor, now: datetime) -> list[Option]:
@@ -122,31 +98,19 @@ def options(conn: sqlite3.Connection, lead_id: int, actor: Actor, now: datetime)
     version = governs(conn, lead, now)
     if version is None:
         return []
-    found = []
-    for t in version.blueprint.transitions:
-        if leaves(t, lead["status"], lead["status"] not in CLOSED):
-            reasons = refusals(conn, lead, t, actor, now)
-            found.append(
-                Option(t.key, t.name, t.target, t.target, not reasons, tuple(reasons), t.common)
-            )
-    return found
+    return [
+        governed.option(t, t.target, refusals(conn, lead, t, actor, now), automatic=False)
+        for t in version.blueprint.transitions
+        if leaves(t, lead["status"], lead["status"] not in CLOSED)
+    ]
 
 
 def describe(conn: sqlite3.Connection, lead_id: int, key: str, actor: Actor, now: datetime) -> Form:
     """What a transition needs: its fields with current values, checklist, note, message."""
     lead = lead_row(conn, lead_id)
-    version = _require(conn, lead, now)
-    t = _transition(version, key)
+    t = governed.find(_require(conn, lead, now).blueprint, key)
     reasons = refusals(conn, lead, t, actor, now)
-    values = LeadValues(conn, lead, now)
-    fields = tuple(
-        FormField(spec, None if spec.field is None else inputs.plain(values.get(spec.field)))
-        for spec in t.during.fields
-    )
-    return Form(
-        lead_id, lead["version"], t.key, t.name, lead["status"], t.target, t.during.message,
-        fields, t.during.checklist, t.during.note, not reasons, tuple(reasons),
-    )  # fmt: skip
+    return governed.form(lead, lead["status"], t, LeadValues(conn, lead, now).get, reasons)
 
 
 def perform(
@@ -162,11 +126,9 @@ def perform(
     lead = lead_row(tx.conn, lead_id)
     check_version(tx, "lead", lead, expected_version)
     version = _require(tx.conn, lead, tx.now)
-    t = _transition(version, key)
+    t = governed.find(version.blueprint, key)
     reasons = refusals(tx.conn, lead, t, tx.actor, tx.now, automatic)
-    if reasons:
-        raise TransitionUnavailable(t.name, reasons)
-    supplied, errors = inputs.validate(tx.conn, t.during, raw, version.blueprint.timezone)
+    supplied, errors = governed.admit(tx, t, reasons, raw, version.blueprint.timezone)
     columns = _columns(tx, lead, field_writes(t, supplied), errors)
     if errors:
         raise InputsRejected(errors)
@@ -180,7 +142,9 @@ def perform(
         columns = status_columns(tx, lead, {**columns, "status": t.target})
         update_record(tx, "leads", "lead", lead, columns, None, action="transitioned", data=data)
     log_id = _log(tx, version, lead, t, supplied, deal_id, automatic)
-    queued = _after(tx, lead_id, t, supplied, lead["status"], version.blueprint.timezone)
+    timezone = version.blueprint.timezone
+    run = actions.Run(tx, LEAD, lead_id, t, supplied, lead["status"], t.target, log_id, timezone)
+    queued = actions.run_after(run)
     after = lead_row(tx.conn, lead_id)
     return LeadPerformed(
         log_id, lead_id, t.key, t.name, lead["status"], t.target, after["version"], queued, deal_id
@@ -207,9 +171,7 @@ def _columns(
                 columns["owner_id"] = user["id"]
         elif write.field in TEXT_COLUMNS:
             columns[write.field] = None if value is None else str(value)
-    if custom:
-        merged = {**json.loads(lead["custom"]), **custom}
-        columns["custom"] = json.dumps(merged, ensure_ascii=False)
+    governed.merge_custom(columns, lead, custom)
     return columns
 
 
@@ -222,121 +184,34 @@ def _log(
     deal_id: int | None,
     automatic: bool,
 ) -> int:
-    values = {k: inputs.plain(v) for k, v in supplied.values.items()}
-    return tx.insert(
-        "lead_transition_log",
-        {
-            "lead_id": lead["id"], "blueprint_id": version.id, "transition": t.key,
-            "name": t.name, "from_status": lead["status"], "to_status": t.target,
-            "actor_kind": tx.actor.kind, "actor_user_id": tx.actor.user_id,
-            "actor_label": tx.actor.label, "channel": tx.actor.channel,
-            "input": json.dumps(values, ensure_ascii=False),
-            "checklist": json.dumps(list(supplied.checklist), ensure_ascii=False),
-            "note": supplied.note, "deal_id": deal_id, "automatic": int(automatic),
-            "at": tx.now,
-        },
-    )  # fmt: skip
-
-
-# -- after-actions -----------------------------------------------------------------
-
-
-def _after(
-    tx: Tx, lead_id: int, t: Transition, supplied: inputs.Supplied, source: str, timezone: str
-) -> int:
-    """Activities at once (on the lead); e-mails, notifications, webhooks to the outbox."""
-    lead = lead_row(tx.conn, lead_id)
-    values = _template_values(tx, lead, t, supplied, source)
-    queued = 0
-    for action in t.after:
-        if isinstance(action, SetField):
-            continue
-        if isinstance(action, CreateActivity):
-            _activity(tx, lead, action, supplied, values, timezone)
-            continue
-        recipient, payload, skipped = _message(tx, lead, action, values, supplied)
-        kind = {SendEmail: "email", Notify: "notification"}.get(type(action), "webhook")
-        payload["lead_id"] = lead_id
-        outbox.enqueue(tx, kind, recipient, payload, skipped=skipped)
-        queued += 1
-    if supplied.note:
-        create_activity(
-            tx,
-            ActivityDraft(
-                kind="note", subject=t.name, note=supplied.note, done=True, lead_id=lead_id
-            ),
-        )
-    return queued
-
-
-def _activity(
-    tx: Tx,
-    lead: sqlite3.Row,
-    action: CreateActivity,
-    supplied: inputs.Supplied,
-    values: dict[str, Any],
-    timezone: str,
-) -> None:
-    due: datetime | None = None
-    if action.due_in is not None:
-        due = moment(tx.now) + timedelta(seconds=action.due_in)
-    elif action.due_from is not None:
-        given = supplied.values.get(action.due_from)
-        if isinstance(given, datetime):
-            due = given
-        elif isinstance(given, date):
-            due = datetime.combine(given, time(9), clock.zone(timezone))
-    owner: Any = action.owner
-    if action.owner == "owner":
-        owner = lead["owner_id"]
-    elif action.owner == "actor":
-        owner = tx.actor.user_id
-    draft = ActivityDraft(
-        kind=action.kind,
-        subject=templates.render(action.subject, values),
-        note=templates.render(action.note, values),
-        due_at=due,
-        owner=owner,
+    row = governed.log_columns(tx, t, supplied, automatic)
+    row.update(
         lead_id=lead["id"],
+        blueprint_id=version.id,
+        from_status=lead["status"],
+        to_status=t.target,
+        deal_id=deal_id,
     )
-    create_activity(tx, draft)
+    return tx.insert("lead_transition_log", row)
 
 
-def _person(tx: Tx, lead: sqlite3.Row, who: str) -> sqlite3.Row | None:
-    user_id = lead["owner_id"]
-    if who == "actor":
-        user_id = tx.actor.user_id
-    elif who == "manager" and user_id is not None:
-        user_id = tx.scalar("SELECT manager_id FROM users WHERE id = ?", (user_id,))
-    return None if user_id is None else tx.one("SELECT * FROM users WHERE id = ?", (user_id,))
+# -- what the after-actions see of a lead -------------------------------------------
 
 
-def _message(
-    tx: Tx, lead: sqlite3.Row, action: Any, values: dict[str, Any], supplied: inputs.Supplied
-) -> tuple[str, dict[str, Any], str | None]:
-    if isinstance(action, SendEmail):
-        address: str | None = action.to if "@" in action.to else None
-        if action.to == "contact":
-            row = tx.one("SELECT email FROM contacts WHERE id = ?", (lead["contact_id"],))
-            address = None if row is None else row["email"]
-        elif address is None:
-            user = _person(tx, lead, action.to)
-            address = None if user is None else user["email"]
-        payload = {
-            "to": address,
-            "subject": templates.render(action.subject, values),
-            "body": templates.render(action.body, values),
-        }
-        return address or action.to, payload, None if address else f"no e-mail for {action.to}"
-    if isinstance(action, Notify):
-        target = (
-            f"channel:{action.channel}"
-            if action.to == "channel"
-            else user_target(_person(tx, lead, action.to))
-        )
-        payload = {"to": target, "text": templates.render(action.text, values)}
-        return target or action.to, payload, None if target else f"nobody to notify ({action.to})"
-    # a webhook: the lead's values as its JSON body
+def _template_values(run: actions.Run) -> dict[str, Any]:
+    lead = run.record
+    values: dict[str, Any] = {
+        "lead.id": lead["id"],
+        "lead.title": lead["title"],
+        "lead.status": lead["status"],
+        "lead.owner": actions.owner_name(run),
+    }
+    return {**values, **actions.common_values(run), "transition_key": run.transition.key}
+
+
+def _webhook(run: actions.Run, action: Webhook) -> dict[str, Any]:
+    """A lead webhook carries its JSON body from the start: the lead's values."""
+    values, lead, supplied = run.values(), run.record, run.supplied
     body = {
         "event": "lead.transitioned",
         "transition": {"key": values["transition_key"], "name": values["transition"]},
@@ -347,32 +222,10 @@ def _message(
         "actor": values["actor"],
         "lead": {"id": lead["id"], "title": lead["title"], "status": lead["status"]},
     }
-    return action.url, {"headers": dict(action.headers), "body": body}, None
+    return {"headers": dict(action.headers), "body": body}
 
 
-def _template_values(
-    tx: Tx, lead: sqlite3.Row, t: Transition, supplied: inputs.Supplied, source: str
-) -> dict[str, Any]:
-    contact = tx.one("SELECT name, email FROM contacts WHERE id = ?", (lead["contact_id"],))
-    owner = _person(tx, lead, "owner")
-    values: dict[str, Any] = {
-        "lead.id": lead["id"],
-        "lead.title": lead["title"],
-        "lead.status": lead["status"],
-        "lead.owner": None if owner is None else owner["name"],
-        "contact.name": None if contact is None else contact["name"],
-        "contact.email": None if contact is None else contact["email"],
-        "actor": tx.actor.label,
-        "transition": t.name,
-        "from": source,
-        "to": t.target,
-    }
-    shown = {k: inputs.plain(v) for k, v in supplied.values.items()}
-    values.update(
-        {f"input.{k}": ", ".join(v) if isinstance(v, list) else v for k, v in shown.items()}
-    )
-    values["transition_key"] = t.key
-    return values
+LEAD = actions.Subject("lead", lead_row, _template_values, _webhook)
 
 
 # -- history -------------------------------------------------------------------------

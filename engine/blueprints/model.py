@@ -171,6 +171,15 @@ def leaves(transition: Transition, stage: str, open_stage: bool) -> bool:
 # -- the JSON form ------------------------------------------------------------
 
 
+def leading_to(blueprint: Blueprint, source: str, is_open: bool, target: str) -> list[str]:
+    """The transitions from ``source`` into ``target``, as ``name (key)`` (for the gates)."""
+    return [
+        f"{t.name} ({t.key})"
+        for t in blueprint.transitions
+        if t.target == target and leaves(t, source, is_open)
+    ]
+
+
 def to_dict(blueprint: Blueprint) -> dict[str, Any]:
     record = {"record": blueprint.record} if blueprint.record != "deal" else {}
     return record | {

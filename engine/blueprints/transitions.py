@@ -4,6 +4,12 @@ Performing a transition is one write: version check, before-conditions,
 every during-input validated together, the stage move, the supplied values
 and after field updates, the transition log, activities and outbox messages
 all commit at once — or nothing does.
+
+The rules deals share with leads (owners, refusals, forms, the log's common
+columns, the after-actions) are written once in :mod:`engine.blueprints.governed`
+and :mod:`engine.blueprints.actions`; here stays what is a deal's own: its
+place in a pipeline (stages, pinned versions), the admin override, the stage
+move and the ``deal.transitioned`` event.
 """
 
 from __future__ import annotations
@@ -17,59 +23,30 @@ from typing import Any
 
 from engine import clock
 from engine.actors import Actor
-from engine.blueprints import actions, inputs
+from engine.blueprints import actions, governed, inputs
 from engine.blueprints import store as blueprint_store
 from engine.blueprints.check import ADMIN_OVERRIDE
-from engine.blueprints.model import ANY_STATE, During, InputField, Owners, Transition, leaves
+from engine.blueprints.governed import Form as Form  # re-exported: the facade's types
+from engine.blueprints.governed import Option as Option
+from engine.blueprints.model import (
+    ANY_STATE,
+    During,
+    InputField,
+    Owners,
+    Transition,
+    Webhook,
+    leaves,
+)
 from engine.blueprints.refusals import InputsRejected, Reason, TransitionUnavailable
 from engine.blueprints.store import Version
-from engine.crm import criteria
 from engine.crm.deals import _parse_field, apply_move, deal_row
 from engine.crm.fields import CUSTOM, DealValues
 from engine.crm.versioning import check_version
-from engine.durations import format_duration
 from engine.errors import NotFound
 from engine.events import DomainEvent
 from engine.i18n import translate
+from engine.money import from_cents
 from engine.store.db import Tx
-
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """A transition as one user sees it on one deal."""
-
-    key: str
-    name: str
-    target: str
-    target_name: str
-    available: bool
-    reasons: tuple[Reason, ...] = ()
-    common: bool = False
-    automatic: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class FormField:
-    spec: InputField
-    current: Any = None
-
-
-@dataclass(frozen=True, slots=True)
-class Form:
-    """What a transition needs, for a Slack modal or a command-line prompt."""
-
-    deal_id: int
-    deal_version: int
-    key: str
-    name: str
-    source: str
-    target: str
-    message: str
-    fields: tuple[FormField, ...]
-    checklist: tuple[str, ...]
-    note: str
-    available: bool
-    reasons: tuple[Reason, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,56 +145,8 @@ def refusals(
     """Why ``actor`` cannot perform ``t`` now (empty: they can)."""
     if t.key == ADMIN_OVERRIDE:
         return [] if actor.is_admin else [Reason("reason_admin_only")]
-    reasons: list[Reason] = []
-    if not leaves(t, place.stage["key"], place.is_open):
-        sources = "*" if t.common else list(t.sources)
-        reasons.append(
-            Reason("reason_wrong_state", {"stage": place.stage["name"], "sources": sources})
-        )
-    if t.automatic_after is not None and not automatic:
-        reasons.append(Reason("reason_automatic", {"after": format_duration(t.automatic_after)}))
-    if not automatic and not is_owner(conn, t.owners, place.deal, actor):
-        reasons.append(Reason("reason_not_owner", {"owners": describe_owners(t.owners)}))
-    reasons.extend(
-        Reason("reason_criterion", {"condition": criteria.describe(part)})
-        for part in criteria.unmet(t.criteria, place.values.get)
-    )
-    return reasons
-
-
-def is_owner(conn: sqlite3.Connection, owners: Owners, deal: sqlite3.Row, actor: Actor) -> bool:
-    if owners.anyone or (actor.role is not None and actor.role in owners.roles):
-        return True
-    if actor.user_id is None:
-        return False
-    if owners.record_owner and deal["owner_id"] == actor.user_id:
-        return True
-    if owners.owner_manager and deal["owner_id"] is not None:
-        manager = conn.execute(
-            "SELECT manager_id FROM users WHERE id = ?", (deal["owner_id"],)
-        ).fetchone()
-        if manager is not None and manager[0] == actor.user_id:
-            return True
-    return bool(owners.users) and _named(conn, owners.users, actor.user_id)
-
-
-def _named(conn: sqlite3.Connection, refs: tuple[str, ...], user_id: int) -> bool:
-    user = conn.execute("SELECT email, slack_id FROM users WHERE id = ?", (user_id,)).fetchone()
-    if user is None:
-        return False
-    names = {str(user_id), (user["email"] or "").casefold(), user["slack_id"] or ""}
-    return any(ref.casefold() in names or ref in names for ref in refs)
-
-
-def describe_owners(owners: Owners) -> list[Reason]:
-    """Who may perform a transition, as messages (translated when shown)."""
-    shown = [Reason("owner_role", {"role": role}) for role in owners.roles]
-    shown += [Reason("owner_user", {"user": user}) for user in owners.users]
-    if owners.record_owner:
-        shown.append(Reason("owner_record"))
-    if owners.owner_manager:
-        shown.append(Reason("owner_manager"))
-    return shown
+    state = governed.State(place.stage["key"], place.stage["name"], place.is_open)
+    return governed.refusals(conn, place.deal, state, place.values.get, t, actor, automatic)
 
 
 # -- listing and describing ---------------------------------------------------
@@ -244,44 +173,16 @@ def _option(conn: sqlite3.Connection, place: _Place, t: Transition, actor: Actor
         "SELECT name FROM stages WHERE pipeline_id = ? AND key = ?",
         (place.deal["pipeline_id"], t.target),
     ).fetchone()
-    return Option(
-        t.key,
-        t.name,
-        t.target,
-        target["name"] if target is not None else "",
-        not reasons,
-        tuple(reasons),
-        t.common,
-        t.automatic_after is not None,
-    )
+    name = target["name"] if target is not None else ""
+    return governed.option(t, name, reasons, automatic=t.automatic_after is not None)
 
 
 def describe(conn: sqlite3.Connection, deal_id: int, key: str, actor: Actor, now: datetime) -> Form:
+    """What a transition needs: its fields with current values, checklist, note, message."""
     place = _require_place(conn, deal_row(conn, deal_id), now)
     t = _transition(conn, place, key)
     reasons = refusals(conn, place, t, actor, automatic=False)
-    fields = tuple(
-        FormField(spec, None if spec.field is None else _current(place.values, spec.field))
-        for spec in t.during.fields
-    )
-    return Form(
-        deal_id=deal_id,
-        deal_version=place.deal["version"],
-        key=t.key,
-        name=t.name,
-        source=place.stage["key"],
-        target=t.target,
-        message=t.during.message,
-        fields=fields,
-        checklist=t.during.checklist,
-        note=t.during.note,
-        available=not reasons,
-        reasons=tuple(reasons),
-    )
-
-
-def _current(values: DealValues, name: str) -> Any:
-    return inputs.plain(values.get(name))
+    return governed.form(place.deal, place.stage["key"], t, place.values.get, reasons)
 
 
 def _require_place(conn: sqlite3.Connection, deal: sqlite3.Row, now: datetime | str) -> _Place:
@@ -294,17 +195,7 @@ def _require_place(conn: sqlite3.Connection, deal: sqlite3.Row, now: datetime | 
 def _transition(conn: sqlite3.Connection, place: _Place, key: str) -> Transition:
     if key == ADMIN_OVERRIDE:
         return admin_override(conn, place.deal["pipeline_id"])
-    found = place.version.blueprint.transition(key) or _by_name(place, key)
-    if found is None:
-        raise NotFound("transition", key)
-    return found
-
-
-def _by_name(place: _Place, name: str) -> Transition | None:
-    wanted = name.casefold()
-    return next(
-        (t for t in place.version.blueprint.transitions if t.name.casefold() == wanted), None
-    )
+    return governed.find(place.version.blueprint, key)
 
 
 # -- performing -----------------------------------------------------------------
@@ -325,9 +216,7 @@ def perform(
     place = _require_place(tx.conn, row, tx.now)
     t = _transition(tx.conn, place, key)
     reasons = refusals(tx.conn, place, t, tx.actor, automatic)
-    if reasons:
-        raise TransitionUnavailable(t.name, reasons)
-    supplied, errors = inputs.validate(tx.conn, t.during, raw, place.version.blueprint.timezone)
+    supplied, errors = governed.admit(tx, t, reasons, raw, place.version.blueprint.timezone)
     plan = _plan(tx, place, t, supplied, errors)
     if errors:
         raise InputsRejected(errors)
@@ -348,9 +237,7 @@ def _plan(
 ) -> _Plan:
     """The supplied values and after field updates as columns; parse errors go to ``errors``."""
     columns, custom, lost_reason = _columns(tx, actions.field_writes(t, supplied), errors)
-    if custom:
-        merged = {**json.loads(place.deal["custom"]), **custom}
-        columns["custom"] = json.dumps(merged, ensure_ascii=False)
+    governed.merge_custom(columns, place.deal, custom)
     if t.key == ADMIN_OVERRIDE:
         stage = supplied.values.get("stage")
         override = place.target(str(stage)) if stage else place.stage
@@ -397,7 +284,7 @@ def _apply(
     log_id = _log(tx, place, t, target, supplied, automatic)
     source = place.stage["name"]
     timezone = place.version.blueprint.timezone
-    run = actions.Run(tx, deal_id, t, supplied, source, target["name"], log_id, timezone)
+    run = actions.Run(tx, DEAL, deal_id, t, supplied, source, target["name"], log_id, timezone)
     queued = actions.run_after(run)
     _announce(tx, run, queued)
     version = place.deal["version"] + (1 if changes else 0)
@@ -414,19 +301,14 @@ def _log(
     supplied: inputs.Supplied,
     automatic: bool,
 ) -> int:
-    values = {k: inputs.plain(v) for k, v in supplied.values.items()}
-    return tx.insert(
-        "transition_log",
-        {
-            "deal_id": place.deal["id"], "blueprint_id": place.version.id, "transition": t.key,
-            "name": t.name, "from_stage": place.stage["key"], "to_stage": target["key"],
-            "actor_kind": tx.actor.kind, "actor_user_id": tx.actor.user_id,
-            "actor_label": tx.actor.label, "channel": tx.actor.channel,
-            "automatic": int(automatic), "input": json.dumps(values, ensure_ascii=False),
-            "checklist": json.dumps(list(supplied.checklist), ensure_ascii=False),
-            "note": supplied.note, "at": tx.now,
-        },
-    )  # fmt: skip
+    row = governed.log_columns(tx, t, supplied, automatic)
+    row.update(
+        deal_id=place.deal["id"],
+        blueprint_id=place.version.id,
+        from_stage=place.stage["key"],
+        to_stage=target["key"],
+    )
+    return tx.insert("transition_log", row)
 
 
 def _announce(tx: Tx, run: actions.Run, queued: int) -> None:
@@ -435,7 +317,27 @@ def _announce(tx: Tx, run: actions.Run, queued: int) -> None:
     changes.update({k: (None, inputs.plain(v)) for k, v in run.supplied.values.items()})
     t = run.transition
     data = {"transition": t.key, "transition_name": t.name, "log_id": run.log_id, "queued": queued}
-    tx.events.append(DomainEvent("deal", "transitioned", run.deal_id, tx.actor, changes, data))
+    tx.events.append(DomainEvent("deal", "transitioned", run.record_id, tx.actor, changes, data))
+
+
+def _template_values(run: actions.Run) -> dict[str, Any]:
+    deal = run.record
+    values: dict[str, Any] = {
+        "deal.id": deal["id"],
+        "deal.title": deal["title"],
+        "deal.stage": run.target,
+        "deal.expected_revenue": from_cents(deal["expected_revenue_cents"]),
+        "deal.owner": actions.owner_name(run),
+    }
+    return {**values, **actions.common_values(run)}
+
+
+def _webhook(run: actions.Run, action: Webhook) -> dict[str, Any]:
+    """A deal webhook's body is rendered from the transition log when it is sent."""
+    return {"headers": dict(action.headers)}
+
+
+DEAL = actions.Subject("deal", deal_row, _template_values, _webhook)
 
 
 # -- history ----------------------------------------------------------------------
