@@ -64,15 +64,15 @@ from engine.cpq.configurator import (  # noqa: E402
     QuantitySpec,
 )
 from engine.cpq.lines import LineInput, QuoteDraft  # noqa: E402
-from engine.cpq.pricing import (  # noqa: E402
+from engine.cpq.price_rules import (  # noqa: E402
     PriceRule,
     RuleBook,
     RuleKind,
     Tier,
     TierModel,
     ValueUnit,
-    price_quote,
 )
+from engine.cpq.pricing import price_quote  # noqa: E402
 
 TARGET_MS = 50.0
 CENT = Decimal("0.01")

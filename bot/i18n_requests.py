@@ -1,8 +1,8 @@
 """The bot's words about requests themselves, in French and English.
 
 Out-of-date buttons and forms, a form that changed while it was open, and
-the French of the input bounds' refusals. Kept apart from :mod:`bot.i18n`
-(already past the house's 400 lines) and merged into its catalogues there,
+the French of the input bounds' refusals. A module of its own beside
+:mod:`bot.i18n` (one catalogue per subject, as :mod:`bot.i18n_quotes`), merged there,
 so ``t()`` and ``reason()`` find them like any other text.
 """
 

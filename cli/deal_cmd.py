@@ -1,42 +1,30 @@
 """``run.py deal new|list|show|update|transitions|move`` and ``run.py board``.
 
-``deal list`` and ``board`` read; the other commands work a deal through its blueprint.
+``deal list`` and ``board`` read (:mod:`cli.deal_list`); the other commands work
+a deal through its blueprint. ``lead`` reuses the command builders and the
+transition helpers defined here.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from collections.abc import Awaitable, Sequence
-from datetime import datetime
-from decimal import Decimal
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 from cli.context import Context
+from cli.deal_list import list_deals, show_board
 from engine.api import (
-    LEAD_STATUS_NAMES,
     LOCALES,
     Actor,
     Engine,
-    NotFound,
     TransitionRefused,
-    ValidationFailed,
-    clock,
     translate,
 )
 from engine.api.blueprints import InputsRejected, Option, TransitionUnavailable, Version
-from engine.api.cpq import date_text, money_text
 from engine.api.crm import (
     CUSTOM,
-    Amounts,
     ContactDraft,
     DealDraft,
-    DealFilters,
-    DealListing,
-    ListedDeal,
-    Named,
-    Pipeline,
-    StageSummary,
 )
 
 T = TypeVar("T")
@@ -282,243 +270,3 @@ async def move_deal(args: argparse.Namespace, ctx: Context) -> int:
         f" (version {done.version}, {done.queued} message(s) queued)"
     )
     return 0
-
-
-# -- lists: deal list, board (lead list reuses these) ----------------------------------
-
-TEXTS: dict[str, dict[str, str]] = {
-    "no_open_deal": {"fr": "Aucune affaire ouverte ne correspond.", "en": "No open deal matches."},
-    "no_deal": {"fr": "Aucune affaire ne correspond.", "en": "No deal matches."},
-    "deals_one": {"fr": "1 affaire", "en": "1 deal"},
-    "deals_many": {"fr": "{count} affaires", "en": "{count} deals"},
-    "deals_shown": {
-        "fr": "{count} affaires, {shown} affichées",
-        "en": "{count} deals, {shown} shown",
-    },
-    "deals_shown_one": {"fr": "{count} affaires, 1 affichée", "en": "{count} deals, 1 shown"},
-    "total": {"fr": "total {amount}", "en": "total {amount}"},
-    "weighted": {"fr": "pondéré {amount}", "en": "weighted {amount}"},
-    "archived": {"fr": "archivée", "en": "archived"},
-    "unassigned": {"fr": "non attribué", "en": "unassigned"},
-    "head_title": {"fr": "titre", "en": "title"},
-    "head_stage": {"fr": "étape", "en": "stage"},
-    "head_amount": {"fr": "montant", "en": "amount"},
-    "head_owner": {"fr": "propriétaire", "en": "owner"},
-    "head_contact": {"fr": "contact", "en": "contact"},
-    "head_changed": {"fr": "modifiée le", "en": "changed"},
-    "head_deals": {"fr": "affaires", "en": "deals"},
-    "head_weighted": {"fr": "pondéré", "en": "weighted"},
-    "board": {"fr": "{pipeline} : affaires ouvertes", "en": "{pipeline}: open deals"},
-    # run.py lead list
-    "no_lead": {"fr": "Aucun prospect ne correspond.", "en": "No lead matches."},
-    "leads_one": {"fr": "1 prospect", "en": "1 lead"},
-    "leads_many": {"fr": "{count} prospects", "en": "{count} leads"},
-    "leads_shown": {
-        "fr": "{count} prospects, {shown} affichés",
-        "en": "{count} leads, {shown} shown",
-    },
-    "leads_shown_one": {"fr": "{count} prospects, 1 affiché", "en": "{count} leads, 1 shown"},
-    # the lead statuses, in lower case in a list
-    **{
-        status: {locale: name.lower() for locale, name in names.items()}
-        for status, names in LEAD_STATUS_NAMES.items()
-    },
-    "head_status": {"fr": "statut", "en": "status"},
-    "head_source": {"fr": "source", "en": "source"},
-    "head_created": {"fr": "créé le", "en": "created"},
-}
-
-
-def say(code: str, locale: str, **params: object) -> str:
-    """A list's text in ``locale`` (French or English)."""
-    texts = TEXTS[code]
-    return (texts.get(locale) or texts["en"]).format(**params)
-
-
-def counted(kind: str, count: int, shown: int, locale: str) -> str:
-    """``3 affaires`` / ``1 deal``, with how many are shown when the limit cut the list."""
-    if shown < count:
-        code = f"{kind}_shown_one" if shown == 1 else f"{kind}_shown"
-        return say(code, locale, count=count, shown=shown)
-    return say(f"{kind}_one" if count == 1 else f"{kind}_many", locale, count=count)
-
-
-def table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> list[str]:
-    """Rows as aligned columns two spaces apart; the columns in ``right`` aligned right."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return [
-        "  ".join(
-            cell.rjust(width) if i in right else cell.ljust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in rows
-    ]
-
-
-def clip(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def person(who: Named | None) -> str:
-    """``Name <e-mail>``, or whichever of the two is known."""
-    if who is None:
-        return "—"
-    if who.name and who.email:
-        return f"{who.name} <{who.email}>"
-    return who.name or who.email or "—"
-
-
-def day(moment: datetime, ctx: Context, locale: str) -> str:
-    """The date of ``moment`` in the configured time zone (RELAIS_TIMEZONE)."""
-    return date_text(moment.astimezone(clock.zone(ctx.settings.timezone)).date(), locale)
-
-
-def named_json(who: Named | None) -> dict[str, str | None] | None:
-    return None if who is None else {"name": who.name, "email": who.email}
-
-
-def print_json(ctx: Context, data: object) -> None:
-    ctx.print(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def option_errors(ctx: Context, exc: ValidationFailed) -> int:
-    """A refused filter, named as the option the user typed."""
-    for name, reason in exc.errors.items():
-        ctx.fail(f"error: --{name}: {reason}")
-    return 1
-
-
-async def list_deals(args: argparse.Namespace, ctx: Context) -> int:
-    engine = await ctx.engine()
-    locale = args.lang or ctx.settings.locale
-    filters = DealFilters(
-        args.pipeline, args.stage, args.owner, args.search, args.include_closed, args.limit
-    )
-    try:
-        found = await engine.deal_listing(filters)
-    except ValidationFailed as exc:
-        return option_errors(ctx, exc)
-    if args.json:
-        print_json(ctx, _listing_json(found))
-    elif not found.deals:
-        ctx.print(say("no_deal" if args.include_closed else "no_open_deal", locale))
-    else:
-        for line in _deal_lines(found, ctx, locale):
-            ctx.print(line)
-    return 0
-
-
-def _deal_lines(found: DealListing, ctx: Context, locale: str) -> list[str]:
-    head = ("#", *(say(f"head_{c}", locale) for c in ("title", "stage", "amount", "owner")))
-    rows = [(*head, say("head_contact", locale), say("head_changed", locale))]
-    rows += [_deal_row(item, ctx, locale) for item in found.deals]
-    lines = table(rows, right=frozenset({3}))
-    amounts, weighted = _sums(found.totals, locale)
-    count = counted("deals", found.count, len(found.deals), locale)
-    total, part = say("total", locale, amount=amounts), say("weighted", locale, amount=weighted)
-    return [*lines, f"{count} · {total} · {part}"]
-
-
-def _deal_row(item: ListedDeal, ctx: Context, locale: str) -> tuple[str, ...]:
-    deal = item.deal
-    stage = item.stage + (f" ({say('archived', locale)})" if deal.archived else "")
-    amount = deal.expected_revenue
-    return (
-        f"#{deal.id}",
-        clip(deal.title),
-        stage,
-        "—" if amount is None else money_text(amount, deal.currency, locale),
-        item.owner.name if item.owner else say("unassigned", locale),
-        clip(person(item.contact), 48),
-        day(deal.updated_at, ctx, locale),
-    )
-
-
-def _sums(totals: Sequence[Amounts], locale: str) -> tuple[str, str]:
-    """Amounts and weighted amounts, one per currency (``1 000,00 € + $200.00``)."""
-    amounts = " + ".join(money_text(t.amount, t.currency, locale) for t in totals)
-    weighted = " + ".join(money_text(t.weighted, t.currency, locale) for t in totals)
-    return amounts, weighted
-
-
-def _decimal(amount: Decimal | None) -> str | None:
-    return None if amount is None else str(amount)
-
-
-def _listing_json(found: DealListing) -> dict[str, Any]:
-    return {
-        "deals": [_deal_json(item) for item in found.deals],
-        "count": found.count,
-        "shown": len(found.deals),
-        "totals": [
-            {"currency": t.currency, "count": t.count, "amount": str(t.amount),
-             "weighted": str(t.weighted)}
-            for t in found.totals
-        ],
-    }  # fmt: skip
-
-
-def _deal_json(item: ListedDeal) -> dict[str, Any]:
-    deal = item.deal
-    return {
-        "id": deal.id, "title": deal.title, "pipeline": item.pipeline,
-        "stage": item.stage_key, "stage_name": item.stage, "status": deal.status,
-        "archived": deal.archived, "amount": _decimal(deal.expected_revenue),
-        "currency": deal.currency, "probability": deal.probability,
-        "weighted": _decimal(deal.weighted_revenue),
-        "owner": named_json(item.owner), "contact": named_json(item.contact),
-        "updated_at": deal.updated_at.isoformat(),
-    }  # fmt: skip
-
-
-async def show_board(args: argparse.Namespace, ctx: Context) -> int:
-    engine = await ctx.engine()
-    locale = args.lang or ctx.settings.locale
-    try:
-        pipeline = await engine.pipeline(args.pipeline)
-    except NotFound as exc:
-        ctx.fail(f"error: --pipeline: {exc.message}")
-        return 1
-    summaries = await engine.board(pipeline.key)
-    if args.json:
-        print_json(ctx, _board_json(pipeline, summaries))
-        return 0
-    ctx.print(say("board", locale, pipeline=f"{pipeline.name} ({pipeline.key})"))
-    for line in _board_lines(pipeline, summaries, locale):
-        ctx.print(line)
-    return 0
-
-
-def _board_lines(pipeline: Pipeline, summaries: list[StageSummary], locale: str) -> list[str]:
-    def money(amount: Decimal) -> str:
-        return money_text(amount, pipeline.currency, locale)
-
-    head = [say(f"head_{c}", locale) for c in ("stage", "deals", "amount", "weighted")]
-    rows = [head]
-    rows += [[s.stage, str(s.count), money(s.revenue), money(s.weighted)] for s in summaries]
-    count, revenue, weighted = _board_total(summaries)
-    rows.append(["total", str(count), money(revenue), money(weighted)])
-    return table(rows, right=frozenset({1, 2, 3}))
-
-
-def _board_total(summaries: list[StageSummary]) -> tuple[int, Decimal, Decimal]:
-    """The columns' sums: what the rows shown add up to."""
-    return (
-        sum(s.count for s in summaries),
-        sum((s.revenue for s in summaries), Decimal(0)),
-        sum((s.weighted for s in summaries), Decimal(0)),
-    )
-
-
-def _board_json(pipeline: Pipeline, summaries: list[StageSummary]) -> dict[str, Any]:
-    keys = {stage.id: stage.key for stage in pipeline.stages}
-    count, revenue, weighted = _board_total(summaries)
-    return {
-        "pipeline": pipeline.key, "name": pipeline.name, "currency": pipeline.currency,
-        "stages": [
-            {"stage": keys.get(s.stage_id), "name": s.stage, "folded": s.folded,
-             "count": s.count, "amount": str(s.revenue), "weighted": str(s.weighted)}
-            for s in summaries
-        ],
-        "totals": {"count": count, "amount": str(revenue), "weighted": str(weighted)},
-    }  # fmt: skip

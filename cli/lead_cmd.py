@@ -13,17 +13,19 @@ from cli.deal_cmd import (
     _transition_commands,
     _who,
     attempt,
+    limit,
+    read_command,
+    supplied,
+)
+from cli.listing import (
     clip,
     counted,
     day,
-    limit,
     named_json,
     option_errors,
     person,
     print_json,
-    read_command,
     say,
-    supplied,
     table,
 )
 from engine.api import ValidationFailed, translate

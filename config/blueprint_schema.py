@@ -1,7 +1,7 @@
 """Blueprint YAML (``config/blueprints/*.yaml``) as strict pydantic models.
 
 The models check the shape (unknown keys, types, operators, durations) and
-build the engine's frozen :class:`~engine.blueprint.Blueprint`; the checks
+build the engine's frozen :class:`~engine.blueprints.model.Blueprint`; the checks
 that need the pipeline (unknown stage or field, type mismatch, unreachable
 state) are the engine's own (:mod:`engine.blueprints.check`), run here against
 the stages and again when the blueprint is saved. Every problem is reported

@@ -3,8 +3,9 @@
 One table (``SETTINGS``) holds every setting's name, type, default and help;
 the settings table of ``docs/settings.md`` is checked against it by a test
 (``tests/test_docs.py``). A bad value stops
-start-up with a message naming the variable. Domain configuration (pipelines,
-users, routing…) lives in YAML files instead: see :mod:`config.loader`.
+start-up with a message naming the variable (the parsers are
+:mod:`config.setting_values`). Domain configuration (pipelines, users,
+routing…) lives in YAML files instead: see :mod:`config.loader`.
 """
 
 from __future__ import annotations
@@ -12,95 +13,28 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
-from engine.api import parse_duration
+from config.setting_values import (
+    boolean,
+    choice,
+    count,
+    hour,
+    lead_time,
+    port,
+    positive,
+    sender,
+    text,
+    timezone,
+    url,
+)
 
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
-
-
-def _port(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 65535:
-        raise ValueError("a port is between 0 and 65535")
-    return value
-
-
-def _bool(text: str) -> bool:
-    lowered = text.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off", ""):
-        return False
-    raise ValueError("use true or false")
-
-
-def _choice(*allowed: str) -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        if text not in allowed:
-            raise ValueError(f"use one of {', '.join(allowed)}")
-        return text
-
-    return parse
-
-
-def _timezone(text: str) -> str:
-    try:
-        ZoneInfo(text)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError("not an IANA time zone such as Europe/Paris") from exc
-    return text
-
-
-def _url(text: str) -> str:
-    if not text.startswith(("http://", "https://")):
-        raise ValueError("must start with http:// or https://")
-    return text if text.endswith("/") else text + "/"
-
-
-def _text(text: str) -> str:
-    return text
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError("must be a positive whole number")
-    return value
-
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise ValueError("must be a whole number, 0 or more")
-    return value
-
-
-def _hour(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 23:
-        raise ValueError("an hour is between 0 and 23")
-    return value
-
-
-def _lead_time(text: str) -> int:
-    """Seconds in ``15m`` / ``1h`` (``0``: none)."""
-    if text.strip() == "0":
-        return 0
-    return parse_duration(text)
-
-
-def _sender(text: str) -> str:
-    if "@" not in parseaddr(text)[1]:
-        raise ValueError("not an e-mail address such as Relais <relais@example.com>")
-    return text
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,164 +48,162 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("RELAIS_DATABASE", "database", _text, "var/relais.db", "SQLite database file"),
-    Setting("RELAIS_CONFIG_DIR", "config_dir", _text, "config", "folder of the YAML configuration"),
-    Setting("RELAIS_SMTP_HOST", "smtp_host", _text, "127.0.0.1", "address the SMTP listener binds"),
-    Setting("RELAIS_SMTP_PORT", "smtp_port", _port, "2525", "port of the SMTP listener"),
-    Setting("RELAIS_SMTP_ENABLED", "smtp_enabled", _bool, "true", "start the SMTP listener"),
+    Setting("RELAIS_DATABASE", "database", text, "var/relais.db", "SQLite database file"),
+    Setting("RELAIS_CONFIG_DIR", "config_dir", text, "config", "folder of the YAML configuration"),
+    Setting("RELAIS_SMTP_HOST", "smtp_host", text, "127.0.0.1", "address the SMTP listener binds"),
+    Setting("RELAIS_SMTP_PORT", "smtp_port", port, "2525", "port of the SMTP listener"),
+    Setting("RELAIS_SMTP_ENABLED", "smtp_enabled", boolean, "true", "start the SMTP listener"),
     Setting(
         "RELAIS_SMTP_HOSTNAME",
         "smtp_hostname",
-        _text,
+        text,
         "",
         "name the SMTP listener greets with (default: this machine's host name)",
     ),
     Setting(
         "RELAIS_SMTP_MAX_MESSAGE_SIZE",
         "smtp_max_message_size",
-        _positive,
+        positive,
         "26214400",
         "largest message accepted, in bytes (advertised as SIZE; 552 past it)",
     ),
     Setting(
         "RELAIS_SMTP_MAX_RECIPIENTS",
         "smtp_max_recipients",
-        _positive,
+        positive,
         "50",
         "recipients accepted per message (452 past it)",
     ),
     Setting(
         "RELAIS_SMTP_MAX_LINE_LENGTH",
         "smtp_max_line_length",
-        _positive,
+        positive,
         "1048576",
         "longest line accepted in a message, in bytes (at least 1001; 552 past it)",
     ),
     Setting(
-        "RELAIS_SMTP_TIMEOUT", "smtp_timeout", _positive, "300", "seconds an idle session is kept"
+        "RELAIS_SMTP_TIMEOUT", "smtp_timeout", positive, "300", "seconds an idle session is kept"
     ),
     Setting(
         "RELAIS_SMTP_RATE_LIMIT",
         "smtp_rate_limit",
-        _count,
+        count,
         "300",
         "messages per minute from one client address, 451 past it (0: no limit)",
     ),
     Setting(
         "RELAIS_SMTP_MAX_CONNECTIONS",
         "smtp_max_connections",
-        _count,
+        count,
         "20",
         "simultaneous sessions from one client address, 421 past it (0: no limit)",
     ),
     Setting(
         "RELAIS_SMTP_TLS_CERT",
         "smtp_tls_cert",
-        _text,
+        text,
         "",
         "PEM certificate chain: with the key, the listener offers STARTTLS",
     ),
-    Setting("RELAIS_SMTP_TLS_KEY", "smtp_tls_key", _text, "", "PEM private key for STARTTLS"),
+    Setting("RELAIS_SMTP_TLS_KEY", "smtp_tls_key", text, "", "PEM private key for STARTTLS"),
     Setting(
         "RELAIS_SMTP_AUTH_FILE",
         "smtp_auth_file",
-        _text,
+        text,
         "",
         "users file for SMTP AUTH (lines from run.py mail hash-password); empty: no AUTH",
     ),
     Setting(
         "RELAIS_MAIL_PARSE_WORKERS",
         "mail_parse_workers",
-        _count,
+        count,
         "1",
         "processes parsing received mail off the accept path (0: a thread)",
     ),
     Setting(
         "RELAIS_MAIL_PARSE_DEADLINE",
         "mail_parse_deadline",
-        _positive,
+        positive,
         "10",
         "seconds to parse one mail; past it the mail is marked failed (mail retry)",
     ),
     Setting(
         "RELAIS_MAIL_BACKLOG_THRESHOLD",
         "mail_backlog_threshold",
-        _positive,
+        positive,
         "300",
         "/healthz says degraded when a mail has waited this many seconds to be processed",
     ),
-    Setting("RELAIS_HTTP_HOST", "http_host", _text, "127.0.0.1", "address the web server binds"),
+    Setting("RELAIS_HTTP_HOST", "http_host", text, "127.0.0.1", "address the web server binds"),
     Setting(
-        "RELAIS_HTTP_PORT", "http_port", _port, "3000", "port of /slack/events, /healthz, /metrics"
+        "RELAIS_HTTP_PORT", "http_port", port, "3000", "port of /slack/events, /healthz, /metrics"
     ),
-    Setting("RELAIS_LOCALE", "locale", _choice("fr", "en"), "fr", "default language: fr or en"),
-    Setting("RELAIS_TIMEZONE", "timezone", _timezone, "Europe/Paris", "default time zone"),
-    Setting(
-        "RELAIS_LOG_FORMAT", "log_format", _choice("kv", "json"), "kv", "log lines: kv or json"
-    ),
+    Setting("RELAIS_LOCALE", "locale", choice("fr", "en"), "fr", "default language: fr or en"),
+    Setting("RELAIS_TIMEZONE", "timezone", timezone, "Europe/Paris", "default time zone"),
+    Setting("RELAIS_LOG_FORMAT", "log_format", choice("kv", "json"), "kv", "log lines: kv or json"),
     Setting(
         "RELAIS_LOG_LEVEL",
         "log_level",
-        _choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        choice("DEBUG", "INFO", "WARNING", "ERROR"),
         "INFO",
         "minimum level logged",
     ),
     Setting(
         "RELAIS_SCHEDULER_TICK",
         "scheduler_tick",
-        _positive,
+        positive,
         "15",
         "seconds between two scheduler ticks (timed work is kept in the database)",
     ),
-    Setting("SLACK_BOT_TOKEN", "slack_bot_token", _text, "", "bot token (xoxb-…)", secret=True),
+    Setting("SLACK_BOT_TOKEN", "slack_bot_token", text, "", "bot token (xoxb-…)", secret=True),
     Setting(
-        "SLACK_SIGNING_SECRET", "slack_signing_secret", _text, "", "app signing secret", secret=True
+        "SLACK_SIGNING_SECRET", "slack_signing_secret", text, "", "app signing secret", secret=True
     ),
     Setting(
         "SLACK_APP_TOKEN",
         "slack_app_token",
-        _text,
+        text,
         "",
         "app-level token for Socket Mode (xapp-…)",
         secret=True,
     ),
     Setting(
-        "SLACK_API_URL", "slack_api_url", _url, "https://slack.com/api/", "Slack Web API base URL"
+        "SLACK_API_URL", "slack_api_url", url, "https://slack.com/api/", "Slack Web API base URL"
     ),
     Setting(
         "RELAIS_SLACK_LEADS_CHANNEL",
         "slack_leads_channel",
-        _text,
+        text,
         "",
         "Slack channel id (C…) where leads and deals from mail are announced; empty: none",
     ),
     Setting(
         "RELAIS_SLACK_TEAM_CHANNEL",
         "slack_team_channel",
-        _text,
+        text,
         "",
         "Slack channel id (C…) of the team, named `team` in workflows; empty: none",
     ),
     Setting(
         "RELAIS_SMTP_RELAY_HOST",
         "smtp_relay_host",
-        _text,
+        text,
         "",
         "SMTP relay for outbound e-mail (workflows); empty: e-mails wait in the outbox",
     ),
-    Setting("RELAIS_SMTP_RELAY_PORT", "smtp_relay_port", _port, "587", "port of the SMTP relay"),
+    Setting("RELAIS_SMTP_RELAY_PORT", "smtp_relay_port", port, "587", "port of the SMTP relay"),
     Setting(
         "RELAIS_SMTP_RELAY_TLS",
         "smtp_relay_tls",
-        _choice("starttls", "ssl", "none"),
+        choice("starttls", "ssl", "none"),
         "starttls",
         "how to secure the relay connection: starttls, ssl or none",
     ),
-    Setting("RELAIS_SMTP_RELAY_USER", "smtp_relay_user", _text, "", "relay login (empty: no AUTH)"),
+    Setting("RELAIS_SMTP_RELAY_USER", "smtp_relay_user", text, "", "relay login (empty: no AUTH)"),
     Setting(
         "RELAIS_SMTP_RELAY_PASSWORD",
         "smtp_relay_password",
-        _text,
+        text,
         "",
         "relay password",
         secret=True,
@@ -279,42 +211,42 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "RELAIS_SMTP_RELAY_FROM",
         "smtp_relay_from",
-        _sender,
+        sender,
         "Relais <relais@localhost>",
         "From address of outbound e-mail",
     ),
     Setting(
         "RELAIS_WORKFLOW_RETENTION_DAYS",
         "workflow_retention_days",
-        _positive,
+        positive,
         "90",
         "days a finished workflow run is kept in the history",
     ),
     Setting(
         "RELAIS_WORKFLOW_MAX_DEPTH",
         "workflow_max_depth",
-        _positive,
+        positive,
         "5",
         "workflows triggered by workflows are cut at this depth (the cut is recorded)",
     ),
     Setting(
         "RELAIS_REMINDER_BEFORE",
         "reminder_before",
-        _lead_time,
+        lead_time,
         "15m",
         "activity reminders also this long before the due time (15m, 1h; 0: only when due)",
     ),
     Setting(
         "RELAIS_DIGEST_HOUR",
         "digest_hour",
-        _hour,
+        hour,
         "8",
         "hour (in each user's time zone) of the morning digest",
     ),
     Setting(
         "RELAIS_DIGEST_IDLE_DAYS",
         "digest_idle_days",
-        _positive,
+        positive,
         "14",
         "an open deal untouched this many days is listed as idle in the digest",
     ),

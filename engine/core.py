@@ -30,6 +30,7 @@ from engine.cpq.catalogue import Product
 from engine.cpq.lines import PricedQuote, QuoteDraft, accept_suggestions
 from engine.cpq.products import ImportResult
 from engine.crm import activities, contacts, deals, leads, pipelines, queries, users
+from engine.crm import setup as crm_setup
 from engine.crm.records import (
     Activity,
     Contact,
@@ -91,6 +92,16 @@ class Engine:
 
         if not await self.read(lambda c: c.execute("SELECT 1 FROM pipelines").fetchone()):
             await self.write(create_if_missing, Actor.system("setup"))
+
+    async def apply_setup(self, setup: crm_setup.CrmSetup, actor: Actor) -> list[str]:
+        """Make the database say what ``setup`` says, all or nothing; one line per change."""
+        if not actor.is_admin:
+            raise Forbidden("only an admin can apply the configuration")
+        return await self.write(lambda tx: crm_setup.apply_setup(tx, setup), actor)
+
+    async def setup_records(self) -> crm_setup.SetupRecords:
+        """Every pipeline, user and project template, in one snapshot (an export)."""
+        return await self.read(crm_setup.read_setup)
 
     # -- users ----------------------------------------------------------------
 

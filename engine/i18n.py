@@ -62,7 +62,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "fr": "Rien n'a été enregistré : corrigez les champs signalés",
         "en": "Nothing was saved: correct the fields listed",
     },
-    # a stage a blueprint in force names (engine.blueprint_stages)
+    # a stage a blueprint in force names (engine.blueprints.stages)
     "stage_in_blueprint": {
         "fr": "L'étape « {stage} » est utilisée par le processus « {blueprint} » ({uses}) :"
         " modifiez d'abord le processus — désactivez-le (run.py blueprint disable"

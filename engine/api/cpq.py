@@ -22,8 +22,9 @@ from engine.cpq.lines import (
     quantity_problem,
 )
 from engine.cpq.mail import Queued
-from engine.cpq.pricing import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
-from engine.cpq.quotes import STATUSES, CpqSetup, Quote, QuoteSettings, Saved, StageOutcome
+from engine.cpq.price_rules import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
+from engine.cpq.quote_deal import StageOutcome
+from engine.cpq.quotes import STATUSES, CpqSetup, Quote, QuoteSettings, Saved
 from engine.cpq.text import word
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Users, contacts, leads, deals, activities, pipelines and the typed reads of them.
+"""Users, contacts, leads, deals, activities, pipelines, the typed reads of them,
+and the set-up (pipelines, users, project templates) that ``config apply`` gives.
 
 Part of the public face adapters import (see :mod:`engine.api`)."""
 
@@ -8,8 +9,7 @@ from engine.crm.contacts import ContactDraft, normalize_email
 from engine.crm.deals import DealDraft
 from engine.crm.fields import CUSTOM
 from engine.crm.leads import LeadDraft
-from engine.crm.pipelines import DEFAULT_STAGES, StageSpec
-from engine.crm.queries import (
+from engine.crm.listings import (
     LEAD_STATUS_CHOICES,
     Amounts,
     DealFilters,
@@ -20,6 +20,8 @@ from engine.crm.queries import (
     ListedLead,
     Named,
 )
+from engine.crm.pipelines import DEFAULT_STAGES, StageSpec
+from engine.crm.projects import ProjectTemplate, Question
 from engine.crm.records import (
     MAX_RECORD_ID,
     Activity,
@@ -32,6 +34,7 @@ from engine.crm.records import (
     TimelineEntry,
     User,
 )
+from engine.crm.setup import CrmSetup, PipelineSetup, SetupRecords, SetupRefused
 from engine.crm.users import UserDraft
 
 __all__ = [
@@ -45,6 +48,7 @@ __all__ = [
     "Amounts",
     "Contact",
     "ContactDraft",
+    "CrmSetup",
     "Deal",
     "DealDraft",
     "DealFilters",
@@ -57,6 +61,11 @@ __all__ = [
     "ListedLead",
     "Named",
     "Pipeline",
+    "PipelineSetup",
+    "ProjectTemplate",
+    "Question",
+    "SetupRecords",
+    "SetupRefused",
     "Stage",
     "StageSpec",
     "StageSummary",

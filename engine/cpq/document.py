@@ -18,8 +18,8 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from engine.cpq.lines import PricedLine, Totals
-from engine.cpq.pricing import show_number
 from engine.cpq.quotes import Quote, QuoteSettings
+from engine.cpq.rounding import show_number
 from engine.cpq.text import word
 
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£"}

@@ -31,19 +31,21 @@ each unit price a rule computes is rounded; a line's list total and net are
 rounded once (``unit × quantity``, or the sum over slab tiers); its discount
 is ``list total − net``; its tax is ``net × rate`` rounded per line. Totals
 are plain sums of the lines, so they always add up.
+
+The rules themselves are :mod:`engine.cpq.price_rules`, the arithmetic of one
+rule :mod:`engine.cpq.rule_prices`, the rounding :mod:`engine.cpq.rounding`;
+this module picks the winning rule for each line and sums the quote.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
-from functools import cached_property
+from dataclasses import replace
+from decimal import Decimal
 
 from engine.cpq.catalogue import Catalogue
-from engine.cpq.conditions import Condition, PricingContext, Verdicts
-from engine.cpq.configurator import ConfiguratorIndex, ConfiguratorRule, WorkLine, configure
+from engine.cpq.conditions import PricingContext, Verdicts
+from engine.cpq.configurator import WorkLine, configure
 from engine.cpq.lines import (
     LineInput,
     PricedLine,
@@ -55,191 +57,10 @@ from engine.cpq.lines import (
     TraceStep,
     quantity_problem,
 )
+from engine.cpq.price_rules import PriceIndex, PriceRule, RuleBook
+from engine.cpq.rounding import HUNDRED, ZERO, QuoteCurrency, round_money
+from engine.cpq.rule_prices import Prices, evaluate
 from engine.errors import ValidationFailed
-
-HUNDRED = Decimal(100)
-ZERO = Decimal(0)
-# Currencies without a minor unit; every other one rounds to the cent (amounts
-# are stored in cents, so three-decimal currencies are not supported).
-MINOR_UNITS = {"JPY": 0, "KRW": 0, "CLP": 0, "ISK": 0, "VND": 0, "XOF": 0, "XAF": 0}
-
-
-_QUANTA: dict[str, Decimal] = {}
-
-
-def minor_unit(currency: str) -> Decimal:
-    quantum = _QUANTA.get(currency)
-    if quantum is None:
-        quantum = _QUANTA[currency] = Decimal(1).scaleb(-MINOR_UNITS.get(currency.upper(), 2))
-    return quantum
-
-
-def round_money(amount: Decimal, currency: str) -> Decimal:
-    """Half-up to the currency's minor unit: the one rounding rule of pricing."""
-    return amount.quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
-
-
-@dataclass(frozen=True, slots=True)
-class _Money:
-    """A quote's currency with its minor unit, looked up once per quote.
-
-    Pricing a line rounds half a dozen amounts: this keeps :func:`round_money`'s
-    rule without looking the minor unit up for each of them.
-    """
-
-    currency: str
-    quantum: Decimal
-
-    @classmethod
-    def of(cls, currency: str) -> _Money:
-        return cls(currency, minor_unit(currency))
-
-    def round(self, amount: Decimal) -> Decimal:
-        # Positional: Decimal.quantize parses a keyword argument slower than the rounding itself.
-        return amount.quantize(self.quantum, ROUND_HALF_UP)
-
-    def show(self, amount: Decimal) -> str:
-        """An amount already rounded, with its currency (for traces)."""
-        # !s: the text format() gives a Decimal without a spec, at half the cost.
-        return f"{amount!s} {self.currency}"
-
-
-class RuleKind(StrEnum):
-    DIRECT_DISCOUNT = "direct_discount"
-    DIRECT_LIST_PRICE = "direct_list_price"
-    VOLUME_DISCOUNT = "volume_discount"
-    VOLUME_LIST_PRICE = "volume_list_price"
-
-    # Cached on the member: read several times for every line priced, where a
-    # plain property call costs as much as the line's arithmetic.
-    @cached_property
-    def volume(self) -> bool:
-        return self in (RuleKind.VOLUME_DISCOUNT, RuleKind.VOLUME_LIST_PRICE)
-
-    @cached_property
-    def discount(self) -> bool:
-        return self in (RuleKind.DIRECT_DISCOUNT, RuleKind.VOLUME_DISCOUNT)
-
-
-class ValueUnit(StrEnum):
-    PERCENT = "percent"
-    AMOUNT = "amount"
-
-
-class TierModel(StrEnum):
-    FLAT = "flat"
-    SLAB = "slab"
-
-
-@dataclass(frozen=True, slots=True)
-class Tier:
-    """Quantities up to ``to`` (inclusive) since the previous tier; ``None`` = no limit."""
-
-    to: Decimal | None
-    value: Decimal
-
-
-@dataclass(frozen=True, slots=True)
-class PriceRule:
-    id: str
-    products: tuple[str, ...]
-    kind: RuleKind
-    unit: ValueUnit = ValueUnit.PERCENT
-    value: Decimal | None = None
-    tiers: tuple[Tier, ...] = ()
-    model: TierModel = TierModel.FLAT
-    conditions: tuple[Condition, ...] = ()
-    priority: int = 100
-    currency: str | None = None
-
-    def __post_init__(self) -> None:
-        problem = _rule_problem(self)
-        if problem:
-            raise ValueError(f"price rule {self.id}: {problem}")
-
-    def values(self) -> list[Decimal]:
-        return [t.value for t in self.tiers] if self.kind.volume else [self.value or ZERO]
-
-
-def _rule_problem(rule: PriceRule) -> str | None:
-    if not rule.products:
-        return "name at least one product"
-    if rule.kind.volume != bool(rule.tiers) or rule.kind.volume == (rule.value is not None):
-        return "volume rules have tiers, direct rules a value"
-    if any(v < 0 for v in rule.values()):
-        return "values must not be negative"
-    if (
-        rule.kind.discount
-        and rule.unit is ValueUnit.PERCENT
-        and any(v > 100 for v in rule.values())
-    ):
-        return "a percentage discount is at most 100"
-    return _tiers_problem(rule.tiers)
-
-
-def _tiers_problem(tiers: tuple[Tier, ...]) -> str | None:
-    bounds = [t.to for t in tiers]
-    if None in bounds[:-1]:
-        return "only the last tier may be open-ended"
-    closed = [b for b in bounds if b is not None]
-    if any(b <= 0 for b in closed) or closed != sorted(set(closed)):
-        return "tier bounds must be positive and increasing"
-    return None
-
-
-class PriceIndex:
-    """Price rules by product code, each list in the order rules are tried."""
-
-    def __init__(self, rules: Iterable[PriceRule]) -> None:
-        self.rules = tuple(sorted(rules, key=lambda r: (r.priority, r.id)))
-        _unique_ids(rule.id for rule in self.rules)
-        self.by_product: dict[str, list[PriceRule]] = {}
-        for rule in self.rules:
-            for code in rule.products:
-                self.by_product.setdefault(code, []).append(rule)
-        # The "overridden" step depends on the rule book alone (a product, the
-        # position of its winner), never on the quote: built once, when first
-        # needed, then shared by every line it describes (steps are never
-        # changed once made).
-        self._overridden: dict[tuple[str, int], TraceStep | None] = {}
-
-    def for_product(self, code: str | None) -> list[PriceRule]:
-        return self.by_product.get(code, []) if code is not None else []
-
-    def overridden(self, code: str, winner: int) -> TraceStep | None:
-        """The step naming ``code``'s rules after the one at ``winner``, if any."""
-        key = (code, winner)
-        if key not in self._overridden:
-            rules = self.by_product[code]
-            self._overridden[key] = _overridden(rules[winner], rules[winner + 1 :])
-        return self._overridden[key]
-
-
-def _unique_ids(ids: Iterable[str]) -> None:
-    seen: set[str] = set()
-    for rule_id in ids:
-        if rule_id in seen:
-            raise ValueError(f"two rules have the id {rule_id}")
-        seen.add(rule_id)
-
-
-@dataclass(frozen=True)
-class RuleBook:
-    """Every CPQ rule, indexed once (build it when the configuration loads)."""
-
-    configurator: ConfiguratorIndex = field(default_factory=lambda: ConfiguratorIndex(()))
-    prices: PriceIndex = field(default_factory=lambda: PriceIndex(()))
-
-    @classmethod
-    def build(
-        cls, configurator: Iterable[ConfiguratorRule] = (), prices: Iterable[PriceRule] = ()
-    ) -> RuleBook:
-        return cls(ConfiguratorIndex(configurator), PriceIndex(prices))
-
-    def codes_needed(self, codes: Iterable[str]) -> set[str]:
-        """The products a quote with these codes may touch (line codes + rule targets)."""
-        wanted = set(codes)
-        return wanted | self.configurator.targets(wanted)
 
 
 def price_quote(
@@ -247,7 +68,7 @@ def price_quote(
 ) -> PricedQuote:
     """Configure, then price every line; raises ``ValidationFailed`` on bad lines."""
     currency = ctx.currency or _first_currency(draft, catalogue)
-    money = _Money.of(currency)
+    money = QuoteCurrency.of(currency)
     lines = _work_lines(draft, catalogue, currency)
     list_total = sum((money.round(w.list_price * w.quantity) for w in lines), ZERO)
     ctx = replace(ctx, currency=currency).with_fields({"quote.list_total": list_total})
@@ -332,12 +153,8 @@ def _manual_line(line: LineInput, currency: str) -> WorkLine:
     )
 
 
-# What the winning rule makes of a line: its unit and line net, both rounded.
-_Prices = tuple[Decimal, Decimal]
-
-
 def _price_line(
-    position: int, line: WorkLine, index: PriceIndex, verdicts: Verdicts, money: _Money
+    position: int, line: WorkLine, index: PriceIndex, verdicts: Verdicts, money: QuoteCurrency
 ) -> PricedLine:
     line.list_price = money.round(line.list_price)
     first = "manual_price" if line.source is Source.MANUAL else "list_price"
@@ -381,9 +198,9 @@ def _price_line(
 
 def _net(
     line: WorkLine,
-    outcome: _Prices | None,
+    outcome: Prices | None,
     list_total: Decimal,
-    money: _Money,
+    money: QuoteCurrency,
     steps: list[TraceStep],
     winner: PriceRule | None,
 ) -> tuple[Decimal, Decimal]:
@@ -402,9 +219,9 @@ def _winning_rule(
     line: WorkLine,
     index: PriceIndex,
     verdicts: Verdicts,
-    money: _Money,
+    money: QuoteCurrency,
     steps: list[TraceStep],
-) -> tuple[PriceRule | None, _Prices | None]:
+) -> tuple[PriceRule | None, Prices | None]:
     """The first rule that holds and applies, and its prices; each rule tried adds its steps."""
     if line.code is None:
         return None, None
@@ -414,7 +231,7 @@ def _winning_rule(
         if reason is not None:
             steps.append(TraceStep("rule_skipped", rule.id, {"reason": reason}))
             continue
-        result = _evaluate(rule, line.list_price, line.quantity, money, steps)
+        result = evaluate(rule, line.list_price, line.quantity, money, steps)
         if result is None:
             continue
         overridden = index.overridden(line.code, number)
@@ -422,147 +239,6 @@ def _winning_rule(
             steps.append(overridden)
         return rule, result
     return None, None
-
-
-def _overridden(winner: PriceRule, others: list[PriceRule]) -> TraceStep | None:
-    """The rules after the winner, in one step (a product may have many)."""
-    if not others:
-        return None
-    rules = ", ".join(rule.id for rule in others)
-    params = {"rules": rules, "by": winner.id, "priority": str(winner.priority)}
-    return TraceStep("rule_overridden", None, params)
-
-
-def _evaluate(
-    rule: PriceRule,
-    list_price: Decimal,
-    quantity: Decimal,
-    money: _Money,
-    steps: list[TraceStep],
-) -> _Prices | None:
-    """The rule's prices for the line, its steps added to ``steps`` as they are made.
-
-    ``None`` when the rule does not apply (its currency, or a quantity beyond its
-    last tier): the step then says why.
-    """
-    if rule.unit is ValueUnit.AMOUNT and rule.currency and rule.currency != money.currency:
-        why = {"rule_currency": rule.currency, "currency": money.currency}
-        _skip(rule, "currency", why, steps)
-        return None
-    if not rule.kind.volume:
-        assert rule.value is not None
-        return _flat(rule, rule.value, None, list_price, quantity, money, steps)
-    if rule.model is TierModel.FLAT:
-        tier = flat_tier(rule.tiers, quantity)
-        if tier is not None:
-            return _flat(rule, tier.value, tier.to, list_price, quantity, money, steps)
-    else:
-        segments = slab_segments(rule.tiers, quantity)
-        if segments is not None:
-            return _slab(rule, segments, list_price, quantity, money, steps)
-    why = {"quantity": show_number(quantity), "to": str(rule.tiers[-1].to)}
-    _skip(rule, "beyond_tiers", why, steps)
-    return None
-
-
-def _skip(
-    rule: PriceRule, reason_code: str, params: dict[str, str], steps: list[TraceStep]
-) -> None:
-    steps.append(TraceStep("rule_skipped", rule.id, {"reason_code": reason_code, **params}))
-
-
-def _flat(
-    rule: PriceRule,
-    value: Decimal,
-    tier_to: Decimal | None,
-    list_price: Decimal,
-    quantity: Decimal,
-    money: _Money,
-    steps: list[TraceStep],
-) -> _Prices:
-    unit, clamped = _unit_price(rule, value, list_price, money)
-    shown = _value_text(rule, value, money)
-    if rule.kind.volume:
-        shown = f"{rule.model} {_tier_text(tier_to)}: {shown}"
-    params = {"kind": rule.kind.value, "value": shown, "price": money.show(unit)}
-    steps.append(TraceStep("rule_applied", rule.id, params))
-    if clamped is not None:
-        steps.append(clamped)
-    return unit, money.round(unit * quantity)
-
-
-def _slab(
-    rule: PriceRule,
-    segments: list[tuple[Decimal, Tier]],
-    list_price: Decimal,
-    quantity: Decimal,
-    money: _Money,
-    steps: list[TraceStep],
-) -> _Prices:
-    total = ZERO
-    tiers: list[TraceStep] = []  # after the "applied" step, which needs their total
-    for units, tier in segments:
-        unit, clamped = _unit_price(rule, tier.value, list_price, money)
-        total += units * unit
-        if clamped is not None:
-            tiers.append(clamped)
-        tiers.append(
-            TraceStep(
-                "slab",
-                rule.id,
-                {
-                    "units": show_number(units),
-                    "price": money.show(unit),
-                    "to": _tier_text(tier.to),
-                },
-            )
-        )
-    net = money.round(total)
-    unit_net = money.round(net / quantity)
-    params = {"kind": rule.kind.value, "value": "slab", "price": money.show(unit_net)}
-    steps.append(TraceStep("rule_applied", rule.id, params))
-    steps.extend(tiers)
-    return unit_net, net
-
-
-def _unit_price(
-    rule: PriceRule, value: Decimal, list_price: Decimal, money: _Money
-) -> tuple[Decimal, TraceStep | None]:
-    """The rounded unit price, and the "clamped" step if a discount exceeded the price."""
-    percent = rule.unit is ValueUnit.PERCENT
-    if rule.kind.discount:
-        off = list_price * value / HUNDRED if percent else value
-        if off > list_price:
-            shown = money.round(off)
-            params = {"amount": money.show(shown), "price": money.show(list_price)}
-            return money.round(ZERO), TraceStep("clamped", rule.id, params)
-        return money.round(list_price - off), None
-    price = list_price * value / HUNDRED if percent else value
-    return money.round(price), None
-
-
-def flat_tier(tiers: tuple[Tier, ...], quantity: Decimal) -> Tier | None:
-    """The tier the whole quantity falls into, or ``None`` above the last one."""
-    for tier in tiers:
-        if tier.to is None or quantity <= tier.to:
-            return tier
-    return None
-
-
-def slab_segments(tiers: tuple[Tier, ...], quantity: Decimal) -> list[tuple[Decimal, Tier]] | None:
-    """How many units fall in each tier, or ``None`` above the last one."""
-    if flat_tier(tiers, quantity) is None:
-        return None
-    segments: list[tuple[Decimal, Tier]] = []
-    lower = ZERO
-    for tier in tiers:
-        upper = quantity if tier.to is None else min(quantity, tier.to)
-        if upper > lower:
-            segments.append((upper - lower, tier))
-        if tier.to is None or tier.to >= quantity:
-            break
-        lower = tier.to
-    return segments
 
 
 def totals(lines: Iterable[PricedLine]) -> Totals:
@@ -582,19 +258,3 @@ def totals(lines: Iterable[PricedLine]) -> Totals:
         total=net + taxes,
         by_rate=tuple(TaxLine(rate, *rates[rate]) for rate in sorted(rates)),
     )
-
-
-def show_number(value: Decimal) -> str:
-    """``20``, ``7.5``: a quantity without a trailing ``.0`` or an exponent."""
-    text = format(value.normalize(), "f")
-    return text
-
-
-def _value_text(rule: PriceRule, value: Decimal, money: _Money) -> str:
-    if rule.unit is ValueUnit.PERCENT:
-        return f"{show_number(value)} %"
-    return money.show(value)
-
-
-def _tier_text(to: Decimal | None) -> str:
-    return "∞" if to is None else show_number(to)

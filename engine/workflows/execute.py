@@ -8,6 +8,9 @@ it fails, its half-done work is rolled back and the failure recorded; it is
 retried later when the error is transient, else the run fails. Timeline
 entries written by an action are marked as caused by the run
 (``workflow_causes``), which is what the loop protection counts.
+
+How a run starts, is claimed again when due and is stopped is
+:mod:`engine.workflows.runs`.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ RECORDING = (CreateActivity, UpdateFields, CreateRecord)
 
 
 @functools.lru_cache(maxsize=16)
-def _at(now: datetime) -> str:
+def stored_at(now: datetime) -> str:
     """``now`` as stored; one run's write formats the same moment many times."""
     return clock.to_db(now)
 
@@ -98,113 +101,6 @@ class Progress:
     queued: int = 0
 
 
-# -- starting ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Start:
-    """A run to start: which workflow, on which record, because of what."""
-
-    workflow_id: int
-    workflow: str
-    owner_id: int | None
-    version_id: int
-    entity: str
-    entity_id: int
-    cause: Cause
-    depth: int = 0
-    timeline_id: int | None = None
-
-
-def start(tx: Tx, begin: Start, program: Definition, now: datetime, setup: Setup,
-          claim: str) -> Progress:  # fmt: skip
-    """Record a new run and advance it to its first action (included)."""
-    run = _insert(tx, begin, now, setup, claim, "running")
-    return advance(tx, run, program, now, setup)
-
-
-def cut(tx: Tx, begin: Start, now: datetime, setup: Setup) -> Progress:
-    """Record a run stopped by the loop protection (the cut is visible in the history)."""
-    run = _insert(tx, begin, now, setup, None, "stopped")
-    reason = f"loop protection: causation depth {begin.depth} reached (limit {setup.max_depth})"
-    _step(tx, run.id, "trigger", "trigger", "cut", {"depth": begin.depth}, now)
-    _finish(tx, run, "stopped", reason, now)
-    return Progress(run.id, "stopped")
-
-
-def broken(tx: Tx, begin: Start, now: datetime, error: Exception) -> Progress:
-    """Record a run that could not even start (a bug): failed, with the error."""
-    log.error("event=workflow_start_failed workflow=%s error=%r", begin.workflow, error)
-    run = _insert(tx, begin, now, Setup(), None, "failed")
-    _finish(tx, run, "failed", f"could not start: {_error_text(error)}", now)
-    return Progress(run.id, "failed")
-
-
-def _insert(tx: Tx, begin: Start, now: datetime, setup: Setup, claim: str | None,
-            status: str) -> Run:  # fmt: skip
-    at = _at(now)
-    until = clock.to_db(now + timedelta(seconds=setup.lease)) if claim else None
-    run_id = tx.insert(
-        "workflow_runs",
-        {
-            "workflow_id": begin.workflow_id, "version_id": begin.version_id,
-            "entity": begin.entity, "entity_id": begin.entity_id, "event": begin.cause.event,
-            "timeline_id": begin.timeline_id,
-            "cause": json.dumps(begin.cause.as_dict(), ensure_ascii=False, default=str),
-            "depth": begin.depth, "status": status, "claim": claim, "claimed_until": until,
-            "started_at": at,
-        },
-    )  # fmt: skip
-    return Run(
-        run_id, begin.workflow_id, begin.workflow, begin.owner_id, begin.version_id,
-        begin.entity, begin.entity_id, begin.cause, begin.depth, claim=claim,
-    )  # fmt: skip
-
-
-# -- resuming -------------------------------------------------------------------------
-
-
-def load(tx: Tx, run_id: int) -> Run | None:
-    row = tx.one(
-        "SELECT r.*, w.name, w.owner_id FROM workflow_runs r"
-        " JOIN workflows w ON w.id = r.workflow_id WHERE r.id = ?",
-        (run_id,),
-    )
-    if row is None:
-        return None
-    return Run(
-        row["id"], row["workflow_id"], row["name"], row["owner_id"], row["version_id"],
-        row["entity"], row["entity_id"], Cause.from_dict(json.loads(row["cause"])),
-        row["depth"], row["pc"], row["attempts"], row["claim"], row["status"],
-    )  # fmt: skip
-
-
-def claim_due(tx: Tx, run_id: int, now: datetime, setup: Setup, claim: str) -> Run | None:
-    """Take a waiting run whose time has come (or an abandoned one): exactly once."""
-    at = _at(now)
-    until = clock.to_db(now + timedelta(seconds=setup.lease))
-    taken = tx.execute(
-        "UPDATE workflow_runs SET status = 'running', claim = ?, claimed_until = ?,"
-        " resume_at = NULL WHERE id = ? AND ((status = 'waiting' AND resume_at <= ?)"
-        " OR (status = 'running' AND claimed_until <= ?))",
-        (claim, until, run_id, at, at),
-    )
-    return load(tx, run_id) if taken.rowcount == 1 else None
-
-
-def still_mine(tx: Tx, run_id: int, claim: str) -> Run | None:
-    """The run, if this runner still holds it (a continuation after the first write)."""
-    run = load(tx, run_id)
-    if run is None or run.status != "running" or run.claim != claim:
-        return None
-    return run
-
-
-def stop(tx: Tx, run: Run, reason: str, now: datetime) -> Progress:
-    _finish(tx, run, "stopped", reason, now)
-    return Progress(run.id, "stopped")
-
-
 # -- advancing ---------------------------------------------------------------------------
 
 
@@ -246,7 +142,7 @@ def _advance(tx: Tx, run: Run, program: Definition, now: datetime, setup: Setup)
                 return _announce(tx, run, Progress(run.id, waited, queued))
         elif not _test(tx, scope, run, ins, now):
             return _announce(tx, run, Progress(run.id, "not_met", queued))
-    _finish(tx, run, "succeeded", None, now)
+    finish(tx, run, "succeeded", None, now)
     return _announce(tx, run, Progress(run.id, "succeeded", queued))
 
 
@@ -261,14 +157,15 @@ def _test(tx: Tx, scope: Scope, run: Run, ins: Instr, now: datetime) -> bool:
         detail["failed"] = evidence(failed, subject)
     if ins.op == "branch":
         detail["branch"] = "else" if failed else "then"
-        _step(tx, run.id, ins.path, "branch", detail["branch"], detail, now, started)
+        record_step(tx, run.id, ins.path, "branch", detail["branch"], detail, now, started)
         run.pc = ins.target if failed else run.pc + 1
         return True
-    _step(tx, run.id, ins.path, "condition", "not_met" if failed else "passed", detail, now,
-          started)  # fmt: skip
+    record_step(
+        tx, run.id, ins.path, "condition", "not_met" if failed else "passed", detail, now, started
+    )
     if failed:
         shown = "; ".join(describe_criterion(part) for part in failed)
-        _finish(tx, run, "not_met", f"{ins.path}: not met: {shown}", now)
+        finish(tx, run, "not_met", f"{ins.path}: not met: {shown}", now)
         return False
     run.pc += 1
     return True
@@ -285,14 +182,14 @@ def _wait(tx: Tx, scope: Scope, run: Run, ins: Instr, wait: Wait, now: datetime)
         until = None if base is None else base + timedelta(seconds=wait.offset)
     if until is None:
         reason = f"{ins.path}: {wait.until} is empty, nothing to wait for"
-        _step(tx, run.id, ins.path, "wait", "stopped", {"until": wait.until}, now)
-        _finish(tx, run, "stopped", reason, now)
+        record_step(tx, run.id, ins.path, "wait", "stopped", {"until": wait.until}, now)
+        finish(tx, run, "stopped", reason, now)
         return "stopped"
     run.pc += 1
     if until <= now:
-        _step(tx, run.id, ins.path, "wait", "passed", {"until": clock.to_db(until)}, now)
+        record_step(tx, run.id, ins.path, "wait", "passed", {"until": clock.to_db(until)}, now)
         return None
-    _step(tx, run.id, ins.path, "wait", "waiting", {"until": clock.to_db(until)}, now)
+    record_step(tx, run.id, ins.path, "wait", "waiting", {"until": clock.to_db(until)}, now)
     _pause(tx, run, "waiting", until, 0)
     return "waiting"
 
@@ -316,7 +213,7 @@ def _act(tx: Tx, scope: Scope, run: Run, ins: Instr, now: datetime,
     tx.execute("RELEASE workflow_action")
     _mark_caused(tx, run, last_entry, events_before)
     kind = type(ins.action).__name__
-    _step(tx, run.id, ins.path, kind, "done", detail, now, started, run.attempts + 1)
+    record_step(tx, run.id, ins.path, kind, "done", detail, now, started, run.attempts + 1)
     run.pc += 1
     run.attempts = 0
     queued = 1 if "outbox_id" in detail and "skipped" not in detail else 0
@@ -325,22 +222,31 @@ def _act(tx: Tx, scope: Scope, run: Run, ins: Instr, now: datetime,
 
 def _failed(tx: Tx, run: Run, ins: Instr, exc: Exception, now: datetime, setup: Setup,
             started: float) -> str:  # fmt: skip
-    error = _error_text(exc)
+    error = error_text(exc)
     kind = type(ins.action).__name__
     attempts = run.attempts + 1
     if _transient(exc) and attempts < setup.max_attempts:
         delay = setup.retry_delay * 2 ** (attempts - 1)
         retry_at = now + timedelta(seconds=delay)
         detail = {"error": error, "attempt": attempts, "retry_at": clock.to_db(retry_at)}
-        _step(tx, run.id, ins.path, kind, "retry", detail, now, started, attempts)
+        record_step(tx, run.id, ins.path, kind, "retry", detail, now, started, attempts)
         run.attempts = attempts
         _pause(tx, run, "waiting", retry_at, 0)
         return "waiting"
     if not isinstance(exc, RelaisError):
         log.error("event=workflow_action_failed run=%d step=%s error=%r", run.id, ins.path, exc)
-    _step(tx, run.id, ins.path, kind, "failed", {"error": error, "attempt": attempts}, now,
-          started, attempts)  # fmt: skip
-    _finish(tx, run, "failed", f"{ins.path}: {error}", now)
+    record_step(
+        tx,
+        run.id,
+        ins.path,
+        kind,
+        "failed",
+        {"error": error, "attempt": attempts},
+        now,
+        started,
+        attempts,
+    )
+    finish(tx, run, "failed", f"{ins.path}: {error}", now)
     return "failed"
 
 
@@ -349,7 +255,7 @@ def _transient(exc: Exception) -> bool:
     return isinstance(exc, Conflict | StorageError | sqlite3.OperationalError)
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
     if isinstance(exc, RelaisError):
         return exc.message
     return f"{type(exc).__name__}: {exc}"
@@ -379,9 +285,17 @@ def _mark_caused(tx: Tx, run: Run, last_entry: int | None, events_before: int) -
 # -- bookkeeping --------------------------------------------------------------------------
 
 
-def _step(tx: Tx, run_id: int, path: str, kind: str, outcome: str, detail: dict[str, Any],
-          now: datetime, started: float | None = None,
-          attempt: int | None = None) -> None:  # fmt: skip
+def record_step(
+    tx: Tx,
+    run_id: int,
+    path: str,
+    kind: str,
+    outcome: str,
+    detail: dict[str, Any],
+    now: datetime,
+    started: float | None = None,
+    attempt: int | None = None,
+) -> None:
     if attempt is not None and attempt > 1:
         detail = {**detail, "attempt": attempt}
     duration = None if started is None else round((time.perf_counter() - started) * 1000, 3)
@@ -390,7 +304,7 @@ def _step(tx: Tx, run_id: int, path: str, kind: str, outcome: str, detail: dict[
         {
             "run_id": run_id, "path": path, "kind": kind, "outcome": outcome,
             "detail": json.dumps(detail, ensure_ascii=False, default=str),
-            "at": _at(now), "duration_ms": duration,
+            "at": stored_at(now), "duration_ms": duration,
         },
     )  # fmt: skip
 
@@ -406,11 +320,11 @@ def _pause(tx: Tx, run: Run, status: str, until: datetime | None, queued: int) -
     return _announce(tx, run, Progress(run.id, status, queued))
 
 
-def _finish(tx: Tx, run: Run, status: str, reason: str | None, now: datetime) -> None:
+def finish(tx: Tx, run: Run, status: str, reason: str | None, now: datetime) -> None:
     tx.execute(
         "UPDATE workflow_runs SET status = ?, reason = ?, pc = ?, attempts = ?,"
         " resume_at = NULL, claim = NULL, claimed_until = NULL, finished_at = ? WHERE id = ?",
-        (status, reason, run.pc, run.attempts, _at(now), run.id),
+        (status, reason, run.pc, run.attempts, stored_at(now), run.id),
     )
 
 

@@ -14,7 +14,8 @@ recorded as stopped, with the cut, and does nothing.
 Timed work lives in the database too: :meth:`WorkflowRunner.tick` resumes
 waiting runs whose time has come (claimed with a status update in the same
 write as their next step), fires date triggers, persists the cursor and
-prunes old runs. ``now`` may be given (tests, ``run.py workflows tick``).
+prunes old runs (the writes themselves in :mod:`engine.workflows.timed`).
+``now`` may be given (tests, ``run.py workflows tick``).
 """
 
 from __future__ import annotations
@@ -33,12 +34,12 @@ from engine import clock
 from engine.actors import Actor
 from engine.events import DomainEvent
 from engine.store.db import Database, Tx
-from engine.workflows import execute as workflow_exec
-from engine.workflows.conditions import Cause
-from engine.workflows.dates import CATCH_UP, DueDate, due_dates
-from engine.workflows.execute import Progress, Setup, Start
+from engine.workflows import runs, timed
+from engine.workflows.dates import DueDate, due_dates
+from engine.workflows.execute import Progress, Setup, advance
 from engine.workflows.feed import Batch, Entry, depths, entries
 from engine.workflows.model import ENTITIES, Definition
+from engine.workflows.runs import Start
 from engine.workflows.store import Index, Indexed, definition, load_index, stamp
 
 log = logging.getLogger("relais.workflows")
@@ -236,18 +237,18 @@ class WorkflowRunner:
     def _start_one(self, tx: Tx, begin: Start, now: datetime, guarded: bool = True) -> Progress:
         if begin.depth >= self.setup.max_depth:
             self.stats.cut += 1
-            return workflow_exec.cut(tx, begin, now, self.setup)
+            return runs.cut(tx, begin, now, self.setup)
         if not guarded:  # the fast path: a failing action has its own savepoint anyway
             program = self._definition(tx.conn, begin.version_id)
-            return workflow_exec.start(tx, begin, program, now, self.setup, self.claim)
+            return runs.start(tx, begin, program, now, self.setup, self.claim)
         tx.execute("SAVEPOINT workflow_start")
         try:
             program = self._definition(tx.conn, begin.version_id)
-            progress = workflow_exec.start(tx, begin, program, now, self.setup, self.claim)
+            progress = runs.start(tx, begin, program, now, self.setup, self.claim)
         except Exception as exc:
             tx.execute("ROLLBACK TO workflow_start")
             tx.execute("RELEASE workflow_start")
-            return workflow_exec.broken(tx, begin, now, exc)
+            return runs.broken(tx, begin, now, exc)
         tx.execute("RELEASE workflow_start")
         return progress
 
@@ -275,10 +276,10 @@ class WorkflowRunner:
 
     def _next(self, tx: Tx, run_id: int, now: datetime) -> Progress | None:
         tx.now = clock.to_db(now)
-        run = workflow_exec.still_mine(tx, run_id, self.claim)
+        run = runs.still_mine(tx, run_id, self.claim)
         if run is None:
             return None
-        return workflow_exec.advance(tx, run, self._definition(tx.conn, run.version_id), now,
+        return advance(tx, run, self._definition(tx.conn, run.version_id), now,
                                      self.setup)  # fmt: skip
 
     def _count(self, progress: Sequence[Progress], *, started: bool = False) -> None:
@@ -321,17 +322,7 @@ class WorkflowRunner:
 
     async def _resume_due(self, now: datetime) -> int:
         at = clock.to_db(now)
-        due = await self.db.read(
-            lambda c: [
-                r[0]
-                for r in c.execute(
-                    "SELECT id FROM workflow_runs WHERE status = 'waiting' AND resume_at <= ?"
-                    " UNION SELECT id FROM workflow_runs WHERE status = 'running'"
-                    " AND claimed_until <= ? ORDER BY id LIMIT 500",
-                    (at, at),
-                )
-            ]
-        )
+        due = await self.db.read(partial(timed.due_runs, at=at))
         results = await asyncio.gather(*(self._resume(run_id, now) for run_id in due))
         return sum(results)
 
@@ -347,13 +338,13 @@ class WorkflowRunner:
 
     def _claim(self, tx: Tx, run_id: int, now: datetime) -> Progress | None:
         tx.now = clock.to_db(now)
-        run = workflow_exec.claim_due(tx, run_id, now, self.setup, self.claim)
+        run = runs.claim_due(tx, run_id, now, self.setup, self.claim)
         if run is None:
             return None
         active = tx.scalar("SELECT active FROM workflows WHERE id = ?", (run.workflow_id,))
         if not active:
-            return workflow_exec.stop(tx, run, "the workflow was deactivated", now)
-        return workflow_exec.advance(tx, run, self._definition(tx.conn, run.version_id), now,
+            return runs.stop(tx, run, "the workflow was deactivated", now)
+        return advance(tx, run, self._definition(tx.conn, run.version_id), now,
                                      self.setup)  # fmt: skip
 
     async def _fire_dates(self, now: datetime) -> int:
@@ -370,49 +361,12 @@ class WorkflowRunner:
 
     def _fire(self, tx: Tx, item: Indexed, due: list[DueDate], now: datetime) -> list[Progress]:
         tx.now = clock.to_db(now)
-        started: list[Progress] = []
-        trigger = item.workflow.trigger
-        for date in due:
-            moment = clock.to_db(date.moment)
-            fresh = tx.execute(
-                "INSERT OR IGNORE INTO workflow_date_fired (workflow_id, entity_id, moment)"
-                " VALUES (?, ?, ?)",
-                (item.id, date.entity_id, moment),
-            )
-            if fresh.rowcount != 1:
-                continue
-            if item.triggered_by == "owner" and date.owner_id != item.owner_id:
-                continue
-            data = {"field": getattr(trigger, "field", ""), "moment": moment}
-            cause = Cause(f"{trigger.entity}.date", "scheduler", None, "scheduler", "scheduler",
-                          {}, data)  # fmt: skip
-            begin = Start(item.id, item.name, item.owner_id, item.version_id, trigger.entity,
-                          date.entity_id, cause)  # fmt: skip
-            progress = self._start_one(tx, begin, now)
-            tx.execute(
-                "UPDATE workflow_date_fired SET run_id = ? WHERE workflow_id = ?"
-                " AND entity_id = ? AND moment = ?",
-                (progress.run_id, item.id, date.entity_id, moment),
-            )
-            started.append(progress)
-        return started
+        return timed.fire_dates(tx, item, due, lambda begin: self._start_one(tx, begin, now))
 
     async def _prune(self, now: datetime) -> int:
         if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
             return 0
         self._pruned_at = now
         return await self.db.write(
-            lambda tx: prune(tx, now, self.retention_days, self._stored or 0), ACTOR
+            lambda tx: timed.prune(tx, now, self.retention_days, self._stored or 0), ACTOR
         )
-
-
-def prune(tx: Tx, now: datetime, keep_days: int, cursor: int) -> int:
-    """Forget finished runs older than ``keep_days``, and bookkeeping nobody needs any more."""
-    before = clock.to_db(now - timedelta(days=keep_days))
-    gone = tx.execute(
-        "DELETE FROM workflow_runs WHERE finished_at IS NOT NULL AND finished_at < ?", (before,)
-    ).rowcount
-    tx.execute("DELETE FROM workflow_causes WHERE last_id <= ?", (cursor,))
-    old = clock.to_db(now - CATCH_UP - timedelta(days=1))
-    tx.execute("DELETE FROM workflow_date_fired WHERE moment < ?", (old,))
-    return int(gone)

@@ -21,6 +21,7 @@ from engine.crm.users import find_user_row
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
 from engine.workflows.check import check_workflow
+from engine.workflows.codec import from_dict, to_dict
 from engine.workflows.model import (
     UPDATE_ACTIONS,
     DateTrigger,
@@ -29,8 +30,6 @@ from engine.workflows.model import (
     Problem,
     Workflow,
     describe_trigger,
-    from_dict,
-    to_dict,
 )
 
 

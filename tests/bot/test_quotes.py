@@ -17,7 +17,7 @@ from engine.actors import Actor
 from engine.core import Engine
 from engine.cpq.catalogue import Product
 from engine.cpq.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
-from engine.cpq.pricing import PriceRule, RuleBook, RuleKind
+from engine.cpq.price_rules import PriceRule, RuleBook, RuleKind
 from engine.cpq.quotes import CpqSetup
 from engine.crm.deals import DealDraft
 from tests.bot.helpers import buttons, errors_of, last_answer

@@ -10,16 +10,16 @@ import pytest
 from engine.cpq.catalogue import Product
 from engine.cpq.conditions import Condition, Op, PricingContext
 from engine.cpq.lines import LineInput, QuoteDraft
-from engine.cpq.pricing import (
+from engine.cpq.price_rules import (
     PriceRule,
     RuleBook,
     RuleKind,
     Tier,
     TierModel,
     ValueUnit,
-    price_quote,
-    round_money,
 )
+from engine.cpq.pricing import price_quote
+from engine.cpq.rounding import round_money
 from engine.errors import ValidationFailed
 from tests.cpq import zylker as z
 from tests.cpq.zylker import D, draft

@@ -12,15 +12,15 @@ from engine.cpq.catalogue import Product
 from engine.cpq.conditions import Condition, Op, PricingContext
 from engine.cpq.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
 from engine.cpq.lines import LineInput, PricedQuote, QuoteDraft, Source
-from engine.cpq.pricing import (
+from engine.cpq.price_rules import (
     PriceRule,
     RuleBook,
     RuleKind,
     Tier,
     TierModel,
     ValueUnit,
-    price_quote,
 )
+from engine.cpq.pricing import price_quote
 
 CODES = [f"P{i}" for i in range(6)]
 CTX = PricingContext(date(2026, 6, 1), {"deal.region": "nord"})

@@ -14,7 +14,7 @@ from engine.cpq.catalogue import Product
 from engine.cpq.conditions import Condition, Op
 from engine.cpq.configurator import Action, ConfiguratorRule, QuantityOp, QuantitySpec
 from engine.cpq.lines import LineInput, QuoteDraft, Source
-from engine.cpq.pricing import PriceRule, RuleBook, RuleKind, ValueUnit
+from engine.cpq.price_rules import PriceRule, RuleBook, RuleKind, ValueUnit
 from engine.cpq.quotes import CpqSetup, QuoteSettings
 from engine.crm import deals
 from engine.crm.contacts import ContactDraft

@@ -14,7 +14,8 @@ from engine.cpq.configurator import (
     QuantitySpec,
 )
 from engine.cpq.lines import LineInput, QuoteDraft, Source, accept_suggestions
-from engine.cpq.pricing import PriceRule, RuleBook, RuleKind, TierModel, ValueUnit, price_quote
+from engine.cpq.price_rules import PriceRule, RuleBook, RuleKind, TierModel, ValueUnit
+from engine.cpq.pricing import price_quote
 from tests.cpq import zylker as z
 from tests.cpq.zylker import D, draft
 

@@ -19,7 +19,7 @@ from engine.cpq.configurator import (
     QuantitySpec,
 )
 from engine.cpq.lines import LineInput, PricedQuote, QuoteDraft
-from engine.cpq.pricing import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
+from engine.cpq.price_rules import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
 
 D = Decimal
 TODAY = PricingContext(date(2026, 12, 1))

@@ -12,7 +12,7 @@ from engine.core import Engine
 from engine.cpq.catalogue import Product
 from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
-from engine.crm.queries import DealFilters
+from engine.crm.listings import DealFilters
 from engine.store.db import like_escaped
 
 TITLES = ("Remise 100% Dupont", "Remise 1000 Martin", "Poêle a_b", "Poêle axb", "Tubage C:\\x")

@@ -10,6 +10,7 @@ import yaml
 from config.loader import ConfigError
 from config.workflow_schema import load_workflows, parse_workflows
 from engine.crm.criteria import Condition
+from engine.workflows import codec
 from engine.workflows import model as wf
 from tests.workflows.conftest import flows
 
@@ -58,7 +59,7 @@ workflows:
       - webhook: {url: "https://hooks.example/x", headers: {X-Key: k}}
 """
     )
-    assert wf.from_dict(wf.to_dict(flow)) == flow
+    assert codec.from_dict(codec.to_dict(flow)) == flow
     assert flow.trigger == wf.DateTrigger("deal", "expected_close", -2 * 86_400, "10:30")
 
 

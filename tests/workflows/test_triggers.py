@@ -11,7 +11,7 @@ from engine.actors import Actor
 from engine.core import Engine
 from engine.cpq.catalogue import Product
 from engine.cpq.lines import LineInput, QuoteDraft
-from engine.cpq.pricing import RuleBook
+from engine.cpq.price_rules import RuleBook
 from engine.cpq.quotes import CpqSetup, QuoteSettings
 from engine.crm.activities import ActivityDraft
 from engine.crm.contacts import ContactDraft, update_contact
