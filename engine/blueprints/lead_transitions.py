@@ -99,7 +99,12 @@ def options(conn: sqlite3.Connection, lead_id: int, actor: Actor, now: datetime)
     if version is None:
         return []
     return [
-        governed.option(t, t.target, refusals(conn, lead, t, actor, now), automatic=False)
+        governed.option(
+            t,
+            t.target,
+            refusals(conn, lead, t, actor, now),
+            automatic=t.automatic_after is not None,
+        )
         for t in version.blueprint.transitions
         if leaves(t, lead["status"], lead["status"] not in CLOSED)
     ]

@@ -117,6 +117,8 @@ async def test_an_automatic_transition_fires_after_its_delay_and_never_twice(
     await first.perform_lead_transition(lead_id, "contacter", {}, alice)
     with pytest.raises(TransitionUnavailable):  # only the timers perform it
         await first.perform_lead_transition(lead_id, "abandonner", {}, alice)
+    flags = {o.key: o.automatic for o in await first.lead_transitions(lead_id, alice)}
+    assert flags == {"recommencer": False, "qualifier": False, "abandonner": True}  # as a deal's
     before = await first.run_blueprint_timers(later(days=20))
     assert (before.escalated, before.transitioned) == (1, 0)  # contacted: 1w, not yet 3w
     await first.close()
