@@ -1,7 +1,7 @@
 """``routing.yaml``: which capture addresses take mail, and what each creates.
 
 Validated strictly (unknown keys are errors, nothing is coerced or evaluated)
-into the engine's :class:`engine.mail.intake.IntakePolicy`. Without the file, the
+into the engine's :class:`engine.mail.routes.IntakePolicy`. Without the file, the
 defaults capture ``leads@relais.example`` (creates leads) and
 ``deals@relais.example`` (creates deals in the default pipeline). Errors name
 the file and the path inside it: ``routing.yaml: addresses[1].creates: …``.

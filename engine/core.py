@@ -43,7 +43,7 @@ from engine.crm.records import (
 )
 from engine.errors import Forbidden, NotFound, ValidationFailed
 from engine.events import EventBus
-from engine.mail import inbox, intake
+from engine.mail import inbox, intake, routes
 from engine.outbox import mailings
 from engine.outbox import queue as outbox
 from engine.store.db import Database, Tx
@@ -343,7 +343,7 @@ class Engine:
         return await self.write(lambda tx: inbox.store(tx, mail), intake.MAIL_ACTOR)
 
     async def process_mail(
-        self, mail: intake.IncomingMail, policy: intake.IntakePolicy
+        self, mail: intake.IncomingMail, policy: routes.IntakePolicy
     ) -> intake.Outcome:
         """Turn a stored, parsed message into a lead, a deal or a thread entry: one write."""
         return await self.write(lambda tx: intake.process(tx, mail, policy), intake.MAIL_ACTOR)

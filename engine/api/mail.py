@@ -3,18 +3,9 @@
 Part of the public face adapters import (see :mod:`engine.api`)."""
 
 from engine.mail.inbox import Delivery, MailRecord, RawMail, address_key, copies, deliveries
-from engine.mail.incoming import FormData
-from engine.mail.intake import (
-    Address,
-    AttachmentData,
-    IncomingMail,
-    IntakePolicy,
-    Outcome,
-    OwnerRule,
-    RecipientMatch,
-    Route,
-    oldest_waiting,
-)
+from engine.mail.incoming import Address, AttachmentData, FormData, IncomingMail
+from engine.mail.intake import Outcome, oldest_waiting
+from engine.mail.routes import IntakePolicy, OwnerRule, RecipientMatch, Route
 
 __all__ = [
     "Address",

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
 
 from engine import clock
 from engine.actors import Actor
@@ -45,76 +44,14 @@ from engine.mail.prospect import Prospect as Prospect
 from engine.mail.prospect import find_prospect as find_prospect
 from engine.mail.prospect import listed as listed
 from engine.mail.review import clean_line, review_reason
+from engine.mail.routes import IntakePolicy, RecipientMatch
 from engine.mail.threads import remember_thread as remember_thread
 from engine.mail.threads import strip_reply_prefix, thread_target
 from engine.store.db import Tx
 
-OwnerMode = Literal["none", "fixed", "round_robin", "by_domain"]
 AUTOMATED_SENDERS = ("mailer-daemon", "postmaster")
 MAIL_ACTOR = Actor(kind="mail", channel="mail", label="mail")
 MAX_TITLE = 200
-
-
-# -- the routing policy (built from config/routing.yaml) ----------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OwnerRule:
-    mode: OwnerMode = "none"
-    user: str | None = None
-    users: tuple[str, ...] = ()
-    domains: tuple[tuple[str, str], ...] = ()
-    fallback: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """A capture address (``*@domain`` catches a whole domain) and what its mail creates."""
-
-    address: str
-    creates: Creates = "lead"
-    pipeline: str | None = None
-    stage: str | None = None
-    owner: OwnerRule = field(default_factory=OwnerRule)
-    origin: str | None = "email"
-    campaign: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class RecipientMatch:
-    route: Route
-    tag: str | None = None
-    record: tuple[Creates, int] | None = None  # deals+42@ → ("deal", 42)
-
-
-@dataclass(frozen=True, slots=True)
-class IntakePolicy:
-    routes: tuple[Route, ...]
-    form_senders: frozenset[str] = frozenset()
-    allow: frozenset[str] = frozenset()
-    deny: frozenset[str] = frozenset()
-    cap: int = 20
-    cap_minutes: int = 120
-    honeypot_fields: tuple[str, ...] = ()
-    spam_threshold: float | None = None
-
-    def match(self, address: str) -> RecipientMatch | None:
-        """The route a recipient address belongs to; ``None``: not ours, refuse it."""
-        local, _, domain = address.strip().casefold().rpartition("@")
-        if not local or not domain:
-            return None
-        base, plus, tag = local.partition("+")
-        for wanted in (f"{base}@{domain}", f"*@{domain}"):
-            for route in self.routes:
-                if route.address == wanted:
-                    return _match(route, tag if plus else None)
-        return None
-
-
-def _match(route: Route, tag: str | None) -> RecipientMatch:
-    if tag and tag.isdigit():
-        return RecipientMatch(route, tag, (route.creates, int(tag)))
-    return RecipientMatch(route, tag or None)
 
 
 # -- the outcome ----------------------------------------------------------------------

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from engine.crm.users import find_user_row
 from engine.mail.prospect import Prospect
+from engine.mail.routes import Route
 from engine.store.db import Tx
-
-if TYPE_CHECKING:
-    from engine.mail.intake import Route
 
 
 def pick_owner(tx: Tx, route: Route, prospect: Prospect) -> int | None:

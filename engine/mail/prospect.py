@@ -7,13 +7,10 @@ sender lists of the routing policy (form senders, allow, deny) are read here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from engine.crm.contacts import EmailAddress, normalize_email, normalize_phone
 from engine.mail.incoming import FormData, IncomingMail
-
-if TYPE_CHECKING:
-    from engine.mail.intake import IntakePolicy
+from engine.mail.routes import IntakePolicy
 
 
 @dataclass(frozen=True, slots=True)

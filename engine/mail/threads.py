@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import TYPE_CHECKING
 
 from engine.crm.records import MAX_RECORD_ID
 from engine.mail.incoming import Creates, IncomingMail
 from engine.mail.prospect import Prospect
+from engine.mail.routes import RecipientMatch
 from engine.store.db import Tx
-
-if TYPE_CHECKING:
-    from engine.mail.intake import RecipientMatch
 
 _TOKEN = re.compile(r"\[#([DL])-(\d+)\]", re.I)
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|tr|aw|wg|rép|ré)\s*(\[\d+\])?\s*:\s*)+", re.I)

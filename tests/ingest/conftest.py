@@ -17,7 +17,7 @@ from config.settings import Settings, load_settings
 from engine.core import Engine
 from engine.crm import queries
 from engine.crm.records import Lead
-from engine.mail.intake import IntakePolicy
+from engine.mail.routes import IntakePolicy
 from ingest.listener import MailListener
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -11,7 +11,7 @@ import asyncio
 
 from engine.core import Engine
 from engine.mail.inbox import RawMail
-from engine.mail.intake import IntakePolicy
+from engine.mail.routes import IntakePolicy
 from ingest.processor import SCAN, MailProcessor
 from tests.ingest.test_stall import until
 

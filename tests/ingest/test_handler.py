@@ -11,7 +11,7 @@ from aiosmtpd.smtp import SMTP, Envelope, LoginPassword, Session
 from engine.core import Engine
 from engine.errors import StorageError
 from engine.mail.inbox import RawMail, Stored
-from engine.mail.intake import IntakePolicy
+from engine.mail.routes import IntakePolicy
 from ingest.auth import AuthFileError, hash_password, load_users, verify
 from ingest.limits import ConnectionLimiter, RateLimiter
 from ingest.smtp import CaptureHandler, Limits

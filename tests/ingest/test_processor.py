@@ -9,7 +9,7 @@ import pytest
 
 from engine.core import Engine
 from engine.mail.inbox import RawMail
-from engine.mail.intake import IntakePolicy
+from engine.mail.routes import IntakePolicy
 from ingest.parsing import WorkerParser
 from ingest.processor import MailProcessor
 

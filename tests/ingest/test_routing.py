@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from config.routing import RoutingError, default_policy, load_routing
-from engine.mail.intake import OwnerRule
+from engine.mail.routes import OwnerRule
 
 ROOT = Path(__file__).resolve().parents[2]
 

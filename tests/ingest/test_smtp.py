@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from engine.mail.inbox import RawMail, Stored
-from engine.mail.intake import IntakePolicy
+from engine.mail.routes import IntakePolicy
 from ingest.auth import hash_password
 from tests.ingest.conftest import FIXTURES, Reply, Smtp, StartSmtp, deliver, eml, transaction
 
