@@ -29,9 +29,10 @@ from engine.cpq import products, quotes
 from engine.cpq.catalogue import Product
 from engine.cpq.lines import PricedQuote, QuoteDraft, accept_suggestions
 from engine.cpq.products import ImportResult
-from engine.crm import activities, contacts, deals, leads, pipelines, queries, users
+from engine.crm import activities, contacts, deals, leads, listings, pipelines, queries, users
 from engine.crm import setup as crm_setup
 from engine.crm.records import (
+    MAX_RECORD_ID,
     Activity,
     Contact,
     Deal,
@@ -223,9 +224,9 @@ class Engine:
     async def search_deals(self, text: str) -> list[Deal]:
         return await self.read(lambda c: queries.search_deals(c, text))
 
-    async def deal_listing(self, filters: queries.DealFilters) -> queries.DealListing:
+    async def deal_listing(self, filters: listings.DealFilters) -> listings.DealListing:
         """Deals by stage, pipeline, owner or text, the latest changed first, with totals."""
-        return await self.read(lambda c: queries.deal_listing(c, filters))
+        return await self.read(lambda c: listings.deal_listing(c, filters))
 
     async def board(self, pipeline: str | None = None) -> list[StageSummary]:
         return await self.read(lambda c: queries.board(c, pipeline))
@@ -265,9 +266,9 @@ class Engine:
     async def list_leads(self, status: str | None = "new") -> list[Lead]:
         return await self.read(lambda c: queries.list_leads(c, status))
 
-    async def lead_listing(self, filters: queries.LeadFilters) -> queries.LeadListing:
+    async def lead_listing(self, filters: listings.LeadFilters) -> listings.LeadListing:
         """Leads by status and owner, the newest first, with their contact, owner and source."""
-        return await self.read(lambda c: queries.lead_listing(c, filters))
+        return await self.read(lambda c: listings.lead_listing(c, filters))
 
     async def set_lead_status(
         self, lead_id: int, status: str, actor: Actor, *, reason: str | None = None,
@@ -379,6 +380,8 @@ class Engine:
 
     async def record_exists(self, kind: str, record_id: int) -> bool:
         """Whether ``deals+42@`` names a real deal (checked before accepting the mail)."""
+        if not 0 < record_id <= MAX_RECORD_ID:  # past SQLite's integers: no such record
+            return False
         table = {"deal": "deals", "lead": "leads"}[kind]
         sql = f"SELECT 1 FROM {table} WHERE id = ?"
         return await self.read(lambda c: c.execute(sql, (record_id,)).fetchone() is not None)

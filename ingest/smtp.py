@@ -30,7 +30,7 @@ from typing import Any, AnyStr
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from engine.api import Engine
-from engine.api.crm import MAX_RECORD_ID, normalize_email
+from engine.api.crm import normalize_email
 from engine.api.mail import IntakePolicy, RawMail, RecipientMatch, address_key
 from ingest.auth import verify
 from ingest.limits import ConnectionLimiter, RateLimiter
@@ -162,14 +162,9 @@ class CaptureHandler:
             return NO_SUCH_RECORD.format(address=address, kind="record")
         if match is None:
             return NOT_OURS.format(address=address)
-        if match.record is not None and not await self._record_exists(*match.record):
+        if match.record is not None and not await self.engine.record_exists(*match.record):
             return NO_SUCH_RECORD.format(address=address, kind=match.record[0])
         return None
-
-    async def _record_exists(self, kind: str, record_id: int) -> bool:
-        if not 0 < record_id <= MAX_RECORD_ID:
-            return False
-        return await self.engine.record_exists(kind, record_id)
 
     def capture_of(self, address: str) -> str:
         """The capture address a recipient belongs to: ``leads+salon@`` is ``leads@``."""

@@ -28,7 +28,7 @@ from datetime import datetime
 
 import aiohttp
 
-from engine.api import DomainEvent, Engine
+from engine.api import Engine
 from engine.api.outbox import Message, Outcome
 from engine.api.outbox import queue as outbox
 from service.mailer import Mailer
@@ -52,11 +52,8 @@ class OutboxWorker:
         self.batch = batch
         self._session: aiohttp.ClientSession | None = None
         self._lock = asyncio.Lock()
-        self._kick: asyncio.Task[int] | None = None
 
     async def close(self) -> None:
-        if self._kick is not None:
-            await asyncio.gather(self._kick, return_exceptions=True)
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -65,11 +62,6 @@ class OutboxWorker:
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         return self._session
-
-    async def on_transition(self, event: DomainEvent) -> None:
-        """Deliver at once what a transition queued, instead of waiting for the tick."""
-        if event.data.get("queued") and (self._kick is None or self._kick.done()):
-            self._kick = asyncio.get_running_loop().create_task(self.run_once())
 
     async def run_once(self, now: datetime | None = None) -> int:
         """Deliver every due message (a batch at a time); returns how many were delivered."""

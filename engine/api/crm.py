@@ -23,7 +23,6 @@ from engine.crm.listings import (
 from engine.crm.pipelines import DEFAULT_STAGES, StageSpec
 from engine.crm.projects import ProjectTemplate, Question
 from engine.crm.records import (
-    MAX_RECORD_ID,
     Activity,
     Contact,
     Deal,
@@ -42,7 +41,6 @@ __all__ = [
     "DEFAULT_STAGES",
     "KINDS",
     "LEAD_STATUS_CHOICES",
-    "MAX_RECORD_ID",
     "Activity",
     "ActivityDraft",
     "Amounts",

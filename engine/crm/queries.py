@@ -9,7 +9,6 @@ import sqlite3
 from decimal import Decimal
 
 from engine import clock
-from engine.crm import listings
 from engine.crm.activities import activity_row
 from engine.crm.deals import deal_row
 from engine.crm.leads import lead_row
@@ -27,15 +26,6 @@ from engine.crm.records import (
 )
 from engine.money import quantize
 from engine.store.db import like_escaped
-
-# The facade (engine/core.py) still names the lists ``queries.*``: these names
-# go when its split by concept (issue #12) imports engine.crm.listings itself.
-DealFilters = listings.DealFilters
-DealListing = listings.DealListing
-LeadFilters = listings.LeadFilters
-LeadListing = listings.LeadListing
-deal_listing = listings.deal_listing
-lead_listing = listings.lead_listing
 
 
 def get_deal(conn: sqlite3.Connection, deal_id: int) -> Deal:
