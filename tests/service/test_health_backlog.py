@@ -16,12 +16,12 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from ingest.parsing import WorkerParser
 from service.app import Service
 from tests.ingest.conftest import deliver, mail_settings
+from tests.service.test_web import get
 
 
 @pytest.fixture
@@ -39,14 +39,6 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
         yield svc
     finally:
         await svc.stop()
-
-
-async def get(service: Service, path: str) -> tuple[int, str]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"http://127.0.0.1:{service.http_port}{path}") as response,
-    ):
-        return response.status, await response.text()
 
 
 async def health_until(service: Service, status: str, within: float) -> dict[str, object]:

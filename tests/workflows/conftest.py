@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from engine.workflows.execute import Setup
 from engine.workflows.history import RunRecord
 from engine.workflows.model import Workflow
 from engine.workflows.runner import WorkflowRunner
+from tests.workflows.sink import Sink, smtp_sink
 
 CHANNELS = {"leads": "C_LEADS", "team": "C_TEAM"}
 SETUP = Setup(channels=CHANNELS, retry_delay=60.0)
@@ -57,3 +58,9 @@ async def new_deal(engine: Engine, actor: Actor, title: str = "PAG Rika", **valu
 
 def payloads(messages: list[Any], kind: str) -> list[dict[str, Any]]:
     return [m.payload for m in messages if m.kind == kind]
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[Sink, int]]:
+    with smtp_sink() as running:
+        yield running

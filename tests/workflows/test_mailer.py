@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from email.message import EmailMessage
-
-import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
@@ -13,7 +10,7 @@ from engine.workflows.runner import WorkflowRunner
 from service.mailer import Mailer, RelayConfig
 from service.outbox import OutboxWorker
 from tests.workflows.conftest import install, new_deal
-from tests.workflows.sink import Sink, free_port, smtp_sink
+from tests.workflows.sink import Sink, free_port
 
 THANKS = """
 workflows:
@@ -25,12 +22,6 @@ workflows:
           subject: {fr: "Merci — {deal.title}", en: "Thank you — {deal.title}"}
           body: {fr: "Bonjour {contact.name},\\nmerci !", en: "Hello"}
 """
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[Sink, int]]:
-    with smtp_sink() as running:
-        yield running
 
 
 def worker(engine: Engine, port: int) -> OutboxWorker:

@@ -7,35 +7,19 @@ break the header, the message or its batch. Real SQLite, a real SMTP sink.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-
-import pytest
 
 from engine import clock
 from engine.actors import Actor
 from engine.core import Engine
 from engine.outbox import queue as outbox
 from engine.workflows.runner import WorkflowRunner
-from service.mailer import Mailer, RelayConfig
-from service.outbox import OutboxWorker
 from tests.config.helpers import run_cli
 from tests.workflows.conftest import install, new_deal
-from tests.workflows.sink import Sink, smtp_sink
-from tests.workflows.test_mailer import THANKS
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[Sink, int]]:
-    with smtp_sink() as running:
-        yield running
-
-
-def worker(engine: Engine, port: int) -> OutboxWorker:
-    relay = RelayConfig("127.0.0.1", port, tls="none", sender="Poêles Martin <devis@martin.fr>")
-    return OutboxWorker(engine, mailer=Mailer(relay))
+from tests.workflows.sink import Sink
+from tests.workflows.test_mailer import THANKS, worker
 
 
 async def won(engine: Engine, alice: Actor, title: str, email: str) -> int:
