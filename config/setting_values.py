@@ -55,8 +55,28 @@ def url(text: str) -> str:
     return text if text.endswith("/") else text + "/"
 
 
+def optional_url(text: str) -> str:
+    """An ``http(s)://`` address, or empty (none)."""
+    return url(text) if text else ""
+
+
 def text(text: str) -> str:
     return text
+
+
+def database(text: str) -> str:
+    """A SQLite file, or ``postgresql://user[:password]@host[:port]/dbname``."""
+    from urllib.parse import urlsplit
+
+    value = text.strip()
+    if not value.startswith(("postgresql://", "postgres://")):
+        if not value:
+            raise ValueError("must be a SQLite file or a postgresql:// URL")
+        return value
+    parts = urlsplit(value)
+    if not parts.hostname or not parts.path.strip("/"):
+        raise ValueError("a PostgreSQL URL names its host and database: postgresql://user@host/db")
+    return value
 
 
 def positive(text: str) -> int:

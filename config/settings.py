@@ -22,8 +22,10 @@ from config.setting_values import (
     boolean,
     choice,
     count,
+    database,
     hour,
     lead_time,
+    optional_url,
     port,
     positive,
     sender,
@@ -48,7 +50,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("RELAIS_DATABASE", "database", text, "var/relais.db", "SQLite database file"),
+    Setting(
+        "RELAIS_DATABASE",
+        "database",
+        database,
+        "var/relais.db",
+        "SQLite database file, or postgresql://user@host:port/dbname",
+    ),
     Setting("RELAIS_CONFIG_DIR", "config_dir", text, "config", "folder of the YAML configuration"),
     Setting("RELAIS_SMTP_HOST", "smtp_host", text, "127.0.0.1", "address the SMTP listener binds"),
     Setting("RELAIS_SMTP_PORT", "smtp_port", port, "2525", "port of the SMTP listener"),
@@ -178,6 +186,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Slack channel id (C…) where leads and deals from mail are announced; empty: none",
     ),
     Setting(
+        "RELAIS_PUBLIC_URL",
+        "public_url",
+        optional_url,
+        "",
+        "public address of Relais (https://…): deal and lead links, unfurled in Slack; empty: none",
+    ),
+    Setting(
         "RELAIS_SLACK_TEAM_CHANNEL",
         "slack_team_channel",
         text,
@@ -286,6 +301,7 @@ class Settings:
     slack_api_url: str
     slack_leads_channel: str
     slack_team_channel: str
+    public_url: str
     smtp_relay_host: str
     smtp_relay_port: int
     smtp_relay_tls: str
@@ -300,7 +316,18 @@ class Settings:
 
     @property
     def database_path(self) -> Path:
+        """The SQLite file (see ``database_target`` for either backend)."""
         return Path(self.database)
+
+    @property
+    def database_url(self) -> str | None:
+        """The PostgreSQL URL, when RELAIS_DATABASE is one."""
+        return self.database if self.database.startswith(("postgresql://", "postgres://")) else None
+
+    @property
+    def database_target(self) -> str | Path:
+        """What ``Engine.open`` takes: the PostgreSQL URL or the SQLite file."""
+        return self.database_url or self.database_path
 
     @property
     def config_path(self) -> Path:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from engine.api import DomainEvent
+from engine.api.store import OUTBOX, Listener
 
 log = logging.getLogger("relais.service")
 
@@ -59,3 +60,24 @@ class Wake:
         task, self._task = self._task, None
         if task is not None:
             await asyncio.gather(task, return_exceptions=True)
+
+
+def across_instances(
+    url: str | None, outbox: Wake | None, slack_kick: Callable[[], None] | None
+) -> Listener | None:
+    """PostgreSQL: wake this instance's deliverers when another instance queued a message.
+
+    A notification on ``relais_outbox`` (sent in the committing transaction,
+    :mod:`engine.store.notify`) says which lane: the Slack bot delivers the slack
+    lane, the outbox worker the others. SQLite (one instance): no listener.
+    """
+    if url is None:
+        return None
+
+    def outbox_queued(lane: str) -> None:
+        if lane in ("slack", "") and slack_kick is not None:
+            slack_kick()
+        if lane != "slack" and outbox is not None:
+            outbox.wake()
+
+    return Listener(url, {OUTBOX: outbox_queued})

@@ -13,15 +13,19 @@ from engine.data.export import (
     write_csv_folder,
 )
 from engine.data.snapshot import take
+from engine.store.copy import CopyRefused, CopyReport, TableCopy
 
 __all__ = [
     "ENTITIES",
     "EXCEL",
     "PLAIN",
     "Backup",
+    "CopyRefused",
+    "CopyReport",
     "CsvStyle",
     "Entity",
     "ImportReport",
+    "TableCopy",
     "export_all",
     "import_csv",
     "restore_all",

@@ -7,10 +7,13 @@ transaction object ``Tx`` stays inside the engine: an adapter asks the
 
 from engine.store.db import open_sync
 from engine.store.migrations import MIGRATIONS, apply_migrations, current_version
+from engine.store.notify import OUTBOX, Listener
 from engine.store.private_files import open_private, write_private
 
 __all__ = [
     "MIGRATIONS",
+    "OUTBOX",
+    "Listener",
     "apply_migrations",
     "current_version",
     "open_private",

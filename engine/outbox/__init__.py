@@ -1,3 +1,5 @@
-"""Messages to the outside world (Slack notices, e-mail, webhooks), written in the
-transaction that causes them and delivered by the service with retries.
+"""The one outbox: messages to the outside world in three lanes (slack, email, webhook),
+written in the transaction that causes them, claimed under a lease, delivered with
+retries by the service (e-mail, webhooks) or the Slack bot (slack), kept as dead letters
+when refused for good (queue, lanes), and the record of e-mails sent (mailings).
 """

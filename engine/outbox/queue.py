@@ -1,11 +1,19 @@
 """The outbox: messages to the outside world, written in the transaction that causes them.
 
 A transition enqueues its webhooks, e-mails and notifications here, so they
-exist if and only if it committed. Delivery happens after the commit in the
-service: a worker *claims* due messages (a lease, so a crash mid-delivery
-only delays them), tries them, and *settles* each attempt — delivered, or
-retried later with exponential backoff, or failed for good. Every attempt
-is recorded.
+exist if and only if it committed. One table, three *lanes*: ``slack`` (the
+engine's notifications and the bot's own cards, notices and updates),
+``email`` and ``webhook``. Delivery happens after the commit: a deliverer
+(the service for e-mail and webhooks, the Slack bot for its lane) *claims*
+due messages (a lease, so a crash mid-delivery only delays them), tries
+them, and *settles* each attempt — delivered, or retried later (exponential
+backoff, or the delay the receiver asked for: Slack's ``Retry-After``), or
+failed for good: a dead letter, kept with its reason until retried. Every
+attempt is recorded.
+
+A message with an ``order_key`` (a Slack channel, one person's direct
+messages) is claimed only once every earlier message of its lane and key is
+settled, so an update never overtakes the message it updates.
 
 An e-mail may carry attachments (a quote's PDF): their bytes are stored with
 the message, in the same transaction, and loaded when it is claimed, so
@@ -24,9 +32,13 @@ from typing import Any
 from engine import clock
 from engine.blueprints import webhooks
 from engine.errors import NotFound
+from engine.store import claims, notify
 from engine.store.db import Tx
 
 KINDS = ("webhook", "email", "notification")
+LANES = ("slack", "email", "webhook")
+LANE_OF_KIND = {"webhook": "webhook", "email": "email", "notification": "slack"}
+UNSETTLED = "('pending', 'sending')"
 MAX_ATTEMPTS = 8
 FIRST_DELAY = 10.0  # seconds before the first retry; doubles each time
 MAX_DELAY = 3600.0
@@ -60,6 +72,10 @@ class Message:
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+    lane: str = "webhook"
+    order_key: str | None = None
+    form: str | None = None  # slack lane: notification, post, notice, notice_update
+    ref: str | None = None  # slack lane: the record a notice shows ('lead:12')
     attachments: tuple[Attachment, ...] = ()  # loaded by claim() only
 
     @classmethod
@@ -78,6 +94,10 @@ class Message:
             last_error=row["last_error"],
             created_at=clock.from_db(row["created_at"]),
             delivered_at=None if delivered is None else clock.from_db(delivered),
+            lane=row["lane"] or LANE_OF_KIND[row["kind"]],
+            order_key=row["order_key"],
+            form=row["form"],
+            ref=row["ref"],
         )
 
     @property
@@ -88,13 +108,19 @@ class Message:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """One delivery attempt. ``retry=False`` marks a permanent refusal (a 4xx, say)."""
+    """One delivery attempt. ``retry=False`` marks a permanent refusal (a 4xx, say).
+
+    ``retry_after``: the receiver said when to try again (Slack's ``Retry-After``,
+    or the deliverer's own backoff); the message then waits that long and is
+    never given up for it.
+    """
 
     ok: bool
     detail: str = ""
     status_code: int | None = None
     duration_ms: int | None = None
     retry: bool = True
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +142,25 @@ def enqueue(
     transition_id: int | None = None,
     skipped: str | None = None,
     attachments: Sequence[Attachment] = (),
+    form: str | None = None,
+    ref: str | None = None,
 ) -> int:
-    """Queue a message; ``skipped`` records one that cannot be sent (no address)."""
+    """Queue a message; ``skipped`` records one that cannot be sent (no address).
+
+    A notification goes to the slack lane, ordered per recipient (a channel or
+    a person) with the bot's own messages to the same place.
+    """
+    lane = LANE_OF_KIND[kind]
+    slack = lane == "slack"
     message_id = tx.insert(
         "outbox",
         {
             "kind": kind, "deal_id": deal_id, "transition_id": transition_id,
             "recipient": recipient, "payload": json.dumps(payload, ensure_ascii=False),
             "status": "skipped" if skipped else "pending", "last_error": skipped,
-            "next_attempt_at": tx.now, "created_at": tx.now,
+            "next_attempt_at": tx.now, "created_at": tx.now, "lane": lane,
+            "order_key": recipient if slack else None,
+            "form": (form or "notification") if slack else None, "ref": ref,
         },
     )  # fmt: skip
     for position, item in enumerate(attachments, start=1):
@@ -133,28 +169,63 @@ def enqueue(
             {"outbox_id": message_id, "position": position, "filename": item.filename,
              "content_type": item.content_type, "data": item.data},
         )  # fmt: skip
+    if not skipped:  # other instances' deliverers wake when this commits
+        notify.send(tx, notify.OUTBOX, lane)
     return message_id
+
+
+# Due now: pending and its time has come, or claimed by a deliverer whose lease ran out.
+DUE = (
+    "((o.status = 'pending' AND o.next_attempt_at <= ?)"
+    " OR (o.status = 'sending' AND o.claimed_until <= ?))"
+)
+# No earlier message of the same lane and key is still unsettled (a lease running
+# out does not let a later one pass: the earlier one is due again first).
+HEAD = (
+    "(o.order_key IS NULL OR NOT EXISTS (SELECT 1 FROM outbox e WHERE e.lane = o.lane"
+    f" AND e.order_key = o.order_key AND e.id < o.id AND e.status IN {UNSETTLED}))"
+)
 
 
 def claim(
     tx: Tx, kinds: Sequence[str], now: datetime, limit: int = 20, lease: float = LEASE
 ) -> list[Message]:
     """Take up to ``limit`` due messages of ``kinds`` for delivery (leased, not locked)."""
+    return _claim(tx, "o.kind", kinds, now, limit, lease)
+
+
+def claim_lanes(
+    tx: Tx, lanes: Sequence[str], now: datetime, limit: int = 20, lease: float = LEASE
+) -> list[Message]:
+    """The same by lane: the Slack bot claims its whole lane."""
+    return _claim(tx, "o.lane", lanes, now, limit, lease)
+
+
+def _claim(
+    tx: Tx, column: str, values: Sequence[str], now: datetime, limit: int, lease: float
+) -> list[Message]:
     at = clock.to_db(now)
-    marks = ", ".join("?" for _ in kinds)
-    rows = tx.all(
-        f"SELECT * FROM outbox WHERE kind IN ({marks}) AND ((status = 'pending'"
-        " AND next_attempt_at <= ?) OR (status = 'sending' AND claimed_until <= ?))"
-        " ORDER BY next_attempt_at, id LIMIT ?",
-        (*kinds, at, at, limit),
+    marks = ", ".join("?" for _ in values)
+    # Several instances: rows another one is claiming are passed over (PostgreSQL),
+    # and one it claimed since this transaction began makes this claim take nothing.
+    sql = (
+        f"SELECT o.* FROM outbox o WHERE {column} IN ({marks}) AND {DUE} AND {HEAD}"
+        f" ORDER BY o.next_attempt_at, o.id LIMIT ?{claims.skip_locked(tx.conn, 'o')}"
     )
+    params = (*values, at, at, limit)
+    return claims.contended(
+        tx, lambda: [lease_row(tx, row, now, lease) for row in tx.all(sql, params)], []
+    )
+
+
+def lease_row(tx: Tx, row: sqlite3.Row, now: datetime, lease: float) -> Message:
+    """Mark one due row as being sent until ``now + lease``; the message as claimed."""
     until = clock.to_db(now + timedelta(seconds=lease))
-    for row in rows:
-        tx.execute(
-            "UPDATE outbox SET status = 'sending', claimed_until = ? WHERE id = ?",
-            (until, row["id"]),
-        )
-    return [_with_files(tx.conn, _with_body(tx.conn, Message.from_row(row))) for row in rows]
+    tx.execute(
+        "UPDATE outbox SET status = 'sending', claimed_until = ? WHERE id = ?",
+        (until, row["id"]),
+    )
+    return _with_files(tx.conn, _with_body(tx.conn, Message.from_row(row)))
 
 
 def _with_body(conn: sqlite3.Connection, message: Message) -> Message:
@@ -209,6 +280,8 @@ def settle(tx: Tx, message_id: int, outcome: Outcome, now: datetime) -> str:
 def _next(outcome: Outcome, attempts: int, now: datetime) -> tuple[str, datetime]:
     if outcome.ok:
         return "delivered", now
+    if outcome.retry and outcome.retry_after is not None:
+        return "pending", now + timedelta(seconds=max(0.0, outcome.retry_after))
     if not outcome.retry or attempts >= MAX_ATTEMPTS:
         return "failed", now
     return "pending", now + timedelta(seconds=backoff(attempts))
@@ -220,17 +293,25 @@ def backoff(attempts: int) -> float:
 
 
 def messages(
-    conn: sqlite3.Connection, deal_id: int | None = None, status: str | None = None
-) -> list[Message]:
+    conn: sqlite3.Connection, deal_id: int | None = None, status: str | None = None,
+    lane: str | None = None,
+) -> list[Message]:  # fmt: skip
+    """The outbox, oldest first, optionally one deal's, one status's, one lane's."""
     sql, params = "SELECT * FROM outbox WHERE 1 = 1", list[object]()
-    if deal_id is not None:
-        sql += " AND deal_id = ?"
-        params.append(deal_id)
-    if status is not None:
-        sql += " AND status = ?"
-        params.append(status)
+    for column, value in (("deal_id", deal_id), ("status", status), ("lane", lane)):
+        if value is not None:
+            sql += f" AND {column} = ?"
+            params.append(value)
     rows = conn.execute(sql + " ORDER BY id", params).fetchall()
     return [Message.from_row(row) for row in rows]
+
+
+def message(conn: sqlite3.Connection, message_id: int) -> Message:
+    """One message, whatever its lane and status."""
+    row = conn.execute("SELECT * FROM outbox WHERE id = ?", (message_id,)).fetchone()
+    if row is None:
+        raise NotFound("outbox message", message_id)
+    return Message.from_row(row)
 
 
 def attempts(conn: sqlite3.Connection, message_id: int) -> list[Attempt]:

@@ -1,4 +1,10 @@
-"""How Relais keeps its data: the SQLite connection, the one writer and its group
-commit, the transaction object, and the numbered schema migrations (``sql/``).
-The only place that knows the SQL dialect.
+"""How Relais keeps its data: the connections, the one writer and its group
+commit, the transaction object, and the numbered schema migrations (``sql/``),
+on SQLite (``sqlite.py``, the default) or PostgreSQL (``postgres.py``, the
+engine's SQL translated by ``dialect.py``). The only place that knows the SQL dialect.
+
+Several instances on one PostgreSQL database: ``claims.py`` (claiming due work
+once: ``SKIP LOCKED``, a savepoint around each claim, advisory locks),
+``notify.py`` (LISTEN/NOTIFY wake-ups across instances) and ``copy.py`` (a
+SQLite database copied into an empty PostgreSQL one: ``run.py database copy``).
 """

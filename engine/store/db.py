@@ -1,4 +1,8 @@
-"""SQLite storage: one writer with group commit, one reader, numbered migrations.
+"""The store: one writer with group commit, one reader, numbered migrations.
+
+On SQLite (a file path, the default) or PostgreSQL (a ``postgresql://`` URL):
+the same engine, the same migrations; what differs is in ``sqlite.py``,
+``postgres.py`` and ``dialect.py`` beside this module.
 
 Why this shape (see PLATFORM-NOTES §5 and §10):
 
@@ -8,7 +12,8 @@ Why this shape (see PLATFORM-NOTES §5 and §10):
   a commit is in flight are batched into the next ``BEGIN IMMEDIATE …
   COMMIT``: they share one fsync, and each runs inside its own SAVEPOINT so
   that one job's failure rolls back only that job.
-* Readers use a second connection; WAL lets them run beside the writer.
+* Readers use a second connection; WAL lets them run beside the writer (on
+  PostgreSQL each read is one REPEATABLE READ READ ONLY snapshot).
 * Domain events collected during a job are published only after COMMIT.
 """
 
@@ -22,22 +27,37 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
-
-import aiosqlite
+from typing import Any, Generic, Protocol, TypeVar, cast
 
 from engine import clock
 from engine.actors import Actor
 from engine.errors import RelaisError, StorageError
 from engine.events import DomainEvent, EventBus
+from engine.store import sqlite, targets
 from engine.store.migrations import apply_migrations
-from engine.store.private_files import create_private
+from engine.store.sqlite import open_sync as _open_sqlite
+
+__all__ = ["Database", "Tx", "like_escaped", "open_sync"]
 
 log = logging.getLogger("relais.db")
 
 T = TypeVar("T")
 Params = Sequence[Any] | dict[str, Any]
 MAX_BATCH = 256
+RETRIES = 3  # runs of a job that keeps losing races with other instances
+
+
+def open_sync(target: str | Path) -> sqlite3.Connection:
+    """A plain connection for tools and benchmarks that need no event loop.
+
+    A SQLite file, or a ``postgresql://`` URL (a connection with the same surface).
+    """
+    if targets.is_url(target):
+        from engine.store import postgres  # the driver only when PostgreSQL is asked for
+
+        conn: Any = postgres.connect(str(target))
+        return cast(sqlite3.Connection, conn)
+    return _open_sqlite(target)
 
 
 class Tx:
@@ -69,8 +89,19 @@ class Tx:
         cursor = self.conn.execute(
             f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        # PostgreSQL: RETURNING id (engine/store/dialect.py); 0 for a table keyed otherwise.
+        return int(cursor.lastrowid or 0)
+
+    def ids_taken(self, table: str) -> None:
+        """Rows went in with their own ids (a restore): new rows get ids past them.
+
+        SQLite picks max(id) + 1 by itself; PostgreSQL's identity counter is moved.
+        """
+        if hasattr(self.conn, "script"):
+            self.conn.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" coalesce(max(id), 0) + 1, false) FROM {table}"
+            )
 
     def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
         assignments = ", ".join(f"{name} = ?" for name in values)
@@ -128,6 +159,7 @@ class _Job(Generic[T]):
     fn: Callable[[Tx], T]
     actor: Actor
     future: asyncio.Future[T]
+    tries: int = 0
 
 
 @dataclass
@@ -137,38 +169,79 @@ class _Outcome:
     events: list[DomainEvent] | None = None
 
 
-class Database:
-    """The store. ``await db.write(fn, actor)`` runs ``fn(tx)`` durably, in one hop."""
+class _Link(Protocol):
+    """A connection and its thread: ``sqlite.SqliteLink`` or ``postgres.PgLink``."""
 
-    def __init__(self, path: str | Path, bus: EventBus | None = None) -> None:
-        self.path = Path(path)
+    conn: Any
+
+    async def hop(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+    async def close(self) -> None: ...
+
+
+class Database:
+    """The store. ``await db.write(fn, actor)`` runs ``fn(tx)`` durably, in one hop.
+
+    ``target`` is a SQLite file or a ``postgresql://user@host:port/dbname`` URL.
+    """
+
+    def __init__(self, target: str | Path, bus: EventBus | None = None) -> None:
+        self.url = str(target) if targets.is_url(target) else None
+        self.path = Path(target)
         self.bus = bus or EventBus()
-        self._writer: aiosqlite.Connection | None = None
-        self._reader: aiosqlite.Connection | None = None
+        self._writer: _Link | None = None
+        self._reader: _Link | None = None
+        self._begin = (sqlite.BEGIN_WRITE, sqlite.BEGIN_READ)
         self._pending: list[_Job[Any]] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
         self.stats = {"commits": 0, "jobs": 0, "failed_commits": 0}
 
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.url is None else "postgresql"
+
     async def open(self) -> None:
-        _create(self.path)
-        self._writer = await _connect(self.path)
-        applied = await _hop(self._writer, apply_migrations, self._writer._conn)
-        if applied:
-            log.info("event=migrated path=%s applied=%s", self.path, applied)
-        self._reader = await _connect(self.path)
-        await _hop(self._reader, self._reader._conn.execute, "PRAGMA query_only = ON")
+        if self.url is not None:
+            from engine.store import postgres  # the driver only when PostgreSQL is asked for
+
+            self._begin = (postgres.BEGIN_WRITE, postgres.BEGIN_READ)
+            self._writer = await postgres.PgLink.open(self.url)
+        else:
+            sqlite.create(self.path)
+            self._writer = await sqlite.SqliteLink.open(self.path)
+        try:
+            applied = await self._writer.hop(apply_migrations, self._writer.conn)
+            if applied:
+                log.info("event=migrated database=%s applied=%s", self.where, applied)
+            if self.url is not None:
+                from engine.store import postgres
+
+                self._reader = await postgres.PgLink.open(self.url, reader=True)
+            else:
+                self._reader = await sqlite.SqliteLink.open(self.path, reader=True)
+        except BaseException:
+            await self._writer.close()
+            self._writer = None
+            raise
         self._task = asyncio.get_running_loop().create_task(self._write_loop())
+
+    @property
+    def where(self) -> str:
+        """The database, for logs: the file, or the URL without its password."""
+        if self.url is None:
+            return str(self.path)
+        return targets.safe_url(self.url)
 
     async def close(self) -> None:
         self._closing = True
         self._wake.set()
         if self._task is not None:
             await self._task
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
+        for link in (self._reader, self._writer):
+            if link is not None:
+                await link.close()
         self._reader = self._writer = None
 
     async def __aenter__(self) -> Database:
@@ -190,7 +263,7 @@ class Database:
         """Run ``fn(conn)`` on the reader connection, in one snapshot."""
         if self._reader is None:
             raise StorageError("database is closed")
-        result: T = await _hop(self._reader, _in_snapshot, self._reader._conn, fn)
+        result: T = await self._reader.hop(_in_snapshot, self._reader.conn, self._begin[1], fn)
         return result
 
     async def ping(self) -> bool:
@@ -213,19 +286,49 @@ class Database:
     async def _commit_batch(self, batch: list[_Job[Any]]) -> None:
         assert self._writer is not None
         try:
-            outcomes = await _hop(self._writer, _run_batch, self._writer._conn, batch)
+            outcomes = await self._writer.hop(_run_batch, self._writer.conn, self._begin[0], batch)
         except Exception as exc:
             self.stats["failed_commits"] += 1
             log.error("event=commit_failed jobs=%d error=%r", len(batch), exc)
-            error = StorageError(f"the database could not commit: {exc}")
+            error = exc if isinstance(exc, targets.ConcurrentUpdate) else _failed(exc)
             outcomes = [_Outcome(error=error) for _ in batch]
         else:
             self.stats["commits"] += 1
             self.stats["jobs"] += len(batch)
         for job, outcome in zip(batch, outcomes, strict=True):
-            _settle(job.future, outcome)
+            if self._tried_again(job, outcome):
+                continue
+            _settle(job.future, _told(outcome))
             if outcome.events:
                 self.bus.publish(outcome.events)
+
+    def _tried_again(self, job: _Job[Any], outcome: _Outcome) -> bool:
+        """A job that lost a race with another instance runs again, in a new snapshot.
+
+        PostgreSQL refuses a write to a row another transaction changed after this
+        one's snapshot (REPEATABLE READ): the job saw nothing wrong, so it is run
+        again up to ``RETRIES`` times; its own version checks then see the other's
+        change and answer a :class:`~engine.errors.Conflict` if there is one.
+        """
+        if not isinstance(outcome.error, targets.ConcurrentUpdate) or job.tries >= RETRIES:
+            return False
+        job.tries += 1
+        log.info("event=write_retried tries=%d actor=%s", job.tries, job.actor.kind)
+        self._pending.append(job)
+        self._wake.set()
+        return True
+
+
+def _failed(exc: BaseException) -> StorageError:
+    return StorageError(f"the database could not commit: {exc}")
+
+
+def _told(outcome: _Outcome) -> _Outcome:
+    """A race lost too often is a :class:`StorageError` (retry later), never a driver's error."""
+    if isinstance(outcome.error, targets.ConcurrentUpdate):
+        busy = f"the database is busy with the same records: {outcome.error}"
+        return _Outcome(error=StorageError(busy))
+    return outcome
 
 
 def _settle(future: asyncio.Future[Any], outcome: _Outcome) -> None:
@@ -237,7 +340,7 @@ def _settle(future: asyncio.Future[Any], outcome: _Outcome) -> None:
         future.set_result(outcome.result)
 
 
-def _run_batch(conn: sqlite3.Connection, batch: Sequence[_Job[Any]]) -> list[_Outcome]:
+def _run_batch(conn: sqlite3.Connection, begin: str, batch: Sequence[_Job[Any]]) -> list[_Outcome]:
     """Runs in the writer thread: one transaction, one savepoint per job.
 
     A job alone in its batch needs no savepoint (its failure rolls the whole
@@ -245,7 +348,7 @@ def _run_batch(conn: sqlite3.Connection, batch: Sequence[_Job[Any]]) -> list[_Ou
     thread, which the busy event loop may hold for a switch interval.
     """
     started = time.perf_counter()
-    conn.execute("BEGIN IMMEDIATE")
+    conn.execute(begin)
     try:
         if len(batch) == 1:
             outcomes = [_attempt(batch[0], conn)]
@@ -276,6 +379,8 @@ def _attempt(job: _Job[Any], conn: sqlite3.Connection) -> _Outcome:
     tx = Tx(conn, job.actor)
     try:
         result = job.fn(tx)
+        if getattr(conn, "aborted", False):
+            raise StorageError("a statement of this write failed and was not retried")
     except Exception as exc:
         if not isinstance(exc, RelaisError):
             log.exception("event=write_job_failed actor=%s", job.actor.kind)
@@ -283,49 +388,13 @@ def _attempt(job: _Job[Any], conn: sqlite3.Connection) -> _Outcome:
     return _Outcome(result=result, events=tx.events)
 
 
-def _in_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN")
+def _in_snapshot(conn: sqlite3.Connection, begin: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute(begin)
     try:
-        return fn(conn)
-    finally:
-        conn.execute("COMMIT")
-
-
-async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
-    """Run ``fn`` in the connection's own thread: one hop for a whole unit of work.
-
-    aiosqlite exposes only statement-level calls publicly; its ``_execute`` is
-    the primitive they are all built on.
-    """
-    result: T = await conn._execute(fn, *args)  # type: ignore[no-untyped-call]
+        result = fn(conn)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
     return result
-
-
-async def _connect(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None, timeout=10.0)
-    conn.row_factory = sqlite3.Row
-    await _hop(conn, _configure, conn._conn)
-    return conn
-
-
-def _configure(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode = WAL")
-    # FULL: a commit survives power loss, which the SMTP 250 promises.
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute("PRAGMA busy_timeout = 10000")
-
-
-def _create(path: Path) -> None:
-    """A new database file is made 0600 first: SQLite gives its -wal and -shm the same mode."""
-    if str(path) != ":memory:":
-        create_private(path)
-
-
-def open_sync(path: str | Path) -> sqlite3.Connection:
-    """A plain connection for tools and benchmarks that need no event loop."""
-    _create(Path(path))
-    conn = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-    conn.row_factory = sqlite3.Row
-    _configure(conn)
-    return conn

@@ -4,6 +4,11 @@ The migrations are the files ``sql/NNNN_name.sql`` beside this module: plain SQL
 read in their number's order. Add one by adding the next file; never edit one
 that shipped. Keeping them as SQL files, not Python strings, puts the schema
 and its dialect in one place a reviewer (or another database) can read.
+
+The same files run on PostgreSQL, translated by :mod:`engine.store.dialect`,
+under an advisory lock so that instances starting together apply each once.
+A database already at a migration this code does not know is refused, naming
+it: an older instance must not write into a newer schema.
 """
 
 from __future__ import annotations
@@ -12,8 +17,13 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from engine import clock
+from engine.errors import StorageError
+
+if TYPE_CHECKING:
+    from engine.store.postgres import PgConnection
 
 SQL_DIR = Path(__file__).with_name("sql")
 _FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -40,26 +50,63 @@ def load_migrations(folder: Path = SQL_DIR) -> tuple[Migration, ...]:
 
 
 MIGRATIONS: tuple[Migration, ...] = load_migrations()
+ADVISORY_LOCK = 0x52454C414953  # "RELAIS": held while a PostgreSQL database migrates
 
 
-def apply_migrations(conn: sqlite3.Connection) -> list[int]:
-    """Apply every migration not yet recorded; returns the numbers applied."""
+def apply_migrations(conn: sqlite3.Connection | PgConnection) -> list[int]:
+    """Apply every migration not yet recorded; returns the numbers applied.
+
+    ``conn`` is a ``sqlite3.Connection`` or a PostgreSQL ``PgConnection``.
+    """
+    postgres = hasattr(conn, "script")
+    if postgres:
+        conn.execute("SELECT pg_advisory_lock(?)", (ADVISORY_LOCK,))
+    try:
+        return _apply_all(conn, postgres)
+    finally:
+        if postgres:
+            conn.execute("SELECT pg_advisory_unlock(?)", (ADVISORY_LOCK,))
+
+
+def _apply_all(conn: Any, postgres: bool) -> list[int]:
+    if postgres:
+        from engine.store.dialect import POLYFILLED, POLYFILLS
+
+        if not conn.execute(POLYFILLED).fetchone():
+            for sql in POLYFILLS:
+                conn.script(sql)
+    kind = "BIGINT" if postgres else "INTEGER"
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
-        " number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        f" number {kind} PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
     )
     done = {row[0] for row in conn.execute("SELECT number FROM schema_migrations")}
+    refuse_newer(conn)
     applied = []
     for migration in MIGRATIONS:
         if migration.number in done:
             continue
-        _apply(conn, migration)
+        _apply(conn, migration, postgres)
         applied.append(migration.number)
     return applied
 
 
-def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
-    conn.execute("BEGIN IMMEDIATE")
+def refuse_newer(conn: Any) -> None:
+    """Refuse a database a newer Relais has migrated past what this one knows."""
+    known = MIGRATIONS[-1].number if MIGRATIONS else 0
+    row = conn.execute(
+        "SELECT number, name FROM schema_migrations WHERE number > ? ORDER BY number LIMIT 1",
+        (known,),
+    ).fetchone()
+    if row is not None:
+        raise StorageError(
+            f"the database has migration {row[0]} ({row[1]}), newer than this Relais knows"
+            f" (up to {known}): run the newer version, or restore a backup"
+        )
+
+
+def _apply(conn: Any, migration: Migration, postgres: bool) -> None:
+    conn.execute("BEGIN" if postgres else "BEGIN IMMEDIATE")
     try:
         # Another process may have applied it while we waited for the lock.
         if conn.execute(
@@ -67,8 +114,16 @@ def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
         ).fetchone():
             conn.execute("COMMIT")
             return
-        for statement in _statements(migration.sql):
-            conn.execute(statement)
+        statements = _statements(migration.sql)
+        if postgres:
+            from engine.store.dialect import schema
+
+            tables = {row[0] for row in conn.execute(_PG_TABLES)}
+            for statement in schema(statements, tables):
+                conn.script(statement)
+        else:
+            for statement in statements:
+                conn.execute(statement)
         conn.execute(
             "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
             (migration.number, migration.name, clock.now_db()),
@@ -78,6 +133,9 @@ def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
+
+
+_PG_TABLES = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
 
 
 def _statements(script: str) -> list[str]:

@@ -13,6 +13,7 @@ from cli.context import Context
 from cli.main import build_parser
 from config.loader import validation_lines
 from config.settings import load_settings
+from tests.conftest import database_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "config"
@@ -70,7 +71,7 @@ async def run_cli(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
     """``run.py argv`` in process, on ``tmp_path``'s database and config: code, out, err."""
     settings = load_settings(
         {
-            "RELAIS_DATABASE": str(tmp_path / "relais.db"),
+            "RELAIS_DATABASE": database_for(tmp_path),
             "RELAIS_CONFIG_DIR": str(tmp_path / "config"),
         },
         env_file=None,

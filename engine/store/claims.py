@@ -1,0 +1,91 @@
+"""Claiming due work when several instances share one PostgreSQL database.
+
+On SQLite one process writes, through one connection: a read followed by an
+update in the same write is already atomic. On PostgreSQL any number of
+instances write at once, each in its own ``REPEATABLE READ`` transaction, and
+a claim must hold across them:
+
+* :func:`skip_locked` is appended to the ``SELECT`` that picks due rows: rows
+  another instance is claiming right now are passed over, not waited for;
+* :func:`contended` runs a claim (or any write keyed once: an escalation, a
+  reminder) inside a savepoint. Another instance that changed the same rows
+  after this transaction's snapshot makes PostgreSQL refuse the statement
+  (a serialization failure): that instance has the item, so the savepoint is
+  rolled back and the claim takes nothing, while the rest of the batch commits;
+* :func:`exclusive` serialises writes that must not interleave across
+  instances (``config apply``, ``blueprint apply``) with a transaction-level
+  advisory lock.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from engine.store.db import Tx
+from engine.store.targets import ConcurrentUpdate
+
+T = TypeVar("T")
+
+
+def is_postgres(conn: Any) -> bool:
+    """The connection is PostgreSQL's (``PgConnection``), not sqlite3's."""
+    return hasattr(conn, "script")
+
+
+def skip_locked(conn: Any, of: str | None = None) -> str:
+    """`` FOR UPDATE [OF of] SKIP LOCKED`` on PostgreSQL; nothing on SQLite."""
+    if not is_postgres(conn):
+        return ""
+    return f" FOR UPDATE{f' OF {of}' if of else ''} SKIP LOCKED"
+
+
+def contended(tx: Tx, claim: Callable[[], T], otherwise: T) -> T:
+    """``claim()``, or ``otherwise`` when another instance took the same rows first.
+
+    SQLite: ``claim()`` as it is (one writer). PostgreSQL: inside a savepoint;
+    a concurrent update rolls back only what ``claim`` did (and the events it
+    queued).
+    """
+    if not is_postgres(tx.conn):
+        return claim()
+    events = len(tx.events)
+    tx.execute("SAVEPOINT claim")
+    try:
+        result = claim()
+    except ConcurrentUpdate:
+        tx.execute("ROLLBACK TO SAVEPOINT claim")
+        tx.execute("RELEASE SAVEPOINT claim")
+        del tx.events[events:]
+        return otherwise
+    tx.execute("RELEASE SAVEPOINT claim")
+    return result
+
+
+def lock_key(name: str) -> int:
+    """A stable 32-bit key for ``name`` (an advisory lock's)."""
+    return zlib.crc32(f"relais:{name}".encode())
+
+
+def exclusive(tx: Tx, name: str) -> None:
+    """Hold the advisory lock ``name`` until this transaction ends (PostgreSQL only)."""
+    if is_postgres(tx.conn):
+        tx.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(name),))
+
+
+CONFIGURATION = "configuration"  # config apply, blueprint apply: one at a time
+
+
+def exclusively(name: str, write: Callable[[Tx], T]) -> Callable[[Tx], T]:
+    """``write`` under the advisory lock ``name`` (PostgreSQL): one instance at a time.
+
+    A second one waits for the first's commit; what the first changed then makes
+    the second fail as a conflict (its snapshot predates it) rather than interleave.
+    """
+
+    def locked(tx: Tx) -> T:
+        exclusive(tx, name)
+        return write(tx)
+
+    return locked

@@ -1,0 +1,293 @@
+"""PostgreSQL under the engine's sqlite3-shaped surface (psycopg 3, sync API).
+
+The engine's units of work are plain functions of a connection run in the
+database's own thread; on PostgreSQL that connection is a :class:`PgConnection`:
+``execute(sql, params)`` takes the engine's SQL (translated once per text by
+:mod:`engine.store.dialect`) and returns a cursor with ``fetchone``,
+``fetchall``, ``rowcount`` and ``lastrowid``, whose rows are read as
+``row["name"]`` and ``row[0]``, like ``sqlite3.Row``. Values come back as
+SQLite gives them: integers (``sum`` of integers too), text, bytes, floats.
+Errors come back as the ``sqlite3`` exceptions the engine already handles.
+
+Each connection has one thread of its own, as aiosqlite gives each SQLite
+connection, so a unit of work is one hop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg import ClientCursor, errors, pq
+from psycopg.adapt import Dumper, Loader
+from psycopg.types.string import StrDumperUnknown
+
+from engine.store.dialect import statement
+from engine.store.targets import ConcurrentUpdate
+
+T = TypeVar("T")
+
+_ROLLED_BACK = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
+
+
+class Row(tuple[Any, ...]):
+    """A row read by name or by position, as ``sqlite3.Row`` is."""
+
+    _index: dict[str, int]
+
+    def __getitem__(self, key: Any) -> Any:
+        if isinstance(key, str):
+            try:
+                return tuple.__getitem__(self, self._index[key])
+            except KeyError:
+                raise IndexError(f"No item with that key: {key}") from None
+        return tuple.__getitem__(self, key)
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+
+def _row_factory(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Row]:
+    names = [column.name for column in cursor.description or ()]
+    index = {name: position for position, name in reversed(list(enumerate(names)))}
+
+    def make(values: Sequence[Any]) -> Row:
+        row = Row(values)
+        row._index = index
+        return row
+
+    return make
+
+
+class Cursor:
+    """What ``conn.execute`` returns: the rows, the count, the new id."""
+
+    def __init__(self, cursor: psycopg.Cursor[Row] | None, returns_id: bool) -> None:
+        self.rowcount = -1 if cursor is None else cursor.rowcount
+        self.lastrowid: int | None = None
+        self._rows: list[Row] | None = [] if cursor is None else None
+        self._cursor = cursor
+        if cursor is not None and returns_id:
+            self._rows = []
+            first = cursor.fetchone() if cursor.description is not None else None
+            self.lastrowid = None if first is None else first[0]
+
+    @property
+    def description(self) -> Any:
+        return None if self._cursor is None else self._cursor.description
+
+    def fetchone(self) -> Row | None:
+        if self._cursor is None or self._rows is not None or self._cursor.description is None:
+            return None
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Row]:
+        if self._cursor is None or self._rows is not None or self._cursor.description is None:
+            return []
+        return self._cursor.fetchall()
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.fetchall())
+
+
+BEGIN_WRITE = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+# A transaction's start and the writer's savepoint around each job of a batch
+# (engine/store/db.py) are sent with the statement that follows, in one round trip.
+_DEFERRED = frozenset({BEGIN_WRITE, BEGIN_READ, "SAVEPOINT job", "RELEASE job"})
+
+
+class PgConnection:
+    """One psycopg connection with the surface of a ``sqlite3.Connection`` the engine uses."""
+
+    def __init__(self, conn: psycopg.Connection[Row], url: str, reader: bool) -> None:
+        self.raw = conn
+        self._url, self._reader = url, reader
+        self._deferred: list[str] = []
+
+    @property
+    def in_transaction(self) -> bool:
+        return bool(self._deferred) or self.raw.info.transaction_status != pq.TransactionStatus.IDLE
+
+    @property
+    def aborted(self) -> bool:
+        """A statement failed in this transaction: PostgreSQL refuses the rest of it."""
+        return self.raw.info.transaction_status == pq.TransactionStatus.INERROR
+
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
+        if sql == "COMMIT" and self.aborted:
+            # PostgreSQL would answer COMMIT with a silent ROLLBACK.
+            raise sqlite3.OperationalError("the transaction was aborted by a failed statement")
+        if sql.startswith("BEGIN") and self.raw.closed:
+            # The server went away (a restart, a fail-over): a new transaction
+            # may start on a new connection.
+            self.raw = connect(self._url, reader=self._reader).raw
+        if sql in _DEFERRED:
+            self._deferred.append(sql)
+            return Cursor(None, False)
+        if sql == "ROLLBACK":
+            self._deferred.clear()
+        translated = statement(sql)
+        text, skip = translated.sql, len(self._deferred)
+        if skip:
+            text = "; ".join([*self._deferred, text])
+            self._deferred.clear()
+        cursor = self.raw.cursor()
+        try:
+            cursor.execute(text, params)
+        except psycopg.Error as exc:
+            raise _as_sqlite(exc) from exc
+        for _ in range(skip):
+            cursor.nextset()
+        return Cursor(cursor, translated.returns_id)
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any] | Mapping[str, Any]]) -> Cursor:
+        self._flush()
+        translated = statement(sql)
+        cursor = self.raw.cursor()
+        try:
+            cursor.executemany(translated.sql, rows)
+        except psycopg.Error as exc:
+            raise _as_sqlite(exc) from exc
+        return Cursor(cursor, False)
+
+    def _flush(self) -> None:
+        """Send what waits for the next statement now (it is not one ``execute``)."""
+        if self._deferred:
+            waiting = "; ".join(self._deferred)
+            self._deferred.clear()
+            self.script(waiting)
+
+    def script(self, sql: str) -> None:
+        """DDL as it is, no placeholders."""
+        try:
+            self.raw.execute(sql.encode())
+        except psycopg.Error as exc:
+            raise _as_sqlite(exc) from exc
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def _as_sqlite(exc: psycopg.Error) -> sqlite3.Error:
+    message = (exc.diag.message_primary or str(exc)).strip()
+    if isinstance(exc, psycopg.IntegrityError):
+        return sqlite3.IntegrityError(message)
+    if isinstance(exc, _ROLLED_BACK):
+        return ConcurrentUpdate(message)
+    if isinstance(exc, psycopg.OperationalError | psycopg.InternalError):
+        return sqlite3.OperationalError(message)
+    return sqlite3.OperationalError(message)
+
+
+# -- values as SQLite gives them ------------------------------------------------
+
+
+class _NumericLoader(Loader):
+    """``sum`` of integers is ``numeric`` in PostgreSQL: an ``int`` here, as in SQLite."""
+
+    def load(self, data: Any) -> int | float:
+        text = bytes(data).decode()
+        if "." in text or "e" in text or "N" in text:
+            return float(text)
+        return int(text)
+
+
+class _MomentLoader(Loader):
+    """A timestamptz (the session is in UTC) as clock.to_db writes it:
+    ``2026-01-31 09:00:00.5+00`` → ``2026-01-31T09:00:00.500000Z``."""
+
+    def load(self, data: Any) -> str:
+        text = bytes(data).decode()
+        fraction = ""
+        if len(text) > 19 and text[19] == ".":
+            end = 20
+            while end < len(text) and text[end].isdigit():
+                end += 1
+            fraction = text[20:end]
+        return f"{text[:10]}T{text[11:19]}.{fraction.ljust(6, '0')}Z"
+
+
+class _TextLoader(Loader):
+    def load(self, data: Any) -> str:
+        return bytes(data).decode()
+
+
+class _BoolAsInt(Dumper):
+    """A Python bool is stored as 0/1: the schema's flags are integers, as in SQLite."""
+
+    oid = psycopg.postgres.types["int8"].oid
+
+    def dump(self, obj: Any) -> bytes:
+        return b"1" if obj else b"0"
+
+    def quote(self, obj: Any) -> bytes:
+        return self.dump(obj)
+
+
+class _TextWithoutNul(StrDumperUnknown):
+    """PostgreSQL text cannot hold NUL: it is dropped (SQLite would keep it)."""
+
+    def dump(self, obj: str) -> Any:
+        return super().dump(obj.replace("\x00", "") if "\x00" in obj else obj)
+
+
+def _adapt(conn: psycopg.Connection[Any]) -> None:
+    conn.adapters.register_loader("numeric", _NumericLoader)
+    conn.adapters.register_loader("timestamptz", _MomentLoader)
+    for name in ("json", "jsonb", "timestamp", "date"):
+        conn.adapters.register_loader(name, _TextLoader)
+    conn.adapters.register_dumper(bool, _BoolAsInt)
+    conn.adapters.register_dumper(str, _TextWithoutNul)
+
+
+# -- connections and their threads ------------------------------------------------
+
+
+def connect(url: str, *, reader: bool = False) -> PgConnection:
+    conn: psycopg.Connection[Row] = psycopg.connect(
+        url,
+        autocommit=True,
+        cursor_factory=ClientCursor,
+        row_factory=_row_factory,
+        application_name="relais",
+    )
+    _adapt(conn)
+    # on: a commit is durable (on the server's disk) before it returns, which
+    # the SMTP 250 promises.
+    conn.execute("SET synchronous_commit = on")
+    conn.execute("SET TIME ZONE 'UTC'")
+    conn.execute("SET lock_timeout = '10s'")
+    if reader:
+        conn.execute("SET default_transaction_read_only = on")
+    return PgConnection(conn, url, reader)
+
+
+class PgLink:
+    """A connection and the one thread it is used in."""
+
+    def __init__(self, conn: PgConnection, thread: ThreadPoolExecutor) -> None:
+        self.conn = conn
+        self._thread = thread
+
+    @classmethod
+    async def open(cls, url: str, *, reader: bool = False) -> PgLink:
+        thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="relais-pg")
+        loop = asyncio.get_running_loop()
+        try:
+            conn = await loop.run_in_executor(thread, lambda: connect(url, reader=reader))
+        except psycopg.Error as exc:
+            thread.shutdown()
+            raise _as_sqlite(exc) from exc
+        return cls(conn, thread)
+
+    async def hop(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+
+    async def close(self) -> None:
+        await self.hop(self.conn.close)
+        self._thread.shutdown(wait=True)

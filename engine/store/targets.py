@@ -1,0 +1,28 @@
+"""Which database a target names, and the race another instance can win: no driver imported.
+
+``engine/store/db.py`` asks these without importing psycopg, so a command on the
+SQLite default never pays for PostgreSQL's driver (``bench/cli.py``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from urllib.parse import urlsplit, urlunsplit
+
+
+def is_url(target: object) -> bool:
+    """Whether ``target`` names a PostgreSQL server rather than a SQLite file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+class ConcurrentUpdate(sqlite3.OperationalError):
+    """Another instance changed what this transaction read: the job may be tried again."""
