@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("bot", "ingest", "cli", "service", "config", "engine", "telemetry")
+PACKAGES = ("bot", "ingest", "cli", "service", "config", "engine", "telemetry", "charts")
 SCRIPTS = ("run.py",)
 
 Graph = dict[str, set[str]]

@@ -9,10 +9,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LIMIT = 400
-PACKAGES = ("engine", "bot", "ingest", "cli", "service", "config", "telemetry")
-# Being split by issue #12's facade work; never add to it. (The deal/lead twin
-# work took engine/blueprints/transitions.py and lead_transitions.py under.)
-OVER_THE_LIMIT = {"engine/core.py"}
+PACKAGES = ("engine", "bot", "ingest", "cli", "service", "config", "telemetry", "charts")
+# Empty since issue #12's facade split took engine/core.py under (the deal/lead
+# twin work took engine/blueprints/transitions.py and lead_transitions.py under):
+# never add to it.
+OVER_THE_LIMIT: set[str] = set()
 
 
 def modules() -> list[Path]:

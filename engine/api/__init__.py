@@ -26,6 +26,10 @@ from engine.errors import (
 from engine.events import DomainEvent
 from engine.i18n import LEAD_STATUS_NAMES, LOCALES, lead_status_name, translate
 from engine.money import MAX_INTEGER_DIGITS, TOO_LARGE
+from engine.text import formats, typed
+from engine.text.catalogue import Phrase, engine_key, label, plural, text
+from engine.text.catalogue import has as has_text
+from engine.text.catalogue import rendered as phrase_text
 
 __all__ = [
     "LEAD_STATUS_NAMES",
@@ -39,14 +43,23 @@ __all__ = [
     "Engine",
     "Forbidden",
     "NotFound",
+    "Phrase",
     "RelaisError",
     "StageNotEmpty",
     "StorageError",
     "TransitionRefused",
     "ValidationFailed",
     "clock",
+    "engine_key",
+    "formats",
+    "has_text",
+    "label",
     "lead_status_name",
     "parse_duration",
+    "phrase_text",
+    "plural",
+    "text",
     "translate",
+    "typed",
     "utcnow",
 ]

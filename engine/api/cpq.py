@@ -25,6 +25,7 @@ from engine.cpq.mail import Queued
 from engine.cpq.price_rules import PriceRule, RuleBook, RuleKind, Tier, TierModel, ValueUnit
 from engine.cpq.quote_deal import StageOutcome
 from engine.cpq.quotes import STATUSES, CpqSetup, Quote, QuoteSettings, Saved
+from engine.cpq.seller import DealFields, Insurance, Seller, missing_mentions
 from engine.cpq.text import word
 
 __all__ = [
@@ -34,6 +35,8 @@ __all__ = [
     "ConfiguratorRule",
     "CpqSetup",
     "CsvError",
+    "DealFields",
+    "Insurance",
     "LineInput",
     "Op",
     "PriceRule",
@@ -51,6 +54,7 @@ __all__ = [
     "RuleKind",
     "Saved",
     "Scalar",
+    "Seller",
     "Source",
     "StageOutcome",
     "Tier",
@@ -58,6 +62,7 @@ __all__ = [
     "Totals",
     "ValueUnit",
     "date_text",
+    "missing_mentions",
     "money_text",
     "number_text",
     "parse_decimal",

@@ -27,14 +27,17 @@ from engine.crm.records import (
     Contact,
     Deal,
     Lead,
+    Organisation,
     Pipeline,
     Stage,
     StageSummary,
     TimelineEntry,
     User,
 )
+from engine.crm.search import SearchHits
 from engine.crm.setup import CrmSetup, PipelineSetup, SetupRecords, SetupRefused
 from engine.crm.users import UserDraft
+from engine.facade.setup import FullSetup
 
 __all__ = [
     "CUSTOM",
@@ -51,6 +54,7 @@ __all__ = [
     "DealDraft",
     "DealFilters",
     "DealListing",
+    "FullSetup",
     "Lead",
     "LeadDraft",
     "LeadFilters",
@@ -58,10 +62,12 @@ __all__ = [
     "ListedDeal",
     "ListedLead",
     "Named",
+    "Organisation",
     "Pipeline",
     "PipelineSetup",
     "ProjectTemplate",
     "Question",
+    "SearchHits",
     "SetupRecords",
     "SetupRefused",
     "Stage",

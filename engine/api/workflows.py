@@ -2,7 +2,7 @@
 
 Part of the public face adapters import (see :mod:`engine.api`)."""
 
-from engine.workflows import model
+from engine.workflows import codec, model
 from engine.workflows.check import check_workflow
 from engine.workflows.execute import Setup
 from engine.workflows.history import RunRecord, StepRecord, Summary
@@ -17,5 +17,6 @@ __all__ = [
     "Summary",
     "WorkflowRunner",
     "check_workflow",
+    "codec",
     "model",
 ]
