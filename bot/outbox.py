@@ -1,12 +1,15 @@
-"""Delivering what the bot owes Slack: in order per lane, retried until it lands.
+"""Delivering the outbox's slack lane: in order per recipient, retried until it lands.
 
-Every message (a notice in the leads channel, its later updates, a direct
-message) is first a row of ``slack_outbox``, written in the same commit as
-the decision to send it. A lane (one channel, or one person's direct
-messages) delivers its rows one at a time, oldest first, so an update never
-overtakes the message it updates. ``ratelimited`` pauses only that lane for
-the ``Retry-After`` Slack asked for; Slack being down (no connection, 5xx)
-backs off exponentially; any other refusal fails that row alone, logged.
+Every message for Slack is first a row of the one outbox (:mod:`engine.api.outbox`),
+written in the same commit as the decision to send it: the engine's
+notifications (rendered here when sent, :mod:`bot.notifications`) and the
+bot's own notices, their updates and cards. The engine hands out only the
+oldest unsettled message of each recipient (a channel, or one person's
+direct messages), under a lease: a bot that dies mid-delivery only delays
+it. Each attempt is settled with the engine: ``ratelimited`` waits the
+``Retry-After`` Slack asked for, Slack being down (no connection, 5xx) backs
+off exponentially, any other refusal makes a dead letter, kept with its reason
+(``run.py outbox list --status dead``, ``run.py outbox retry ID``).
 """
 
 from __future__ import annotations
@@ -14,36 +17,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.blocks.common import Message
+from bot.blocks.common import Message as Shown
+from bot.notifications import message_payload, slack_member
 from bot.tasks import Tasks
-from engine.api import Actor, Engine, clock
-from engine.api.chat import store
+from engine.api import DomainEvent, Engine, NotFound, clock
+from engine.api.outbox import Message, Outcome
 
 log = logging.getLogger("relais.slack")
 
-ACTOR = Actor.system("slack")
+LANE = "slack"
+BATCH = 50
+LEASE = 300.0  # seconds a claimed message is ours; then another deliverer may take it
 MAX_BACKOFF = 300.0
+POLL = 30.0  # a safety net: commits and reminders wake the deliverer at once
 # Render the current state of a record for a notice: ``ref`` → message, or None if gone.
-Render = Callable[[str], Awaitable[Message | None]]
-# Told when a row with a ``ref`` was delivered (error None) or refused for good.
-Settled = Callable[[str, str | None, str], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Retry:
-    """Try again after ``delay``: Slack is down or asked us to slow down."""
-
-    delay: float
-    error: str
+Render = Callable[[str], Awaitable[Shown | None]]
 
 
 class NotYet(Exception):
@@ -52,23 +48,28 @@ class NotYet(Exception):
     delay = 1.0
 
 
+class NoMember(Exception):
+    """The recipient is no Slack member the bot knows (yet): retried, then a dead letter."""
+
+
 class Outbox:
     def __init__(
         self, engine: Engine, client: AsyncWebClient, tasks: Tasks, render: Render,
-        base_delay: float = 1.0, *, settled: Settled | None = None,
+        base_delay: float = 1.0, *, lease: float = LEASE,
     ) -> None:  # fmt: skip
         self.engine = engine
         self.client = client
         self.tasks = tasks
         self.render = render
         self.base_delay = base_delay
+        self.lease = lease
         self._wake = asyncio.Event()
-        self._lanes: set[str] = set()
+        self._inflight: set[int] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self.delivered = 0
-        self.settled = settled
 
     def start(self) -> None:
+        self._wake.set()
         self._loop_task = self.tasks.spawn(self._dispatch(), "slack-outbox", service=True)
 
     async def stop(self) -> None:
@@ -82,158 +83,199 @@ class Outbox:
         return self._loop_task is not None and not self._loop_task.done()
 
     def kick(self) -> None:
+        """Something was queued for Slack (a commit, a reminder): claim it now."""
         self._wake.set()
 
+    async def on_event(self, event: DomainEvent) -> None:
+        """The wiring table's ``slack.notifications``: a commit queued a notification."""
+        self.kick()
+
     async def idle(self) -> bool:
-        """No lane busy and nothing due now (tests and benchmarks wait for this)."""
-        due = await self.engine.read(lambda c: store.due_lanes(c, clock.utcnow()))
-        return not self._lanes and not due
+        """Nothing in flight and nothing due now (tests and benchmarks wait for this)."""
+        return not self._inflight and await self.engine.outbox.due_count(LANE) == 0
 
     async def _dispatch(self) -> None:
         while True:
             self._wake.clear()
-            for lane in await self.engine.read(lambda c: store.due_lanes(c, clock.utcnow())):
-                if lane not in self._lanes:
-                    self._lanes.add(lane)
-                    self.tasks.spawn(self._lane(lane), f"slack-lane-{lane}")
+            try:
+                claimed = await self.engine.outbox.claim_lane(LANE, limit=BATCH, lease=self.lease)
+            except Exception:  # the database is busy or gone: the next wake tries again
+                log.exception("event=slack_outbox_claim_failed")
+                claimed = []
+            for message in claimed:
+                self._inflight.add(message.id)
+                self.tasks.spawn(self._one(message), f"slack-message-{message.id}")
             await self._sleep()
 
     async def _sleep(self) -> None:
-        upcoming = await self.engine.read(store.next_due)
-        timeout = 60.0
+        upcoming = await self.engine.outbox.next_due(LANE)
+        timeout = POLL
         if upcoming is not None:
             timeout = min(timeout, max(0.01, (upcoming - clock.utcnow()).total_seconds()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
 
-    async def _lane(self, lane: str) -> None:
+    async def _one(self, message: Message) -> None:
         try:
-            while (row := await self.engine.read(lambda c: store.head_of_lane(c, lane))) and (
-                row.next_attempt_at <= clock.utcnow()
-            ):
-                await self._attempt(row)
+            await self._attempt(message)
         finally:
-            self._lanes.discard(lane)
-            self.kick()
+            self._inflight.discard(message.id)
+            self.kick()  # the next message of its recipient may go now
 
-    async def _attempt(self, row: store.OutboxRow) -> None:
-        outcome: Retry | str
+    async def _attempt(self, message: Message) -> None:
+        """Deliver one claimed message and settle it; never raises."""
+        started = time.perf_counter()
+        link: tuple[str, str, str] | None = None
         try:
-            link = await self._deliver(row)
-        except NotYet as exc:
-            outcome = Retry(exc.delay, f"waiting for the notice it replies to: {exc}")
-        except SlackApiError as exc:
-            outcome = _classify(exc, row.attempts, self.base_delay)
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            outcome = Retry(_backoff(row.attempts, self.base_delay), f"unreachable: {exc!r}")
+            posted = await self._deliver(message)
         except Exception as exc:
-            log.exception("event=slack_outbox_render_failed id=%s", row.id)
-            outcome = f"{type(exc).__name__}: {exc}"
+            outcome = self._failure(message, exc, _ms(started))
         else:
-            await self.engine.write(lambda tx: store.mark_sent(tx, row.id, link), ACTOR)
+            if posted is not None and message.ref is not None:
+                link = (message.ref, *posted)
+            detail = "" if posted is None else " ".join(posted)
+            outcome = Outcome(True, detail, 200, _ms(started))
+        try:
+            status = await self.engine.outbox.settle(message.id, outcome, link=link)
+        except Exception:  # the lease brings it back
+            log.exception("event=slack_outbox_settle_failed id=%s", message.id)
+            return
+        self._log(message, outcome, status)
+
+    def _failure(self, message: Message, exc: Exception, ms: int) -> Outcome:
+        base, attempts = self.base_delay, message.attempts
+        if isinstance(exc, NotYet):
+            detail = f"waiting for the notice it replies to: {exc}"
+            return Outcome(False, detail, None, ms, retry_after=exc.delay)
+        if isinstance(exc, SlackApiError):
+            return _classify(exc, attempts, base, ms)
+        if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
+            retry = _backoff(attempts, base)
+            return Outcome(False, f"unreachable: {exc!r}", None, ms, retry_after=retry)
+        if isinstance(exc, NoMember):
+            return Outcome(False, f"no Slack member for {exc}", None, ms)
+        log.error("event=slack_outbox_render_failed id=%s", message.id, exc_info=exc)
+        return Outcome(False, f"{type(exc).__name__}: {exc}", None, ms, retry=False)
+
+    def _log(self, message: Message, outcome: Outcome, status: str) -> None:
+        if status == "delivered":
             self.delivered += 1
-            await self._tell(row, None, "" if link is None else f"{link[1]} {link[2]}")
-            return
-        await self._record_failure(row, outcome)
-        if isinstance(outcome, str):
-            await self._tell(row, outcome, "")
-
-    async def _tell(self, row: store.OutboxRow, error: str | None, detail: str) -> None:
-        if self.settled is not None and row.ref is not None:
-            await self.settled(row.ref, error, detail)
-
-    async def _record_failure(self, row: store.OutboxRow, outcome: Retry | str) -> None:
-        if isinstance(outcome, Retry):
+        elif status == "pending":
             log.warning(
-                "event=slack_outbox_retry id=%s lane=%s in=%.1fs error=%s",
-                row.id, row.lane, outcome.delay, outcome.error,
+                "event=slack_outbox_retry id=%s to=%s in=%.1fs error=%s", message.id,
+                message.recipient, outcome.retry_after or 0.0, outcome.detail,
             )  # fmt: skip
-            delay = timedelta(seconds=outcome.delay)
-            await self.engine.write(
-                lambda tx: store.mark_retry(tx, row.id, delay, outcome.error), ACTOR
-            )
-            return
-        log.error("event=slack_outbox_failed id=%s lane=%s error=%s", row.id, row.lane, outcome)
-        await self.engine.write(lambda tx: store.mark_failed(tx, row.id, outcome), ACTOR)
+        elif status == "failed":
+            log.error(
+                "event=slack_outbox_failed id=%s to=%s error=%s",
+                message.id, message.recipient, outcome.detail,
+            )  # fmt: skip
 
-    async def _deliver(self, row: store.OutboxRow) -> tuple[str, str, str] | None:
-        """Send one row; returns the ``(ref, channel, ts)`` link of a new notice."""
-        if row.kind == "notice_update":
-            await self._update(row)
+    async def _deliver(self, message: Message) -> tuple[str, str] | None:
+        """Send one message; returns the ``(channel, ts)`` it was posted as, if posted."""
+        if message.form == "notice_update":
+            await self._update(message)
             return None
-        message = await self._message(row)
-        if message is None:
+        payload = self._payload(message)
+        shown = await self._shown(message, payload)
+        if shown is None:
             return None
-        channel = await self._channel(row.lane)
-        thread = await self._thread(row, channel)
+        channel = await self._channel(message.recipient)
+        thread = await self._thread(message, payload, channel)
         response = await self.client.chat_postMessage(
-            channel=channel, text=message.text, blocks=message.blocks, thread_ts=thread
+            channel=channel, text=shown.text, blocks=shown.blocks, thread_ts=thread
         )
-        if row.ref is None:
-            return None
-        return row.ref, str(response.get("channel") or channel), str(response.get("ts"))
+        return str(response.get("channel") or channel), str(response.get("ts"))
 
-    async def _thread(self, row: store.OutboxRow, channel: str) -> str | None:
+    @staticmethod
+    def _payload(message: Message) -> dict[str, Any]:
+        """The engine's notifications are rendered now; the bot's own carry their blocks."""
+        if message.form == "notification":
+            return message_payload(message)
+        return message.payload
+
+    async def _shown(self, message: Message, payload: dict[str, Any]) -> Shown | None:
+        if message.form == "notice" and message.ref is not None:
+            return await self.render(message.ref)
+        return Shown(str(payload.get("text", "")), list(payload.get("blocks") or []))
+
+    async def _thread(self, message: Message, payload: dict[str, Any], channel: str) -> str | None:
         """The ``ts`` to reply under: the notice of the record the message is about.
 
-        Only in the notice's own channel. A notice still queued in this lane is
-        posted first (the lane is ordered, but the reply may have been queued
-        before it); one about to be queued is waited for, once.
+        Only in the notice's own channel. A notice still queued for the same
+        recipient is posted first (the recipient is ordered, but the reply may
+        have been queued before it); one about to be queued is waited for, once.
         """
-        ref = row.payload.get("thread_of")
+        ref = payload.get("thread_of")
         if not ref:
             return None
-        where = await self.engine.read(lambda c: store.message_for(c, ref))
+        where = await self.engine.outbox.link(ref)
         if where is None:
-            notice = await self.engine.read(lambda c: store.pending_notice(c, row.lane, ref))
-            if notice is not None:
-                await self._attempt(notice)
-                where = await self.engine.read(lambda c: store.message_for(c, ref))
-                if where is None:
-                    raise NotYet(ref)  # the notice failed this time: keep the order
-            elif row.payload.get("notice_coming") and row.attempts == 0:
-                raise NotYet(ref)
+            where = await self._notice_first(message, ref, bool(payload.get("notice_coming")))
         if where is None or where[0] != channel:
             return None
         return where[1]
 
-    async def _message(self, row: store.OutboxRow) -> Message | None:
-        if row.kind == "notice" and row.ref is not None:
-            return await self.render(row.ref)
-        payload: dict[str, Any] = row.payload
-        return Message(str(payload.get("text", "")), list(payload.get("blocks") or []))
+    async def _notice_first(
+        self, message: Message, ref: str, coming: bool
+    ) -> tuple[str, str] | None:
+        key = message.order_key or message.recipient
+        notice = await self.engine.outbox.pending_notice(key, ref)
+        if notice is not None:
+            claimed = await self.engine.outbox.claim_one(notice.id, self.lease)
+            if claimed is not None:
+                await self._attempt(claimed)
+            where = await self.engine.outbox.link(ref)
+            if where is None:
+                raise NotYet(ref)  # the notice failed this time: keep the order
+            return where
+        if coming and message.attempts == 0:
+            raise NotYet(ref)
+        return None
 
-    async def _update(self, row: store.OutboxRow) -> None:
-        assert row.ref is not None
-        ref = row.ref
-        where = await self.engine.read(lambda c: store.message_for(c, ref))
-        message = await self.render(ref)
-        if where is None or message is None:
+    async def _update(self, message: Message) -> None:
+        assert message.ref is not None
+        where = await self.engine.outbox.link(message.ref)
+        shown = await self.render(message.ref)
+        if where is None or shown is None:
             return
         channel, ts = where
-        await self.client.chat_update(
-            channel=channel, ts=ts, text=message.text, blocks=message.blocks
-        )
+        await self.client.chat_update(channel=channel, ts=ts, text=shown.text, blocks=shown.blocks)
 
-    async def _channel(self, lane: str) -> str:
-        """A lane ``user:U…`` is that person's direct-message channel."""
-        if not lane.startswith("user:"):
-            return lane
-        opened = await self.client.conversations_open(users=lane.removeprefix("user:"))
+    async def _channel(self, recipient: str) -> str:
+        """``channel:C…`` is that channel; ``user:…`` that person's direct messages."""
+        kind, _, target = recipient.partition(":")
+        if kind == "channel" and target:
+            return target
+        if kind != "user" or not target:
+            raise NoMember(recipient)
+        member = slack_member(target) or await self._member(target)
+        opened = await self.client.conversations_open(users=member)
         return str((opened.get("channel") or {}).get("id"))
 
+    async def _member(self, target: str) -> str:
+        """A person named by e-mail (or any reference the engine knows) → Slack id."""
+        try:
+            user = await self.engine.users.get(target)
+        except NotFound:
+            raise NoMember(f"user:{target}") from None
+        if not user.slack_id:
+            raise NoMember(f"user:{target}")
+        return str(user.slack_id)
 
-def _classify(exc: SlackApiError, attempts: int, base: float) -> Retry | str:
+
+def _classify(exc: SlackApiError, attempts: int, base: float, ms: int) -> Outcome:
     status = exc.response.status_code
     error = str(exc.response.get("error") or f"http {status}")
     if status == 429 or error == "ratelimited":
-        return Retry(_retry_after(exc.response.headers), "ratelimited")
+        return Outcome(False, "ratelimited", status, ms, retry_after=_retry_after(exc.response))
     if status >= 500 or error in ("service_unavailable", "fatal_error", "internal_error"):
-        return Retry(_backoff(attempts, base), error)
-    return error
+        return Outcome(False, error, status, ms, retry_after=_backoff(attempts, base))
+    return Outcome(False, error, status, ms, retry=False)
 
 
-def _retry_after(headers: Any) -> float:
+def _retry_after(response: Any) -> float:
+    headers = getattr(response, "headers", None)
     for name in ("Retry-After", "retry-after"):
         value = headers.get(name) if headers else None
         if isinstance(value, list):
@@ -248,3 +290,7 @@ def _retry_after(headers: Any) -> float:
 
 def _backoff(attempts: int, base: float) -> float:
     return float(min(MAX_BACKOFF, base * 2**attempts))
+
+
+def _ms(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)

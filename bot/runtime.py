@@ -4,8 +4,8 @@ The app made by :func:`bot.app.build_app` carries it (``app.runtime``), so
 listeners keep the ``register(app, engine)`` shape and still reach the
 journal, the people directory, the outbox and the home tab.
 
-Which domain events wake the notifier, the home tab and the engine's
-notifications is not decided here but in the service's wiring table
+Which domain events wake the notifier, the home tab and the outbox's slack
+lane (the engine's notifications) is not decided here but in the service's wiring table
 (:mod:`service.wiring`), which subscribes their ``on_event``.
 """
 
@@ -24,7 +24,6 @@ from bot import screens
 from bot.blocks.common import Message
 from bot.home import Home
 from bot.jobs import JobSpec, Journal
-from bot.notifications import EngineNotifications
 from bot.notifier import Notifier
 from bot.outbox import Outbox
 from bot.people import People
@@ -33,8 +32,7 @@ from bot.replays import KEEP as KEEP_REQUESTS
 from bot.replays import Replays
 from bot.tasks import Tasks
 from config.settings import Settings
-from engine.api import Actor, Engine, clock
-from engine.api.chat import store
+from engine.api import Engine, clock
 
 log = logging.getLogger("relais.slack")
 
@@ -54,18 +52,12 @@ class Runtime:
         self.http: aiohttp.ClientSession | None = None
         self.people = People(engine, client, settings.locale, settings.timezone)
         self.journal = Journal(self, specs)
-        self.outbox = Outbox(
-            engine, client, self.tasks, self.notice, retry_delay, settled=self._settled
-        )
+        self.outbox = Outbox(engine, client, self.tasks, self.notice, retry_delay)
         self.notifier = Notifier(engine, self.outbox, self.tasks, settings.slack_leads_channel)
         self.home = Home(engine, self.people, client, self.tasks)
-        self.notifications = EngineNotifications(engine, self.outbox, self.tasks)
         self.replays = Replays(engine, self.tasks)
         self.started = False
         self.acks = AckFirst()
-
-    async def _settled(self, ref: str, error: str | None, detail: str) -> None:
-        await self.notifications.settled(ref, error, detail)
 
     async def notice(self, ref: str) -> Message | None:
         """Channel notices speak the team's default language and time zone."""
@@ -78,21 +70,16 @@ class Runtime:
         await self._prune()
         self.outbox.start()
         self.notifier.start()
-        self.notifications.start()
         await self.journal.replay()
         self.started = True
 
     async def _prune(self) -> None:
         now = clock.utcnow()
-        await self.engine.write(
-            lambda tx: store.prune(tx, now - KEEP_JOBS, now - KEEP_SENT, now - KEEP_REQUESTS),
-            Actor.system("slack"),
-        )
+        await self.engine.chat.prune(now - KEEP_JOBS, now - KEEP_SENT, now - KEEP_REQUESTS)
 
     async def stop(self) -> None:
         self.started = False
         await self.notifier.stop()
-        await self.notifications.stop()
         await self.outbox.stop()
         await self.tasks.cancel()
         if self.http is not None:
@@ -108,7 +95,7 @@ class Runtime:
             while quiet < 3:  # three calm looks in a row: nothing is about to start either
                 await self.engine.bus.drain()
                 busy = self.tasks.busy or self.journal.busy
-                calm = not (busy or self.notifier.busy or self.notifications.busy)
+                calm = not (busy or self.notifier.busy)
                 quiet = quiet + 1 if calm and await self.outbox.idle() else 0
                 await asyncio.sleep(0.01)
 

@@ -68,7 +68,7 @@ class OutboxWorker:
         delivered = 0
         async with self._lock:
             while True:
-                claimed = await self.engine.claim_outbox(self.kinds, now, self.batch)
+                claimed = await self.engine.outbox.claim(self.kinds, now, self.batch)
                 if not claimed:
                     return delivered
                 statuses = await asyncio.gather(*(self._attempt(m, now) for m in claimed))
@@ -84,7 +84,7 @@ class OutboxWorker:
             log.exception("event=outbox_error id=%d", message.id)
             outcome = Outcome(False, f"internal error: {type(exc).__name__}: {exc}")
         try:
-            status = await self.engine.settle_outbox(message.id, outcome, now)
+            status = await self.engine.outbox.settle(message.id, outcome, now)
         except Exception:  # the lease brings it back; nothing else is held up
             log.exception("event=outbox_settle_failed id=%d", message.id)
             return "unsettled"
@@ -100,7 +100,7 @@ class OutboxWorker:
         sent = await mailer.send(message)
         if sent.mail is not None:
             try:
-                await self.engine.record_sent_mail(sent.mail)
+                await self.engine.mail.record_sent(sent.mail)
             except Exception:  # the relay has it: still delivered, never sent twice
                 log.exception("event=sent_mail_not_recorded id=%d", message.id)
         return sent.outcome

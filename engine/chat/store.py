@@ -1,8 +1,9 @@
-"""The bot's own tables (migrations 5 and 12): journal, outbox, message links,
-cursor, and the requests already answered (replays).
+"""The bot's own tables (migrations 5 and 12): journal, message links, cursor, and
+the requests already answered (replays); and the bot's way into the slack lane
+of the one outbox (migration 13, :mod:`engine.outbox.lanes`).
 
 Plain functions of a transaction (writes) or a connection (reads), run
-through :meth:`Engine.write` / :meth:`Engine.read` like every engine write:
+through :class:`engine.facade.chat.Chat` like every engine write:
 one hop, one savepoint inside a shared commit.
 """
 
@@ -12,10 +13,12 @@ import json
 import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from engine import clock
+from engine.outbox import lanes
+from engine.store import claims
 from engine.store.db import Tx
 
 # -- journal --------------------------------------------------------------------
@@ -95,10 +98,7 @@ def prune(
         "DELETE FROM slack_jobs WHERE status IN ('done', 'failed') AND created_at < ?",
         (clock.to_db(jobs_before),),
     )
-    tx.execute(
-        "DELETE FROM slack_outbox WHERE status IN ('sent', 'failed') AND created_at < ?",
-        (clock.to_db(outbox_before),),
-    )
+    lanes.prune_slack(tx, outbox_before)
     prune_requests(tx, requests_before)
 
 
@@ -119,12 +119,17 @@ class Answer:
 def claim_request(tx: Tx, keys: RequestKeys, answer: Answer | None) -> bool:
     """Write the request down (``answer`` None: still being answered); False if seen before."""
     status, body = (None, None) if answer is None else (answer.status, answer.body)
-    cursor = tx.execute(
-        "INSERT OR IGNORE INTO slack_requests (signature, trigger_id, status, body, received_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (*keys, status, body, tx.now),
-    )
-    return bool(cursor.rowcount)
+
+    def insert() -> bool:
+        cursor = tx.execute(
+            "INSERT OR IGNORE INTO slack_requests"
+            " (signature, trigger_id, status, body, received_at) VALUES (?, ?, ?, ?, ?)",
+            (*keys, status, body, tx.now),
+        )
+        return bool(cursor.rowcount)
+
+    # Several instances: a retry that reached another one at the same moment is its.
+    return claims.contended(tx, insert, False)
 
 
 def answer_request(tx: Tx, keys: RequestKeys, answer: Answer) -> None:
@@ -148,109 +153,27 @@ def prune_requests(tx: Tx, before: datetime) -> None:
     tx.execute("DELETE FROM slack_requests WHERE received_at < ?", (clock.to_db(before),))
 
 
-# -- outbox ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class OutboxRow:
-    id: int
-    lane: str
-    kind: str
-    ref: str | None
-    payload: dict[str, Any]
-    attempts: int
-    next_attempt_at: datetime
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> OutboxRow:
-        return cls(
-            row["id"], row["lane"], row["kind"], row["ref"], json.loads(row["payload"]),
-            row["attempts"], clock.from_db(row["next_attempt_at"]),
-        )  # fmt: skip
+# -- outbox (the slack lane of the one outbox, engine/outbox) ---------------------
 
 
 def enqueue(
     tx: Tx, lane: str, kind: str, payload: dict[str, Any] | None = None, ref: str | None = None,
     *, once: bool = False,
 ) -> int | None:  # fmt: skip
-    """Queue one message; an update already waiting for the same record is enough.
+    """Queue one bot message to ``lane`` (a channel id or ``user:U…``) in the slack lane.
 
-    ``once``: nothing is queued if a message for ``ref`` was ever queued before.
+    ``kind`` is what the bot does with it (post, notice, notice_update); see
+    :func:`engine.outbox.lanes.queue_slack` for ``once`` and repeated updates.
     """
-    if once and tx.one("SELECT 1 FROM slack_outbox WHERE ref = ?", (ref,)):
-        return None
-    if kind == "notice_update" and tx.one(
-        "SELECT 1 FROM slack_outbox WHERE status = 'pending' AND kind = ? AND ref = ?"
-        " AND attempts = 0",
-        (kind, ref),
-    ):
-        return None
-    return tx.insert(
-        "slack_outbox",
-        {
-            "lane": lane, "kind": kind, "ref": ref, "payload": json.dumps(payload or {}),
-            "next_attempt_at": tx.now, "created_at": tx.now,
-        },
-    )  # fmt: skip
+    return lanes.queue_slack(tx, lanes.slack_recipient(lane), kind, payload, ref, once=once)
 
 
-HEADS = "SELECT min(id) FROM slack_outbox WHERE status = 'pending' GROUP BY lane"
-
-
-def due_lanes(conn: sqlite3.Connection, now: datetime) -> list[str]:
-    """Lanes whose oldest pending message may be sent now."""
-    rows = conn.execute(
-        f"SELECT lane FROM slack_outbox WHERE id IN ({HEADS}) AND next_attempt_at <= ?",
-        (clock.to_db(now),),
-    )
-    return [r["lane"] for r in rows]
-
-
-def next_due(conn: sqlite3.Connection) -> datetime | None:
-    """When the first lane head falls due (rows behind a head wait for it)."""
-    text = conn.execute(
-        f"SELECT min(next_attempt_at) FROM slack_outbox WHERE id IN ({HEADS})"
-    ).fetchone()[0]
-    return None if text is None else clock.from_db(text)
-
-
-def head_of_lane(conn: sqlite3.Connection, lane: str) -> OutboxRow | None:
-    row = conn.execute(
-        "SELECT * FROM slack_outbox WHERE status = 'pending' AND lane = ? ORDER BY id LIMIT 1",
-        (lane,),
-    ).fetchone()
-    return None if row is None else OutboxRow.from_row(row)
-
-
-def mark_sent(tx: Tx, row_id: int, link: tuple[str, str, str] | None = None) -> None:
-    """Delivered; ``link`` is ``(ref, channel, ts)`` when the message shows a record."""
+def record_link(tx: Tx, link: tuple[str, str, str]) -> None:
+    """``(ref, channel, ts)``: the Slack message that now shows the record ``ref``."""
     tx.execute(
-        "UPDATE slack_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1"
-        " WHERE id = ?",
-        (tx.now, row_id),
-    )
-    if link is not None:
-        tx.execute(
-            "INSERT INTO slack_messages (ref, channel, ts, posted_at) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT (ref) DO UPDATE SET channel = excluded.channel, ts = excluded.ts",
-            (*link, tx.now),
-        )
-
-
-def mark_retry(tx: Tx, row_id: int, delay: timedelta, error: str) -> None:
-    at = clock.to_db(clock.from_db(tx.now) + delay)
-    tx.execute(
-        "UPDATE slack_outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?"
-        " WHERE id = ?",
-        (at, error[:500], row_id),
-    )
-
-
-def mark_failed(tx: Tx, row_id: int, error: str) -> None:
-    tx.execute(
-        "UPDATE slack_outbox SET status = 'failed', attempts = attempts + 1, last_error = ?"
-        " WHERE id = ?",
-        (error[:500], row_id),
+        "INSERT INTO slack_messages (ref, channel, ts, posted_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (ref) DO UPDATE SET channel = excluded.channel, ts = excluded.ts",
+        (*link, tx.now),
     )
 
 
@@ -259,35 +182,14 @@ def message_for(conn: sqlite3.Connection, ref: str) -> tuple[str, str] | None:
     return None if row is None else (row["channel"], row["ts"])
 
 
-def pending_notice(conn: sqlite3.Connection, lane: str, ref: str) -> OutboxRow | None:
-    """The notice for ``ref`` still queued in ``lane``, if any."""
-    row = conn.execute(
-        "SELECT * FROM slack_outbox WHERE status = 'pending' AND kind = 'notice' AND lane = ?"
-        " AND ref = ? ORDER BY id LIMIT 1",
-        (lane, ref),
-    ).fetchone()
-    return None if row is None else OutboxRow.from_row(row)
-
-
 def notice_channels(conn: sqlite3.Connection, refs: list[str]) -> dict[str, str]:
     """``{ref: channel}`` for records that have a notice, posted or still queued."""
-    if not refs:
-        return {}
-    marks = ", ".join("?" for _ in refs)
-    queued = conn.execute(
-        f"SELECT ref, lane FROM slack_outbox WHERE kind = 'notice' AND status = 'pending'"
-        f" AND ref IN ({marks})",
-        refs,
-    ).fetchall()
-    posted = conn.execute(
-        f"SELECT ref, channel FROM slack_messages WHERE ref IN ({marks})", refs
-    ).fetchall()
-    return {r[0]: r[1] for r in [*queued, *posted]}
+    return lanes.notice_channels(conn, refs)
 
 
 def outbox_counts(conn: sqlite3.Connection) -> dict[str, int]:
-    rows = conn.execute("SELECT status, count(*) AS n FROM slack_outbox GROUP BY status")
-    return {r["status"]: r["n"] for r in rows}
+    """The slack lane's messages by status."""
+    return lanes.counts(conn, lanes.SLACK)
 
 
 # -- cursor ---------------------------------------------------------------------
