@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from engine.api import typed
 
 ALIASES = {
     "": "help", "help": "help", "aide": "help", "?": "help",
     "deal": "deal", "deals": "deal", "affaire": "deal", "affaires": "deal", "d": "deal",
     "pipeline": "pipeline", "pipe": "pipeline", "p": "pipeline",
+    "forecast": "forecast", "prévisions": "forecast", "previsions": "forecast",
     "activities": "activities", "activity": "activities", "activités": "activities",
     "activites": "activities", "a": "activities",
     "log": "log", "note": "log", "noter": "log",
@@ -24,6 +29,8 @@ ALIASES = {
     "runs": "runs", "exécutions": "runs", "executions": "runs",
     "workflows": "workflows", "automatisations": "workflows",
     "quote": "quote", "devis": "quote", "q": "quote",
+    "search": "search", "find": "search", "recherche": "search", "rechercher": "search",
+    "chercher": "search",
 }  # fmt: skip
 NEW = ("new", "nouveau", "nouvelle", "+", "create", "créer", "creer")
 KIND_WORDS = {
@@ -32,8 +39,7 @@ KIND_WORDS = {
     "e-mail": "email", "note": "note", "task": "task", "tâche": "task", "tache": "task",
 }  # fmt: skip
 _EMAIL = re.compile(r"^<?[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+>?$")
-_AMOUNT = re.compile(r"^(\d[\d\u202f\u00a0.,]*)(k|K)?(€|eur|EUR)?$")
-_TIME = re.compile(r"^\d{1,2}:\d{2}$")
+AMOUNT_WORDS = 4  # "7 500 000 €": an amount is at most four words, at the end
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,26 +71,30 @@ def _new_or_show(name: str, rest: str) -> Command:
 class QuickRecord:
     title: str
     email: str | None = None
-    amount: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
 
 
-def quick_record(text: str, with_amount: bool = True) -> QuickRecord:
-    """``<title> [e-mail] [amount]``: the e-mail anywhere, the amount last."""
+def quick_record(text: str, with_amount: bool = True, locale: str = "fr") -> QuickRecord:
+    """``<title> [e-mail] [amount]``: the e-mail anywhere, the amount last.
+
+    The amount is read as people type it (``7 500``, ``7 500 €``, ``7,5 k€``): the
+    longest end of up to four words that is one, leaving a title before it. An
+    ambiguous one (``7,500`` in French) is raised (:class:`typed.Unreadable`).
+    """
     tokens = text.split()
     email = next((tok.strip("<>") for tok in tokens if _EMAIL.match(tok)), None)
     tokens = [tok for tok in tokens if not _EMAIL.match(tok)]
-    amount = None
-    if with_amount and len(tokens) > 1 and (match := _AMOUNT.match(tokens[-1])):
-        amount = _amount(match)
-        tokens = tokens[:-1]
-    return QuickRecord(" ".join(tokens), email, amount)
-
-
-def _amount(match: re.Match[str]) -> str:
-    number = match.group(1)
-    if match.group(2):
-        return str(float(number.replace(",", ".")) * 1000).removesuffix(".0")
-    return number
+    if with_amount:
+        for count in range(min(AMOUNT_WORDS, len(tokens) - 1), 0, -1):
+            try:
+                found = typed.amount(" ".join(tokens[-count:]), locale)
+            except typed.Unreadable as exc:
+                if exc.code == "amount.unreadable":
+                    continue
+                raise
+            return QuickRecord(" ".join(tokens[:-count]), email, found.value, found.currency)
+    return QuickRecord(" ".join(tokens), email)
 
 
 def record_id(text: str) -> int | None:
@@ -115,21 +125,25 @@ def log_line(text: str) -> LogLine | None:
 @dataclass(frozen=True, slots=True)
 class TodoLine:
     deal_id: int
-    when: str
+    due: datetime
     subject: str
 
 
-def todo_line(text: str) -> TodoLine | None:
-    """``<deal id> <when> <subject>``; ``when`` may be ``2025-06-12 14:30``."""
-    words = text.split()
-    if len(words) < 3 or record_id(words[0]) is None:
+def todo_line(text: str, tz: str, now: datetime, locale: str = "fr") -> TodoLine | None:
+    """``<deal id> <when> <subject>``; ``when`` as people type it, in their zone.
+
+    ``demain 9h``, ``demain à 9h``, ``lundi``, ``20/06/2027 14:30``, ``dans 3 jours``,
+    ``tomorrow 9am`` (:func:`typed.moment`). ``None`` when the line is not one; an
+    ambiguous or impossible moment is raised (:class:`typed.Unreadable`).
+    """
+    words = text.split(maxsplit=1)
+    deal_id = record_id(words[0]) if words else None
+    if deal_id is None or len(words) < 2:
         return None
-    deal_id = record_id(words[0])
-    assert deal_id is not None
-    when, subject = words[1], words[2:]
-    if subject and _TIME.match(subject[0]) and len(subject) > 1:
-        when, subject = f"{when} {subject[0]}", subject[1:]
-    return TodoLine(deal_id, when, " ".join(subject))
+    found = typed.split_moment(words[1], tz, now, locale)
+    if found is None or not found[1]:
+        return None
+    return TodoLine(deal_id, found[0].at, found[1])
 
 
 def split_quoted(text: str) -> list[str]:

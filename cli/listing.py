@@ -1,7 +1,7 @@
 """What a list prints on the command line: its words, columns, people and dates.
 
 ``deal list``, ``board`` and ``lead list`` share these: texts in French and
-English (:func:`say`), counts that say when the limit cut a list, columns
+English (:func:`say`, from the catalogue), counts that say when the limit cut a list, columns
 aligned two spaces apart, and the JSON of a person.
 """
 
@@ -12,65 +12,36 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from cli.context import Context
-from engine.api import LEAD_STATUS_NAMES, ValidationFailed, clock
-from engine.api.cpq import date_text
+from engine.api import (
+    LEAD_STATUS_NAMES,
+    Conflict,
+    NotFound,
+    RelaisError,
+    ValidationFailed,
+    engine_key,
+    formats,
+    has_text,
+    label,
+    lead_status_name,
+    phrase_text,
+    plural,
+    text,
+)
 from engine.api.crm import Named
-
-TEXTS: dict[str, dict[str, str]] = {
-    "no_open_deal": {"fr": "Aucune affaire ouverte ne correspond.", "en": "No open deal matches."},
-    "no_deal": {"fr": "Aucune affaire ne correspond.", "en": "No deal matches."},
-    "deals_one": {"fr": "1 affaire", "en": "1 deal"},
-    "deals_many": {"fr": "{count} affaires", "en": "{count} deals"},
-    "deals_shown": {
-        "fr": "{count} affaires, {shown} affichées",
-        "en": "{count} deals, {shown} shown",
-    },
-    "deals_shown_one": {"fr": "{count} affaires, 1 affichée", "en": "{count} deals, 1 shown"},
-    "total": {"fr": "total {amount}", "en": "total {amount}"},
-    "weighted": {"fr": "pondéré {amount}", "en": "weighted {amount}"},
-    "archived": {"fr": "archivée", "en": "archived"},
-    "unassigned": {"fr": "non attribué", "en": "unassigned"},
-    "head_title": {"fr": "titre", "en": "title"},
-    "head_stage": {"fr": "étape", "en": "stage"},
-    "head_amount": {"fr": "montant", "en": "amount"},
-    "head_owner": {"fr": "propriétaire", "en": "owner"},
-    "head_contact": {"fr": "contact", "en": "contact"},
-    "head_changed": {"fr": "modifiée le", "en": "changed"},
-    "head_deals": {"fr": "affaires", "en": "deals"},
-    "head_weighted": {"fr": "pondéré", "en": "weighted"},
-    "board": {"fr": "{pipeline} : affaires ouvertes", "en": "{pipeline}: open deals"},
-    # run.py lead list
-    "no_lead": {"fr": "Aucun prospect ne correspond.", "en": "No lead matches."},
-    "leads_one": {"fr": "1 prospect", "en": "1 lead"},
-    "leads_many": {"fr": "{count} prospects", "en": "{count} leads"},
-    "leads_shown": {
-        "fr": "{count} prospects, {shown} affichés",
-        "en": "{count} leads, {shown} shown",
-    },
-    "leads_shown_one": {"fr": "{count} prospects, 1 affiché", "en": "{count} leads, 1 shown"},
-    # the lead statuses, in lower case in a list
-    **{
-        status: {locale: name.lower() for locale, name in names.items()}
-        for status, names in LEAD_STATUS_NAMES.items()
-    },
-    "head_status": {"fr": "statut", "en": "status"},
-    "head_source": {"fr": "source", "en": "source"},
-    "head_created": {"fr": "créé le", "en": "created"},
-}
 
 
 def say(code: str, locale: str, **params: object) -> str:
-    """A list's text in ``locale`` (French or English)."""
-    texts = TEXTS[code]
-    return (texts.get(locale) or texts["en"]).format(**params)
+    """A list's text in ``locale``: the catalogue's ``cli.<code>``; a lead status by its name."""
+    if code in LEAD_STATUS_NAMES:
+        return lead_status_name(code, locale).lower()
+    return text(locale, f"cli.{code}", **params)
 
 
 def counted(kind: str, count: int, shown: int, locale: str) -> str:
     """``3 affaires`` / ``1 deal``, with how many are shown when the limit cut the list."""
     if shown < count:
-        code = f"{kind}_shown_one" if shown == 1 else f"{kind}_shown"
-        return say(code, locale, count=count, shown=shown)
-    return say(f"{kind}_one" if count == 1 else f"{kind}_many", locale, count=count)
+        return plural(locale, f"cli.{kind}_shown", shown, count=count, shown=shown)
+    return plural(locale, f"cli.{kind}", count, count=count)
 
 
 def table(rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()) -> list[str]:
@@ -100,7 +71,15 @@ def person(who: Named | None) -> str:
 
 def day(moment: datetime, ctx: Context, locale: str) -> str:
     """The date of ``moment`` in the configured time zone (RELAIS_TIMEZONE)."""
-    return date_text(moment.astimezone(clock.zone(ctx.settings.timezone)).date(), locale)
+    return formats.day(moment, locale, ctx.settings.timezone)
+
+
+def moment(at: datetime, ctx: Context, locale: str) -> str:
+    """``03/12/2026 14:30 CET``: in the configured zone (RELAIS_TIMEZONE), named.
+
+    The command line printed UTC without saying so; the zone's name now says which.
+    """
+    return formats.when(at, ctx.settings.timezone, locale, zone=True)
 
 
 def named_json(who: Named | None) -> dict[str, str | None] | None:
@@ -109,6 +88,54 @@ def named_json(who: Named | None) -> dict[str, str | None] | None:
 
 def print_json(ctx: Context, data: object) -> None:
     ctx.print(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def explain(exc: RelaisError, locale: str) -> str:
+    """An engine error in ``locale``: its code's message, else its own (English) text."""
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(
+            f"{label(locale, name)}: {why}" for name, why in _reasons(exc, locale).items()
+        )
+    if isinstance(exc, Conflict):
+        fields = ", ".join(label(locale, f) for f in exc.changed) or text(locale, "conflict.record")
+        entity = _entity(exc.entity, locale)
+        return text(locale, "cli.conflict", entity=entity, id=exc.entity_id, fields=fields)
+    if isinstance(exc, NotFound):
+        return text(locale, "engine.not_found", entity=_entity(exc.entity, locale), ref=exc.ref)
+    key = engine_key(exc.code)
+    if has_text(key):
+        return text(locale, key, **exc.params)
+    return phrase_text(exc.args[0] if exc.args else exc.message, locale)
+
+
+def _entity(entity: str, locale: str) -> str:
+    key = f"slack.entity_{entity}"
+    return text(locale, key) if has_text(key) else entity
+
+
+def fail(ctx: Context, exc: RelaisError, locale: str) -> None:
+    """An engine error on stderr in ``locale``: ``erreur : …``, a refused field a line each."""
+    if isinstance(exc, ValidationFailed):
+        ctx.fail(text(locale, "cli.invalid_input"))
+        for name, reason in _reasons(exc, locale).items():
+            ctx.fail(text(locale, "cli.field_error", field=label(locale, name), reason=reason))
+        return
+    ctx.fail(text(locale, "cli.error", message=explain(exc, locale)))
+
+
+def fail_file(ctx: Context, exc: OSError, locale: str) -> None:
+    """A file that could not be read or written, on one line: which, and why."""
+    reason = exc.strerror or str(exc)
+    path = exc.filename if exc.filename is not None else "—"
+    ctx.fail(text(locale, "cli.error", message=text(locale, "cli.file_error", path=path,
+                                                    reason=reason)))  # fmt: skip
+
+
+def _reasons(exc: ValidationFailed, locale: str) -> dict[str, str]:
+    said = getattr(exc, "text", None)
+    if callable(said):  # refused transition inputs: each reason a code of its own
+        return dict(said(locale))
+    return {name: phrase_text(why, locale) for name, why in exc.errors.items()}
 
 
 def option_errors(ctx: Context, exc: ValidationFailed) -> int:

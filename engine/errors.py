@@ -12,13 +12,18 @@
     └── StorageError          the database could not commit (transient)
 
 Every error carries a message ``code`` and ``params`` so that an adapter can
-render it in the user's language (see :mod:`engine.i18n`).
+render it in the user's language: the code is a message of the catalogue
+(:mod:`engine.text.catalogue`, ``engine.<code>``), and a field's reason in
+``ValidationFailed.errors`` is a :class:`~engine.text.catalogue.Phrase` (a key
+and its parameters, read as English) where the engine knows one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from engine.text.catalogue import plural
 
 
 class RelaisError(Exception):
@@ -87,12 +92,8 @@ class StageNotEmpty(RelaisError):
     code = "stage_not_empty"
 
     def __init__(self, stage: str, count: int) -> None:
-        super().__init__(
-            f"stage {stage!r} still holds {count} deal(s), archived and inactive ones "
-            "included; move them to another stage first",
-            stage=stage,
-            count=count,
-        )
+        super().__init__(plural("en", "engine.stage_not_empty", count, stage=stage, count=count))
+        self.params.update(stage=stage, count=count)
         self.stage = stage
         self.count = count
 

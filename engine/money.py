@@ -16,12 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from engine.text.catalogue import Phrase
+
 CENT = Decimal("0.01")
 ROUNDING = ROUND_HALF_UP
 MAX_INTEGER_DIGITS = 12  # up to 999 999 999 999.99
 LIMIT = Decimal(10) ** MAX_INTEGER_DIGITS
-# The refusal, in English; adapters translate it (bot.i18n.REASONS_FR).
-TOO_LARGE = f"an amount has at most {MAX_INTEGER_DIGITS} digits before the decimal point"
+# The refusal, as a message of the catalogue: it reads as English, adapters render it.
+TOO_LARGE = Phrase("amount.too_large", digits=MAX_INTEGER_DIGITS)
 
 
 def quantize(amount: Decimal) -> Decimal:
@@ -38,7 +40,7 @@ def parse_amount(text: str | int | Decimal) -> Decimal:
         return bounded(Decimal(text))
     cleaned = text.replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     cleaned = cleaned.replace("€", "").replace("$", "").replace("EUR", "").replace("USD", "")
-    return bounded(typed_decimal(text, cleaned, "an amount"))
+    return bounded(typed_decimal(text, cleaned, "amount.what_amount"))
 
 
 def bounded(amount: Decimal) -> Decimal:
@@ -55,17 +57,22 @@ def bounded(amount: Decimal) -> Decimal:
 def typed_decimal(text: str, cleaned: str, what: str) -> Decimal:
     """``cleaned`` (``text`` without its spaces and units) as a finite ``Decimal``.
 
-    A comma is the decimal point when there is no dot; an error says ``not {what}: 'text'``.
+    A comma is the decimal point when there is no dot; an error says ``not {what}: 'text'``
+    (a :class:`Phrase`, ``what`` the key of a message such as ``amount.what_amount``).
     """
     if "," in cleaned and "." not in cleaned:
         cleaned = cleaned.replace(",", ".")
     try:
         value = Decimal(cleaned)
     except ArithmeticError as exc:  # InvalidOperation, or Overflow for 1e999999999999999999
-        raise ValueError(f"not {what}: {_shown(text)}") from exc
+        raise ValueError(_not_a(what, text)) from exc
     if not value.is_finite():
-        raise ValueError(f"not {what}: {_shown(text)}")
+        raise ValueError(_not_a(what, text))
     return value
+
+
+def _not_a(what: str, text: str) -> Phrase:
+    return Phrase("amount.not_number", what=Phrase(what), value=_shown(text))
 
 
 def _shown(text: str) -> str:

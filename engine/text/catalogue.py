@@ -1,0 +1,220 @@
+"""Every text a person reads, in French and English: one gettext catalogue per language.
+
+The catalogue is ``locale/<lang>/LC_MESSAGES/relais.po`` (compiled to ``relais.mo``
+beside it, both in the repository; docs/translations.md says how to add a message
+and run Babel's extract, update and compile). A message id is a stable key
+(``slack.deal_created``, ``field.expected_close``, ``deal.title_required``); its
+text in each language has ``{name}`` placeholders (``python-brace-format``).
+
+* :func:`text` ``(locale, key, **params)`` — the message in the reader's language;
+  a plural message picks its form by the ``count`` parameter.
+* :func:`plural` ``(locale, key, n, **params)`` — a plural message by ``n``:
+  ``1 affaire``, ``2 affaires``.
+* :func:`label` ``(locale, field)`` — a field's label (``field.<name>``), the field's
+  own name when it has none.
+* :class:`Phrase` — a message kept as its key and parameters (an engine reason, an
+  error's detail): it reads as its English text, and :meth:`Phrase.text` renders it
+  in any language.
+
+A key missing in one language falls back to English, then to the key itself, so a
+gap shows rather than breaks (tests/test_catalogue.py fails on any gap). A parameter
+is shown by its own ``text(locale)`` when it has one (a nested :class:`Phrase`, a
+refusal reason, a lead status), a list is joined with commas. The compiled
+catalogues are read lazily, once per language (a few milliseconds, no Babel
+import).
+"""
+
+from __future__ import annotations
+
+import gettext
+import string
+import struct
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+LOCALES = ("fr", "en")
+DEFAULT = "en"
+DOMAIN = "relais"
+LOCALE_DIR = Path(__file__).with_name("locale")
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    """One language's messages: a key's text, or a plural key's forms."""
+
+    locale: str
+    messages: Mapping[str, str | tuple[str, ...]]
+    plural_form: Callable[[int], int]
+
+
+def mo_path(locale: str) -> Path:
+    return LOCALE_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+
+
+@cache
+def catalogue(locale: str) -> Catalogue:
+    """The compiled catalogue of ``locale`` (``fr``, ``en``), read once."""
+    return read_mo(mo_path(locale), locale)
+
+
+def read_mo(path: Path, locale: str) -> Catalogue:
+    """A GNU ``.mo`` file as a :class:`Catalogue` (the format Babel's compile writes)."""
+    data = path.read_bytes()
+    magic = struct.unpack("<I", data[:4])[0]
+    order = "<" if magic == 0x950412DE else ">"
+    _, count, ids_at, strs_at = struct.unpack(order + "4I", data[4:20])
+    messages: dict[str, str | tuple[str, ...]] = {}
+    header = ""
+    for n in range(count):
+        id_len, id_off = struct.unpack(order + "2I", data[ids_at + 8 * n : ids_at + 8 * n + 8])
+        s_len, s_off = struct.unpack(order + "2I", data[strs_at + 8 * n : strs_at + 8 * n + 8])
+        msgid = data[id_off : id_off + id_len].decode("utf-8")
+        msgstr = data[s_off : s_off + s_len].decode("utf-8")
+        if not msgid:
+            header = msgstr
+        elif "\x00" in msgid:
+            messages[msgid.split("\x00")[0]] = tuple(msgstr.split("\x00"))
+        else:
+            messages[msgid] = msgstr
+    return Catalogue(locale, messages, _plural_rule(header))
+
+
+def _plural_rule(header: str) -> Callable[[int], int]:
+    for line in header.splitlines():
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "plural-forms" and "plural=" in value:
+            expression = value.split("plural=", 1)[1].strip().rstrip(";")
+            rule: Callable[[int], int] = gettext.c2py(expression)
+            return rule
+    return lambda n: 0 if n == 1 else 1
+
+
+def _language(locale: str | None) -> str:
+    short = (locale or DEFAULT).replace("-", "_").split("_")[0].lower()
+    return short if short in LOCALES else DEFAULT
+
+
+def has(key: str, locale: str = DEFAULT) -> bool:
+    """Whether ``key`` is a message of the catalogue (of ``locale``)."""
+    return key in catalogue(_language(locale)).messages
+
+
+def _lookup(locale: str, key: str) -> tuple[Catalogue, str | tuple[str, ...]] | None:
+    for language in dict.fromkeys((_language(locale), DEFAULT)):
+        found = catalogue(language)
+        message = found.messages.get(key)
+        if message:
+            return found, message
+    return None
+
+
+def text(locale: str, key: str, /, **params: Any) -> str:
+    """The message ``key`` in ``locale`` with its ``params`` filled in.
+
+    A plural message takes its form from ``params["count"]`` (see :func:`plural`).
+    """
+    count = params.get("count")
+    n = count if isinstance(count, int) and not isinstance(count, bool) else None
+    return _render(locale, key, n, params)
+
+
+def plural(locale: str, key: str, n: int, /, **params: Any) -> str:
+    """The plural message ``key`` in its form for ``n``: ``1 affaire``, ``2 affaires``."""
+    return _render(locale, key, n, params)
+
+
+def _render(locale: str, key: str, n: int | None, params: Mapping[str, Any]) -> str:
+    found = _lookup(locale, key)
+    if found is None:
+        return key
+    table, message = found
+    if isinstance(message, tuple):
+        index = table.plural_form(2 if n is None else n)
+        message = message[min(index, len(message) - 1)] or message[-1]
+    if not params:
+        return message
+    return message.format_map(_Params({k: shown(v, locale) for k, v in params.items()}))
+
+
+class _Params(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def shown(value: Any, locale: str) -> str:
+    """A parameter as text in ``locale``: its own ``text(locale)``, a list joined."""
+    if isinstance(value, Phrase):
+        return value.text(locale)
+    if isinstance(value, str):
+        return value
+    render = getattr(value, "text", None)
+    if callable(render):
+        return str(render(locale))
+    if isinstance(getattr(value, "params", None), Mapping) and hasattr(value, "code"):
+        return text(locale, engine_key(str(value.code)), **value.params)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
+        return ", ".join(shown(v, locale) for v in value)
+    return str(value)
+
+
+def placeholders(key: str, locale: str = DEFAULT) -> set[str]:
+    """The ``{names}`` the message ``key`` uses in ``locale`` (every form of a plural)."""
+    found = _lookup(locale, key)
+    forms = () if found is None else found[1]
+    names: set[str] = set()
+    for form in (forms,) if isinstance(forms, str) else forms:
+        names.update(name for _, name, _, _ in string.Formatter().parse(form) if name)
+    return names
+
+
+def label(locale: str, field: str) -> str:
+    """A field's label in ``locale`` (``field.<name>``); an unknown field as it is."""
+    key = f"field.{field}"
+    return text(locale, key) if has(key) else field
+
+
+def engine_key(code: str) -> str:
+    """The catalogue key of an engine message code: ``not_found`` → ``engine.not_found``."""
+    return code if "." in code else f"engine.{code}"
+
+
+class Phrase(str):
+    """A message kept as its key and parameters.
+
+    It is a ``str`` — its English text — so that logs, ``str()`` and existing
+    comparisons read it; an adapter renders it in the reader's language with
+    :meth:`text`.
+    """
+
+    key: str
+    params: dict[str, Any]
+
+    def __new__(cls, key: str, /, **params: Any) -> Phrase:
+        made = super().__new__(cls, text(DEFAULT, key, **params))
+        made.key = key
+        made.params = params
+        return made
+
+    def text(self, locale: str) -> str:
+        return text(locale, self.key, **self.params)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_phrase, (self.key, self.params))
+
+
+def _phrase(key: str, params: dict[str, Any]) -> Phrase:
+    return Phrase(key, **params)
+
+
+def rendered(value: object, locale: str) -> str:
+    """An engine reason in ``locale``: a :class:`Phrase` translated, any other text as it is."""
+    return value.text(locale) if isinstance(value, Phrase) else str(value)
+
+
+def reason_of(exc: BaseException) -> str:
+    """The reason an exception carries: its :class:`Phrase` kept, else its text."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Phrase) else str(exc)
