@@ -34,6 +34,7 @@ from pydantic import (
 
 from config.cpq_reading import CpqConfigError, validate_file
 from config.models import STRICT
+from config.seller_schema import DealFieldsModel, SellerModel
 from engine.api.cpq import (
     Action,
     Condition,
@@ -303,6 +304,8 @@ class QuotesModel(_Strict):
     validity_days: Annotated[StrictInt, Field(ge=0, le=3650)] = 30
     company: list[StrictStr] = []
     footer: StrictStr = ""
+    seller: SellerModel = SellerModel()
+    deal_fields: DealFieldsModel = DealFieldsModel()
 
     def settings(self) -> QuoteSettings:
         return QuoteSettings(
@@ -311,6 +314,8 @@ class QuotesModel(_Strict):
             self.validity_days,
             tuple(self.company),
             self.footer,
+            self.seller.seller(),
+            self.deal_fields.fields(),
         )
 
 

@@ -68,7 +68,7 @@ def parse_decimal(text: str | int | Decimal) -> Decimal:
     if isinstance(text, Decimal | int):
         return Decimal(text)
     cleaned = "".join(ch for ch in text if ch not in " \u202f\xa0%€$")
-    return typed_decimal(text, cleaned, "a number")
+    return typed_decimal(text, cleaned, "amount.what_number")
 
 
 def parse_products_csv(text: str) -> list[Product]:

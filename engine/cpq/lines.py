@@ -27,25 +27,12 @@ from enum import StrEnum
 from typing import Any
 
 from engine.cpq.text import describe
+from engine.text.catalogue import Phrase, text
 
 MAX_QUANTITY = Decimal(1_000_000)
 QUANTITY_DECIMALS = 3
 QUANTITY_STEP = Decimal(1).scaleb(-QUANTITY_DECIMALS)  # 0.001
 QUANTITY_ROUNDING = ROUND_HALF_UP
-QUANTITY_TEXT = {
-    "not_positive": {
-        "en": "the quantity must be more than 0, not {quantity}",
-        "fr": "la quantité doit être supérieure à 0, pas {quantity}",
-    },
-    "too_large": {
-        "en": "the quantity must be at most 1,000,000, not {quantity}",
-        "fr": "la quantité ne peut dépasser 1 000 000, pas {quantity}",
-    },
-    "too_precise": {
-        "en": "the quantity has at most 3 decimals, not {quantity}",
-        "fr": "la quantité a au plus 3 décimales, pas {quantity}",
-    },
-}
 
 
 def plain(value: Decimal) -> str:
@@ -53,8 +40,9 @@ def plain(value: Decimal) -> str:
     return format(value, "f")
 
 
-def quantity_problem(value: Decimal, locale: str = "en") -> str | None:
-    """Why ``value`` is not an acceptable quantity (in ``locale``), or ``None``."""
+def quantity_problem(value: Decimal, locale: str | None = None) -> str | None:
+    """Why ``value`` is not an acceptable quantity, or ``None``: in ``locale``, or without
+    one a :class:`~engine.text.catalogue.Phrase` that each reader's adapter renders."""
     if not value.is_finite() or value <= 0:
         code = "not_positive"
     elif value > MAX_QUANTITY:
@@ -63,7 +51,10 @@ def quantity_problem(value: Decimal, locale: str = "en") -> str | None:
         code = "too_precise"
     else:
         return None
-    return QUANTITY_TEXT[code][locale].format(quantity=plain(value))
+    key = f"cpq.quantity.{code}"
+    if locale is None:
+        return Phrase(key, quantity=plain(value))
+    return text(locale, key, quantity=plain(value))
 
 
 def rounded_quantity(value: Decimal) -> Decimal:

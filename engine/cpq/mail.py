@@ -25,7 +25,6 @@ from dataclasses import dataclass
 
 from engine.actors import Actor
 from engine.cpq import quotes
-from engine.cpq.document import date_text, money_text
 from engine.cpq.quotes import Quote, QuoteSettings
 from engine.cpq.text import word
 from engine.crm.contacts import normalize_email
@@ -34,24 +33,10 @@ from engine.errors import ValidationFailed
 from engine.i18n import LOCALES
 from engine.outbox import queue as outbox
 from engine.store.db import Tx
+from engine.text import formats
+from engine.text.catalogue import text
 
 PDF = "application/pdf"
-
-TEXTS: dict[str, dict[str, str]] = {
-    "subject": {"fr": "Devis {number} — {deal}", "en": "Quote {number} — {deal}"},
-    "hello": {"fr": "Bonjour {name},", "en": "Dear {name},"},
-    "hello_anyone": {"fr": "Bonjour,", "en": "Hello,"},
-    "attached": {
-        "fr": "Veuillez trouver ci-joint notre devis {number}, d'un montant de {total} TTC.",
-        "en": "Please find attached our quote {number}, for a total of {total} incl. tax.",
-    },
-    "valid": {"fr": "Il est valable jusqu'au {date}.", "en": "It is valid until {date}."},
-    "questions": {
-        "fr": "Nous restons à votre disposition pour toute question.",
-        "en": "Do not hesitate to contact us with any question.",
-    },
-    "regards": {"fr": "Cordialement,", "en": "Kind regards,"},
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +73,7 @@ class QuoteMail:
 
 @dataclass(frozen=True, slots=True)
 class Queued:
-    """What :meth:`engine.core.Engine.send_quote` returns."""
+    """What :meth:`engine.facade.quotes.Quotes.send` returns."""
 
     quote: Quote
     outbox_id: int
@@ -166,10 +151,10 @@ def compose(
 def _body(quote: Quote, who: Audience, note: str | None, settings: QuoteSettings) -> str:
     locale = who.locale
     hello = _say("hello", locale, name=who.name) if who.name else _say("hello_anyone", locale)
-    total = money_text(quote.priced.totals.total, quote.currency, locale)
+    total = formats.money(quote.priced.totals.total, quote.currency, locale)
     offer = _say("attached", locale, number=quote.number, total=total)
     if quote.valid_until is not None:
-        offer += " " + _say("valid", locale, date=date_text(quote.valid_until, locale))
+        offer += " " + _say("valid", locale, date=formats.day(quote.valid_until, locale))
     signature = [_say("regards", locale), who.rep or "", *settings.company[:1]]
     paragraphs = [hello, offer, (note or "").strip(), _say("questions", locale)]
     paragraphs.append("\n".join(line for line in signature if line))
@@ -177,7 +162,8 @@ def _body(quote: Quote, who: Audience, note: str | None, settings: QuoteSettings
 
 
 def _say(key: str, locale: str, **params: str) -> str:
-    return TEXTS[key][locale].format(**params)
+    """A sentence of the quote's e-mail: the catalogue's ``quote_mail.<key>``."""
+    return text(locale, f"quote_mail.{key}", **params)
 
 
 # -- the write ------------------------------------------------------------------------

@@ -61,6 +61,7 @@ from engine.cpq.price_rules import PriceIndex, PriceRule, RuleBook
 from engine.cpq.rounding import HUNDRED, ZERO, QuoteCurrency, round_money
 from engine.cpq.rule_prices import Prices, evaluate
 from engine.errors import ValidationFailed
+from engine.text.catalogue import reason_of
 
 
 def price_quote(
@@ -103,7 +104,7 @@ def _work_lines(draft: QuoteDraft, catalogue: Catalogue, currency: str) -> list[
         try:
             lines.append(_work_line(line, catalogue, currency))
         except ValueError as exc:
-            errors[f"line {number}"] = str(exc)
+            errors[f"line {number}"] = reason_of(exc)
     if errors:
         raise ValidationFailed(errors)
     return lines

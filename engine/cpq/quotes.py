@@ -37,6 +37,7 @@ from engine.cpq.price_rules import RuleBook
 from engine.cpq.pricing import price_quote, totals
 from engine.cpq.products import load_products
 from engine.cpq.quote_deal import StageOutcome, deal_context, move_deal, refresh_revenue
+from engine.cpq.seller import DealFields, Seller
 from engine.crm import deals
 from engine.crm.versioning import check_version, update_record
 from engine.errors import NotFound, ValidationFailed
@@ -60,6 +61,8 @@ class QuoteSettings:
     validity_days: int = 30
     company: tuple[str, ...] = ()
     footer: str = ""
+    seller: Seller = field(default_factory=Seller)
+    deal_fields: DealFields = field(default_factory=DealFields)
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Quote:
     updated_at: datetime
     sent_at: datetime | None
     decided_at: datetime | None
+    custom: dict[str, Any] = field(default_factory=dict, compare=False)  # the deal's
 
     @property
     def lines(self) -> tuple[PricedLine, ...]:
@@ -131,7 +135,7 @@ class SaveOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Saved:
-    """What :meth:`engine.core.Engine.save_quote` returns."""
+    """What :meth:`engine.facade.quotes.Quotes.save` returns."""
 
     quote: Quote
     created: bool
@@ -263,7 +267,7 @@ def quote_row(conn: sqlite3.Connection, ref: int | str) -> sqlite3.Row:
 def get_quote(conn: sqlite3.Connection, ref: int | str) -> Quote:
     row = quote_row(conn, ref)
     deal = conn.execute(
-        "SELECT d.title, o.name AS org, o.address, c.name AS contact, c.email"
+        "SELECT d.title, d.custom, o.name AS org, o.address, c.name AS contact, c.email"
         " FROM deals d LEFT JOIN organisations o ON o.id = d.organisation_id"
         " LEFT JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?",
         (row["deal_id"],),
@@ -301,6 +305,7 @@ def get_quote(conn: sqlite3.Connection, ref: int | str) -> Quote:
         updated_at=clock.from_db(row["updated_at"]),
         sent_at=None if row["sent_at"] is None else clock.from_db(row["sent_at"]),
         decided_at=None if row["decided_at"] is None else clock.from_db(row["decided_at"]),
+        custom=json.loads(deal["custom"] or "{}"),
     )
 
 

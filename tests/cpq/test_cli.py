@@ -42,8 +42,8 @@ async def a_deal(tmp_path: Path) -> int:
     engine = await Engine.open(tmp_path / "cli.db")
     try:
         admin = Actor.cli()
-        await engine.upsert_user(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
-        deal = await engine.create_deal(DealDraft("Poêle Dupont"), admin)
+        await engine.users.upsert(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
+        deal = await engine.deals.create(DealDraft("Poêle Dupont"), admin)
         return deal.id
     finally:
         await engine.close()
@@ -66,7 +66,7 @@ async def test_import_price_save_and_print_a_quote(tmp_path: Path) -> None:
     assert data["lines"][0]["trace"][1]["rule"] == "foire-printemps"
 
     text = run(tmp_path, "quote", "price", *lines)
-    assert "règle de prix foire-printemps (remise directe, 300 EUR)" in text.stdout
+    assert "règle de prix foire-printemps (remise directe, 300,00\xa0€)" in text.stdout
     assert "Total TTC" in text.stdout and "+ GRANULES-SAC15 × 66" in text.stdout
 
     deal_id = await a_deal(tmp_path)
@@ -89,7 +89,7 @@ async def test_import_price_save_and_print_a_quote(tmp_path: Path) -> None:
     assert refused.returncode == 1
     assert "row 2, unit_price: not a number: 'abc'" in refused.stderr
 
-    wrong = run(tmp_path, "quote", "price", "--line", "NOPE=1")
+    wrong = run(tmp_path, "quote", "price", "--line", "NOPE=1", "--lang", "en")
     assert wrong.returncode == 1 and "line 1: unknown product NOPE" in wrong.stderr
 
 
@@ -97,9 +97,9 @@ async def a_deal_with_a_contact(tmp_path: Path) -> int:
     engine = await Engine.open(tmp_path / "cli.db")
     try:
         admin = Actor.cli()
-        await engine.upsert_user(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
+        await engine.users.upsert(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
         contact = ContactDraft("Jean Dupont", "jean@dupont.fr")
-        deal = await engine.create_deal(DealDraft("Poêle Dupont", contact=contact), admin)
+        deal = await engine.deals.create(DealDraft("Poêle Dupont", contact=contact), admin)
         return deal.id
     finally:
         await engine.close()
@@ -112,7 +112,7 @@ async def test_quote_send_queues_the_pdf_and_says_no_relay_is_configured(tmp_pat
     line = ("--line", "PG-ECO8=1", "--date", "2026-03-15", "--as", "alice@example.com")
     assert run(tmp_path, "quote", "new", str(deal_id), *line).returncode == 0
 
-    wrong = run(tmp_path, "quote", "send", "D-2026-0001", "--to", "jean@")
+    wrong = run(tmp_path, "quote", "send", "D-2026-0001", "--to", "jean@", "--lang", "en")
     assert wrong.returncode == 1
     assert "to: jean@ is not a valid e-mail address" in wrong.stderr
 
@@ -134,8 +134,8 @@ async def test_quote_send_queues_the_pdf_and_says_no_relay_is_configured(tmp_pat
 
     engine = await Engine.open(tmp_path / "cli.db")
     try:
-        first, second = await engine.outbox_messages(status="pending")
-        (pdf,) = await engine.outbox_attachments(first.id)
+        first, second = await engine.outbox.messages(status="pending")
+        (pdf,) = await engine.outbox.attachments(first.id)
         assert pdf.data.startswith(b"%PDF-") and pdf.content_type == "application/pdf"
         assert second.payload["subject"] == "Devis D-2026-0001 — Poêle Dupont"
     finally:

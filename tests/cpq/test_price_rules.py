@@ -138,13 +138,15 @@ def test_the_trace_explains_the_line_in_both_languages() -> None:
         draft(("A", 3)), z.A, z.rule(RuleKind.DIRECT_DISCOUNT, ValueUnit.PERCENT, "10"), ctx()
     ).lines
     assert [s.text() for s in line.trace] == [
-        "list price 100.00 USD (catalogue)",
-        "price rule direct_discount-percent (direct discount, 10 %): unit price 90.00 USD",
-        "net 270.00 USD = list 300.00 USD − discount 30.00 USD",
+        "list price $100.00 (catalogue)",  # stored "100.00 USD", shown as the reader writes it
+        "price rule direct_discount-percent (direct discount, 10%): unit price $90.00",
+        "net $270.00 = list $300.00 − discount $30.00",
     ]
     assert line.trace[1].text("fr") == (
-        "règle de prix direct_discount-percent (remise directe, 10 %) : prix unitaire 90.00 USD"
+        "règle de prix direct_discount-percent (remise directe, 10\xa0%) : "
+        "prix unitaire 90,00\xa0$US"
     )
+    assert line.trace[1].params["price"] == "90.00 USD"  # the stored trace stays exact
 
 
 def test_an_absolute_discount_larger_than_the_price_stops_at_zero() -> None:

@@ -111,7 +111,7 @@ async def test_typed_quantities_out_of_bounds_are_refused_and_nothing_is_saved(
 ) -> None:
     setup(tmp_path)
     engine = await Engine.open(tmp_path / "cli.db")
-    deal = await engine.create_deal(DealDraft("Poêle Dupont"), Actor.cli())
+    deal = await engine.deals.create(DealDraft("Poêle Dupont"), Actor.cli())
     await engine.close()
     for typed, reason in (
         ("1000000000", "the quantity must be at most 1,000,000, not 1000000000"),
@@ -119,7 +119,8 @@ async def test_typed_quantities_out_of_bounds_are_refused_and_nothing_is_saved(
         ("0.0001", "the quantity has at most 3 decimals, not 0.0001"),
         ("0", "the quantity must be more than 0, not 0"),
     ):
-        refused = run(tmp_path, "quote", "new", str(deal.id), "--line", f"POELE={typed}")
+        line = f"POELE={typed}"
+        refused = run(tmp_path, "quote", "new", str(deal.id), "--line", line, "--lang", "en")
         assert refused.returncode == 1, refused.stdout
         assert f"--line POELE={typed}: {reason}" in refused.stderr
         assert "Traceback" not in refused.stderr
@@ -139,7 +140,7 @@ async def test_json_decimals_are_plain_text_and_a_quote_pdf_is_private(tmp_path:
     assert isinstance(totals, dict)
     assert [tax["rate"] for tax in totals["by_rate"]] == ["5.5", "20"]
     engine = await Engine.open(tmp_path / "cli.db")
-    deal = await engine.create_deal(DealDraft("Poêle Dupont"), Actor.cli())
+    deal = await engine.deals.create(DealDraft("Poêle Dupont"), Actor.cli())
     await engine.close()
     saved = run(tmp_path, "quote", "new", str(deal.id), "--line", "SAC=1e1", "--json")
     assert saved.returncode == 0, saved.stderr

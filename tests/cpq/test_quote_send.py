@@ -37,8 +37,8 @@ SETTINGS = QuoteSettings(company=("Poêles Martin SARL", "12 rue du Four, Lyon")
 
 @pytest.fixture
 async def shop(engine: Engine, admin: Actor) -> Engine:
-    await engine.import_products(CATALOGUE, admin)
-    engine.use_cpq(CpqSetup(settings=SETTINGS))
+    await engine.products.import_all(CATALOGUE, admin)
+    engine.quotes.use(CpqSetup(settings=SETTINGS))
     return engine
 
 
@@ -47,9 +47,9 @@ async def a_quote(
 ) -> str:
     """A saved draft quote on a new deal; returns its number."""
     default = ContactDraft("Jean Dupont", "jean@dupont.fr")
-    deal = await engine.create_deal(DealDraft("Poêle Dupont", contact=contact or default), actor)
+    deal = await engine.deals.create(DealDraft("Poêle Dupont", contact=contact or default), actor)
     lines = (LineInput("POELE-ECO8", D(1)), LineInput("TUBAGE-INOX-80", D(metres)))
-    saved = await engine.save_quote(deal.id, QuoteDraft(lines), actor, on=DAY)
+    saved = await engine.quotes.save(deal.id, QuoteDraft(lines), actor, on=DAY)
     return saved.quote.number
 
 
@@ -85,15 +85,15 @@ async def test_the_quote_and_its_pdf_reach_the_client_through_the_relay(
 ) -> None:
     box, port = sink
     number = await a_quote(shop, alice)
-    queued = await shop.send_quote(number, alice, note="Comme convenu lors de la visite.")
+    queued = await shop.quotes.send(number, alice, note="Comme convenu lors de la visite.")
 
     assert queued.marked_sent and queued.quote.status == "sent"
     assert queued.mail.attachment.filename == f"Devis-{number}-v1.pdf"
-    (pending,) = await shop.outbox_messages(status="pending")
+    (pending,) = await shop.outbox.messages(status="pending")
     assert (pending.id, pending.kind, pending.recipient) == (
         queued.outbox_id, "email", "jean@dupont.fr",
     )  # fmt: skip
-    (stored,) = await shop.outbox_attachments(pending.id)
+    (stored,) = await shop.outbox.attachments(pending.id)
 
     assert await deliver(shop, port) == 1
     (mail,) = box.messages
@@ -108,21 +108,21 @@ async def test_the_quote_and_its_pdf_reach_the_client_through_the_relay(
     assert body is not None
     text = body.get_content().replace("\r\n", "\n")
     assert text.startswith("Bonjour Jean Dupont,")
-    assert number in text and "3\xa0612,32\xa0€ TTC" in text
+    assert number in text and "3\u202f612,32\xa0€ TTC" in text
     assert "valable jusqu'au 09/04/2026" in text
     assert "Comme convenu lors de la visite." in text
     assert text.rstrip().endswith("Cordialement,\nAlice Martin\nPoêles Martin SARL")
 
-    (sent,) = await shop.sent_mails()
+    (sent,) = await shop.mail.sent()
     assert (sent.message_id, sent.outbox_id, sent.deal_id) == (
         mail["Message-ID"], queued.outbox_id, queued.quote.deal_id,
     )  # fmt: skip
-    entries = await shop.timeline("deal", queued.quote.deal_id)
+    entries = await shop.timeline.of("deal", queued.quote.deal_id)
     emailed = [e for e in entries if e.action == "quote_emailed"]
     assert [e.changes for e in emailed] == [
         {"quote": [None, number], "email": [None, "jean@dupont.fr"]}
     ]
-    quote_entries = await shop.timeline("quote", queued.quote.id)
+    quote_entries = await shop.timeline.of("quote", queued.quote.id)
     changed = [e.changes["status"] for e in quote_entries if e.action == "status_changed"]
     assert changed == [["draft", "sent"]]
 
@@ -150,22 +150,22 @@ async def test_a_retry_sends_the_same_bytes_and_message_id_even_after_the_quote_
     shop: Engine, alice: Actor
 ) -> None:
     number = await a_quote(shop, alice)
-    queued = await shop.send_quote(number, alice)
+    queued = await shop.quotes.send(number, alice)
     with flaky_relay() as (relay, port):
         assert await deliver(shop, port) == 0
-        (message,) = await shop.outbox_messages()
+        (message,) = await shop.outbox.messages()
         assert (message.status, message.attempts) == ("pending", 1)
         assert (message.last_error or "").startswith("SMTP 451")
         # the rep edits the quote (a new version) before the retry comes due
         more = QuoteDraft((LineInput("POELE-ECO8", D(2)),))
-        await shop.save_quote(None, more, alice, quote_id=queued.quote.id, on=DAY)
+        await shop.quotes.save(None, more, alice, quote_id=queued.quote.id, on=DAY)
         later = clock.utcnow() + timedelta(hours=1)
         assert await deliver(shop, port, later) == 1
     first, second = relay.messages
     assert first["Message-ID"] == second["Message-ID"]
     assert attachment_of(first) == attachment_of(second)
     assert attachment_of(second)[2] == queued.mail.attachment.data
-    now = await shop.quote_pdf(number)
+    now = await shop.quotes.pdf(number)
     assert now != queued.mail.attachment.data  # re-rendering would have sent another file
 
 
@@ -174,41 +174,41 @@ async def test_without_an_address_nothing_is_queued_and_the_missing_one_is_named
 ) -> None:
     number = await a_quote(shop, alice, ContactDraft("Jean Dupont"))
     with pytest.raises(ValidationFailed) as refused:
-        await shop.send_quote(number, alice)
+        await shop.quotes.send(number, alice)
     assert "contact Jean Dupont" in refused.value.errors["to"]
     assert "has no e-mail address" in refused.value.errors["to"]
 
-    bare = await shop.create_deal(DealDraft("Sans contact"), alice)
+    bare = await shop.deals.create(DealDraft("Sans contact"), alice)
     draft = QuoteDraft((LineInput("POELE-ECO8", D(1)),))
-    lone = (await shop.save_quote(bare.id, draft, alice, on=DAY)).quote
+    lone = (await shop.quotes.save(bare.id, draft, alice, on=DAY)).quote
     with pytest.raises(ValidationFailed) as refused:
-        await shop.send_quote(lone.id, alice)
+        await shop.quotes.send(lone.id, alice)
     assert f"deal #{bare.id} has no contact" in refused.value.errors["to"]
-    assert await shop.outbox_messages() == []
-    assert (await shop.quote(number)).status == "draft"
+    assert await shop.outbox.messages() == []
+    assert (await shop.quotes.get(number)).status == "draft"
 
 
 async def test_an_invalid_address_is_refused(shop: Engine, alice: Actor) -> None:
     number = await a_quote(shop, alice)
     with pytest.raises(ValidationFailed) as refused:
-        await shop.send_quote(number, alice, to="jean@")
+        await shop.quotes.send(number, alice, to="jean@")
     assert refused.value.errors["to"].startswith("jean@ is not a valid e-mail address")
-    assert await shop.outbox_messages() == []
-    assert (await shop.quote(number)).status == "draft"
+    assert await shop.outbox.messages() == []
+    assert (await shop.quotes.get(number)).status == "draft"
 
 
 async def test_another_address_and_english_change_the_greeting_and_the_file_name(
     shop: Engine, alice: Actor, admin: Actor
 ) -> None:
     number = await a_quote(shop, alice)
-    queued = await shop.send_quote(number, admin, to=" Compta@Dupont.FR ", locale="en")
+    queued = await shop.quotes.send(number, admin, to=" Compta@Dupont.FR ", locale="en")
     mail = queued.mail
     assert mail.to == "Compta@dupont.fr"  # the domain is normalised, the mailbox kept
     assert (mail.subject, mail.attachment.filename) == (
         f"Quote {number} — Poêle Dupont", f"Quote-{number}-v1.pdf",
     )  # fmt: skip
     assert mail.body.startswith("Hello,\n\nPlease find attached our quote")
-    assert "valid until 2026-04-09" in mail.body and "€3,612.32" in mail.body
+    assert "valid until Apr 9, 2026" in mail.body and "€3,612.32" in mail.body
     assert "Kind regards,\nAlice Martin\n" in mail.body  # the deal's owner signs for the CLI
 
 
@@ -216,39 +216,39 @@ async def test_the_contacts_language_is_used_unless_one_is_asked_for(
     shop: Engine, alice: Actor
 ) -> None:
     number = await a_quote(shop, alice)
-    await shop.write(lambda tx: tx.execute("UPDATE contacts SET locale = 'en'"), alice)
-    assert (await shop.send_quote(number, alice)).mail.locale == "en"
-    assert (await shop.send_quote(number, alice, locale="fr")).mail.locale == "fr"
+    await shop.db.write(lambda tx: tx.execute("UPDATE contacts SET locale = 'en'"), alice)
+    assert (await shop.quotes.send(number, alice)).mail.locale == "en"
+    assert (await shop.quotes.send(number, alice, locale="fr")).mail.locale == "fr"
 
 
 async def test_a_rejected_quote_is_refused_and_an_accepted_one_is_sent_again(
     shop: Engine, alice: Actor
 ) -> None:
     number = await a_quote(shop, alice)
-    await shop.send_quote(number, alice)
-    await shop.set_quote_status(number, "accepted", alice)
-    again = await shop.send_quote(number, alice)
+    await shop.quotes.send(number, alice)
+    await shop.quotes.set_status(number, "accepted", alice)
+    again = await shop.quotes.send(number, alice)
     assert (again.quote.status, again.marked_sent) == ("accepted", False)
 
     other = await a_quote(shop, alice)
-    await shop.set_quote_status(other, "sent", alice)
-    await shop.set_quote_status(other, "rejected", alice)
+    await shop.quotes.set_status(other, "sent", alice)
+    await shop.quotes.set_status(other, "rejected", alice)
     with pytest.raises(ValidationFailed) as refused:
-        await shop.send_quote(other, alice)
+        await shop.quotes.send(other, alice)
     assert refused.value.errors == {"status": f"quote {other} was rejected: make a new quote"}
-    assert len(await shop.outbox_messages()) == 2
+    assert len(await shop.outbox.messages()) == 2
 
 
 async def test_a_quote_changed_after_its_pdf_was_rendered_is_not_sent(
     shop: Engine, alice: Actor
 ) -> None:
     number = await a_quote(shop, alice)
-    quote = await shop.quote(number)
+    quote = await shop.quotes.get(number)
     who = quote_mail.Audience("jean@dupont.fr", "Jean Dupont", "fr", "Alice Martin")
-    mail = quote_mail.compose(quote, who, None, await shop.quote_pdf(number), SETTINGS)
-    await shop.save_quote(
+    mail = quote_mail.compose(quote, who, None, await shop.quotes.pdf(number), SETTINGS)
+    await shop.quotes.save(
         None, QuoteDraft((LineInput("POELE-ECO8", D(3)),)), alice, quote_id=quote.id, on=DAY
     )
     with pytest.raises(Conflict):
-        await shop.write(lambda tx: quote_mail.enqueue(tx, mail), alice)
-    assert await shop.outbox_messages() == []
+        await shop.db.write(lambda tx: quote_mail.enqueue(tx, mail), alice)
+    assert await shop.outbox.messages() == []

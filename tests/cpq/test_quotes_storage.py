@@ -59,55 +59,55 @@ def stove(quantity: int = 1, metres: str = "6") -> QuoteDraft:
 
 @pytest.fixture
 async def shop(engine: Engine, admin: Actor) -> Engine:
-    await engine.import_products(CATALOGUE, admin)
-    engine.use_cpq(CpqSetup(RULES, QuoteSettings(company=("Poêles Martin",))))
+    await engine.products.import_all(CATALOGUE, admin)
+    engine.quotes.use(CpqSetup(RULES, QuoteSettings(company=("Poêles Martin",))))
     return engine
 
 
 async def new_deal(engine: Engine, actor: Actor, **values: str) -> int:
-    deal = await engine.create_deal(DealDraft("Poêle salon Dupont", **values), actor)  # type: ignore[arg-type]
+    deal = await engine.deals.create(DealDraft("Poêle salon Dupont", **values), actor)  # type: ignore[arg-type]
     return deal.id
 
 
 async def test_products_import_creates_updates_and_leaves_the_rest(
     engine: Engine, admin: Actor, alice: Actor
 ) -> None:
-    first = await engine.import_products(CATALOGUE, admin)
+    first = await engine.products.import_all(CATALOGUE, admin)
     assert len(first.created) == 5 and first.updated == first.unchanged == []
     cheaper = Product("ENTRETIEN", "Contrat d'entretien annuel", D("170.00"), tax_rate=D(10))
-    second = await engine.import_products([cheaper, CATALOGUE[0]], admin)
+    second = await engine.products.import_all([cheaper, CATALOGUE[0]], admin)
     assert (second.created, second.updated, second.unchanged) == ([], ["ENTRETIEN"], ["POELE-ECO8"])
-    assert (await engine.product("ENTRETIEN")).unit_price == D("170.00")
-    history = await engine.timeline("product", 4)
+    assert (await engine.products.get("ENTRETIEN")).unit_price == D("170.00")
+    history = await engine.timeline.of("product", 4)
     assert history[-1].changes["unit_price"] == ["180.00", "170.00"]
     with pytest.raises(Forbidden):
-        await engine.import_products(CATALOGUE, alice)
+        await engine.products.import_all(CATALOGUE, alice)
     with pytest.raises(ValidationFailed, match="more than 2 decimals"):
-        await engine.import_products([Product("X", "X", D("1.005"))], admin)
+        await engine.products.import_all([Product("X", "X", D("1.005"))], admin)
 
 
 async def test_products_are_searched_by_code_or_name(shop: Engine) -> None:
-    found = await shop.search_products("poêle")
+    found = await shop.products.search("poêle")
     assert [p.code for p in found] == ["POELE-ECO8"]
-    assert [p.code for p in await shop.search_products("80")] == [
+    assert [p.code for p in await shop.products.search("80")] == [
         "KIT-RACCORD-80",
         "TUBAGE-INOX-80",
     ]
-    assert next(p.code for p in await shop.search_products("tub")) == "TUBAGE-INOX-80"
-    assert await shop.search_products("%") == []
+    assert next(p.code for p in await shop.products.search("tub")) == "TUBAGE-INOX-80"
+    assert await shop.products.search("%") == []
     with pytest.raises(NotFound):
-        await shop.product("NOPE")
+        await shop.products.get("NOPE")
 
 
 async def test_pricing_uses_the_deal_and_saves_nothing(shop: Engine, alice: Actor) -> None:
     referred = await new_deal(shop, alice, origin="parrainage")
-    priced = await shop.price_quote(stove(), referred, DAY)
+    priced = await shop.quotes.price(stove(), referred, DAY)
     assert [line.code for line in priced.lines] == [
         "POELE-ECO8", "KIT-RACCORD-80", "PLAQUE-SOL", "TUBAGE-INOX-80",
     ]  # fmt: skip
     assert priced.lines[0].unit_net == D("2745.50")  # 5 % off 2 890
-    assert (await shop.price_quote(stove(), None, DAY)).lines[0].unit_net == D("2890.00")
-    assert await shop.deal_quotes(referred) == []
+    assert (await shop.quotes.price(stove(), None, DAY)).lines[0].unit_net == D("2890.00")
+    assert await shop.quotes.of_deal(referred) == []
 
 
 async def test_saving_numbers_the_quote_moves_the_deal_and_sets_its_revenue(
@@ -120,7 +120,7 @@ async def test_saving_numbers_the_quote_moves_the_deal_and_sets_its_revenue(
 
     shop.bus.subscribe("quote.*", keep)
     deal_id = await new_deal(shop, alice)
-    saved = await shop.save_quote(deal_id, stove(), alice, on=DAY)
+    saved = await shop.quotes.save(deal_id, stove(), alice, on=DAY)
     await shop.bus.drain()
 
     quote = saved.quote
@@ -133,15 +133,15 @@ async def test_saving_numbers_the_quote_moves_the_deal_and_sets_its_revenue(
         Source.REP, Source.RULE, Source.RULE, Source.REP,
     ]  # fmt: skip
     assert (saved.stage.status, saved.stage.stage) == ("moved", "Devis")
-    deal = await shop.deal(deal_id)
+    deal = await shop.deals.get(deal_id)
     assert deal.expected_revenue == quote.priced.totals.net
-    assert (await shop.board())[3].count == 1
+    assert (await shop.deals.board())[3].count == 1
     assert [(e.name, e.data["number"]) for e in seen] == [("quote.created", "D-2026-0001")]
     assert seen[0].actor.user_id == alice.user_id
 
-    second = await shop.save_quote(deal_id, stove(2), alice, on=DAY)
+    second = await shop.quotes.save(deal_id, stove(2), alice, on=DAY)
     assert second.quote.number == "D-2026-0002" and second.stage.status == "unchanged"
-    next_year = await shop.save_quote(deal_id, stove(), alice, on=date(2027, 1, 2))
+    next_year = await shop.quotes.save(deal_id, stove(), alice, on=date(2027, 1, 2))
     assert next_year.quote.number == "D-2027-0001"
 
 
@@ -149,80 +149,82 @@ async def test_resaving_does_not_add_twice_and_removing_the_base_removes_its_lin
     shop: Engine, alice: Actor
 ) -> None:
     deal_id = await new_deal(shop, alice)
-    saved = await shop.save_quote(deal_id, stove(), alice, on=DAY)
-    again = await shop.save_quote(None, saved.quote.draft(), alice, quote_id=saved.quote.id, on=DAY)
+    saved = await shop.quotes.save(deal_id, stove(), alice, on=DAY)
+    again = await shop.quotes.save(
+        None, saved.quote.draft(), alice, quote_id=saved.quote.id, on=DAY
+    )
     assert (again.changed, again.quote.version) == (False, 1)
     assert [line.code for line in again.quote.lines] == [line.code for line in saved.quote.lines]
 
     tubing_only = QuoteDraft((LineInput("TUBAGE-INOX-80", D(6)),))
-    edited = await shop.save_quote(None, tubing_only, alice, quote_id=saved.quote.id, on=DAY)
+    edited = await shop.quotes.save(None, tubing_only, alice, quote_id=saved.quote.id, on=DAY)
     assert [line.code for line in edited.quote.lines] == ["TUBAGE-INOX-80"]
     assert (edited.changed, edited.quote.version) == (True, 2)
-    assert (await shop.deal(deal_id)).expected_revenue == D("534.00")
-    history = await shop.timeline("quote", saved.quote.id)
+    assert (await shop.deals.get(deal_id)).expected_revenue == D("534.00")
+    history = await shop.timeline.of("quote", saved.quote.id)
     assert [entry.action for entry in history] == ["created", "updated"]
     assert history[-1].changes["lines"] == ["4 line(s)", "1 line(s)"]
 
 
 async def test_a_stale_version_is_refused(shop: Engine, alice: Actor, bob: Actor) -> None:
     deal_id = await new_deal(shop, alice)
-    saved = await shop.save_quote(deal_id, stove(), alice, on=DAY)
-    await shop.save_quote(None, stove(3), bob, quote_id=saved.quote.id, expected_version=1)
+    saved = await shop.quotes.save(deal_id, stove(), alice, on=DAY)
+    await shop.quotes.save(None, stove(3), bob, quote_id=saved.quote.id, expected_version=1)
     with pytest.raises(Conflict):
-        await shop.save_quote(None, stove(2), alice, quote_id=saved.quote.id, expected_version=1)
+        await shop.quotes.save(None, stove(2), alice, quote_id=saved.quote.id, expected_version=1)
 
 
 async def test_status_goes_draft_sent_accepted_and_the_accepted_quote_drives_revenue(
     shop: Engine, alice: Actor
 ) -> None:
     deal_id = await new_deal(shop, alice)
-    first = (await shop.save_quote(deal_id, stove(), alice, on=DAY)).quote
+    first = (await shop.quotes.save(deal_id, stove(), alice, on=DAY)).quote
     with pytest.raises(ValidationFailed, match="can become sent, not accepted"):
-        await shop.set_quote_status(first.id, "accepted", alice)
-    await shop.set_quote_status(first.number, "sent", alice)
-    accepted = await shop.set_quote_status(first.id, "accepted", alice)
+        await shop.quotes.set_status(first.id, "accepted", alice)
+    await shop.quotes.set_status(first.number, "sent", alice)
+    accepted = await shop.quotes.set_status(first.id, "accepted", alice)
     assert accepted.status == "accepted" and accepted.decided_at is not None
 
-    later = (await shop.save_quote(deal_id, stove(3), alice, on=DAY)).quote
+    later = (await shop.quotes.save(deal_id, stove(3), alice, on=DAY)).quote
     assert later.priced.totals.net > accepted.priced.totals.net
-    assert (await shop.deal(deal_id)).expected_revenue == accepted.priced.totals.net
+    assert (await shop.deals.get(deal_id)).expected_revenue == accepted.priced.totals.net
     with pytest.raises(ValidationFailed, match="make a new quote"):
-        await shop.save_quote(None, stove(2), alice, quote_id=first.id)
-    await shop.set_quote_status(later.id, "sent", alice)
-    await shop.set_quote_status(later.id, "rejected", alice)
+        await shop.quotes.save(None, stove(2), alice, quote_id=first.id)
+    await shop.quotes.set_status(later.id, "sent", alice)
+    await shop.quotes.set_status(later.id, "rejected", alice)
     with pytest.raises(ValidationFailed, match="final"):
-        await shop.set_quote_status(later.id, "sent", alice)
-    history = await shop.timeline("quote", first.id)
+        await shop.quotes.set_status(later.id, "sent", alice)
+    history = await shop.timeline.of("quote", first.id)
     assert [e.action for e in history] == ["created", "status_changed", "status_changed"]
 
 
 async def test_editing_a_sent_quote_puts_it_back_to_draft(shop: Engine, alice: Actor) -> None:
     deal_id = await new_deal(shop, alice)
-    quote = (await shop.save_quote(deal_id, stove(), alice, on=DAY)).quote
-    await shop.set_quote_status(quote.id, "sent", alice)
-    edited = await shop.save_quote(None, stove(2), alice, quote_id=quote.id, on=DAY)
+    quote = (await shop.quotes.save(deal_id, stove(), alice, on=DAY)).quote
+    await shop.quotes.set_status(quote.id, "sent", alice)
+    edited = await shop.quotes.save(None, stove(2), alice, quote_id=quote.id, on=DAY)
     assert edited.quote.status == "draft" and edited.quote.version == 3
 
 
 async def test_bad_quotes_are_refused(shop: Engine, alice: Actor) -> None:
     deal_id = await new_deal(shop, alice)
     with pytest.raises(ValidationFailed, match="at least one line"):
-        await shop.save_quote(deal_id, QuoteDraft(()), alice)
+        await shop.quotes.save(deal_id, QuoteDraft(()), alice)
     with pytest.raises(ValidationFailed, match="unknown product NOPE"):
-        await shop.save_quote(deal_id, QuoteDraft((LineInput("NOPE", D(1)),)), alice)
+        await shop.quotes.save(deal_id, QuoteDraft((LineInput("NOPE", D(1)),)), alice)
     with pytest.raises(NotFound):
-        await shop.save_quote(999, stove(), alice)
-    assert await shop.deal_quotes(deal_id) == []
+        await shop.quotes.save(999, stove(), alice)
+    assert await shop.quotes.of_deal(deal_id) == []
 
 
 async def test_a_deal_past_the_quote_stage_stays_where_it_is(shop: Engine, alice: Actor) -> None:
     deal_id = await new_deal(shop, alice)
-    await shop.move_deal(deal_id, "gagne", alice)
-    saved = await shop.save_quote(deal_id, stove(), alice, on=DAY)
+    await shop.deals.move(deal_id, "gagne", alice)
+    saved = await shop.quotes.save(deal_id, stove(), alice, on=DAY)
     assert (saved.stage.status, saved.stage.stage) == ("unchanged", "Gagné")
-    shop.use_cpq(CpqSetup(RULES, QuoteSettings(move_deal_to=None)))
+    shop.quotes.use(CpqSetup(RULES, QuoteSettings(move_deal_to=None)))
     other = await new_deal(shop, alice)
-    assert (await shop.save_quote(other, stove(), alice)).stage.status == "off"
+    assert (await shop.quotes.save(other, stove(), alice)).stage.status == "off"
 
 
 async def test_a_governed_deal_is_not_moved_and_the_rep_is_told_which_transition(
@@ -239,11 +241,11 @@ async def test_a_governed_deal_is_not_moved_and_the_rep_is_told_which_transition
 
     shop.bus.subscribe("*", keep)
     deal_id = await new_deal(shop, alice)
-    saved = await shop.save_quote(deal_id, stove(), alice, on=DAY)
+    saved = await shop.quotes.save(deal_id, stove(), alice, on=DAY)
     await shop.bus.drain()
     assert saved.stage.status == "needs_transition"
     assert saved.stage.transitions == ("Envoyer le devis (envoyer_devis)",)
-    assert (await shop.deal(deal_id)).stage_id == (await shop.pipeline()).stages[0].id
+    assert (await shop.deals.get(deal_id)).stage_id == (await shop.pipelines.get()).stages[0].id
     assert "deal.stage_changed" not in seen and "quote.created" in seen
     assert saved.quote.number == "D-2026-0001"
 
@@ -252,21 +254,21 @@ async def test_saved_versions_keep_what_was_priced(shop: Engine, alice: Actor) -
     from engine.cpq import quotes
 
     deal_id = await new_deal(shop, alice)
-    quote = (await shop.save_quote(deal_id, stove(), alice, on=DAY)).quote
-    await shop.save_quote(None, stove(2), alice, quote_id=quote.id, on=DAY)
-    first = await shop.read(lambda c: quotes.quote_version(c, quote.id, 1))
+    quote = (await shop.quotes.save(deal_id, stove(), alice, on=DAY)).quote
+    await shop.quotes.save(None, stove(2), alice, quote_id=quote.id, on=DAY)
+    first = await shop.db.read(lambda c: quotes.quote_version(c, quote.id, 1))
     assert first["lines"][0]["quantity"] == "1" and first["number"] == "D-2026-0001"
-    current = await shop.quote(quote.id)
+    current = await shop.quotes.get(quote.id)
     assert current.lines[0].quantity == 2
 
 
 async def test_stored_quotes_read_back_equal_to_what_was_priced(shop: Engine, alice: Actor) -> None:
     deal_id = await new_deal(shop, alice, origin="parrainage")
-    priced = await shop.price_quote(stove(), deal_id, DAY)
-    saved = await shop.save_quote(deal_id, stove(), alice, on=DAY)
+    priced = await shop.quotes.price(stove(), deal_id, DAY)
+    saved = await shop.quotes.save(deal_id, stove(), alice, on=DAY)
     assert saved.quote.priced == priced
     [suggestion] = saved.quote.priced.suggestions
-    with_plan = await shop.add_suggestions(saved.quote.draft(), {"ENTRETIEN"}, deal_id, DAY)
+    with_plan = await shop.quotes.add_suggestions(saved.quote.draft(), {"ENTRETIEN"}, deal_id, DAY)
     assert with_plan.lines[-1].code == "ENTRETIEN" and with_plan.suggestions == ()
     assert suggestion.code == "ENTRETIEN"
 
@@ -275,12 +277,12 @@ async def test_with_the_shipped_blueprint_the_rep_must_send_the_quote_by_its_tra
     shop: Engine, admin: Actor, alice: Actor
 ) -> None:
     schema = pytest.importorskip("config.blueprint_schema")
-    await shop.save_blueprint(schema.load_blueprint_file(BLUEPRINT), admin)
-    deal = await shop.create_deal(DealDraft("Poêle Martin", stage="visite_technique"), alice)
-    saved = await shop.save_quote(deal.id, stove(), alice, on=DAY)
+    await shop.blueprints.save(schema.load_blueprint_file(BLUEPRINT), admin)
+    deal = await shop.deals.create(DealDraft("Poêle Martin", stage="visite_technique"), alice)
+    saved = await shop.quotes.save(deal.id, stove(), alice, on=DAY)
     assert saved.stage.status == "needs_transition"
     assert saved.stage.transitions == ("Envoyer le devis (envoyer_devis)",)
-    assert (await shop.deal(deal.id)).stage_id == deal.stage_id
+    assert (await shop.deals.get(deal.id)).stage_id == deal.stage_id
 
 
 async def test_rules_see_the_deal_s_region_origin_and_customer(
@@ -294,8 +296,8 @@ async def test_rules_see_the_deal_s_region_origin_and_customer(
             Condition("deal.expected_revenue", Op.GTE, D(1000)),
         ),
     )  # fmt: skip
-    shop.use_cpq(CpqSetup(RuleBook.build(prices=[regional])))
-    deal = await shop.create_deal(
+    shop.quotes.use(CpqSetup(RuleBook.build(prices=[regional])))
+    deal = await shop.deals.create(
         DealDraft(
             "Chaufferie école",
             ContactDraft("Paul Martin", "paul@lille.example"),
@@ -305,8 +307,8 @@ async def test_rules_see_the_deal_s_region_origin_and_customer(
         ),
         alice,
     )
-    priced = await shop.price_quote(QuoteDraft((LineInput("TUBAGE-INOX-80", D(1)),)), deal.id)
+    priced = await shop.quotes.price(QuoteDraft((LineInput("TUBAGE-INOX-80", D(1)),)), deal.id)
     assert priced.lines[0].unit_net == D("80.00")
-    elsewhere = await shop.create_deal(DealDraft("Ailleurs", custom={"region": "sud"}), alice)
-    priced = await shop.price_quote(QuoteDraft((LineInput("TUBAGE-INOX-80", D(1)),)), elsewhere.id)
+    elsewhere = await shop.deals.create(DealDraft("Ailleurs", custom={"region": "sud"}), alice)
+    priced = await shop.quotes.price(QuoteDraft((LineInput("TUBAGE-INOX-80", D(1)),)), elsewhere.id)
     assert priced.lines[0].trace[1].params["reason"] == "deal.region: sud ∉ [nord, est]"
