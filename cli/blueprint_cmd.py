@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot import forms_fit
 from cli.context import Context
 from config.blueprint_schema import (
     blueprint_files,
@@ -21,7 +22,7 @@ from config.blueprint_schema import (
 )
 from config.loader import ConfigError
 from engine.api import LOCALES, Engine, ValidationFailed, clock
-from engine.api.blueprints import Blueprint, stage_refs
+from engine.api.blueprints import Blueprint
 from engine.api.blueprints import lead_model as lead_blueprints
 from engine.api.blueprints import view as blueprint_view
 
@@ -76,8 +77,12 @@ async def apply_blueprints(args: argparse.Namespace, ctx: Context) -> int:
         if args.check:
             problems += await _check(engine, path, blueprint)
             continue
+        unshowable = _unshowable(path, blueprint)
+        if unshowable:  # the engine knows no renderer: the bot's limits are checked here
+            problems += unshowable
+            continue
         try:
-            saved = await engine.save_blueprint(blueprint, actor)
+            saved = await engine.blueprints.save(blueprint, actor)
         except ValidationFailed as exc:
             problems += [f"{path}: {where}: {reason}" for where, reason in exc.errors.items()]
             continue
@@ -94,19 +99,30 @@ async def apply_blueprints(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def _check(engine: Engine, path: Path, blueprint: Blueprint) -> list[str]:
+    """Every problem, the forms measured by the Slack bot's limits (:mod:`bot.forms_fit`)."""
     if blueprint.record == "lead":
-        return [f"{path}: {p.path}: {p.message}" for p in lead_blueprints.check(blueprint)]
-    pipeline = await engine.pipeline(blueprint.pipeline)
-    stages = await engine.read(lambda c: stage_refs(c, pipeline.id))
-    return problems_against(blueprint, stages, str(path))
+        found = lead_blueprints.check(blueprint, forms_fit.fits)
+        return [f"{path}: {p.path}: {p.message}" for p in found]
+    pipeline = await engine.pipelines.get(blueprint.pipeline)
+    stages = await engine.blueprints.stage_refs(pipeline.id)
+    return problems_against(blueprint, stages, str(path), forms_fit.fits)
+
+
+def _unshowable(path: Path, blueprint: Blueprint) -> list[str]:
+    """What of the blueprint's forms Slack could not show (refused before saving)."""
+    return [
+        f"{path}: transitions[{index}].during{'.' + p.path if p.path else ''}: {p.message}"
+        for index, t in enumerate(blueprint.transitions)
+        for p in forms_fit.fits(t.during)
+    ]
 
 
 async def show_blueprint(args: argparse.Namespace, ctx: Context) -> int:
     if args.pipeline == lead_blueprints.LEADS:
         return await _show_leads(args, ctx)
     engine = await ctx.engine()
-    pipeline = await engine.pipeline(args.pipeline)
-    version = await engine.blueprint(pipeline.key)
+    pipeline = await engine.pipelines.get(args.pipeline)
+    version = await engine.blueprints.current(pipeline.key)
     if version is not None:
         blueprint, origin = version.blueprint, f"version {version.version}, in force"
     else:
@@ -122,7 +138,7 @@ async def show_blueprint(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def _show_leads(args: argparse.Namespace, ctx: Context) -> int:
-    version = await (await ctx.engine()).lead_blueprint()
+    version = await (await ctx.engine()).blueprints.lead_current()
     if version is not None:
         blueprint, origin = version.blueprint, f"version {version.version}, in force"
     else:
@@ -178,7 +194,7 @@ async def stuck_deals(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     engine = await ctx.engine()
     locale = args.lang or ctx.settings.locale
-    found = await engine.stuck_deals(args.pipeline)
+    found = await engine.blueprints.stuck(args.pipeline)
     if not found:
         ctx.print("no stuck deal")
         return 0
@@ -197,7 +213,7 @@ async def migrate_deals(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print("leads: nothing to migrate, leads always follow the version in force")
         return 0
     engine = await ctx.engine()
-    moved = await engine.migrate_blueprint_deals(args.pipeline, await ctx.actor(None), args.deal)
+    moved = await engine.blueprints.migrate(args.pipeline, await ctx.actor(None), args.deal)
     shown = ", ".join(f"#{deal_id}" for deal_id in moved) or "none"
     ctx.print(f"{len(moved)} deal(s) now follow the latest version: {shown}")
     return 0
@@ -206,9 +222,9 @@ async def migrate_deals(args: argparse.Namespace, ctx: Context) -> int:
 async def disable_blueprint(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
     if args.pipeline == lead_blueprints.LEADS:  # the lead blueprint
-        changed = await engine.disable_lead_blueprint(await ctx.actor(None))
+        changed = await engine.blueprints.disable_lead(await ctx.actor(None))
     else:
-        changed = await engine.disable_blueprint(args.pipeline, await ctx.actor(None))
+        changed = await engine.blueprints.disable(args.pipeline, await ctx.actor(None))
     ctx.print(f"{args.pipeline}: " + ("blueprint disabled" if changed else "had no blueprint"))
     return 0
 
@@ -219,7 +235,7 @@ async def run_timers(args: argparse.Namespace, ctx: Context) -> int:
     if args.at:
         moment = datetime.fromisoformat(args.at)
         now = moment if moment.tzinfo else moment.replace(tzinfo=clock.utcnow().tzinfo)
-    report = await engine.run_blueprint_timers(now)
+    report = await engine.blueprints.run_timers(now)
     ctx.print(
         f"{report.escalated} escalation(s), {report.transitioned} automatic transition(s),"
         f" {report.skipped} skipped"

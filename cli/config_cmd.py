@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from bot import forms_fit
 from cli.context import Context
-from config.apply import ApplyRefused, apply_config
+from config.apply import ApplyRefused, apply_folder, read_folder
 from config.check import check_folder
 from config.export import export_config
-from config.loader import FILES, ConfigError, load_config
-from config.models import RelaisConfig
+from config.loader import FILES, ConfigError
 from engine.api import StageNotEmpty
 
 
@@ -25,22 +25,14 @@ def register(sub: Any) -> None:
     )
     check.set_defaults(handler=check_config)
     apply = commands.add_parser(
-        "apply", help="make the database match the configuration (all or nothing)"
+        "apply",
+        help="make the database match every configuration file: pipelines, users, projects, "
+        "blueprints, workflows, catalogue (one transaction: all or nothing)",
     )
     apply.set_defaults(handler=apply_command)
     export = commands.add_parser("export", help="write the live configuration as YAML")
     export.add_argument("--output", type=Path, metavar="DIR", help="write the files into DIR")
     export.set_defaults(handler=export_command)
-
-
-def _load(ctx: Context) -> RelaisConfig | None:
-    try:
-        return load_config(ctx.settings.config_path)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            ctx.fail(problem)
-        ctx.fail(f"configuration invalid: {len(exc.problems)} problem(s)")
-        return None
 
 
 def _count(number: int, noun: str) -> str:
@@ -49,7 +41,7 @@ def _count(number: int, noun: str) -> str:
 
 async def check_config(args: argparse.Namespace, ctx: Context) -> int:
     """Every file the service reads (see :mod:`config.check`); exit 1 on any problem."""
-    report = check_folder(ctx.settings.config_path)
+    report = check_folder(ctx.settings.config_path, forms_fit.fits)  # forms as Slack shows them
     if report.problems or report.config is None:
         for problem in report.problems:
             ctx.fail(problem)
@@ -74,12 +66,16 @@ async def check_config(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
-    config = _load(ctx)
-    if config is None:
+    try:
+        folder = read_folder(ctx.settings.config_path, forms_fit.fits)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            ctx.fail(problem)
+        ctx.fail(f"configuration invalid: {len(exc.problems)} problem(s)")
         return 1
     engine = await ctx.engine()
     try:
-        changes = await apply_config(engine, config, await ctx.actor(None))
+        changes = await apply_folder(engine, folder, await ctx.actor(None))
     except StageNotEmpty as exc:
         ctx.fail(f"refused: {exc.message}")
         ctx.fail("nothing was changed")
@@ -93,6 +89,8 @@ async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(line)
     if not changes:
         ctx.print("nothing to change")
+    for note in folder.notes:  # pricing and routing: in force from the files themselves
+        ctx.print(f"  ({note})")
     return 0
 
 

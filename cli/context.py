@@ -23,7 +23,7 @@ class Context:
 
     async def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = await Engine.open(self.settings.database_path)
+            self._engine = await Engine.open(self.settings.database_target)
         return self._engine
 
     async def actor(self, ref: str | None) -> Actor:
@@ -31,7 +31,7 @@ class Context:
         if not ref:
             return Actor.cli()
         engine = await self.engine()
-        return await engine.actor_for(ref, "cli")
+        return await engine.users.actor_for(ref, "cli")
 
     async def close(self) -> None:
         if self._engine is not None:

@@ -27,9 +27,6 @@ from engine.api.data import (
     CsvStyle,
     Entity,
     ImportReport,
-    export_all,
-    import_csv,
-    restore_all,
     write_csv,
     write_csv_folder,
 )
@@ -110,7 +107,7 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
     if format_ is None:
         return 2
     engine = await ctx.engine()
-    data: Backup = await engine.read(export_all)
+    data: Backup = await engine.data.export()
     if args.entity is not None:
         data = {args.entity: data[args.entity]}
     style = EXCEL if args.excel else PLAIN
@@ -171,7 +168,7 @@ async def import_file(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
     actor = await ctx.actor(args.as_user)
     entity: Entity = args.entity
-    report = await import_csv(engine, entity, io.StringIO(text), actor, dry_run=args.dry_run)
+    report = await engine.data.import_csv(entity, io.StringIO(text), actor, dry_run=args.dry_run)
     _print_report(report, ctx)
     return 1 if report.rejected else 0
 
@@ -216,6 +213,6 @@ async def restore(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     engine = await ctx.engine()
     actor = await ctx.actor(args.as_user)
-    counts = await engine.write(lambda tx: restore_all(tx, data), actor)
+    counts = await engine.data.restore(data, actor)
     ctx.print("restored " + ", ".join(f"{n} {entity}" for entity, n in counts.items()))
     return 0

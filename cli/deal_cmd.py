@@ -11,6 +11,7 @@ import argparse
 from collections.abc import Awaitable
 from typing import Any, TypeVar
 
+from cli import listing, record_json
 from cli.context import Context
 from cli.deal_list import list_deals, show_board
 from engine.api import (
@@ -18,6 +19,9 @@ from engine.api import (
     Actor,
     Engine,
     TransitionRefused,
+    formats,
+    label,
+    text,
     translate,
 )
 from engine.api.blueprints import InputsRejected, Option, TransitionUnavailable, Version
@@ -41,12 +45,21 @@ def register(sub: Any) -> None:
     _register_list(commands)
     show = _command(commands, "show", "a deal, its transition history and outbox", show_deal)
     show.add_argument("deal_id", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="print JSON")
     update = _command(commands, "update", "edit a deal's fields (not its stage)", update_deal)
     update.add_argument("deal_id", type=int, metavar="ID")
     _values(update)
-    _transition_commands(commands, "deal", transitions, move_deal)
+    move = _transition_commands(commands, "deal", transitions, move_deal, free=True)
+    move.add_argument(
+        "--to", metavar="STAGE",
+        help="a free stage change (a pipeline without a blueprint), instead of a transition",
+    )  # fmt: skip
+    move.add_argument("--reason", metavar="TEXT", help="with --to a lost stage: why it was lost")
     board = read_command(sub, "board", "open deals per stage: count, amount, weighted", show_board)
     board.add_argument("--pipeline", metavar="KEY", help="pipeline (default: the default one)")
+    board.add_argument(
+        "--folded", action="store_true", help="show the folded stages too, marked (as Slack hides)"
+    )
 
 
 def _register_list(commands: Any) -> None:
@@ -90,13 +103,20 @@ def _command(commands: Any, name: str, text: str, handler: Any) -> argparse.Argu
     return parser
 
 
-def _transition_commands(commands: Any, record: str, listing: Any, move: Any) -> None:
-    """``transitions ID`` and ``move ID TRANSITION`` of a ``record`` (deal or lead)."""
+def _transition_commands(
+    commands: Any, record: str, listing: Any, move: Any, *, free: bool = False
+) -> argparse.ArgumentParser:
+    """``transitions ID`` and ``move ID TRANSITION`` of a ``record`` (deal or lead); ``free``:
+    the transition may be left out (for ``--to``). Returns the ``move`` parser."""
     parser = _command(commands, "transitions", "the transitions you may take now", listing)
     parser.add_argument(f"{record}_id", type=int, metavar="ID")
+    parser.add_argument("--json", action="store_true", help="print JSON")
     parser = _command(commands, "move", "perform a transition with its values", move)
     parser.add_argument(f"{record}_id", type=int, metavar="ID")
-    parser.add_argument("transition", metavar="TRANSITION", help="its key (or name)")
+    parser.add_argument(
+        "transition", metavar="TRANSITION", nargs="?" if free else None,
+        help="its key (or name)",
+    )  # fmt: skip
     _values(parser)
     parser.add_argument(
         "--tick", action="append", default=[], metavar="ITEM",
@@ -106,6 +126,7 @@ def _transition_commands(commands: Any, record: str, listing: Any, move: Any) ->
     parser.add_argument(
         "--version", type=int, metavar="N", help=f"refuse if the {record} moved past N"
     )
+    return parser
 
 
 def _values(parser: argparse.ArgumentParser) -> None:
@@ -113,6 +134,10 @@ def _values(parser: argparse.ArgumentParser) -> None:
         "--set", dest="values", action="append", default=[], metavar="FIELD=VALUE",
         help="a value (repeat for several)",
     )  # fmt: skip
+
+
+# The names ``run.py import`` also reads as columns (``close_date=31/12/2026``).
+UPDATE_ALIASES = {"close_date": "expected_close", "amount": "expected_revenue"}
 
 
 def parse_values(pairs: list[str]) -> dict[str, Any]:
@@ -130,63 +155,85 @@ async def _who(args: argparse.Namespace, ctx: Context) -> tuple[Engine, Actor, s
     actor = await ctx.actor(args.as_user)
     locale = args.lang or ctx.settings.locale
     if args.as_user and not args.lang:
-        locale = (await engine.user(args.as_user)).locale
+        locale = (await engine.users.get(args.as_user)).locale
     return engine, actor, locale
 
 
 async def new_deal(args: argparse.Namespace, ctx: Context) -> int:
-    engine, actor, _ = await _who(args, ctx)
+    engine, actor, locale = await _who(args, ctx)
     contact = ContactDraft(args.name, args.contact) if args.contact else None
-    deal = await engine.create_deal(DealDraft(args.title, contact, pipeline=args.pipeline), actor)
-    pipeline = await engine.pipeline(deal.pipeline_id)
+    deal = await engine.deals.create(DealDraft(args.title, contact, pipeline=args.pipeline), actor)
+    pipeline = await engine.pipelines.get(deal.pipeline_id)
     stage = next(s.name for s in pipeline.stages if s.id == deal.stage_id)
-    ctx.print(f"deal #{deal.id} created: {deal.title} ({pipeline.name} / {stage})")
+    shown = {"id": deal.id, "title": deal.title, "pipeline": pipeline.name, "stage": stage}
+    ctx.print(text(locale, "cli.deal_created", **shown))
     return 0
 
 
 async def show_deal(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    deal = await engine.deal(args.deal_id)
-    pipeline = await engine.pipeline(deal.pipeline_id)
+    deal = await engine.deals.get(args.deal_id)
+    pipeline = await engine.pipelines.get(deal.pipeline_id)
     stage = next(s.name for s in pipeline.stages if s.id == deal.stage_id)
-    governing = await engine.deal_blueprint(deal.id)
-    ctx.print(f"deal #{deal.id}: {deal.title}")
+    governing = await engine.blueprints.of_deal(deal.id)
+    locale = args.lang or ctx.settings.locale
+    if args.json:
+        listing.print_json(ctx, await record_json.deal(engine, deal, pipeline, governing))
+        return 0
+    ctx.print(text(locale, "cli.deal_heading", id=deal.id, title=deal.title))
+    status = text(locale, f"cli.deal_status_{deal.status}")
     rows = [
-        ("pipeline / stage", f"{pipeline.name} / {stage}"),
-        ("status", deal.status + (f" ({deal.lost_reason})" if deal.lost_reason else "")),
-        ("expected revenue", f"{deal.expected_revenue or '—'} {deal.currency}"),
-        ("budget", f"{deal.budget or '—'} {deal.currency}"),
-        ("probability", f"{deal.probability} %"),
-        ("version", str(deal.version)),
-        ("blueprint", _governing(governing)),
+        (text(locale, "cli.show_pipeline_stage"), f"{pipeline.name} / {stage}"),
+        (
+            text(locale, "cli.show_status"),
+            status + (f" ({deal.lost_reason})" if deal.lost_reason else ""),
+        ),
+        (
+            text(locale, "cli.show_expected_revenue"),
+            formats.money(deal.expected_revenue, deal.currency, locale),
+        ),
+        (text(locale, "cli.show_budget"), formats.money(deal.budget, deal.currency, locale)),
+        (text(locale, "cli.show_probability"), formats.percent(deal.probability, locale)),
+        (text(locale, "cli.show_version"), str(deal.version)),
+        (text(locale, "cli.show_blueprint"), _governing(governing, locale)),
     ]
     rows += [(f"{CUSTOM}{k}", str(v)) for k, v in deal.custom.items()]
-    for label, value in rows:
-        ctx.print(f"  {label:<18} {value}")
-    await _show_history(engine, deal.id, ctx)
+    for name, value in rows:
+        ctx.print(f"  {name:<18} {value}")
+    await _show_history(engine, deal.id, ctx, locale)
     return 0
 
 
-def _governing(version: Version | None) -> str:
+def _governing(version: Version | None, locale: str) -> str:
     if version is None:
-        return "none: the stage moves freely"
-    return f"{version.blueprint.name} (version {version.version})"
+        return text(locale, "cli.no_blueprint")
+    return text(
+        locale, "cli.blueprint_version", name=version.blueprint.name, version=version.version
+    )
 
 
-async def _show_history(engine: Engine, deal_id: int, ctx: Context) -> None:
-    history = await engine.transition_history(deal_id)
+async def _show_history(engine: Engine, deal_id: int, ctx: Context, locale: str) -> None:
+    history = await engine.blueprints.history(deal_id)
     if history:
-        ctx.print("transitions:")
+        ctx.print(text(locale, "cli.transitions"))
     for entry in history:
         values = ", ".join(f"{k}={v}" for k, v in entry.values.items())
-        who = "automatic" if entry.automatic else entry.actor_label or entry.actor_kind
-        line = f"  {entry.at:%Y-%m-%d %H:%M} {entry.name}: {entry.from_stage} → {entry.to_stage}"
-        ctx.print(f"{line} by {who}" + (f" [{values}]" if values else ""))
+        who = (
+            text(locale, "cli.automatic")
+            if entry.automatic
+            else entry.actor_label or entry.actor_kind
+        )
+        at = listing.moment(entry.at, ctx, locale)  # the reader's zone, named
+        line = f"  {at} {entry.name}: {entry.from_stage} → {entry.to_stage}"
+        ctx.print(
+            text(locale, "cli.transition_by", line=line, who=who)
+            + (f" [{values}]" if values else "")
+        )
         if entry.note:
-            ctx.print(f"      note: {entry.note}")
-    messages = await engine.outbox_messages(deal_id)
+            ctx.print(text(locale, "cli.note", note=entry.note))
+    messages = await engine.outbox.messages(deal_id)
     if messages:
-        ctx.print("outbox:")
+        ctx.print(text(locale, "cli.outbox"))
     for message in messages:
         why = message.waiting_for or message.last_error or ""
         line = f"  #{message.id} {message.kind} to {message.recipient}: {message.status}"
@@ -195,26 +242,35 @@ async def _show_history(engine: Engine, deal_id: int, ctx: Context) -> None:
 
 
 async def update_deal(args: argparse.Namespace, ctx: Context) -> int:
-    engine, actor, _ = await _who(args, ctx)
-    values = parse_values(args.values)
+    engine, actor, locale = await _who(args, ctx)
+    values = {UPDATE_ALIASES.get(k, k): v for k, v in parse_values(args.values).items()}
     custom = {k.removeprefix(CUSTOM): v for k, v in values.items() if k.startswith(CUSTOM)}
     plain: dict[str, Any] = {k: v for k, v in values.items() if not k.startswith(CUSTOM)}
     if custom:
         plain["custom"] = custom
-    deal = await engine.update_deal(args.deal_id, plain, actor)
-    ctx.print(f"deal #{deal.id} updated (version {deal.version})")
+    deal = await engine.deals.update(args.deal_id, plain, actor)
+    ctx.print(text(locale, "cli.deal_updated", id=deal.id, version=deal.version))
     return 0
 
 
 async def transitions(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
-    options = await engine.deal_transitions(args.deal_id, actor)
+    options = await engine.blueprints.transitions(args.deal_id, actor)
     free = f"deal #{args.deal_id} follows no blueprint: its stage moves freely"
-    return _print_options(ctx, options, locale, free)
+    return _print_options(ctx, options, locale, free, args.json)
 
 
-def _print_options(ctx: Context, options: list[Option], locale: str, free: str) -> int:
+def _print_options(
+    ctx: Context, options: list[Option], locale: str, free: str, as_json: bool = False
+) -> int:
     """One line per transition, or ``free`` when the record follows no blueprint."""
+    if as_json:
+        listing.print_json(ctx, [
+            {"key": o.key, "name": o.name, "to": o.target or None, "available": o.available,
+             "reasons": [r.text(locale) for r in o.reasons], "automatic": o.automatic}
+            for o in options
+        ])  # fmt: skip
+        return 0
     if not options:
         ctx.print(free)
         return 0
@@ -247,19 +303,24 @@ async def attempt(ctx: Context, locale: str, transition: str, work: Awaitable[T]
     try:
         return await work
     except InputsRejected as exc:
-        ctx.fail(f"error: {transition}: nothing was saved")
+        ctx.fail(text(locale, "cli.nothing_saved", transition=transition))
         for name, reason in exc.text(locale).items():
-            ctx.fail(f"  {name}: {reason}")
+            ctx.fail(text(locale, "cli.field_error", field=label(locale, name), reason=reason))
     except TransitionUnavailable as exc:
-        ctx.fail(f"error: {exc.text(locale)}")
+        ctx.fail(text(locale, "cli.error", message=exc.text(locale)))
     except TransitionRefused as exc:
-        ctx.fail(f"error: {exc.message}")
+        ctx.fail(text(locale, "cli.error", message=listing.explain(exc, locale)))
     return None
 
 
 async def move_deal(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
-    work = engine.perform_transition(
+    if (args.to is None) == (args.transition is None):
+        ctx.fail(text(locale, "cli.move_transition_or_to"))
+        return 1
+    if args.to is not None:
+        return await _move_freely(engine, actor, locale, args, ctx)
+    work = engine.blueprints.perform(
         args.deal_id, args.transition, supplied(args), actor, args.version
     )
     done = await attempt(ctx, locale, args.transition, work)
@@ -269,4 +330,22 @@ async def move_deal(args: argparse.Namespace, ctx: Context) -> int:
         f"deal #{done.deal_id}: {done.name}: {done.from_stage} → {done.to_stage}"
         f" (version {done.version}, {done.queued} message(s) queued)"
     )
+    return 0
+
+
+async def _move_freely(
+    engine: Engine, actor: Actor, locale: str, args: argparse.Namespace, ctx: Context
+) -> int:
+    """``deal move ID --to STAGE``: a stage change on a pipeline without a blueprint (a
+    governed deal is refused by the engine, which names its transitions)."""
+    before = await engine.deals.get(args.deal_id)
+    deal = await engine.deals.move(
+        args.deal_id, args.to, actor, args.version, lost_reason=args.reason
+    )
+    pipeline = await engine.pipelines.get(deal.pipeline_id)
+    names = {s.id: s.name for s in pipeline.stages}
+    ctx.print(text(
+        locale, "cli.deal_moved", id=deal.id, source=names.get(before.stage_id, "?"),
+        target=names.get(deal.stage_id, "?"), version=deal.version,
+    ))  # fmt: skip
     return 0

@@ -24,8 +24,7 @@ from cli.listing import (
     say,
     table,
 )
-from engine.api import NotFound, ValidationFailed
-from engine.api.cpq import money_text
+from engine.api import NotFound, ValidationFailed, formats, plural, text
 from engine.api.crm import Amounts, DealFilters, DealListing, ListedDeal, Pipeline, StageSummary
 
 
@@ -36,7 +35,7 @@ async def list_deals(args: argparse.Namespace, ctx: Context) -> int:
         args.pipeline, args.stage, args.owner, args.search, args.include_closed, args.limit
     )
     try:
-        found = await engine.deal_listing(filters)
+        found = await engine.deals.listing(filters)
     except ValidationFailed as exc:
         return option_errors(ctx, exc)
     if args.json:
@@ -68,7 +67,7 @@ def _deal_row(item: ListedDeal, ctx: Context, locale: str) -> tuple[str, ...]:
         f"#{deal.id}",
         clip(deal.title),
         stage,
-        "—" if amount is None else money_text(amount, deal.currency, locale),
+        "—" if amount is None else formats.money(amount, deal.currency, locale),
         item.owner.name if item.owner else say("unassigned", locale),
         clip(person(item.contact), 48),
         day(deal.updated_at, ctx, locale),
@@ -77,8 +76,8 @@ def _deal_row(item: ListedDeal, ctx: Context, locale: str) -> tuple[str, ...]:
 
 def _sums(totals: Sequence[Amounts], locale: str) -> tuple[str, str]:
     """Amounts and weighted amounts, one per currency (``1 000,00 € + $200.00``)."""
-    amounts = " + ".join(money_text(t.amount, t.currency, locale) for t in totals)
-    weighted = " + ".join(money_text(t.weighted, t.currency, locale) for t in totals)
+    amounts = " + ".join(formats.money(t.amount, t.currency, locale) for t in totals)
+    weighted = " + ".join(formats.money(t.weighted, t.currency, locale) for t in totals)
     return amounts, weighted
 
 
@@ -116,27 +115,38 @@ async def show_board(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
     locale = args.lang or ctx.settings.locale
     try:
-        pipeline = await engine.pipeline(args.pipeline)
+        pipeline = await engine.pipelines.get(args.pipeline)
     except NotFound as exc:
         ctx.fail(f"error: --pipeline: {exc.message}")
         return 1
-    summaries = await engine.board(pipeline.key)
+    summaries = await engine.deals.board(pipeline.key)
     if args.json:
         print_json(ctx, _board_json(pipeline, summaries))
         return 0
     ctx.print(say("board", locale, pipeline=f"{pipeline.name} ({pipeline.key})"))
-    for line in _board_lines(pipeline, summaries, locale):
+    # As in Slack, a folded stage is out of sight: hidden and named below, or with
+    # --folded shown and marked; the totals add up the rows shown.
+    folded = [s for s in summaries if s.folded]
+    shown = summaries if args.folded else [s for s in summaries if not s.folded]
+    for line in _board_lines(pipeline, shown, locale):
         ctx.print(line)
+    if folded and not args.folded:
+        names = ", ".join(s.stage for s in folded)
+        ctx.print(plural(locale, "cli.board_folded_hidden", len(folded), count=len(folded),
+                         stages=names))  # fmt: skip
     return 0
 
 
 def _board_lines(pipeline: Pipeline, summaries: list[StageSummary], locale: str) -> list[str]:
     def money(amount: Decimal) -> str:
-        return money_text(amount, pipeline.currency, locale)
+        return formats.money(amount, pipeline.currency, locale)
+
+    def name(s: StageSummary) -> str:
+        return text(locale, "cli.board_folded_stage", stage=s.stage) if s.folded else s.stage
 
     head = [say(f"head_{c}", locale) for c in ("stage", "deals", "amount", "weighted")]
     rows = [head]
-    rows += [[s.stage, str(s.count), money(s.revenue), money(s.weighted)] for s in summaries]
+    rows += [[name(s), str(s.count), money(s.revenue), money(s.weighted)] for s in summaries]
     count, revenue, weighted = _board_total(summaries)
     rows.append(["total", str(count), money(revenue), money(weighted)])
     return table(rows, right=frozenset({1, 2, 3}))

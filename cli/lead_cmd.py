@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from cli import record_json
 from cli.context import Context
 from cli.deal_cmd import (
     _command,
@@ -21,6 +22,7 @@ from cli.listing import (
     clip,
     counted,
     day,
+    moment,
     named_json,
     option_errors,
     person,
@@ -28,7 +30,7 @@ from cli.listing import (
     say,
     table,
 )
-from engine.api import ValidationFailed, translate
+from engine.api import ValidationFailed, text, translate
 from engine.api.blueprints import LeadStatusGoverned
 from engine.api.crm import (
     LEAD_STATUS_CHOICES,
@@ -58,6 +60,13 @@ def register(sub: Any) -> None:
     limit(listed)
     show = _command(commands, "show", "a lead and its transition history", show_lead)
     show.add_argument("lead_id", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="print JSON")
+    convert = _command(commands, "convert", "turn a lead into a deal (as in Slack)", convert_lead)
+    convert.add_argument("lead_id", type=int, metavar="ID")
+    convert.add_argument("--pipeline", metavar="KEY", help="the deal's pipeline (default one)")
+    convert.add_argument("--title", help="the deal's title (default: the lead's)")
+    convert.add_argument("--amount", metavar="AMOUNT", help="the deal's expected revenue")
+    convert.add_argument("--version", type=int, metavar="N", help="refuse if the lead changed")
     status = _command(commands, "status", "set the status (leads without a blueprint)", status_lead)
     status.add_argument("lead_id", type=int, metavar="ID")
     status.add_argument("status", choices=("new", "contacted", "qualified", "disqualified"))
@@ -68,32 +77,45 @@ def register(sub: Any) -> None:
 async def new_lead(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, _ = await _who(args, ctx)
     contact = ContactDraft(args.name or args.contact or "", args.contact) if args.contact else None
-    lead = await engine.create_lead(LeadDraft(args.title, contact=contact), actor)
+    lead = await engine.leads.create(LeadDraft(args.title, contact=contact), actor)
     ctx.print(f"lead #{lead.id} created: {lead.title} ({lead.status})")
     return 0
 
 
 async def show_lead(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    lead = await engine.lead(args.lead_id)
+    lead = await engine.leads.get(args.lead_id)
+    locale = getattr(args, "lang", None) or ctx.settings.locale
+    version = await engine.blueprints.lead_current()
+    if args.json:
+        history = await engine.blueprints.lead_history(args.lead_id)
+        print_json(ctx, record_json.lead(lead, version, history))
+        return 0
     ctx.print(f"lead #{lead.id} {lead.title} — {lead.status} (version {lead.version})")
-    version = await engine.lead_blueprint()
     shown = "none (free status changes)" if version is None else version.blueprint.name
     ctx.print(f"blueprint: {shown}")
-    for entry in await engine.lead_transition_history(args.lead_id):
+    for entry in await engine.blueprints.lead_history(args.lead_id):
         deal = f" → deal #{entry.deal_id}" if entry.deal_id is not None else ""
         who = "automatic" if entry.automatic else entry.actor_label
-        ctx.print(
-            f"  {entry.at:%Y-%m-%d %H:%M} {entry.name}: {entry.from_status} → {entry.to_status}"
-            f" by {who}{deal}"
-        )
+        at = moment(entry.at, ctx, locale)
+        ctx.print(f"  {at} {entry.name}: {entry.from_status} → {entry.to_status} by {who}{deal}")
+    return 0
+
+
+async def convert_lead(args: argparse.Namespace, ctx: Context) -> int:
+    engine, actor, locale = await _who(args, ctx)
+    deal = await engine.leads.convert(
+        args.lead_id, actor, pipeline=args.pipeline, title=args.title,
+        expected_revenue=args.amount, expected_version=args.version,
+    )  # fmt: skip
+    ctx.print(text(locale, "cli.lead_converted", lead=args.lead_id, id=deal.id, title=deal.title))
     return 0
 
 
 async def status_lead(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
     try:
-        lead = await engine.set_lead_status(args.lead_id, args.status, actor, reason=args.reason)
+        lead = await engine.leads.set_status(args.lead_id, args.status, actor, reason=args.reason)
     except LeadStatusGoverned as exc:
         ctx.fail(f"error: {translate(exc.code, locale, **exc.params)}")
         return 1
@@ -103,14 +125,14 @@ async def status_lead(args: argparse.Namespace, ctx: Context) -> int:
 
 async def transitions(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
-    options = await engine.lead_transitions(args.lead_id, actor)
+    options = await engine.blueprints.lead_transitions(args.lead_id, actor)
     free = f"lead #{args.lead_id} follows no blueprint: its status changes freely"
-    return _print_options(ctx, options, locale, free)
+    return _print_options(ctx, options, locale, free, args.json)
 
 
 async def move_lead(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
-    work = engine.perform_lead_transition(
+    work = engine.blueprints.perform_lead(
         args.lead_id, args.transition, supplied(args), actor, args.version
     )
     done = await attempt(ctx, locale, args.transition, work)
@@ -128,7 +150,7 @@ async def list_leads(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
     locale = args.lang or ctx.settings.locale
     try:
-        found = await engine.lead_listing(LeadFilters(args.status, args.owner, args.limit))
+        found = await engine.leads.listing(LeadFilters(args.status, args.owner, args.limit))
     except ValidationFailed as exc:
         return option_errors(ctx, exc)
     if args.json:

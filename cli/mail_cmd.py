@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from cli import mail_show
+from cli import listing, mail_show
 from cli.context import Context
 from config.routing import RoutingError, load_routing
 from engine.api import utcnow
@@ -31,6 +31,7 @@ from engine.api.mail import IntakePolicy, MailRecord
 from ingest.auth import hash_password
 from ingest.listener import MailListener
 from ingest.processor import MailProcessor
+from service import wiring
 
 POLL_SECONDS = 10.0
 
@@ -62,6 +63,7 @@ def _register_list(commands: Any) -> None:
     parser = commands.add_parser("list", help="recent messages with their outcome")
     parser.add_argument("--status", choices=("received", "processed", "held", "ignored", "failed"))
     parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=list_mails)
 
 
@@ -96,6 +98,7 @@ async def run_smtp(args: argparse.Namespace, ctx: Context) -> int:
         return 2
     engine = await ctx.engine()
     listener = MailListener(engine, ctx.settings, policy=policy)
+    wiring.apply(engine.bus, wiring.mail_listeners(listener.processor))  # as in the service
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -127,17 +130,20 @@ def _policy(ctx: Context) -> IntakePolicy | None:
 
 async def list_mails(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    mails = await engine.list_mails(args.status, args.limit)
+    mails = await engine.mail.records(args.status, args.limit)
+    if args.json:
+        listing.print_json(ctx, [mail_show.mail_json(mail) for mail in mails])
+        return 0
     if not mails:
         ctx.print("no mail")
         return 0
     for mail in mails:
-        ctx.print(_line(mail))
+        ctx.print(_line(mail, ctx))
     return 0
 
 
-def _line(mail: MailRecord) -> str:
-    when = mail.received_at.strftime("%Y-%m-%d %H:%M")
+def _line(mail: MailRecord, ctx: Context) -> str:
+    when = listing.moment(mail.received_at, ctx, ctx.settings.locale)  # the zone, named
     outcome = f"{mail.status}/{mail.outcome}" if mail.outcome else mail.status
     sender = mail.mail_from or "<>"
     subject = (mail.subject or "").replace("\n", " ")[:50]
@@ -147,19 +153,19 @@ def _line(mail: MailRecord) -> str:
 
 async def retry_mail(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    ids = [args.id] if args.id is not None else await engine.failed_mails()
+    ids = [args.id] if args.id is not None else await engine.mail.failed()
     if not ids:
         ctx.print("no failed mail")
         return 0
     actor = await ctx.actor(None)
     for mail_id in ids:
-        await engine.retry_mail(mail_id, actor)
+        await engine.mail.retry(mail_id, actor)
     return await _process_now(ctx, ids)
 
 
 async def release_mail(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    await engine.release_mail(args.id, await ctx.actor(None))
+    await engine.mail.release(args.id, await ctx.actor(None))
     return await _process_now(ctx, [args.id])
 
 
@@ -172,9 +178,9 @@ async def _process_now(ctx: Context, ids: list[int]) -> int:
     failed = 0
     for mail_id in ids:
         outcome = await processor.process(mail_id)
-        mail = await processor.engine.mail(mail_id)
+        mail = await processor.engine.mail.get(mail_id)
         failed += outcome is None
-        ctx.print(_line(mail) + (f"\n        error: {mail.error}" if mail.error else ""))
+        ctx.print(_line(mail, ctx) + (f"\n        error: {mail.error}" if mail.error else ""))
     return 1 if failed else 0
 
 
@@ -241,11 +247,11 @@ async def _await_outcome(ctx: Context, reply: str) -> int:
         return 0
     engine = await ctx.engine()
     deadline = time.monotonic() + POLL_SECONDS
-    mail = await engine.mail(mail_id)
+    mail = await engine.mail.get(mail_id)
     while mail.status == "received" and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
-        mail = await engine.mail(mail_id)
-    ctx.print(_line(mail))
+        mail = await engine.mail.get(mail_id)
+    ctx.print(_line(mail, ctx))
     if mail.status == "received":
         ctx.print("still waiting to be processed; see 'run.py mail show " + f"{mail_id}'")
     return 0

@@ -11,41 +11,13 @@ for French: scripts read the default output.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from typing import Any
 
 from cli.context import Context
-from engine.api import Engine
-from engine.api.mail import Delivery, MailRecord, copies, deliveries
-
-LABELS: dict[str, tuple[str, str]] = {
-    "mail": ("mail", "mail"),
-    "received": ("received", "reçu"),
-    "from": ("from", "de"),
-    "to": ("to", "à"),
-    "client": ("client", "client"),
-    "message-id": ("message-id", "message-id"),
-    "size": ("size", "taille"),
-    "status": ("status", "statut"),
-    "outcome": ("outcome", "résultat"),
-    "record": ("record", "fiche"),
-    "deliveries": ("deliveries", "livraisons"),
-    "subject": ("subject", "objet"),
-    "error": ("error", "erreur"),
-    "attachment": ("attachment", "pièce jointe"),
-    "delivery": ("delivery", "livraison"),
-    "copies": ("same message", "même message"),
-}
-WORDS: dict[str, tuple[str, str]] = {
-    "bytes": ("bytes", "octets"),
-    "deal": ("deal", "affaire"),
-    "lead": ("lead", "prospect"),
-    "new": ("stored as new mail", "enregistré comme nouveau message"),
-    "added": (
-        "stored again for capture addresses it lacked",
-        "enregistré à nouveau pour des adresses de capture qu'il n'avait pas",
-    ),
-    "duplicate": ("a redelivery: only counted", "une nouvelle livraison : seulement comptée"),
-}
+from engine.api import Engine, text
+from engine.api.mail import Delivery, MailRecord
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -54,7 +26,22 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("id", type=int)
     parser.add_argument("--raw", action="store_true", help="print the message as received")
     parser.add_argument("--lang", choices=("en", "fr"), default="en", help="language of labels")
+    parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=show_mail)
+
+
+def mail_json(mail: MailRecord) -> dict[str, Any]:
+    """A message's fields as ``mail list --json`` and ``mail show --json`` print them."""
+    processed = None if mail.processed_at is None else mail.processed_at.isoformat()
+    return {
+        "id": mail.id, "received_at": mail.received_at.isoformat(), "from": mail.mail_from,
+        "to": list(mail.rcpt_tos), "client": mail.peer, "message_id": mail.message_id,
+        "size": mail.size, "status": mail.status, "outcome": mail.outcome,
+        "error": mail.error, "attempts": mail.attempts, "deliveries": mail.deliveries,
+        "released": mail.released, "subject": mail.subject, "lead_id": mail.lead_id,
+        "deal_id": mail.deal_id, "contact_id": mail.contact_id,
+        "activity_id": mail.activity_id, "processed_at": processed,
+    }  # fmt: skip
 
 
 def record_text(mail: MailRecord, lang: str = "en") -> str:
@@ -70,13 +57,22 @@ async def show_mail(args: argparse.Namespace, ctx: Context) -> int:
     """Print one message: its fields, deliveries, attachments and text (or its raw bytes)."""
     engine = await ctx.engine()
     if args.raw:
-        sys.stdout.buffer.write(await engine.mail_raw(args.id))
+        sys.stdout.buffer.write(await engine.mail.raw(args.id))
         return 0
     lang = str(args.lang)
-    mail = await engine.mail(args.id)
+    mail = await engine.mail.get(args.id)
+    if args.json:
+        attachments = await engine.mail.attachments(args.id)
+        shown = [
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in attachments
+        ]
+        data = {**mail_json(mail), "body_text": mail.body_text, "attachments": shown}
+        ctx.print(json.dumps(data, indent=2, ensure_ascii=False))
+        return 0
     for label, value in [*_fields(mail, lang), *await _deliveries(engine, mail.id, lang)]:
         _field(ctx, label, value, lang)
-    for item in await engine.mail_attachments(args.id):
+    for item in await engine.mail.attachments(args.id):
         size = f"{item.size} {_word('bytes', lang)}"
         _field(ctx, "attachment", f"{item.filename} ({item.content_type}, {size})", lang)
     if mail.body_text:
@@ -104,8 +100,8 @@ def _fields(mail: MailRecord, lang: str) -> list[tuple[str, object]]:
 
 
 async def _deliveries(engine: Engine, mail_id: int, lang: str) -> list[tuple[str, object]]:
-    found = await engine.read(lambda conn: deliveries(conn, mail_id))
-    rows = await engine.read(lambda conn: copies(conn, mail_id))
+    found = await engine.mail.deliveries(mail_id)
+    rows = await engine.mail.copies(mail_id)
     lines: list[tuple[str, object]] = [("delivery", _delivery(d, lang)) for d in found]
     others = [str(row) for row in rows if row != mail_id]
     if others:
@@ -124,10 +120,10 @@ def _delivery(delivery: Delivery, lang: str) -> str:
 
 
 def _label(key: str, lang: str) -> str:
-    english, french = LABELS[key]
-    return french if lang == "fr" else english
+    """A field's label (the catalogue's ``cli.mail.label.<key>``)."""
+    return text(lang, f"cli.mail.label.{key}")
 
 
 def _word(key: str, lang: str) -> str:
-    english, french = WORDS[key]
-    return french if lang == "fr" else english
+    """A word of a value (the catalogue's ``cli.mail.word.<key>``)."""
+    return text(lang, f"cli.mail.word.{key}")

@@ -3,59 +3,122 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from cli import (
-    blueprint_cmd,
-    config_cmd,
-    data_cmd,
-    database_cmd,
-    deal_cmd,
-    lead_cmd,
-    mail_cmd,
-    outbox_cmd,
-    quote_cmd,
-    serve_cmd,
-    workflow_cmd,
-)
-from cli.context import Context
-from config.cpq_schema import CpqConfigError
-from config.loader import ConfigError
-from config.routing import RoutingError
-from config.settings import SettingsError, load_settings
-from engine.api import NotFound, RelaisError, ValidationFailed
-from service.logs import configure_logging
+if TYPE_CHECKING:
+    from cli.context import Context
 
+# The command modules, registered in this order. Each imports the engine, the
+# configuration and what its commands use, so `run.py` imports only the one that owns
+# the command it runs (see COMMANDS), and `run.py --help` none.
 MODULES = (
-    serve_cmd,
-    database_cmd,
-    data_cmd,
-    config_cmd,
-    mail_cmd,
-    deal_cmd,
-    lead_cmd,
-    blueprint_cmd,
-    quote_cmd,
-    workflow_cmd,
-    outbox_cmd,
+    "cli.serve_cmd",
+    "cli.database_cmd",
+    "cli.data_cmd",
+    "cli.config_cmd",
+    "cli.mail_cmd",
+    "cli.deal_cmd",
+    "cli.lead_cmd",
+    "cli.blueprint_cmd",
+    "cli.quote_cmd",
+    "cli.workflow_cmd",
+    "cli.outbox_cmd",
+    "cli.activity_cmd",
+    "cli.report_cmd",
 )
 
-# A configuration file that does not validate stops a command with its message, not a traceback.
-CONFIG_ERRORS = (ConfigError, RoutingError, CpqConfigError)
+# Every top-level command: its module and its one-line help, as the module registers them
+# (tests/cli/test_startup.py checks the two agree: a command added to a module goes here).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "serve": (
+        "cli.serve_cmd",
+        "run the service: web server, scheduler, and SMTP and Slack when configured",
+    ),
+    "migrate": ("cli.database_cmd", "apply pending database migrations (idempotent)"),
+    "backup": (
+        "cli.database_cmd",
+        "copy the whole database to FILE, consistent, while the service runs",
+    ),
+    "database": ("cli.database_cmd", "the database as a whole: moving it up"),
+    "export": (
+        "cli.data_cmd",
+        "export contacts, organisations, leads, deals and activities (JSON or CSV)",
+    ),
+    "import": (
+        "cli.data_cmd",
+        "import a CSV file of contacts or deals, reporting each refused row",
+    ),
+    "restore": ("cli.data_cmd", "load a JSON backup (run.py export) into an empty database"),
+    "config": ("cli.config_cmd", "check, apply or export the YAML configuration"),
+    "smtp": ("cli.mail_cmd", "run the SMTP listener alone (serve runs it too)"),
+    "mail": ("cli.mail_cmd", "received mail: list, show, retry, release, send-test"),
+    "deal": ("cli.deal_cmd", "create, show and move deals (through their blueprint)"),
+    "board": ("cli.deal_cmd", "open deals per stage: count, amount, weighted"),
+    "lead": ("cli.lead_cmd", "create, show and move leads (through their blueprint)"),
+    "blueprint": ("cli.blueprint_cmd", "the governed transitions of pipelines and leads"),
+    "quote": ("cli.quote_cmd", "price, save, show and print quotes (CPQ)"),
+    "products": ("cli.quote_cmd", "the product catalogue"),
+    "workflows": ("cli.workflow_cmd", "workflow automations and their runs"),
+    "outbox": (
+        "cli.outbox_cmd",
+        "outgoing messages (Slack, e-mail, webhooks): list, show, retry a dead letter",
+    ),
+    "activity": ("cli.activity_cmd", "calls, visits and tasks: add, list, done, snooze"),
+    "report": (
+        "cli.report_cmd",
+        "the forecast chart (weighted pipeline, won and lost) as a PNG file",
+    ),
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def config_errors() -> tuple[type[Exception], ...]:
+    """A configuration file that does not validate stops a command with its message."""
+    from config.cpq_schema import CpqConfigError
+    from config.loader import ConfigError
+    from config.routing import RoutingError
+
+    return (ConfigError, RoutingError, CpqConfigError)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; given ``command``, only that command's module is imported.
+
+    The other commands are then placeholders with their help line (enough for
+    ``run.py --help``); ``""`` imports no module. A word COMMANDS does not know
+    imports every module (a command just added, or a typo for argparse to refuse).
+    """
     parser = argparse.ArgumentParser(
         prog="run.py",
         description="Relais: a chat-ops CRM. Without a command, runs the service (serve).",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in MODULES:
-        module.register(sub)
+    wanted: Sequence[str | ModuleType] = MODULES
+    if command == "":
+        wanted = []
+    elif command is not None and command in COMMANDS:
+        wanted = [COMMANDS[command][0]]
+    for name in wanted:
+        _register(name, sub)
+    for name, (_, text) in COMMANDS.items():
+        if name not in sub.choices:
+            sub.add_parser(name, help=text)
     return parser
+
+
+def _register(module: str | ModuleType, sub: Any) -> None:
+    """A module of MODULES registers its commands (a name is imported first)."""
+    loaded = importlib.import_module(module) if isinstance(module, str) else module
+    loaded.register(sub)
+
+
+def _command_word(argv: Sequence[str]) -> str:
+    """The command ``argv`` names: its first word that is not an option ("" for none)."""
+    return next((word for word in argv if not word.startswith("-")), "")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,11 +132,18 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv) or ["serve"])
+    words = list(sys.argv[1:] if argv is None else argv) or ["serve"]
+    parser = build_parser(_command_word(words))
+    args = parser.parse_args(words)
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
+    import asyncio
+
+    from cli.context import Context
+    from config.settings import SettingsError, load_settings
+    from service.logs import configure_logging
+
     try:
         settings = load_settings()
     except SettingsError as exc:
@@ -84,24 +154,30 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 async def _run(args: argparse.Namespace, ctx: Context) -> int:
+    from cli import listing
+    from engine.api import RelaisError
+
     try:
         code: int = await args.handler(args, ctx)
         return code
-    except ValidationFailed as exc:
-        ctx.fail("error: invalid input")
-        for name, reason in exc.errors.items():
-            ctx.fail(f"  {name}: {reason}")
-        return 1
-    except NotFound as exc:
-        ctx.fail(f"error: {exc.message}")
-        return 1
     except RelaisError as exc:
-        ctx.fail(f"error: {exc.message}")
+        # A command with --lang speaks the reader's language (else RELAIS_LOCALE); the
+        # administrators' commands, which have none, speak English throughout.
+        locale = (args.lang or ctx.settings.locale) if hasattr(args, "lang") else "en"
+        listing.fail(ctx, exc, locale)
         return 1
-    except CONFIG_ERRORS as exc:
+    except config_errors() as exc:
         ctx.fail(
             f"relais: configuration error (fix the file, then run `run.py config check`):\n{exc}"
         )
         return 2
+    except OSError as exc:
+        if isinstance(exc, BrokenPipeError):
+            raise  # main() says the reader went away
+        # A file the command reads or writes (`quote pdf -o /no/such/dir/x.pdf`, `backup`
+        # into a folder it may not write): one line in the reader's language, no traceback.
+        locale = (args.lang or ctx.settings.locale) if hasattr(args, "lang") else "en"
+        listing.fail_file(ctx, exc, locale)
+        return 1
     finally:
         await ctx.close()

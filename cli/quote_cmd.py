@@ -20,16 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from cli.context import Context
+from cli.listing import fail_file
 from cli.quote_view import heading, queued_json, queued_lines, render, saved_json, stage_text
-from config.cpq_schema import CpqConfigError, load_catalogue_file, load_cpq
-from engine.api import Engine, ValidationFailed
+from config.cpq_cache import cache_folder, load_cpq_cached
+from config.cpq_errors import CpqConfigError
+from engine.api import Engine, Phrase, ValidationFailed, formats
+from engine.api import text as catalogue_text
 from engine.api.cpq import (
     STATUSES,
     CsvError,
     LineInput,
     Product,
     QuoteDraft,
-    money_text,
     parse_decimal,
     parse_products_csv,
     quantity_problem,
@@ -51,6 +53,18 @@ def register(sub: Any) -> None:
     _lines(new)
     new.add_argument("--notes", default="", help="notes printed on the quote")
     new.add_argument("--as", dest="as_user", metavar="USER", help="e-mail or Slack id")
+    edit = _command(commands, "edit", "a new version of a saved quote: lines, notes", edit_cmd)
+    edit.add_argument("quote", metavar="QUOTE", help="id or number (D-2026-0001)")
+    _lines(edit)
+    edit.add_argument("--notes", help="notes printed on the quote (replace them)")
+    _saving(edit)
+    reprice = _command(
+        commands, "reprice", "price a saved quote again with today's rules (a new version if "
+        "a price changed)", reprice_cmd,
+    )  # fmt: skip
+    reprice.add_argument("quote", metavar="QUOTE", help="id or number (D-2026-0001)")
+    reprice.add_argument("--date", type=date.fromisoformat, metavar="YYYY-MM-DD")
+    _saving(reprice)
     show = _command(commands, "show", "a saved quote", show_cmd)
     show.add_argument("quote", metavar="QUOTE", help="id or number (D-2026-0001)")
     show.add_argument("--trace", action="store_true", help="each line's price trace")
@@ -81,6 +95,7 @@ def _products(sub: Any) -> None:
     load.set_defaults(handler=import_cmd)
     search = commands.add_parser("search", help="active products whose code or name matches")
     search.add_argument("text", nargs="?", default="")
+    search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(handler=search_cmd)
 
 
@@ -106,6 +121,11 @@ def _lines(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", type=date.fromisoformat, metavar="YYYY-MM-DD")
 
 
+def _saving(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--version", type=int, metavar="N", help="refuse if the quote moved past N")
+    parser.add_argument("--as", dest="as_user", metavar="USER", help="e-mail or Slack id")
+
+
 # -- input --------------------------------------------------------------------------
 
 
@@ -118,7 +138,7 @@ def parse_lines(lines: list[str], manual: list[str]) -> QuoteDraft:
             code, quantity = text.rsplit("=", 1)
             parsed.append(LineInput(code.strip(), parse_decimal(quantity)))
         except ValueError:
-            errors[f"--line {text}"] = "write CODE=QUANTITY, e.g. PG-ECO8=1"
+            errors[f"--line {text}"] = Phrase("cli.write_code_quantity")
             continue
         if (problem := quantity_problem(parsed[-1].quantity)) is not None:
             errors[f"--line {text}"] = problem
@@ -126,7 +146,7 @@ def parse_lines(lines: list[str], manual: list[str]) -> QuoteDraft:
         try:
             parsed.append(_manual(text))
         except ValueError:
-            errors[f"--manual {text}"] = "write NAME=QUANTITY@PRICE or NAME=QUANTITY@PRICE@TAX"
+            errors[f"--manual {text}"] = Phrase("cli.write_manual_line")
             continue
         if (problem := quantity_problem(parsed[-1].quantity)) is not None:
             errors[f"--manual {text}"] = problem
@@ -147,14 +167,15 @@ def _manual(text: str) -> LineInput:
 async def _engine(ctx: Context) -> Engine | None:
     """The engine with the CPQ rules of the configuration folder in use."""
     try:
-        setup = load_cpq(ctx.settings.config_path)
+        # Compiled once per version of pricing.yaml: a 10,000-rule book is not parsed again.
+        setup = load_cpq_cached(ctx.settings.config_path, cache_folder(ctx.settings))
     except CpqConfigError as exc:
         for problem in exc.problems:
             ctx.fail(problem)
         ctx.fail(f"configuration invalid: {len(exc.problems)} problem(s)")
         return None
     engine = await ctx.engine()
-    engine.use_cpq(setup)
+    engine.quotes.use(setup)
     return engine
 
 
@@ -176,7 +197,7 @@ async def price_cmd(args: argparse.Namespace, ctx: Context) -> int:
     if engine is None:
         return 1
     draft = parse_lines(args.lines, args.manual)
-    priced = await engine.price_quote(draft, args.deal, _today(ctx, args.date))
+    priced = await engine.quotes.price(draft, args.deal, _today(ctx, args.date))
     if args.json:
         ctx.print(json.dumps(priced.to_json(), indent=2, ensure_ascii=False))
         return 0
@@ -192,7 +213,7 @@ async def new_cmd(args: argparse.Namespace, ctx: Context) -> int:
     draft = parse_lines(args.lines, args.manual)
     draft = QuoteDraft(draft.lines, args.notes)
     actor = await ctx.actor(args.as_user)
-    saved = await engine.save_quote(args.deal_id, draft, actor, on=_today(ctx, args.date))
+    saved = await engine.quotes.save(args.deal_id, draft, actor, on=_today(ctx, args.date))
     if args.json:
         ctx.print(json.dumps(saved_json(saved), indent=2, ensure_ascii=False))
         return 0
@@ -204,9 +225,50 @@ async def new_cmd(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
+async def edit_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    """New lines (``--line``/``--manual`` replace them all) or notes: a new version."""
+    engine = await _engine(ctx)
+    if engine is None:
+        return 1
+    quote = await engine.quotes.get(args.quote)
+    kept = quote.priced.draft()
+    lines = parse_lines(args.lines, args.manual).lines if args.lines or args.manual else kept.lines
+    notes = kept.notes if args.notes is None else args.notes
+    return await _save_version(engine, ctx, args, quote.id, QuoteDraft(lines, notes))
+
+
+async def reprice_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    """The same lines priced again with the rules in force: a new version if a price moved."""
+    engine = await _engine(ctx)
+    if engine is None:
+        return 1
+    quote = await engine.quotes.get(args.quote)
+    return await _save_version(engine, ctx, args, quote.id, quote.priced.draft())
+
+
+async def _save_version(
+    engine: Engine, ctx: Context, args: argparse.Namespace, quote_id: int, draft: QuoteDraft
+) -> int:
+    actor = await ctx.actor(args.as_user)
+    saved = await engine.quotes.save(
+        None, draft, actor, quote_id=quote_id, expected_version=args.version,
+        on=_today(ctx, args.date),
+    )  # fmt: skip
+    if args.json:
+        ctx.print(json.dumps(saved_json(saved), indent=2, ensure_ascii=False))
+        return 0
+    lang = _lang(ctx, args)
+    quote = saved.quote
+    key = "cli.quote_new_version" if saved.changed else "cli.quote_unchanged"
+    ctx.print(catalogue_text(lang, key, number=quote.number, version=quote.version))
+    for line in render(quote.priced, lang, trace=False):
+        ctx.print(line)
+    return 0
+
+
 async def show_cmd(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    quote = await engine.quote(args.quote)
+    quote = await engine.quotes.get(args.quote)
     if args.json:
         ctx.print(json.dumps(quote.to_json(), indent=2, ensure_ascii=False))
         return 0
@@ -219,7 +281,7 @@ async def show_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 async def status_cmd(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    quote = await engine.set_quote_status(args.quote, args.status, await ctx.actor(args.as_user))
+    quote = await engine.quotes.set_status(args.quote, args.status, await ctx.actor(args.as_user))
     if args.json:
         ctx.print(json.dumps(quote.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -231,11 +293,11 @@ async def pdf_cmd(args: argparse.Namespace, ctx: Context) -> int:
     engine = await _engine(ctx)
     if engine is None:
         return 1
-    document = await engine.quote_pdf(args.quote, _lang(ctx, args))
+    document = await engine.quotes.pdf(args.quote, _lang(ctx, args))
     try:
         write_private(args.output, document)  # a customer's quote: 0600
     except OSError as exc:
-        ctx.fail(f"error: cannot write {args.output}: {exc.strerror or exc}")
+        fail_file(ctx, exc, _lang(ctx, args))  # one line in the reader's language
         return 1
     ctx.print(f"wrote {args.output} ({len(document):,} bytes)")
     return 0
@@ -246,7 +308,7 @@ async def send_cmd(args: argparse.Namespace, ctx: Context) -> int:
     if engine is None:
         return 1
     actor = await ctx.actor(args.as_user)
-    queued = await engine.send_quote(
+    queued = await engine.quotes.send(
         args.quote, actor, to=args.to, locale=args.lang, note=args.note,
         default_locale=ctx.settings.locale,
     )  # fmt: skip
@@ -276,7 +338,7 @@ async def import_cmd(args: argparse.Namespace, ctx: Context) -> int:
         ctx.fail(f"{args.file}: nothing imported")
         return 1
     engine = await ctx.engine()
-    result = await engine.import_products(items, await ctx.actor(args.as_user))
+    result = await engine.products.import_all(items, await ctx.actor(args.as_user))
     ctx.print(
         f"{args.file}: {len(result.created)} created, {len(result.updated)} updated, "
         f"{len(result.unchanged)} unchanged"
@@ -286,6 +348,8 @@ async def import_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 def _read_products(path: Path) -> list[Product]:
     if path.suffix.lower() in (".yaml", ".yml"):
+        from config.cpq_schema import load_catalogue_file  # pydantic: only when validating
+
         return load_catalogue_file(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -300,7 +364,19 @@ def _csv_lines(exc: CsvError) -> list[str]:
 
 async def search_cmd(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    for product in await engine.search_products(args.text, limit=100):
-        price = money_text(product.unit_price, product.currency, ctx.settings.locale)
+    found = await engine.products.search(args.text, limit=100)
+    if args.json:
+        ctx.print(json.dumps([_product_json(p) for p in found], indent=2, ensure_ascii=False))
+        return 0
+    for product in found:
+        price = formats.money(product.unit_price, product.currency, ctx.settings.locale)
         ctx.print(f"{product.code:<20} {product.name:<50} {price:>14}")
     return 0
+
+
+def _product_json(product: Product) -> dict[str, Any]:
+    return {
+        "code": product.code, "name": product.name, "unit_price": str(product.unit_price),
+        "currency": product.currency, "tax_rate": str(product.tax_rate),
+        "description": product.description, "active": product.active,
+    }  # fmt: skip

@@ -10,14 +10,13 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from engine.api import formats, text
 from engine.api.cpq import (
     PricedQuote,
     Queued,
     Quote,
     Saved,
     StageOutcome,
-    money_text,
-    number_text,
     word,
 )
 from engine.api.outbox import WAITING
@@ -66,7 +65,7 @@ def render(priced: PricedQuote, lang: str, *, trace: bool) -> list[str]:
         discount = word("free", lang) if line.free else _money(line.discount, currency, lang)
         out.append(
             f"{line.position:>3}  {(line.code or '—'):<18} {line.name[:40]:<40}"
-            f" {number_text(line.quantity, lang):>{QTY_WIDTH}}"
+            f" {formats.number(line.quantity, lang):>{QTY_WIDTH}}"
             f" {_money(line.list_price, currency, lang):>13}"
             f" {discount:>12} {_money(line.net, currency, lang):>14}"
         )
@@ -79,17 +78,17 @@ def render(priced: PricedQuote, lang: str, *, trace: bool) -> list[str]:
 
 
 def _money(amount: Decimal, currency: str, lang: str) -> str:
-    return money_text(amount, currency, lang) if amount else ""
+    return formats.money(amount, currency, lang) if amount else ""
 
 
 def _suggestions(priced: PricedQuote, lang: str) -> list[str]:
     if not priced.suggestions:
         return []
-    title = "Suggestions" if lang == "en" else "Suggestions à ajouter"
+    title = text(lang, "cli.quote.suggestions")
     lines = [f"{title}:"]
     lines.extend(
-        f"  + {s.code} × {number_text(s.quantity, lang)}  {s.name}"
-        f"  ({money_text(s.unit_price, priced.currency, lang)}, {s.rule})"
+        f"  + {s.code} × {formats.number(s.quantity, lang)}  {s.name}"
+        f"  ({formats.money(s.unit_price, priced.currency, lang)}, {s.rule})"
         for s in priced.suggestions
     )
     return lines
@@ -100,11 +99,12 @@ def _totals(priced: PricedQuote, lang: str) -> list[str]:
     rows = [(word("subtotal", lang), totals.subtotal), (word("discounts", lang), totals.discounts)]
     rows.append((word("net_total", lang), totals.net))
     for tax in (t for t in totals.by_rate if t.base or t.tax):
-        base = money_text(tax.base, currency, lang)
-        rows.append((word("tax_at", lang, rate=number_text(tax.rate, lang), base=base), tax.tax))
+        base = formats.money(tax.base, currency, lang)
+        rows.append((word("tax_at", lang, rate=formats.number(tax.rate, lang), base=base), tax.tax))
     rows.append((word("total", lang), totals.total))
     width = 72 + QTY_WIDTH  # as wide as the columns before it
-    return [f"{label:>{width}} {money_text(amount, currency, lang):>14}" for label, amount in rows]
+    money = formats.money
+    return [f"{label:>{width}} {money(amount, currency, lang):>14}" for label, amount in rows]
 
 
 def heading(quote: Quote, lang: str) -> list[str]:

@@ -10,8 +10,9 @@ from typing import Any
 from cli.context import Context
 from config.loader import ConfigError
 from config.workflow_schema import FILE, load_workflows
-from engine.api import clock
-from engine.api.workflows import RunRecord, Stored, Summary
+from engine.api import clock, plural
+from engine.api import text as catalogue_text
+from engine.api.workflows import RunRecord, Stored, Summary, codec
 from engine.api.workflows import model as workflows
 from service.automation import reminder_settings, workflow_runner
 
@@ -19,9 +20,9 @@ from service.automation import reminder_settings, workflow_runner
 def register(sub: Any) -> None:
     parser = sub.add_parser("workflows", help="workflow automations and their runs")
     commands = parser.add_subparsers(dest="workflows_command", metavar="ACTION", required=True)
-    commands.add_parser("list", help="every workflow, active or not").set_defaults(
-        handler=list_workflows
-    )
+    listed = commands.add_parser("list", help="every workflow, active or not")
+    listed.add_argument("--json", action="store_true", help="print JSON")
+    listed.set_defaults(handler=list_workflows)
     for name, handler, text in (
         ("show", show_workflow, "a workflow's trigger and steps"),
         ("activate", activate, "switch a workflow on"),
@@ -30,14 +31,18 @@ def register(sub: Any) -> None:
     ):
         command = commands.add_parser(name, help=text)
         command.add_argument("name", metavar="NAME")
+        if name == "show":
+            command.add_argument("--json", action="store_true", help="print JSON")
         command.set_defaults(handler=handler)
     runs = commands.add_parser("runs", help="the latest runs, newest first")
     runs.add_argument("name", nargs="?", metavar="NAME")
     runs.add_argument("--failed", action="store_true", help="failed and stopped runs only")
     runs.add_argument("--limit", type=int, default=30, metavar="N")
+    runs.add_argument("--json", action="store_true", help="print JSON")
     runs.set_defaults(handler=list_runs)
     run = commands.add_parser("run", help="one run, step by step")
     run.add_argument("run_id", type=int, metavar="ID")
+    run.add_argument("--json", action="store_true", help="print JSON")
     run.set_defaults(handler=show_run)
     apply = commands.add_parser("apply", help=f"load config/{FILE} (create or update by name)")
     apply.add_argument("--check", action="store_true", help="validate only, change nothing")
@@ -52,11 +57,14 @@ def register(sub: Any) -> None:
 
 async def list_workflows(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    found = await engine.workflows()
+    found = await engine.workflows.all()
+    summaries = await engine.workflows.summaries()
+    if args.json:
+        _json(ctx, [_stored_json(item, summaries.get(item.id)) for item in found])
+        return 0
     if not found:
         ctx.print("no workflow (see run.py workflows apply)")
         return 0
-    summaries = await engine.workflow_summaries()
     for item in found:
         ctx.print(_line(item, summaries.get(item.id)))
     return 0
@@ -67,16 +75,21 @@ def _line(item: Stored, summary: Summary | None) -> str:
     runs = "no run yet"
     if summary is not None:
         last = _when(summary.last_run)
-        runs = (
-            f"{summary.runs} runs: {summary.succeeded} ok, {summary.failed} failed,"
-            f" {summary.not_met} not met, {summary.waiting} waiting; last {last}"
-        )
+        # the administrators' commands speak English, with its plurals: "1 run", "2 runs"
+        runs = catalogue_text(
+            "en", "cli.workflow_summary", runs=plural("en", "cli.workflow_runs", summary.runs,
+            count=summary.runs), ok=summary.succeeded, failed=summary.failed,
+            not_met=summary.not_met, waiting=summary.waiting, last=last,
+        )  # fmt: skip
     return f"{state} {item.name} — {item.trigger} — {runs}"
 
 
 async def show_workflow(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    item = await engine.workflow(args.name)
+    item = await engine.workflows.get(args.name)
+    if args.json:
+        _json(ctx, {**_stored_json(item, None), "definition": codec.to_dict(item.workflow)})
+        return 0
     flow = item.workflow
     ctx.print(f"{flow.name} ({'active' if item.active else 'inactive'}, version {item.version})")
     if flow.description:
@@ -111,7 +124,7 @@ async def deactivate(args: argparse.Namespace, ctx: Context) -> int:
 
 async def _switch(name: str, active: bool, ctx: Context) -> int:
     engine = await ctx.engine()
-    changed = await engine.set_workflow_active(name, active, await ctx.actor(None))
+    changed = await engine.workflows.set_active(name, active, await ctx.actor(None))
     state = "active" if active else "inactive"
     ctx.print(f"{name}: {state}" if changed else f"{name}: already {state}")
     return 0
@@ -119,7 +132,7 @@ async def _switch(name: str, active: bool, ctx: Context) -> int:
 
 async def delete(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    await engine.delete_workflow(args.name, await ctx.actor(None))
+    await engine.workflows.delete(args.name, await ctx.actor(None))
     ctx.print(f"{args.name}: deleted")
     return 0
 
@@ -139,7 +152,7 @@ async def apply_workflows(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(f"no workflow in {ctx.settings.config_path / FILE}")
         return 0
     engine = await ctx.engine()
-    for saved in await engine.apply_workflows(found, await ctx.actor(None)):
+    for saved in await engine.workflows.apply(found, await ctx.actor(None)):
         change = ", ".join(saved.changed) if saved.changed else "unchanged"
         ctx.print(f"{saved.name}: {change}")
     return 0
@@ -150,7 +163,10 @@ async def apply_workflows(args: argparse.Namespace, ctx: Context) -> int:
 
 async def list_runs(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    found = await engine.workflow_runs(args.name, failed=args.failed, limit=args.limit)
+    found = await engine.workflows.runs(args.name, failed=args.failed, limit=args.limit)
+    if args.json:
+        _json(ctx, [_run_json(run) for run in found])
+        return 0
     if not found:
         ctx.print("no run")
         return 0
@@ -171,7 +187,10 @@ def _run_line(run: RunRecord) -> str:
 
 async def show_run(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
-    run = await engine.workflow_run(args.run_id)
+    run = await engine.workflows.run_record(args.run_id)
+    if args.json:
+        _json(ctx, _run_json(run))
+        return 0
     ctx.print(_run_line(run))
     cause = run.cause
     who = cause.get("actor_label") or cause.get("actor_kind")
@@ -189,7 +208,7 @@ async def run_tick(args: argparse.Namespace, ctx: Context) -> int:
     now = _moment(args.at) if args.at else None
     runner = workflow_runner(engine, ctx.settings)
     report = await runner.tick(now)
-    sent = await engine.run_reminders(reminder_settings(ctx.settings), now)
+    sent = await engine.reminders.run(reminder_settings(ctx.settings), now)
     ctx.print(
         f"{report.started} change(s) read, {report.resumed} run(s) resumed,"
         f" {report.dated} date trigger(s) fired, {sent.reminders} reminder(s),"
@@ -205,3 +224,42 @@ def _moment(text: str) -> datetime:
 
 def _when(moment: datetime | None) -> str:
     return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+# -- JSON ---------------------------------------------------------------------------------
+
+
+def _json(ctx: Context, data: object) -> None:
+    ctx.print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _stored_json(item: Stored, summary: Summary | None) -> dict[str, Any]:
+    flow = item.workflow
+    runs = None if summary is None else {
+        "runs": summary.runs, "succeeded": summary.succeeded, "failed": summary.failed,
+        "not_met": summary.not_met, "waiting": summary.waiting,
+        "last_run": None if summary.last_run is None else summary.last_run.isoformat(),
+    }  # fmt: skip
+    return {
+        "id": item.id, "name": flow.name, "active": item.active, "version": item.version,
+        "trigger": workflows.describe_trigger(flow.trigger), "runs": runs,
+        "updated_at": item.updated_at.isoformat(),
+    }  # fmt: skip
+
+
+def _run_json(run: RunRecord) -> dict[str, Any]:
+    def at(moment: datetime | None) -> str | None:
+        return None if moment is None else moment.isoformat()
+
+    return {
+        "id": run.id, "workflow": run.workflow, "entity": run.entity,
+        "entity_id": run.entity_id, "event": run.event, "depth": run.depth,
+        "status": run.status, "reason": run.reason, "started_at": at(run.started_at),
+        "finished_at": at(run.finished_at), "resume_at": at(run.resume_at),
+        "cause": run.cause,
+        "steps": [
+            {"path": s.path, "kind": s.kind, "outcome": s.outcome, "detail": s.detail,
+             "at": at(s.at), "duration_ms": s.duration_ms}
+            for s in run.steps
+        ],
+    }  # fmt: skip

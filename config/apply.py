@@ -1,6 +1,6 @@
 """Making the database say what the YAML configuration says.
 
-The work is the engine's (``Engine.apply_setup``, one write transaction:
+The work is the engine's (``Engine.setup.apply``, one write transaction:
 either every change is made, or — when one is refused (a stage that still
 holds deals, or that a blueprint in force names) — none is). This module only
 translates the validated configuration models into the engine's set-up
@@ -17,14 +17,33 @@ What each file governs:
 * ``users.yaml``: the users listed are created or updated; others are kept.
 * ``projects.yaml``: the templates listed are created or replaced; others
   are kept.
+
+:func:`apply_folder` (``run.py config apply``) adds, in the same transaction,
+``blueprints/*.yaml`` (a new version where one changed), ``workflows.yaml``
+(created or updated by name) and ``catalogue.yaml`` (products created or
+updated by code); ``pricing.yaml`` and ``routing.yaml`` are validated and read
+from the files themselves (at start, and by each quote command).
+:func:`first_run` is what ``run.py serve`` does on an empty database: the same,
+once, marked in the database so that later starts never overwrite live changes.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from config.blueprint_schema import load_blueprints
+from config.cpq_schema import (
+    CATALOGUE_FILE,
+    PRICING_FILE,
+    CpqConfigError,
+    load_catalogue_file,
+    load_pricing_file,
+)
+from config.loader import ConfigError, load_config
 from config.models import (
     PipelineConfig,
     ProjectTemplateConfig,
@@ -32,9 +51,15 @@ from config.models import (
     StageConfig,
     UserConfig,
 )
-from engine.api import Actor, Engine, RelaisError
+from config.routing import FILE_NAME as ROUTING_FILE
+from config.routing import RoutingError, load_routing
+from config.workflow_schema import FILE as WORKFLOWS_FILE
+from config.workflow_schema import load_workflows
+from engine.api import Actor, Engine, RelaisError, ValidationFailed
+from engine.api.blueprints import Blueprint, FormFit
 from engine.api.crm import (
     CrmSetup,
+    FullSetup,
     PipelineSetup,
     ProjectTemplate,
     Question,
@@ -44,6 +69,8 @@ from engine.api.crm import (
 )
 
 PIPELINES_FILE = "pipelines.yaml"
+BLUEPRINTS_FOLDER = "blueprints"
+log = logging.getLogger("relais.config")
 C = TypeVar("C")
 R = TypeVar("R")
 
@@ -65,7 +92,7 @@ class ApplyRefused(RelaisError):
 async def apply_config(engine: Engine, config: RelaisConfig, actor: Actor) -> list[str]:
     """Apply ``config`` in one transaction; returns the changes made (empty: none)."""
     try:
-        return await engine.apply_setup(crm_setup(config), actor)
+        return await engine.setup.apply(crm_setup(config), actor)
     except SetupRefused as refused:
         raise ApplyRefused(
             [(PIPELINES_FILE, f"pipelines[{i}].stages", why) for i, why in refused.problems]
@@ -106,3 +133,126 @@ def user_draft(user: UserConfig) -> UserDraft:
 def project_template(template: ProjectTemplateConfig) -> ProjectTemplate:
     questions = tuple(Question(q.key, q.label, q.kind, q.choices) for q in template.questions)
     return ProjectTemplate(template.key, template.name, questions)
+
+
+# -- the whole folder -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Folder:
+    """What a configuration folder says, read and validated; ``notes``: what the files keep."""
+
+    config: RelaisConfig
+    blueprints: tuple[tuple[Path, Blueprint], ...]
+    setup: FullSetup
+    notes: tuple[str, ...]
+
+
+def read_folder(folder: Path, fits: FormFit | None = None) -> Folder:
+    """Every file of ``folder``, by the loaders the service uses; raise ``ConfigError``
+    with every problem of every file. ``fits``: the renderer's check of blueprint forms."""
+    problems: list[str] = []
+
+    def attempt(load: Callable[[], R]) -> R | None:
+        try:
+            return load()
+        except (ConfigError, CpqConfigError, RoutingError) as exc:
+            problems.extend(exc.problems)
+            return None
+
+    config = attempt(lambda: load_config(folder))
+    blueprints = attempt(lambda: load_blueprints(folder)) or []
+    for path, blueprint in blueprints:
+        problems.extend(_unshowable(path, blueprint, fits))
+    workflows = attempt(lambda: load_workflows(folder))
+    catalogue = folder / CATALOGUE_FILE
+    products = attempt(lambda: load_catalogue_file(catalogue)) if catalogue.is_file() else None
+    pricing = attempt(lambda: load_pricing_file(folder / PRICING_FILE))
+    routing = attempt(lambda: load_routing(folder))
+    if problems or config is None or pricing is None or routing is None:
+        raise ConfigError(problems)
+    setup = FullSetup(
+        crm=crm_setup(config),
+        blueprints=tuple(blueprint for _, blueprint in blueprints),
+        workflows=tuple(workflows or ()) if (folder / WORKFLOWS_FILE).is_file() else None,
+        products=None if products is None else tuple(products),
+    )
+    rules = len(pricing.book.prices.rules) + len(pricing.book.configurator.rules)
+    notes = tuple(
+        note
+        for name, note in (
+            (PRICING_FILE, f"{rules} rule(s), read from the file by the service and each quote "
+             "command: nothing to write"),
+            (ROUTING_FILE, f"{len(routing.routes)} capture address(es), read from the file by the "
+             "service at start: nothing to write"),
+        )
+        if (folder / name).is_file()
+        for note in (f"{name}: {note}",)
+    )  # fmt: skip
+    return Folder(config, tuple(blueprints), setup, notes)
+
+
+def _unshowable(path: Path, blueprint: Blueprint, fits: FormFit | None) -> list[str]:
+    """What of a blueprint's forms the renderer could not show (refused before saving)."""
+    if fits is None:
+        return []
+    return [
+        f"{path}: transitions[{index}].during{'.' + p.path if p.path else ''}: {p.message}"
+        for index, t in enumerate(blueprint.transitions)
+        for p in fits(t.during)
+    ]
+
+
+async def apply_folder(engine: Engine, folder: Folder, actor: Actor) -> list[str]:
+    """Make the database match every file of ``folder``, in one transaction."""
+    try:
+        return await engine.setup.apply_all(folder.setup, actor)
+    except SetupRefused as refused:
+        raise ApplyRefused(
+            [(PIPELINES_FILE, f"pipelines[{i}].stages", why) for i, why in refused.problems]
+        ) from refused
+    except ValidationFailed as exc:
+        raise ApplyRefused(_problems(folder, exc)) from exc
+
+
+def _problems(folder: Folder, exc: ValidationFailed) -> list[tuple[str, str, str]]:
+    """``blueprints[i].where`` / ``workflows[i]…`` / ``products.CODE`` as file, path, reason."""
+    found: list[tuple[str, str, str]] = []
+    for key, reason in exc.errors.items():
+        part, _, rest = key.partition(".")
+        if part.startswith("blueprints["):
+            path = folder.blueprints[int(part[len("blueprints[") : -1])][0]
+            found.append((f"{BLUEPRINTS_FOLDER}/{path.name}", rest, reason))
+        elif part.startswith("workflows["):
+            found.append((WORKFLOWS_FILE, key, reason))
+        elif part == "products":
+            found.append((CATALOGUE_FILE, rest, reason))
+        else:
+            found.append((PIPELINES_FILE, key, reason))
+    return found
+
+
+async def first_run(engine: Engine, path: Path, fits: FormFit | None = None) -> list[str] | None:
+    """On a first start, apply the configuration folder ``path`` (one transaction) and log it.
+
+    ``None`` when an earlier start already did (nothing is read then): live changes
+    made since, in Slack or by a command, are never overwritten. A configuration
+    that does not validate stops the first start with its problems (``ConfigError``).
+    """
+    if await engine.setup.first_run_done():
+        return None
+    folder = read_folder(path, fits)
+    changes = await engine.setup.first_run(folder.setup)
+    if changes is None:
+        return None
+    if not changes:
+        log.info("event=first_run applied=false reason=database_in_use folder=%s", path)
+        return changes
+    products = [line for line in changes if line.startswith("product ")]
+    log.info(
+        "event=first_run applied=true folder=%s changes=%d products=%d",
+        path, len(changes), len(products),
+    )  # fmt: skip
+    for line in (*(c for c in changes if c not in products), *folder.notes):
+        log.info("event=first_run_change change=%r", line)
+    return changes

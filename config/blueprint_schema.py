@@ -4,7 +4,9 @@ The models check the shape (unknown keys, types, operators, durations) and
 build the engine's frozen :class:`~engine.blueprints.model.Blueprint`; the checks
 that need the pipeline (unknown stage or field, type mismatch, unreachable
 state) are the engine's own (:mod:`engine.blueprints.check`), run here against
-the stages and again when the blueprint is saved. Every problem is reported
+the stages and again when the blueprint is saved; whether each form fits the
+screen that shows it is the renderer's check, passed in by the command line
+(:mod:`bot.forms_fit`; config never imports the bot). Every problem is reported
 on its own line: ``config/blueprints/default.yaml: transitions[2].to: …``.
 Conditions are data (field, operator, value): nothing is ever evaluated.
 """
@@ -41,7 +43,7 @@ from config.models import (
     WebhookUrl,
 )
 from engine.api import parse_duration
-from engine.api.blueprints import StageRef, check_blueprint
+from engine.api.blueprints import FormFit, StageRef, check_blueprint
 from engine.api.blueprints import model as bp
 from engine.api.crm import DEFAULT_STAGES, criteria
 
@@ -304,9 +306,16 @@ def load_blueprints(config_dir: Path) -> list[tuple[Path, bp.Blueprint]]:
     return loaded
 
 
-def problems_against(blueprint: bp.Blueprint, stages: Sequence[StageRef], label: str) -> list[str]:
-    """The pipeline-aware problems of a blueprint, as ``file: path: reason`` lines."""
-    return [problem_line(label, (p.path,), p.message) for p in check_blueprint(blueprint, stages)]
+def problems_against(
+    blueprint: bp.Blueprint, stages: Sequence[StageRef], label: str, fits: FormFit | None = None
+) -> list[str]:
+    """The pipeline-aware problems of a blueprint, as ``file: path: reason`` lines.
+
+    ``fits`` is the renderer's check of each form (the caller's to give: the
+    Slack bot's, from the command line); without it, forms are not measured.
+    """
+    found = check_blueprint(blueprint, stages, fits)
+    return [problem_line(label, (p.path,), p.message) for p in found]
 
 
 def default_stages() -> list[StageRef]:

@@ -7,10 +7,15 @@ means the service and the commands will accept it: ``pipelines.yaml``,
 ``routing.yaml`` (mail intake, read at start), ``workflows.yaml``
 (``workflows apply``) and ``blueprints/*.yaml`` (``blueprint apply``). A
 blueprint is also checked against its pipeline's stages when
-``pipelines.yaml`` (or the built-in default pipeline) says what they are.
+``pipelines.yaml`` (or the built-in default pipeline) says what they are,
+and each of its forms against the renderer's limits when the caller passes
+its check (``run.py config check`` passes the Slack bot's, :mod:`bot.forms_fit`).
 
 Every problem of every file is one line, ``file: path: reason``; an absent
-file is not a problem (it means "nothing of that kind" or the defaults).
+file is not a problem (it means "nothing of that kind" or the defaults). A
+``pricing.yaml`` whose seller lacks a mention a French devis needs (SIREN,
+VAT number, décennale insurance…) is valid all the same: its count line is
+followed by one ``warning: pricing.yaml: quotes.seller.key: …`` line each.
 """
 
 from __future__ import annotations
@@ -34,9 +39,10 @@ from config.loader import ConfigError, load_config
 from config.models import RelaisConfig
 from config.routing import FILE_NAME as ROUTING_FILE
 from config.routing import RoutingError, load_routing
+from config.seller_schema import seller_warnings
 from config.workflow_schema import FILE as WORKFLOWS_FILE
 from config.workflow_schema import load_workflows
-from engine.api.blueprints import Blueprint, StageRef
+from engine.api.blueprints import Blueprint, FormFit, StageRef
 from engine.api.blueprints import lead_model as lead_blueprints
 
 T = TypeVar("T")
@@ -53,8 +59,11 @@ class Report:
     problems: list[str] = field(default_factory=list)
 
 
-def check_folder(folder: Path) -> Report:
-    """Validate every file of ``folder`` that Relais reads; never raises for a bad file."""
+def check_folder(folder: Path, fits: FormFit | None = None) -> Report:
+    """Validate every file of ``folder`` that Relais reads; never raises for a bad file.
+
+    ``fits`` is the renderer's check of a blueprint's forms (none: not measured).
+    """
     report = Report()
     if not folder.is_dir():
         report.problems.append(f"{folder}: no such configuration folder")
@@ -64,7 +73,7 @@ def check_folder(folder: Path) -> Report:
         found = _attempt(report, partial(check, folder))
         if found:
             report.found.append(found)
-    _blueprints(folder, report)
+    _blueprints(folder, report, fits)
     return report
 
 
@@ -83,9 +92,12 @@ def _count(number: int, noun: str, plural: str | None = None) -> str:
 def _pricing(folder: Path) -> str | None:
     if not (folder / PRICING_FILE).is_file():
         return None
-    book = load_pricing_file(folder / PRICING_FILE).book
-    rules = _count(len(book.configurator.rules), "configurator rule")
-    return f"{PRICING_FILE}: {rules}, {_count(len(book.prices.rules), 'price rule')}"
+    setup = load_pricing_file(folder / PRICING_FILE)
+    rules = _count(len(setup.book.configurator.rules), "configurator rule")
+    found = f"{PRICING_FILE}: {rules}, {_count(len(setup.book.prices.rules), 'price rule')}"
+    # A devis lacking a legal mention is still made: a warning, not a problem.
+    warnings = seller_warnings(setup.settings.seller, PRICING_FILE)
+    return "\n  ".join([found, *(f"warning: {line}" for line in warnings)])
 
 
 def _catalogue(folder: Path) -> str | None:
@@ -109,20 +121,22 @@ def _workflows(folder: Path) -> str | None:
     return f"{WORKFLOWS_FILE}: {_count(len(found), 'workflow')}"
 
 
-def _blueprints(folder: Path, report: Report) -> None:
+def _blueprints(folder: Path, report: Report, fits: FormFit | None) -> None:
     loaded = _attempt(report, lambda: _load_blueprints(folder)) or []
     for path, blueprint in loaded:
-        report.problems.extend(_against_stages(path, blueprint, report.config))
+        report.problems.extend(_against_stages(path, blueprint, report.config, fits))
     if blueprint_files(folder):
         report.found.append(f"blueprints: {_count(len(blueprint_files(folder)), 'file')}")
 
 
-def _against_stages(path: Path, blueprint: Blueprint, config: RelaisConfig | None) -> list[str]:
+def _against_stages(
+    path: Path, blueprint: Blueprint, config: RelaisConfig | None, fits: FormFit | None
+) -> list[str]:
     """The stage-aware problems, when the files say what the pipeline's stages are."""
     if blueprint.record == "lead":
-        return [f"{path}: {p.path}: {p.message}" for p in lead_blueprints.check(blueprint)]
+        return [f"{path}: {p.path}: {p.message}" for p in lead_blueprints.check(blueprint, fits)]
     stages = _stages(blueprint.pipeline, config)
-    return [] if stages is None else problems_against(blueprint, stages, str(path))
+    return [] if stages is None else problems_against(blueprint, stages, str(path), fits)
 
 
 def _stages(pipeline: str, config: RelaisConfig | None) -> Sequence[StageRef] | None:

@@ -29,7 +29,7 @@ class _Dumper(yaml.SafeDumper):
 
 async def export_config(engine: Engine) -> dict[str, str]:
     """File name → YAML text of the pipelines, users and project templates in the database."""
-    return export_files(await engine.setup_records())
+    return export_files(await engine.setup.records())
 
 
 def export_files(records: SetupRecords) -> dict[str, str]:

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from service import instance
 from telemetry.metrics import Metrics
 
 Check = Callable[[], Awaitable[bool]]
@@ -37,6 +38,7 @@ def build_web_app(
         degraded = await _lagging(probing)
         body = {
             "status": "fail" if failing else "degraded" if degraded else "ok",
+            "instance": instance.name(),
             "components": parts,
             "failing": failing,
             "degraded": degraded,
@@ -45,6 +47,7 @@ def build_web_app(
 
     async def metrics_view(request: web.Request) -> web.Response:
         await _lagging(probing)  # refreshes the probes' gauges
+        await metrics.refresh()  # and those read from the engine (service/metrics_feed.py)
         return web.Response(body=metrics.render(), content_type="text/plain", charset="utf-8")
 
     app.router.add_get("/healthz", healthz)

@@ -6,7 +6,11 @@ it without importing the service that builds them.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+Refresh = Callable[[], Awaitable[None]]
 
 
 class Metrics:
@@ -39,6 +43,29 @@ class Metrics:
         self.up = Gauge(
             "relais_component_up", "1 when a component is up", ["component"], registry=r
         )
+        self.slack_request_seconds = Histogram(
+            "relais_slack_request_seconds",
+            "time Bolt took to answer a Slack request (the ack), by kind",
+            ["kind"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 3, 5, 10),
+            registry=r,
+        )
+        self.outbox_pending = Gauge(
+            "relais_outbox_pending",
+            "outbox messages not yet settled (pending or being sent), by lane",
+            ["lane"],
+            registry=r,
+        )
+        self.outbox_failed = Gauge(
+            "relais_outbox_failed", "outbox dead letters, by lane", ["lane"], registry=r
+        )
+        # Read just before each /metrics answer (figures kept elsewhere: the database's
+        # counters, the workflow runner's, the outbox table).
+        self.refreshers: list[Refresh] = []
+
+    async def refresh(self) -> None:
+        for refresh in self.refreshers:
+            await refresh()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

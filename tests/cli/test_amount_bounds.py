@@ -15,7 +15,8 @@ def test_a_huge_amount_is_refused_by_deal_update_and_imports(tmp_path: Path) -> 
     for huge in ("1e400", "12345678901234567890", "1e999999999999999999"):
         refused = run(tmp_path, "deal", "update", "1", "--set", f"expected_revenue={huge}")
         assert refused.returncode == 1, refused.stderr
-        assert "expected_revenue: an amount has at most 12 digits" in refused.stderr
+        # the reader's language (RELAIS_LOCALE=fr), the field by its label
+        assert "Montant prévu : un montant a au plus 12 chiffres" in refused.stderr
         assert "Traceback" not in refused.stderr + refused.stdout
     rows = tmp_path / "deals.csv"
     rows.write_text("title,budget\nGros,1" + "0" * 40 + "\nBon,900\n", encoding="utf-8")

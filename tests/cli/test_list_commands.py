@@ -25,6 +25,7 @@ from engine.mail.intake import MAIL_ACTOR
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Actor.cli("test")
 NBSP = "\xa0"
+NNBSP = "\u202f"  # French thousands (CLDR, through Babel)
 
 # id, title, contact (name, e-mail), owner, amount, stage (its probability), changed at (UTC)
 OPEN_DEALS = (
@@ -38,7 +39,7 @@ OPEN_DEALS = (
 
 def eur(amount: str) -> str:
     """``1 000,00`` as the French CLI writes it: ``1 000,00 €`` with non-breaking spaces."""
-    return amount.replace(" ", NBSP) + NBSP + "€"
+    return amount.replace(" ", NNBSP) + NBSP + "€"
 
 
 def cells(line: str) -> list[str]:
@@ -69,14 +70,14 @@ def on_engine(folder: Path, work: Callable[[Engine], Awaitable[None]]) -> None:
 
 
 async def add_users(engine: Engine) -> None:
-    await engine.upsert_user(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), ADMIN)
-    await engine.upsert_user(UserDraft("Bob Durand", "bob@example.com", "U_BOB"), ADMIN)
+    await engine.users.upsert(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), ADMIN)
+    await engine.users.upsert(UserDraft("Bob Durand", "bob@example.com", "U_BOB"), ADMIN)
 
 
 async def touched(engine: Engine, deal_id: int, at: str) -> None:
     """Pin a deal's last change, so that order and dates are known."""
     sql = "UPDATE deals SET updated_at = ? WHERE id = ?"
-    await engine.write(lambda tx: tx.execute(sql, (at, deal_id)).close(), ADMIN)
+    await engine.db.write(lambda tx: tx.execute(sql, (at, deal_id)).close(), ADMIN)
 
 
 async def add_deals(engine: Engine) -> None:
@@ -85,14 +86,14 @@ async def add_deals(engine: Engine) -> None:
     for deal_id, title, contact, owner, amount, stage, at in OPEN_DEALS:
         person = ContactDraft(*contact) if contact else None
         draft = DealDraft(title, person, owner=owner, stage=stage, expected_revenue=amount)
-        assert (await engine.create_deal(draft, ADMIN)).id == deal_id
+        assert (await engine.deals.create(draft, ADMIN)).id == deal_id
         await touched(engine, deal_id, at)
-    won = await engine.create_deal(DealDraft("Chantier gagné", expected_revenue="5000"), ADMIN)
-    await engine.move_deal(won.id, "gagne", ADMIN)
-    lost = await engine.create_deal(DealDraft("Projet perdu", expected_revenue="300"), ADMIN)
-    await engine.move_deal(lost.id, "perdu", ADMIN, lost_reason="trop cher")
-    old = await engine.create_deal(DealDraft("Vieux devis", expected_revenue="700"), ADMIN)
-    await engine.update_deal(old.id, {"archived": "true"}, ADMIN)
+    won = await engine.deals.create(DealDraft("Chantier gagné", expected_revenue="5000"), ADMIN)
+    await engine.deals.move(won.id, "gagne", ADMIN)
+    lost = await engine.deals.create(DealDraft("Projet perdu", expected_revenue="300"), ADMIN)
+    await engine.deals.move(lost.id, "perdu", ADMIN, lost_reason="trop cher")
+    old = await engine.deals.create(DealDraft("Vieux devis", expected_revenue="700"), ADMIN)
+    await engine.deals.update(old.id, {"archived": "true"}, ADMIN)
     for deal_id, day in ((won.id, "18"), (lost.id, "19"), (old.id, "20")):
         await touched(engine, deal_id, f"2026-03-{day}T09:00:00.000000Z")
 
@@ -201,8 +202,8 @@ def test_weighted_total_is_rounded_once_from_integer_cents(
 ) -> None:
     async def at_15_percent(engine: Engine) -> None:
         for amount in ("1000.00", "2500.50", "999.99"):
-            deal = await engine.create_deal(DealDraft(amount, expected_revenue=amount), ADMIN)
-            await engine.update_deal(deal.id, {"probability": "15"}, ADMIN)
+            deal = await engine.deals.create(DealDraft(amount, expected_revenue=amount), ADMIN)
+            await engine.deals.update(deal.id, {"probability": "15"}, ADMIN)
 
     on_engine(folder, at_15_percent)
     code, out, _ = run(capsys, "deal", "list", "--json")
@@ -241,15 +242,15 @@ def test_dates_are_shown_in_the_configured_time_zone(
     assert listed(out)[0][-1] == "15/03/2026"  # 23:30 UTC is past midnight in Paris
     monkeypatch.setenv("RELAIS_TIMEZONE", "UTC")
     _, out, _ = run(capsys, "deal", "list", "--stage", "nouveau", "--lang", "en")
-    assert listed(out)[0][-1] == "2026-03-14"
+    assert listed(out)[0][-1] == "Mar 14, 2026"
 
 
 def test_each_currency_has_its_own_total(deals: Path, capsys: pytest.CaptureFixture[str]) -> None:
     async def in_pounds(engine: Engine) -> None:
-        await engine.write(
+        await engine.db.write(
             lambda tx: pipelines.create_pipeline(tx, "uk", "UK", currency="GBP"), ADMIN
         )
-        deal = await engine.create_deal(
+        deal = await engine.deals.create(
             DealDraft("Stove UK", pipeline="uk", expected_revenue="200"), ADMIN
         )
         await touched(engine, deal.id, "2026-03-01T09:00:00.000000Z")
@@ -315,9 +316,11 @@ def test_board_sums_the_open_deals_per_stage(
         ["Visite Technique", "1", "€999.99", "€400.00"],
         ["Devis", "1", "€2,500.50", "€1,500.30"],
         ["Gagné", "0", "€0.00", "€0.00"],
-        ["Perdu", "0", "€0.00", "€0.00"],
         ["total", "3", "€4,500.49", "€2,000.30"],
+        ["1 folded stage hidden: Perdu (--folded to show it)"],
     ]
+    code, out, _ = run(capsys, "board", "--folded", "--lang", "fr")  # shown, marked
+    assert [cells(line)[0] for line in out.splitlines()[-3:-1]] == ["Gagné", "Perdu (repliée)"]
     code, out, _ = run(capsys, "board", "--json")
     data = json.loads(out)
     assert data["stages"][3] == {
@@ -335,19 +338,19 @@ def test_board_sums_the_open_deals_per_stage(
 async def add_leads(engine: Engine) -> None:
     """Five leads, one per status, from the command line, mail and Slack."""
     await add_users(engine)
-    alice = await engine.actor_for("U_ALICE", "slack")
+    alice = await engine.users.actor_for("U_ALICE", "slack")
     paul = ContactDraft("Paul Martin", "paul@example.com")
-    await engine.create_lead(LeadDraft("Salon", contact=paul), ADMIN)
+    await engine.leads.create(LeadDraft("Salon", contact=paul), ADMIN)
     marie = ContactDraft("Marie Curie", "marie@example.com")
     draft = LeadDraft("Insert par mail", marie, owner="alice@example.com", origin="email")
-    mailed = await engine.create_lead(draft, MAIL_ACTOR)
-    await engine.set_lead_status(mailed.id, "contacted", ADMIN)
-    slacked = await engine.create_lead(LeadDraft("Cheminée", owner="bob@example.com"), alice)
-    await engine.set_lead_status(slacked.id, "qualified", ADMIN)
-    spam = await engine.create_lead(LeadDraft("Spam"), ADMIN)
-    await engine.set_lead_status(spam.id, "disqualified", ADMIN, reason="spam")
-    won = await engine.create_lead(LeadDraft("Converti", owner="alice@example.com"), ADMIN)
-    await engine.convert_lead(won.id, ADMIN)
+    mailed = await engine.leads.create(draft, MAIL_ACTOR)
+    await engine.leads.set_status(mailed.id, "contacted", ADMIN)
+    slacked = await engine.leads.create(LeadDraft("Cheminée", owner="bob@example.com"), alice)
+    await engine.leads.set_status(slacked.id, "qualified", ADMIN)
+    spam = await engine.leads.create(LeadDraft("Spam"), ADMIN)
+    await engine.leads.set_status(spam.id, "disqualified", ADMIN, reason="spam")
+    won = await engine.leads.create(LeadDraft("Converti", owner="alice@example.com"), ADMIN)
+    await engine.leads.convert(won.id, ADMIN)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ async def test_a_new_database_its_wal_and_shm_and_its_folders_are_private(
     path = tmp_path / "var" / "data" / "relais.db"
     engine = await Engine.open(path)
     try:
-        await engine.write(lambda tx: tx.execute("CREATE TABLE probe (x)"), Actor.cli("test"))
+        await engine.db.write(lambda tx: tx.execute("CREATE TABLE probe (x)"), Actor.cli("test"))
         wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
         # Open in WAL mode: both are on disk now (os.stat fails if one is missing).
         assert {mode(p) for p in (path, wal, shm)} == {0o600}

@@ -33,7 +33,7 @@ def stages_of(data: Any) -> list[dict[str, Any]]:
 
 
 async def stage_names(engine: Engine, pipeline: str | None = None) -> list[str]:
-    return [s.name for s in (await engine.pipeline(pipeline)).stages]
+    return [s.name for s in (await engine.pipelines.get(pipeline)).stages]
 
 
 DEFAULT_NAMES = ["Nouveau", "Estimation", "Visite Technique", "Devis", "Gagné", "Perdu"]
@@ -48,7 +48,7 @@ async def test_the_shipped_config_on_a_fresh_database(
     ]
     assert await apply(engine, folder, admin) == []
     assert await stage_names(engine) == DEFAULT_NAMES
-    assert (await engine.user("admin@relais.example")).role == "admin"
+    assert (await engine.users.get("admin@relais.example")).role == "admin"
 
 
 async def test_stage_changes_are_applied_and_listed(
@@ -71,7 +71,7 @@ async def test_stage_changes_are_applied_and_listed(
         "pipeline default: stage 'Négociation' added at position 5",
         "user admin@relais.example: created (admin)",
     ]
-    pipeline = await engine.pipeline()
+    pipeline = await engine.pipelines.get()
     assert [s.name for s in pipeline.stages] == [
         "Nouveau", "Estimation", "Visite Technique", "Devis envoyé", "Négociation", "Gagné",
         "Perdu",
@@ -93,7 +93,7 @@ async def test_a_reorder_and_a_deletion(engine: Engine, admin: Actor, folder: Pa
         "pipeline default: stages reordered: Nouveau, Devis, Visite Technique, Gagné, Perdu",
     ]
     assert await stage_names(engine) == ["Nouveau", "Devis", "Visite Technique", "Gagné", "Perdu"]
-    assert [s.position for s in (await engine.pipeline()).stages] == [1, 2, 3, 4, 5]
+    assert [s.position for s in (await engine.pipelines.get()).stages] == [1, 2, 3, 4, 5]
     assert await apply(engine, folder, admin) == []
 
 
@@ -106,32 +106,32 @@ async def test_an_outcome_change(engine: Engine, admin: Actor, folder: Path) -> 
     assert await apply(engine, folder, admin) == [
         "pipeline default: stage 'Perdu': outcome lost → none"
     ]
-    stage = (await engine.pipeline()).stage("perdu")
+    stage = (await engine.pipelines.get()).stage("perdu")
     assert stage is not None and stage.outcome is None
 
 
 async def test_deals_follow_a_new_stage_probability(
     engine: Engine, admin: Actor, alice: Actor, folder: Path
 ) -> None:
-    deal = await engine.create_deal(DealDraft("PAG Rika - Tubage"), alice)
+    deal = await engine.deals.create(DealDraft("PAG Rika - Tubage"), alice)
     data = read_data(folder, "pipelines.yaml")
     stages_of(data)[0]["probability"] = 25
     write_data(folder, "pipelines.yaml", data)
     await apply(engine, folder, admin)
-    assert (await engine.deal(deal.id)).probability == 25
+    assert (await engine.deals.get(deal.id)).probability == 25
 
 
 @pytest.mark.parametrize("state", ["open", "archived", "lost"])
 async def test_a_stage_holding_deals_refuses_the_whole_apply(
     engine: Engine, admin: Actor, alice: Actor, folder: Path, state: str
 ) -> None:
-    await engine.create_deal(DealDraft("Un", stage="devis"), alice)
-    deal = await engine.create_deal(DealDraft("Deux", stage="devis"), alice)
+    await engine.deals.create(DealDraft("Un", stage="devis"), alice)
+    deal = await engine.deals.create(DealDraft("Deux", stage="devis"), alice)
     if state == "archived":
-        await engine.update_deal(deal.id, {"archived": True}, alice)
+        await engine.deals.update(deal.id, {"archived": True}, alice)
     if state == "lost":
-        await engine.move_deal(deal.id, "perdu", alice, lost_reason="trop cher")
-        await engine.move_deal(deal.id - 1, "perdu", alice, lost_reason="trop cher")
+        await engine.deals.move(deal.id, "perdu", alice, lost_reason="trop cher")
+        await engine.deals.move(deal.id - 1, "perdu", alice, lost_reason="trop cher")
     blocked = "Perdu" if state == "lost" else "Devis"
     data = read_data(folder, "pipelines.yaml")
     stages = stages_of(data)
@@ -141,12 +141,12 @@ async def test_a_stage_holding_deals_refuses_the_whole_apply(
     with pytest.raises(StageNotEmpty) as refused:
         await apply(engine, folder, admin)
     assert refused.value.stage == blocked and refused.value.count == 2
-    assert "2 deal(s)" in refused.value.message
+    assert "2 deals" in refused.value.message
     assert await stage_names(engine) == DEFAULT_NAMES
     with pytest.raises(NotFound):
-        await engine.user("admin@relais.example")
+        await engine.users.get("admin@relais.example")
     assert (
-        await engine.read(
+        await engine.db.read(
             lambda c: c.execute("SELECT count(*) FROM project_templates").fetchone()[0]
         )
         == 0
@@ -174,7 +174,7 @@ async def test_a_new_default_pipeline(engine: Engine, admin: Actor, folder: Path
         "pipeline sav: is now the default pipeline",
         "pipeline default: is no longer the default pipeline",
     ]
-    default = await engine.pipeline()
+    default = await engine.pipelines.get()
     assert (default.key, default.currency, [s.key for s in default.stages]) == (
         "sav",
         "CHF",
@@ -193,10 +193,10 @@ async def test_a_new_default_pipeline(engine: Engine, admin: Actor, folder: Path
 async def test_pipelines_absent_from_the_file_or_no_file_are_left_alone(
     engine: Engine, admin: Actor, folder: Path
 ) -> None:
-    await engine.add_stage(None, StageSpec("pose", "Pose", 90), admin)
+    await engine.pipelines.add_stage(None, StageSpec("pose", "Pose", 90), admin)
     (folder / "pipelines.yaml").unlink()
     await apply(engine, folder, admin)
-    assert (await engine.pipeline()).stage("pose") is not None
+    assert (await engine.pipelines.get()).stage("pose") is not None
 
 
 async def test_user_changes_are_listed(engine: Engine, admin: Actor, folder: Path) -> None:
@@ -219,8 +219,8 @@ async def test_user_changes_are_listed(engine: Engine, admin: Actor, folder: Pat
         "user alice@example.com: timezone Europe/Paris → America/Montreal",
         "user alice@example.com: manager none → admin@relais.example",
     ]
-    alice = await engine.user("U0ALICE")
-    assert alice.manager_id == (await engine.user("admin@relais.example")).id
+    alice = await engine.users.get("U0ALICE")
+    assert alice.manager_id == (await engine.users.get("admin@relais.example")).id
     assert await apply(engine, folder, admin) == []
 
 
@@ -260,15 +260,15 @@ async def test_a_slack_id_taken_by_someone_else_is_refused(
     write_data(folder, "users.yaml", data)
     with pytest.raises(ValidationFailed, match="Slack id U_ALICE belongs to Alice Martin"):
         await apply(engine, folder, admin)
-    assert (await engine.user("bob@example.com")).slack_id == "U_BOB"
+    assert (await engine.users.get("bob@example.com")).slack_id == "U_BOB"
 
 
 async def test_project_changes_are_listed(
     engine: Engine, admin: Actor, alice: Actor, folder: Path
 ) -> None:
     await apply(engine, folder, admin)
-    deal = await engine.create_deal(DealDraft("PAG", project_template="poele"), alice)
-    await engine.update_deal(deal.id, {"answers": {"marque": "Rika", "modele": "Sumo"}}, alice)
+    deal = await engine.deals.create(DealDraft("PAG", project_template="poele"), alice)
+    await engine.deals.update(deal.id, {"answers": {"marque": "Rika", "modele": "Sumo"}}, alice)
     data = read_data(folder, "projects.yaml")
     questions = data["projects"][0]["questions"]
     data["projects"][0]["name"] = "Poêles et foyers"
@@ -285,7 +285,7 @@ async def test_project_changes_are_listed(
         "Insert",
         "project poele: question 'marque': label 'Marque souhaitée' → 'Marque'",
     ]
-    assert (await engine.deal(deal.id)).answers == {"marque": "Rika"}
+    assert (await engine.deals.get(deal.id)).answers == {"marque": "Rika"}
     questions[1], questions[2] = questions[2], questions[1]
     write_data(folder, "projects.yaml", data)
     assert await apply(engine, folder, admin) == ["project poele: questions reordered"]
@@ -306,14 +306,14 @@ async def test_changes_are_on_the_timeline_with_their_actor(
     stages_of(data)[0]["probability"] = 12
     write_data(folder, "pipelines.yaml", data)
     await apply(engine, folder, admin)
-    stage = (await engine.pipeline()).stage("nouveau")
+    stage = (await engine.pipelines.get()).stage("nouveau")
     assert stage is not None
-    [entry] = [e for e in await engine.timeline("stage", stage.id) if e.action == "updated"]
+    [entry] = [e for e in await engine.timeline.of("stage", stage.id) if e.action == "updated"]
     assert (entry.actor_label, entry.changes["probability"]) == ("test-admin", [10, 12])
 
 
 async def test_a_new_user_and_an_unchanged_one(engine: Engine, admin: Actor, folder: Path) -> None:
-    await engine.upsert_user(
+    await engine.users.upsert(
         UserDraft("Administrateur Relais", "admin@relais.example", role="admin"), admin
     )
     (folder / "projects.yaml").unlink()

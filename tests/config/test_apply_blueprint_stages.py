@@ -41,7 +41,7 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def governed(engine: Engine, admin: Actor) -> Engine:
-    await engine.save_blueprint(load_blueprint_file(BLUEPRINT), admin)
+    await engine.blueprints.save(load_blueprint_file(BLUEPRINT), admin)
     return engine
 
 
@@ -63,7 +63,7 @@ def edit_stages(folder: Path, index: int = 0, **keys: str | None) -> dict[str, A
 
 
 async def stage_keys(engine: Engine) -> list[str]:
-    return [s.key for s in (await engine.pipeline()).stages]
+    return [s.key for s in (await engine.pipelines.get()).stages]
 
 
 async def test_dropping_a_stage_the_blueprint_names_changes_nothing(
@@ -76,9 +76,9 @@ async def test_dropping_a_stage_the_blueprint_names_changes_nothing(
         await apply(governed, folder, admin)
     assert refused.value.problems == [("pipelines.yaml", "pipelines[0].stages", DEVIS)]
     assert await stage_keys(governed) == DEFAULT_KEYS
-    assert (await governed.pipeline()).stages[0].name == "Nouveau"
+    assert (await governed.pipelines.get()).stages[0].name == "Nouveau"
     with pytest.raises(NotFound):
-        await governed.user("admin@relais.example")
+        await governed.users.get("admin@relais.example")
 
 
 async def test_renaming_stage_keys_is_refused_naming_each_stage_and_its_pipeline(
@@ -97,7 +97,7 @@ async def test_renaming_stage_keys_is_refused_naming_each_stage_and_its_pipeline
     ]
     assert await stage_keys(governed) == DEFAULT_KEYS
     with pytest.raises(NotFound):
-        await governed.pipeline("sav")
+        await governed.pipelines.get("sav")
 
 
 async def test_a_stage_the_blueprint_does_not_name_is_deleted(
@@ -117,14 +117,14 @@ async def test_the_way_out_disable_apply_then_the_new_blueprint(
     governed: Engine, admin: Actor, folder: Path
 ) -> None:
     edit_stages(folder, estimation=None)
-    assert await governed.disable_blueprint(None, admin)
+    assert await governed.blueprints.disable(None, admin)
     assert "pipeline default: stage 'Estimation' deleted" in await apply(governed, folder, admin)
     data = yaml.safe_load(BLUEPRINT.read_text(encoding="utf-8"))
     del data["states"]["estimation"]
     data["transitions"] = [t for t in data["transitions"] if t["key"] != "estimer"]
     for t in data["transitions"]:
         t["from"] = [s for s in t["from"] if s != "estimation"] if t["from"] != "*" else "*"
-    saved = await governed.save_blueprint(parse_blueprint(data, "default.yaml"), admin)
+    saved = await governed.blueprints.save(parse_blueprint(data, "default.yaml"), admin)
     assert (saved.version, saved.created) == (2, True)
 
 

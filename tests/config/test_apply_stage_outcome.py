@@ -42,7 +42,7 @@ def edit(folder: Path, stages: dict[int, dict[str, Any]]) -> None:
 
 
 async def deal(engine: Engine, actor: Actor, title: str, amount: str, **extra: Any) -> Deal:
-    return await engine.create_deal(DealDraft(title, expected_revenue=amount, **extra), actor)
+    return await engine.deals.create(DealDraft(title, expected_revenue=amount, **extra), actor)
 
 
 def sums(summaries: list[StageSummary]) -> dict[str, tuple[int, Decimal, Decimal]]:
@@ -59,9 +59,9 @@ async def in_devis(engine: Engine, alice: Actor, bob: Actor) -> list[Deal]:
     """Three deals in Devis (one with a hand-set probability, one archived) and one elsewhere."""
     first = await deal(engine, alice, "PAG Rika", "1000", stage="devis")
     manual = await deal(engine, alice, "PAB Invicta", "500", stage="devis")
-    await engine.update_deal(manual.id, {"probability": "80"}, alice)
+    await engine.deals.update(manual.id, {"probability": "80"}, alice)
     archived = await deal(engine, bob, "Insert Godin", "200", stage="devis")
-    await engine.update_deal(archived.id, {"archived": True}, bob)
+    await engine.deals.update(archived.id, {"archived": True}, bob)
     await deal(engine, bob, "Tubage", "300")  # Nouveau: untouched throughout
     return [first, manual, archived]
 
@@ -71,11 +71,11 @@ async def test_deals_in_a_stage_made_won_are_won(
 ) -> None:
     alice_id = alice.user_id
     assert alice_id is not None
-    assert sums(await engine.board()) == {
+    assert sums(await engine.deals.board()) == {
         "Nouveau": (1, Decimal("300.00"), Decimal("30.00")),
         "Devis": (2, Decimal("1500.00"), Decimal("1000.00")),
     }
-    assert sums(await engine.my_pipeline(alice_id)) == {
+    assert sums(await engine.deals.my_pipeline(alice_id)) == {
         "Devis": (2, Decimal("1500.00"), Decimal("1000.00"))
     }
     edit(folder, {DEVIS: {"outcome": "won", "probability": 100}, GAGNE: {"outcome": "none"}})
@@ -85,11 +85,11 @@ async def test_deals_in_a_stage_made_won_are_won(
         "pipeline default: 3 deals in stage 'Devis' are now won",
         "pipeline default: stage 'Gagné': outcome won → none",
     ]
-    assert sums(await engine.board()) == {"Nouveau": (1, Decimal("300.00"), Decimal("30.00"))}
-    assert sums(await engine.my_pipeline(alice_id)) == {}
-    assert await engine.my_open_deals(alice_id) == []
+    assert sums(await engine.deals.board()) == {"Nouveau": (1, Decimal("300.00"), Decimal("30.00"))}
+    assert sums(await engine.deals.my_pipeline(alice_id)) == {}
+    assert await engine.deals.my_open(alice_id) == []
     for before in in_devis:
-        after = await engine.deal(before.id)
+        after = await engine.deals.get(before.id)
         assert (after.status, after.probability, after.probability_manual) == ("won", 100, False)
         assert after.closed_at is not None and after.lost_reason is None
         assert after.version == before.version + (2 if before.title != "PAG Rika" else 1)
@@ -102,7 +102,7 @@ async def test_each_deal_gets_a_timeline_entry_by_the_admin(
     edit(folder, {DEVIS: {"outcome": "won"}, GAGNE: {"outcome": "none"}})
     await apply(engine, folder, admin)
     for before in in_devis:
-        entry = last(await engine.timeline("deal", before.id))
+        entry = last(await engine.timeline.of("deal", before.id))
         assert (entry.action, entry.actor_kind, entry.actor_label, entry.channel) == (
             "updated",
             "cli",
@@ -113,7 +113,7 @@ async def test_each_deal_gets_a_timeline_entry_by_the_admin(
         assert entry.changes["note"] == [None, NOTE]
         assert entry.changes["closed_at"][0] is None
     await apply(engine, folder, admin)
-    counts = [len(await engine.timeline("deal", d.id)) for d in in_devis]
+    counts = [len(await engine.timeline.of("deal", d.id)) for d in in_devis]
     assert counts == [2, 3, 3]  # created (+ edited), then the one status change: no second
 
 
@@ -127,14 +127,14 @@ async def test_deals_in_a_stage_made_lost_get_no_invented_reason(
         "pipeline default: 3 deals in stage 'Devis' are now lost",
         "pipeline default: stage 'Perdu': outcome lost → none",
     ]
-    first = await engine.deal(in_devis[0].id)
+    first = await engine.deals.get(in_devis[0].id)
     assert (first.status, first.lost_reason, first.probability) == ("lost", None, 0)
     assert first.closed_at is not None
-    entry = last(await engine.timeline("deal", first.id))
+    entry = last(await engine.timeline.of("deal", first.id))
     assert entry.changes["status"] == ["open", "lost"]
     assert entry.changes["note"] == [None, NOTE]
     assert "lost_reason" not in entry.changes
-    assert sums(await engine.board()) == {"Nouveau": (1, Decimal("300.00"), Decimal("30.00"))}
+    assert sums(await engine.deals.board()) == {"Nouveau": (1, Decimal("300.00"), Decimal("30.00"))}
     assert await apply(engine, folder, admin) == []
 
 
@@ -144,10 +144,10 @@ async def test_a_closed_stage_made_open_reopens_its_deals(
     alice_id = alice.user_id
     assert alice_id is not None
     won = in_devis[0]
-    await engine.move_deal(won.id, "gagne", alice)
+    await engine.deals.move(won.id, "gagne", alice)
     lost = in_devis[1]
-    await engine.move_deal(lost.id, "perdu", alice, lost_reason="trop cher")
-    assert sums(await engine.my_pipeline(alice_id)) == {}
+    await engine.deals.move(lost.id, "perdu", alice, lost_reason="trop cher")
+    assert sums(await engine.deals.my_pipeline(alice_id)) == {}
     edit(folder, {GAGNE: {"outcome": "none", "probability": 90}, DEVIS: {"outcome": "won"}})
     assert await apply(engine, folder, admin) == [
         "pipeline default: stage 'Devis': outcome none → won",
@@ -156,9 +156,9 @@ async def test_a_closed_stage_made_open_reopens_its_deals(
         "pipeline default: stage 'Gagné': outcome won → none",
         "pipeline default: 1 deal in stage 'Gagné' is now open",
     ]
-    reopened = await engine.deal(won.id)
+    reopened = await engine.deals.get(won.id)
     assert (reopened.status, reopened.closed_at, reopened.probability) == ("open", None, 90)
-    assert sums(await engine.my_pipeline(alice_id)) == {
+    assert sums(await engine.deals.my_pipeline(alice_id)) == {
         "Gagné": (1, Decimal("1000.00"), Decimal("900.00"))
     }
     edit(
@@ -167,7 +167,7 @@ async def test_a_closed_stage_made_open_reopens_its_deals(
     lines = await apply(engine, folder, admin)
     assert "pipeline default: 1 deal in stage 'Perdu' is now open" in lines
     assert "pipeline default: 1 deal in stage 'Gagné' is now won" in lines
-    relost = await engine.deal(lost.id)
+    relost = await engine.deals.get(lost.id)
     assert (relost.status, relost.lost_reason, relost.closed_at) == ("open", None, None)
     assert await apply(engine, folder, admin) == []
 
@@ -175,14 +175,14 @@ async def test_a_closed_stage_made_open_reopens_its_deals(
 async def test_won_and_lost_stages_swapped(
     engine: Engine, admin: Actor, alice: Actor, in_devis: list[Deal], folder: Path
 ) -> None:
-    await engine.move_deal(in_devis[0].id, "gagne", alice)
+    await engine.deals.move(in_devis[0].id, "gagne", alice)
     edit(folder, {GAGNE: {"outcome": "lost"}, PERDU: {"outcome": "won"}})
     assert await apply(engine, folder, admin) == [
         "pipeline default: stage 'Gagné': outcome won → lost",
         "pipeline default: 1 deal in stage 'Gagné' is now lost",
         "pipeline default: stage 'Perdu': outcome lost → won",
     ]
-    assert (await engine.deal(in_devis[0].id)).status == "lost"
+    assert (await engine.deals.get(in_devis[0].id)).status == "lost"
 
 
 async def test_a_refused_apply_changes_no_status(
@@ -194,21 +194,21 @@ async def test_a_refused_apply_changes_no_status(
     stages[GAGNE]["outcome"] = "none"
     del stages[1]  # Estimation, which holds a deal: the whole apply is refused
     write_data(folder, "pipelines.yaml", data)
-    await engine.create_deal(DealDraft("Bloque", stage="estimation"), admin)
+    await engine.deals.create(DealDraft("Bloque", stage="estimation"), admin)
     with pytest.raises(StageNotEmpty):
         await apply(engine, folder, admin)
-    assert [(await engine.deal(d.id)).status for d in in_devis] == ["open"] * 3
+    assert [(await engine.deals.get(d.id)).status for d in in_devis] == ["open"] * 3
 
 
 async def test_the_engine_entry_point_used_by_slack_does_the_same(
     engine: Engine, admin: Actor, in_devis: list[Deal]
 ) -> None:
-    await engine.change_stage(None, "gagne", admin, outcome=None)
-    changed = await engine.change_stage(None, "devis", admin, outcome="won")
+    await engine.pipelines.change_stage(None, "gagne", admin, outcome=None)
+    changed = await engine.pipelines.change_stage(None, "devis", admin, outcome="won")
     assert (changed.deals, changed.status) == (3, "won")
     assert changed.fields == {"outcome": (None, "won")}
-    assert (await engine.deal(in_devis[0].id)).status == "won"
-    again = await engine.change_stage(None, "devis", admin, outcome="won")
+    assert (await engine.deals.get(in_devis[0].id)).status == "won"
+    again = await engine.pipelines.change_stage(None, "devis", admin, outcome="won")
     assert (again.fields, again.deals) == ({}, 0)
 
 

@@ -1,7 +1,7 @@
 """``config/apply.py`` only translates: the models become the engine's set-up records.
 
 Plain unit tests, no database: the work itself is tested through
-``apply_config`` (tests/config/test_apply*.py) and ``Engine.apply_setup``
+``apply_config`` (tests/config/test_apply*.py) and ``Engine.setup.apply``
 (tests/engine/test_setup.py).
 """
 

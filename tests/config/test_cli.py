@@ -57,7 +57,7 @@ async def test_apply_prints_changes_then_nothing_to_change(tmp_path: Path) -> No
 async def test_apply_refuses_to_delete_a_stage_holding_deals(tmp_path: Path) -> None:
     folder = copy_shipped(tmp_path / "config")
     engine = await Engine.open(tmp_path / "relais.db")
-    await engine.create_deal(DealDraft("PAB Invicta", stage="estimation"), Actor.cli())
+    await engine.deals.create(DealDraft("PAB Invicta", stage="estimation"), Actor.cli())
     await engine.close()
     data = read_data(folder, "pipelines.yaml")
     del data["pipelines"][0]["stages"][1]
@@ -65,8 +65,8 @@ async def test_apply_refuses_to_delete_a_stage_holding_deals(tmp_path: Path) -> 
     code, out, err = await run(tmp_path, "apply")
     assert (code, out) == (1, "")
     assert err.splitlines() == [
-        "refused: stage 'Estimation' still holds 1 deal(s), archived and inactive ones included; "
-        "move them to another stage first",
+        "refused: stage “Estimation” still holds 1 deal, archived and inactive ones included; "
+        "move it to another stage first",
         "nothing was changed",
     ]
 

@@ -54,7 +54,7 @@ async def test_an_export_of_a_fresh_database_is_valid(engine: Engine, tmp_path: 
 async def test_users_without_an_email_are_counted_not_listed(
     engine: Engine, admin: Actor, alice: Actor
 ) -> None:
-    await engine.upsert_user(UserDraft("Slack Only", slack_id="U_ONLY"), admin)
+    await engine.users.upsert(UserDraft("Slack Only", slack_id="U_ONLY"), admin)
     text = (await export_config(engine))["users.yaml"]
     assert "# 1 user(s) without an e-mail address are not listed." in text
     assert [u["email"] for u in yaml.safe_load(text)["users"]] == ["alice@example.com"]

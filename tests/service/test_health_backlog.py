@@ -90,7 +90,7 @@ async def test_a_stalled_worker_shows_as_degraded_until_the_deadline_frees_intak
     assert isinstance(figures, dict) and figures["mail_backlog"]["threshold_seconds"] == 1
     assert oldest_seconds((await get(service, "/metrics"))[1]) > 1.0
     await health_until(service, "ok", 15.0)  # the deadline replaced the worker
-    [mail] = await service.engine.list_mails()
+    [mail] = await service.engine.mail.records()
     assert (mail.status, mail.error) == (
         "failed", "ParseFailed: parsing took longer than the 3 s deadline"
     )  # fmt: skip

@@ -6,8 +6,11 @@ import asyncio
 
 import pytest
 
+from config.routing import default_policy
 from engine.actors import Actor
+from engine.core import Engine
 from engine.events import DomainEvent, EventBus
+from ingest.processor import MailProcessor
 from service import wiring
 from service.wake import Wake
 
@@ -74,3 +77,22 @@ async def test_a_wake_during_a_run_asks_for_exactly_one_more() -> None:
     wake.wake()  # closed: nothing starts
     await wake.idle()
     assert runs == [0, 1]
+
+
+async def test_the_runner_and_the_mail_processor_listen_only_through_the_table(
+    engine: Engine,
+) -> None:
+    runner = engine.workflows.runner()
+    processor = MailProcessor(engine, default_policy(), workers=0, rescan=3600.0)
+    before = len(engine.bus._subscribers)
+    runner.start()
+    await processor.start()
+    try:
+        assert len(engine.bus._subscribers) == before  # neither subscribes itself
+        listeners = {**wiring.workflow_listeners(runner), **wiring.mail_listeners(processor)}
+        assert wiring.apply(engine.bus, listeners) == 2
+        assert ("*", "workflows") in {(w.pattern, w.listener) for w in wiring.WIRING}
+        assert ("mail.received", "mail") in {(w.pattern, w.listener) for w in wiring.WIRING}
+    finally:
+        await processor.stop()
+        await runner.stop()
