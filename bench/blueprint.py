@@ -6,10 +6,10 @@ through the engine, in the same run, on the same database.
 
 What each side does:
 
-plain        ``Engine.move_deal`` on a pipeline without a blueprint: the deal
+plain        ``Engine.deals.move`` on a pipeline without a blueprint: the deal
              row, the gate's look-up (no blueprint), the stage update, its
              timeline entry, the group commit, the deal read back.
-transition   ``Engine.perform_transition`` on a governed pipeline: version
+transition   ``Engine.blueprints.perform`` on a governed pipeline: version
              check, owners and criteria, three typed inputs (an amount, a
              date, a choice) validated, the stage move, the values saved, a
              field update and a webhook (written to the outbox, not sent),
@@ -96,16 +96,16 @@ class Figure:
 
 async def set_up(engine: Engine) -> Actor:
     admin = Actor.cli("bench")
-    await engine.write(lambda tx: pipelines.create_pipeline(tx, "governed", "Governed"), admin)
-    await engine.save_blueprint(parse_blueprint(BLUEPRINT, "bench"), admin)
-    await engine.upsert_user(UserDraft("Rep", "rep@example.com", "U_REP"), admin)
-    return await engine.actor_for("rep@example.com", "bench")
+    await engine.db.write(lambda tx: pipelines.create_pipeline(tx, "governed", "Governed"), admin)
+    await engine.blueprints.save(parse_blueprint(BLUEPRINT, "bench"), admin)
+    await engine.users.upsert(UserDraft("Rep", "rep@example.com", "U_REP"), admin)
+    return await engine.users.actor_for("rep@example.com", "bench")
 
 
 async def fresh_deals(engine: Engine, actor: Actor, pipeline: str, count: int) -> list[int]:
     made = await asyncio.gather(
         *(
-            engine.create_deal(DealDraft(f"Deal {i}", pipeline=pipeline), actor)
+            engine.deals.create(DealDraft(f"Deal {i}", pipeline=pipeline), actor)
             for i in range(count)
         )
     )
@@ -133,12 +133,12 @@ async def measure(
         plain_ids = await fresh_deals(engine, actor, "default", deals)
         governed_ids = await fresh_deals(engine, actor, "governed", deals)
         plain = await timed(
-            plain_ids, concurrency, lambda d: engine.move_deal(d, "estimation", actor)
+            plain_ids, concurrency, lambda d: engine.deals.move(d, "estimation", actor)
         )
         transition = await timed(
             governed_ids,
             concurrency,
-            lambda d: engine.perform_transition(d, "qualifier", dict(VALUES), actor),
+            lambda d: engine.blueprints.perform(d, "qualifier", dict(VALUES), actor),
         )
         best_plain, best_transition = max(best_plain, plain), max(best_transition, transition)
     return Figure(concurrency, best_plain, best_transition)

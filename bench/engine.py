@@ -10,7 +10,7 @@ Issue 2's targets:
 
 What each side does:
 
-engine    ``Engine.create_deal`` / ``Engine.move_deal`` awaited in a loop by N
+engine    ``Engine.deals.create`` / ``Engine.deals.move`` awaited in a loop by N
           asyncio tasks: validation, the deal row, its timeline entry, the
           shared group commit, then the deal read back — what an adapter gets.
 baseline  N threads running the bare ``INSERT INTO deals`` or ``UPDATE deals
@@ -141,7 +141,7 @@ async def _create_schema(path: Path) -> None:
     try:
         admin = Actor.cli("bench")
         for n in range(1, OWNERS + 1):
-            await engine.upsert_user(UserDraft(f"Rep {n}", f"rep{n}@example.com"), admin)
+            await engine.users.upsert(UserDraft(f"Rep {n}", f"rep{n}@example.com"), admin)
     finally:
         await engine.close()
 
@@ -293,7 +293,7 @@ async def task_rate(
     """Operations per second of ``callers`` asyncio tasks sharing one engine."""
     engine = await Engine.open(path)
     try:
-        durability = await engine.write(lambda tx: tx.scalar("PRAGMA synchronous"), BENCH_ACTOR)
+        durability = await engine.db.write(lambda tx: tx.scalar("PRAGMA synchronous"), BENCH_ACTOR)
         assert durability == 2, "the engine's writer must commit with synchronous=FULL"
         before = dict(engine.db.stats)
         ops = [make_op(engine, i) for i in range(callers)]
@@ -367,7 +367,7 @@ def engine_create(world: World) -> Callable[[Engine, int], TaskOp]:
 
         async def op() -> object:
             draft = DealDraft(f"Bench {caller}.{next(numbers)}", expected_revenue="1234.50")
-            return await engine.create_deal(draft, actor)
+            return await engine.deals.create(draft, actor)
 
         return op
 
@@ -381,7 +381,7 @@ def engine_move(world: World, callers: int) -> Callable[[Engine, int], TaskOp]:
 
         async def op() -> object:
             deal_id, stage = next(moves)
-            return await engine.move_deal(deal_id, stage.key, actor)
+            return await engine.deals.move(deal_id, stage.key, actor)
 
         return op
 
@@ -512,7 +512,7 @@ def engine_job(world: World, job: Job) -> Callable[[Engine, int], TaskOp]:
 
         async def op() -> object:
             title = f"Bench {caller}.{next(numbers)}"
-            return await engine.write(lambda tx: job(tx, title), actor)
+            return await engine.db.write(lambda tx: job(tx, title), actor)
 
         return op
 
@@ -521,7 +521,7 @@ def engine_job(world: World, job: Job) -> Callable[[Engine, int], TaskOp]:
 
 def measure_breakdown(fresh: Callable[[], Path], world: World, settings: Settings) -> str:
     variants = {name: engine_job(world, job) for name, job in breakdown_jobs(world).items()}
-    variants["Engine.create_deal (job, then read back)"] = engine_create(world)
+    variants["Engine.deals.create (job, then read back)"] = engine_create(world)
     most = CALLERS[-1]
     lines = [
         f"| Engine.write job | 1 caller | {most} callers | jobs per commit at {most} |",
@@ -575,7 +575,7 @@ async def engine_latencies(path: Path, world: World, iterations: int) -> dict[st
             for i in range(iterations + 10):
                 owner = world.owners[i % len(world.owners)]
                 started = time.perf_counter()
-                summaries = await engine.read(_bound(fn, owner))
+                summaries = await engine.db.read(_bound(fn, owner))
                 if i >= 10:  # the first calls warm the page cache
                     samples[name].append((time.perf_counter() - started) * 1000)
                 check_summaries(world, name, owner, summaries)
@@ -724,8 +724,8 @@ def parse(argv: Sequence[str] | None) -> Settings:
 
 
 LEGEND = """\
-engine   = Engine.create_deal / move_deal awaited by N asyncio tasks (each deal read
-           back), Engine.my_pipeline / board through the async read path.
+engine   = Engine.deals.create / deals.move awaited by N asyncio tasks (each deal read
+           back), Engine.deals.my_pipeline / board through the async read path.
 baseline = plain sqlite3: the bare INSERT / UPDATE with one commit each from N threads,
            the faster of own connections (busy timeout) and one shared connection under
            a lock; for reads, the same query functions called on a sqlite3 connection.

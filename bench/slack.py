@@ -197,17 +197,19 @@ async def seed(database: str) -> tuple[int, int]:
 
     engine = await Engine.open(database)
     admin = Actor.cli("bench")
-    await engine.save_blueprint(load_blueprint_file(ROOT / "config/blueprints/default.yaml"), admin)
-    await engine.upsert_user(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
-    alice = await engine.actor_for("U_ALICE", "slack")
+    await engine.blueprints.save(
+        load_blueprint_file(ROOT / "config/blueprints/default.yaml"), admin
+    )
+    await engine.users.upsert(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
+    alice = await engine.users.actor_for("U_ALICE", "slack")
     contact = ContactDraft("Jean Dupont", "jean@dupont.fr")
-    deal = await engine.create_deal(
+    deal = await engine.deals.create(
         DealDraft("Poêle Dupont", contact, expected_revenue="8000"), alice
     )
     for days in (1, 3):
         due = clock.utcnow() + timedelta(days=days)
         draft = ActivityDraft("call", f"Rappel J+{days}", due_at=due, deal_id=deal.id)
-        await engine.create_activity(draft, alice)
+        await engine.activities.create(draft, alice)
     await engine.close()
     return deal.id, deal.version
 

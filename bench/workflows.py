@@ -11,7 +11,7 @@ Issue 7's targets:
 
 What each side does:
 
-baseline   N asyncio callers edit deals (``Engine.update_deal``: one
+baseline   N asyncio callers edit deals (``Engine.deals.update``: one
            ``deal.updated`` event each) for ``--seconds``; the workflow runner
            is started but there is no workflow.
 workflows  the same, with 1,000 active workflows: 904 on other entities or
@@ -61,6 +61,7 @@ from engine.crm.users import UserDraft  # noqa: E402
 from engine.events import DomainEvent  # noqa: E402
 from engine.workflows import model as wf  # noqa: E402
 from engine.workflows.execute import Setup  # noqa: E402
+from service import wiring  # noqa: E402
 
 WORKFLOWS = 1_000
 DEALS = 200
@@ -109,15 +110,15 @@ async def seed(path: Path, workflows: list[wf.Workflow]) -> list[int]:
     engine = await Engine.open(path)
     try:
         admin = Actor.cli("bench")
-        await engine.upsert_user(UserDraft("Alice", "alice@example.com", "U_ALICE"), admin)
-        alice = await engine.actor_for("alice@example.com", "bench")
+        await engine.users.upsert(UserDraft("Alice", "alice@example.com", "U_ALICE"), admin)
+        alice = await engine.users.actor_for("alice@example.com", "bench")
         ids = []
         for n in range(DEALS):
-            ids.append((await engine.create_deal(DealDraft(f"Deal {n}"), alice)).id)
+            ids.append((await engine.deals.create(DealDraft(f"Deal {n}"), alice)).id)
         if workflows:
-            await engine.apply_workflows(workflows, admin)
+            await engine.workflows.apply(workflows, admin)
         # As in a live service, the runner has already read the seeding's changes.
-        await engine.write(
+        await engine.db.write(
             lambda tx: tx.execute(
                 "UPDATE workflow_cursor SET position = (SELECT max(id) FROM timeline)"
             ),
@@ -144,10 +145,11 @@ class Run:
 
 async def throughput(path: Path, deals: list[int], seconds: float, callers: int) -> Run:
     engine = await Engine.open(path)
-    runner = engine.workflow_runner(SETUP)
+    runner = engine.workflows.runner(SETUP)
+    wiring.apply(engine.bus, wiring.workflow_listeners(runner))
     runner.start()
     try:
-        actor = await engine.actor_for("alice@example.com", "bench")
+        actor = await engine.users.actor_for("alice@example.com", "bench")
         await runner.settle()
         already = runner.stats.started
         count = 0
@@ -164,7 +166,7 @@ async def throughput(path: Path, deals: list[int], seconds: float, callers: int)
                 if n % 10 == 0:  # one edit in ten also changes the priority
                     priorities[deal] = (priorities.get(deal, 0) + 1) % 4
                     change["priority"] = priorities[deal]
-                await engine.update_deal(deal, change, actor)
+                await engine.deals.update(deal, change, actor)
                 count += 1
                 n += callers
 
@@ -180,7 +182,8 @@ async def throughput(path: Path, deals: list[int], seconds: float, callers: int)
 async def latency(path: Path, deals: list[int], samples: int) -> list[float]:
     """Milliseconds from each ``deal.updated`` to its workflow's ``workflow_run.queued``."""
     engine = await Engine.open(path)
-    runner = engine.workflow_runner(SETUP)
+    runner = engine.workflows.runner(SETUP)
+    wiring.apply(engine.bus, wiring.workflow_listeners(runner))
     runner.start()
     published: dict[int, float] = {}
     queued = asyncio.Event()
@@ -197,12 +200,12 @@ async def latency(path: Path, deals: list[int], samples: int) -> list[float]:
     engine.bus.subscribe("deal.updated", on_update)
     engine.bus.subscribe("workflow_run.queued", on_queued)
     try:
-        actor = await engine.actor_for("alice@example.com", "bench")
+        actor = await engine.users.actor_for("alice@example.com", "bench")
         await runner.settle()
         for n in range(samples):
             queued.clear()
             change = {"title": f"Latency {n}", "priority": 1 + (n // len(deals)) % 3}
-            await engine.update_deal(deals[n % len(deals)], change, actor)
+            await engine.deals.update(deals[n % len(deals)], change, actor)
             await asyncio.wait_for(queued.wait(), 10.0)
         return found
     finally:

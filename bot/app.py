@@ -27,32 +27,42 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import gate, shapes
+from bot import access_log, gate, shapes
 from bot.jobs import JobSpec
 from bot.listeners import (
     actions,
     automation,
     choices,
     commands,
+    edit,
     events,
+    home,
+    pictures,
     quotes,
+    share,
+    shortcuts,
     stages,
     stale,
+    unfurl,
     views,
 )
 from bot.runtime import Runtime
 from config.settings import Settings
-from engine.api import Engine
+from engine.api import Engine, clock
 from telemetry.metrics import Metrics
 
 log = logging.getLogger("relais.slack")
 
 PATH = "/slack/events"
 # ``stale`` matches whatever no other listener did: it must come last.
-LISTENERS = (commands, actions, stages, automation, views, events, quotes, choices, stale)
+LISTENERS = (
+    commands, actions, stages, automation, views, events, home, pictures, quotes, choices,
+    unfurl, shortcuts, share, edit, stale,
+)  # fmt: skip
 JOBS: dict[str, JobSpec] = {
     **commands.JOBS, **actions.JOBS, **stages.JOBS, **automation.JOBS, **views.JOBS,
-    **events.JOBS, **quotes.JOBS, **stale.JOBS,
+    **events.JOBS, **home.JOBS, **pictures.JOBS, **quotes.JOBS, **stale.JOBS, **unfurl.JOBS,
+    **shortcuts.JOBS, **share.JOBS, **edit.JOBS,
 }  # fmt: skip
 
 
@@ -117,6 +127,7 @@ class SlackBot:
         self.settings = settings
         self.metrics = metrics
         self.app = build_app(engine, settings, client, retry_delay=retry_delay)
+        access_log.install(self.app, metrics)  # one line per interaction, both modes
         self.runtime = self.app.runtime
         self.socket: AsyncSocketModeHandler | None = None
         self.identity: dict[str, Any] = {}
@@ -188,6 +199,10 @@ class SlackBot:
             )
         except Exception as exc:
             log.warning("event=slack_unreachable error=%r", exc)
+
+    async def weekly_forecast(self) -> None:
+        """The scheduler's tick: the team's weekly forecast chart, once its moment has come."""
+        await pictures.weekly(self.runtime, clock.utcnow())
 
     async def healthy(self) -> bool:
         if not self.runtime.started or not self.runtime.outbox.running:

@@ -41,11 +41,7 @@ def field_reasons(exc: ValidationFailed, locale: str) -> dict[str, str]:
 
 
 def _label(locale: str, field: str, text: str) -> str:
-    return (
-        f"{field_label(locale, field)} : {text}"
-        if locale == "fr"
-        else (f"{field_label(locale, field)}: {text}")
-    )
+    return t(locale, "field_reason", field=field_label(locale, field), reason=text)
 
 
 def describe(exc: RelaisError, locale: str) -> str:

@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot import stale
 from bot.blocks.common import Block, Message
 from bot.blocks.modals import loading
 from bot.blocks.values import read_metadata
@@ -43,12 +44,11 @@ from bot.replays import Claim
 from bot.screens import deal_card
 from bot.tasks import Tasks
 from config.settings import Settings
-from engine.api import Actor, Conflict, Engine, RelaisError, clock
+from engine.api import Conflict, Engine, RelaisError, clock
 from engine.api.chat import store
 
 log = logging.getLogger("relais.slack")
 
-ACTOR = Actor.system("slack")
 REPLAY_WINDOW = timedelta(minutes=30)  # response_url works this long
 JobHandler = Callable[["JobContext"], Awaitable[None]]
 
@@ -194,6 +194,11 @@ class JobContext:
 
     async def fail(self, exc: RelaisError) -> None:
         who = await self.who()
+        clicked = self.body.get("type") == "block_actions"
+        old_button = await stale.answer(self.engine, who, exc, clicked=clicked)  # or deleted
+        if old_button is not None:
+            await self.say(old_button)
+            return
         message = error_message(exc, who.locale)
         if isinstance(exc, Conflict) and exc.entity == "deal":
             fresh = await deal_card(self.engine, who, exc.entity_id)
@@ -242,9 +247,7 @@ class Journal:
         ``claim`` (see :mod:`bot.replays`) is claimed in the same write.
         """
         keys = None if claim is None else claim.keys
-        job_id = await self.rt.engine.write(
-            lambda tx: store.record_job(tx, kind, body, dedupe_key, keys), ACTOR
-        )
+        job_id = await self.rt.engine.chat.record_job(kind, body, dedupe_key, keys)
         if claim is not None:
             claim.taken, claim.replayed = job_id is not None, job_id is None
         if job_id is None:
@@ -270,11 +273,11 @@ class Journal:
 
     async def replay(self) -> int:
         """Run what a previous process acknowledged but did not finish."""
-        jobs = await self.rt.engine.read(store.unfinished_jobs)
+        jobs = await self.rt.engine.chat.unfinished_jobs()
         cutoff = clock.utcnow() - REPLAY_WINDOW
         stale = [j.id for j in jobs if j.created_at < cutoff]
         if stale:
-            await self.rt.engine.write(lambda tx: store.expire_jobs(tx, stale), ACTOR)
+            await self.rt.engine.chat.expire_jobs(stale)
         fresh = [j for j in jobs if j.created_at >= cutoff]
         for job in fresh:
             self.start(job, replayed=True)
@@ -314,7 +317,7 @@ class Journal:
 
     async def _finish(self, ctx: JobContext, error: str | None) -> None:
         job_id = ctx.job.id
-        await self.rt.engine.write(lambda tx: store.finish_job(tx, job_id, error), ACTOR)
+        await self.rt.engine.chat.finish_job(job_id, error)
 
     async def _guarded(self, ctx: JobContext, step: Callable[[], Awaitable[None]]) -> str | None:
         """Do a step of the job; what went wrong, or None (an engine refusal is told)."""
@@ -344,7 +347,7 @@ class Journal:
             locale = await _locale(ctx)
             await ctx.say(Message(t(locale, "restarted", what=what.strip() or ctx.job.kind)))
             return True
-        await self.rt.engine.write(lambda tx: store.start_job(tx, ctx.job.id), ACTOR)
+        await self.rt.engine.chat.start_job(ctx.job.id)
         return False
 
     async def _slack_refused(self, ctx: JobContext, exc: SlackApiError) -> str:

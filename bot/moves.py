@@ -46,7 +46,7 @@ def _option(option: Option, version: Version, locale: str) -> MoveOption:
 async def options(engine: Engine, who: Who | None, deal: Deal) -> list[MoveOption]:
     if who is None or deal.archived:
         return []
-    return options_in(await engine.deal_view(deal.id, who.actor), who)
+    return options_in(await engine.deals.view(deal.id, who.actor), who)
 
 
 def options_in(view: DealView, who: Who) -> list[MoveOption]:
@@ -66,7 +66,7 @@ def options_in(view: DealView, who: Who) -> list[MoveOption]:
 async def form(engine: Engine, who: Who, deal: Deal, key: str) -> MoveForm:
     if key.startswith(FREE):
         return await _free_form(engine, who, deal, key.removeprefix(FREE))
-    described = await engine.describe_transition(deal.id, key, who.actor)
+    described = await engine.blueprints.describe(deal.id, key, who.actor)
     return MoveForm(
         heading=f"#{deal.id} {deal.title} — {described.name}",
         message=described.message,
@@ -80,7 +80,7 @@ async def form(engine: Engine, who: Who, deal: Deal, key: str) -> MoveForm:
 
 
 async def _free_form(engine: Engine, who: Who, deal: Deal, stage_key: str) -> MoveForm:
-    pipeline = await engine.pipeline(deal.pipeline_id)
+    pipeline = await engine.pipelines.get(deal.pipeline_id)
     stage = pipeline.stage(stage_key)
     heading = f"#{deal.id} {deal.title} → {stage.name if stage else stage_key}"
     if stage is None or stage.outcome != "lost":
@@ -95,12 +95,12 @@ async def perform(
 ) -> Deal:  # fmt: skip
     if key.startswith(FREE):
         reason = values.get("lost_reason")
-        return await engine.move_deal(
+        return await engine.deals.move(
             deal_id, key.removeprefix(FREE), who.actor, expected_version=version,
             lost_reason=str(reason) if reason else None,
         )  # fmt: skip
-    await engine.perform_transition(deal_id, key, dict(values), who.actor, version)
-    return await engine.deal(deal_id)
+    await engine.blueprints.perform(deal_id, key, dict(values), who.actor, version)
+    return await engine.deals.get(deal_id)
 
 
 def error_blocks(move: MoveForm) -> dict[str, str]:

@@ -20,8 +20,7 @@ from datetime import datetime, timedelta
 
 from bot.outbox import Outbox
 from bot.tasks import Tasks
-from engine.api import Actor, DomainEvent, Engine, clock
-from engine.api.chat import store
+from engine.api import DomainEvent, Engine, clock
 from engine.api.crm import TimelineEntry
 
 log = logging.getLogger("relais.slack")
@@ -30,7 +29,6 @@ CURSOR = "notifier"
 BATCH = 200
 MAX_AGE = timedelta(days=1)
 NOTICED = ("lead", "deal")
-ACTOR = Actor.system("slack")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,16 +106,16 @@ class Notifier:
 
     async def catch_up(self) -> bool:
         """Read one batch past the cursor; True when there may be more."""
-        position = await self.engine.read(lambda c: store.cursor(c, CURSOR))
-        entries = await self.engine.timeline_since(position, BATCH)
+        position = await self.engine.chat.cursor(CURSOR)
+        entries = await self.engine.timeline.since(position, BATCH)
         if not entries:
             return False
         refs = [f"{e.entity}:{e.entity_id}" for e in entries if e.entity in NOTICED]
-        channels = await self.engine.read(lambda c: store.notice_channels(c, refs))
+        channels = await self.engine.chat.notice_channels(refs)
         planned = plan(entries, channels, self.leads_channel, clock.utcnow())
         last = entries[-1].id
         items = [(item.lane, item.kind, item.ref) for item in planned]
-        await self.engine.write(lambda tx: store.enqueue_planned(tx, items, CURSOR, last), ACTOR)
+        await self.engine.chat.plan_notices(items, CURSOR, last)
         if planned:
             self.outbox.kick()
         return len(entries) == BATCH

@@ -56,7 +56,7 @@ class People:
         if cached is not None and time.monotonic() - cached[0] < CACHE_SECONDS:
             return cached[1]
         user = await self.known(slack_id) or await self._introduce(slack_id)
-        who = Who(user, await self.engine.actor_for(user.id, "slack"))
+        who = Who(user, await self.engine.users.actor_for(user.id, "slack"))
         self._cache[slack_id] = (time.monotonic(), who)
         return who
 
@@ -70,7 +70,7 @@ class People:
 
     async def known(self, slack_id: str) -> User | None:
         try:
-            return await self.engine.user(slack_id)
+            return await self.engine.users.get(slack_id)
         except NotFound:
             return None
 
@@ -81,7 +81,7 @@ class People:
         response = await self.client.users_info(user=slack_id, include_locale=True)
         profile: dict[str, Any] = response.get("user") or {}
         draft = await self._draft(slack_id, profile)
-        user = await self.engine.upsert_user(draft, Actor.system("slack"))
+        user = await self.engine.users.upsert(draft, Actor.system("slack"))
         log.info(
             "event=slack_user_mapped slack_id=%s user=%s role=%s", slack_id, user.id, user.role
         )
@@ -108,7 +108,7 @@ class People:
         if not email:
             return None
         try:
-            return await self.engine.user(email)
+            return await self.engine.users.get(email)
         except NotFound:
             return None
 

@@ -120,7 +120,7 @@ async def collect(engine: Engine, rows: Sequence[Row], rev: int, locale: str) ->
             found.errors[product] = t(locale, "quote_pick_product")
             continue
         try:
-            item = await engine.product(row.code)
+            item = await engine.products.get(row.code)
         except NotFound:
             found.errors[product] = t(locale, "quote_unknown_product", code=row.code)
             continue
@@ -164,7 +164,7 @@ async def quick_draft(engine: Engine, line: QuickLine, locale: str) -> QuoteDraf
     lines = []
     for code, typed in line.items:
         try:
-            product = await engine.product(code)
+            product = await engine.products.get(code)
         except NotFound:
             errors[code] = t(locale, "quote_unknown_product", code=code)
             continue
@@ -187,7 +187,7 @@ def _transition_key(text: str) -> str:
 
 async def result_message(engine: Engine, who: Who, saved: Saved, *, traces: bool) -> Message:
     """The saved quote, and the buttons of the moves that take the deal to the quote stage."""
-    deal = await engine.deal(saved.quote.deal_id)
+    deal = await engine.deals.get(saved.quote.deal_id)
     found: list[MoveOption] = []
     if saved.stage.status == "needs_transition":
         wanted = {_transition_key(name) for name in saved.stage.transitions}

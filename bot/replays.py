@@ -11,7 +11,7 @@ a copy sent after a restart is recognised too.
 
 A request is claimed durably *before* it can do anything:
 
-* commands and buttons (``FOLDED``) are journaled by :func:`bot.listeners.deferred`
+* commands, buttons and shortcuts (``FOLDED``) are journaled by :func:`bot.listeners.deferred`
   before their ack, and the claim rides in that same write — no extra
   commit on the busiest path; a copy finds the claim, journals nothing, and
   gets the stored (empty) ack;
@@ -32,25 +32,25 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 
 from bot.tasks import Tasks
-from engine.api import Actor, Engine, RelaisError, clock
-from engine.api.chat import Answer, RequestKeys, store
+from engine.api import Engine, RelaisError, clock
+from engine.api.chat import Answer, RequestKeys
 
 log = logging.getLogger("relais.slack")
 
-ACTOR = Actor.system("slack")
 KEEP = timedelta(hours=1)  # signatures are accepted five minutes either side of now
 PRUNE_EVERY = 600.0  # seconds between two prunings while the service runs
 WAIT = 2.5  # seconds a copy waits for the first's answer (Slack gives up at 3)
 CONTEXT_KEY = "relais_claim"
-FOLDED = ("command", "block_actions")
+FOLDED = ("command", "block_actions", "shortcut", "message_action")  # journaled by deferred
 UNKEPT = ("event_callback", "block_suggestion", "url_verification")
 Dispatch = Callable[[AsyncBoltRequest], Awaitable[BoltResponse]]
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -138,8 +138,8 @@ class Replays:
         future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._pending.update({k: future for k in _keys(claim)})
         try:
-            claim.taken = await self._write(
-                lambda tx: store.claim_request(tx, claim.keys, None), True
+            claim.taken = await self._guarded(
+                self.engine.chat.claim_request(claim.keys, None), True
             )
         except BaseException:  # cancelled: copies waiting for this one stop waiting
             self._release(claim, Answer(200, ""))
@@ -172,22 +172,22 @@ class Replays:
             return await self._stored(claim)
         if claim.taken and claim.folded:
             if answer != Answer(200, ""):  # the journal write stored an empty ack
-                await self._write(lambda tx: store.answer_request(tx, claim.keys, answer), None)
+                await self._guarded(self.engine.chat.answer_request(claim.keys, answer), None)
         elif claim.taken:
-            await self._write(lambda tx: store.answer_request(tx, claim.keys, answer), None)
+            await self._guarded(self.engine.chat.answer_request(claim.keys, answer), None)
         else:  # a command or click no journal write claimed (unknown command, refused…)
-            await self._write(lambda tx: store.claim_request(tx, claim.keys, answer), None)
+            await self._guarded(self.engine.chat.claim_request(claim.keys, answer), None)
         return None
 
     async def _stored(self, claim: Claim) -> Answer:
         """The first's answer; an empty ack if it never got one (it was cut short)."""
-        found = await self.engine.read(lambda conn: store.answered(conn, claim.keys))
+        found = await self.engine.chat.answered(claim.keys)
         return found or Answer(200, "")
 
-    async def _write(self, work: Callable[[Any], Any], failed: Any) -> Any:
+    async def _guarded(self, write: Awaitable[T], failed: T) -> T:
         """A write of the claim; if storage fails, go on without the guard (logged)."""
         try:
-            return await self.engine.write(work, ACTOR)
+            return await write
         except RelaisError as exc:
             log.warning("event=slack_replay_guard_failed error=%r", exc)
             return failed
@@ -203,7 +203,7 @@ class Replays:
     async def prune(self) -> None:
         """Forget requests older than :data:`KEEP`."""
         before = clock.utcnow() - KEEP
-        await self._write(lambda tx: store.prune_requests(tx, before), None)
+        await self._guarded(self.engine.chat.prune_requests(before), None)
 
 
 def _keys(claim: Claim) -> list[str]:

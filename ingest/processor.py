@@ -1,7 +1,9 @@
 """After the 250: parse stored mail off the accept path and hand it to the engine.
 
 Fed by the listener (the raw bytes it just stored), by the engine's
-``mail.received`` event (published after the commit), and at start-up and
+``mail.received`` event (published after the commit; whoever runs the
+processor subscribes :meth:`MailProcessor.on_received` to it through the
+wiring table, ``service.wiring`` — it never subscribes itself), and at start-up and
 every ``rescan`` seconds by a scan of messages still ``received`` — so a crash
 between storing and processing loses nothing. A scan takes ``scan_limit``
 messages; when it finds that many it scans again as soon as the queue runs
@@ -32,7 +34,6 @@ from engine.api.mail import (
     IncomingMail,
     IntakePolicy,
     Outcome,
-    oldest_waiting,
 )
 from ingest.parser import ParsedMail
 from ingest.parsing import Parser, ThreadParser, WorkerParser
@@ -115,15 +116,11 @@ class MailProcessor:
         self._tasks: list[asyncio.Task[None]] = []
         self._parser: Parser = ThreadParser(deadline)
         self._room = asyncio.Event()  # the queue ran low: a full scan may look again
-        self._subscribed = False
         self.running = False
 
     async def start(self) -> None:
-        """Start the parser and the work, queue what waits, and subscribe to new mail."""
+        """Start the parser and the work, and queue what waits."""
         self._parser = self._new_parser()
-        if not self._subscribed:
-            self.engine.bus.subscribe("mail.received", self._on_received)
-            self._subscribed = True
         self.running = True
         loop = asyncio.get_running_loop()
         self._tasks = [loop.create_task(self._work())]
@@ -157,12 +154,13 @@ class MailProcessor:
 
     async def scan(self) -> int:
         """Queue the first ``scan_limit`` messages still waiting; returns how many were found."""
-        waiting = await self.engine.pending_mails(self.scan_limit)
+        waiting = await self.engine.mail.pending(self.scan_limit)
         for mail_id in waiting:
             self.submit(mail_id)
         return len(waiting)
 
-    async def _on_received(self, event: DomainEvent) -> None:
+    async def on_received(self, event: DomainEvent) -> None:
+        """The listener of ``mail.received`` (wired by the caller): queue the new mail."""
         self.submit(event.entity_id)
 
     async def _rescan_forever(self, found: int) -> None:
@@ -221,7 +219,7 @@ class MailProcessor:
         if raw is not None:
             return raw
         try:
-            return await self.engine.mail_raw(mail_id)
+            return await self.engine.mail.raw(mail_id)
         except Exception as exc:
             return exc
 
@@ -229,7 +227,7 @@ class MailProcessor:
         try:
             if isinstance(parsed, Exception):
                 raise parsed
-            outcome = await self.engine.process_mail(to_incoming(mail_id, parsed), self.policy)
+            outcome = await self.engine.mail.process(to_incoming(mail_id, parsed), self.policy)
         except Exception as exc:
             await self._fail(mail_id, exc)
             return None
@@ -260,7 +258,7 @@ class MailProcessor:
 
     async def backlog_age(self) -> float:
         """Seconds the oldest mail still waiting has waited (0: none waits); kept as a metric."""
-        oldest = await self.engine.read(oldest_waiting)
+        oldest = await self.engine.mail.oldest_waiting()
         age = 0.0 if oldest is None else max(0.0, (clock.utcnow() - oldest).total_seconds())
         self.metrics.oldest_waiting.set(age)
         return age
@@ -280,7 +278,7 @@ class MailProcessor:
         log.warning("event=mail_failed mail=%s error=%r", mail_id, exc)
         self.metrics.processing.labels(status="failed", outcome="error").inc()
         try:
-            await self.engine.mark_mail_failed(mail_id, f"{type(exc).__name__}: {exc}")
+            await self.engine.mail.mark_failed(mail_id, f"{type(exc).__name__}: {exc}")
         except Exception as again:  # still 'received': the next scan retries it
             log.error("event=mail_mark_failed_failed mail=%s error=%r", mail_id, again)
 

@@ -162,7 +162,7 @@ class CaptureHandler:
             return NO_SUCH_RECORD.format(address=address, kind="record")
         if match is None:
             return NOT_OURS.format(address=address)
-        if match.record is not None and not await self.engine.record_exists(*match.record):
+        if match.record is not None and not await self.engine.mail.record_exists(*match.record):
             return NO_SUCH_RECORD.format(address=address, kind=match.record[0])
         return None
 
@@ -183,7 +183,7 @@ class CaptureHandler:
         self.storing += 1
         self._stored_all.clear()
         try:
-            stored = await self.engine.store_mail(mail)
+            stored = await self.engine.mail.store(mail)
         except Exception as exc:
             return self._reply(reply_for(exc))
         finally:

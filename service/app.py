@@ -15,15 +15,19 @@ import time
 
 from aiohttp import web
 
+from bot import forms_fit
 from bot.app import SlackBot
+from config.apply import first_run
 from config.cpq_schema import load_cpq
 from config.settings import Settings
 from engine.api import DomainEvent, Engine
+from engine.api.store import Listener
 from engine.api.workflows import WorkflowRunner
 from ingest.listener import MailListener
-from service import wiring
+from service import instance, wake, wiring
 from service.automation import Reminders, workflow_runner
 from service.mailer import Mailer, RelayConfig
+from service.metrics_feed import MetricsFeed
 from service.outbox import OutboxWorker
 from service.scheduler import Ticker
 from service.wake import Wake
@@ -37,9 +41,12 @@ log = logging.getLogger("relais.service")
 class Service:
     """Everything ``run.py serve`` runs, in one event loop."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, defaults: bool = False) -> None:
         self.settings = settings
+        # ``run.py serve``: an empty database gets the configuration folder on its first start
+        self.defaults = defaults
         self.metrics = Metrics()
+        instance.install(self.metrics.registry)
         self.engine: Engine | None = None
         self.ticker = Ticker(settings.scheduler_tick, self.metrics)
         self.checks: dict[str, Check] = {}
@@ -52,16 +59,21 @@ class Service:
         self.outbox_wake: Wake | None = None
         self.workflows: WorkflowRunner | None = None
         self.reminders: Reminders | None = None
+        self.listener: Listener | None = None
 
     async def start(self) -> None:
         started = time.perf_counter()
         # Pricing rules first: an invalid pricing.yaml stops start-up with its message.
         cpq = load_cpq(self.settings.config_path)
-        self.engine = await Engine.open(self.settings.database_path)
-        self.engine.use_cpq(cpq)
+        self.engine = await Engine.open(self.settings.database_target)
+        self.engine.quotes.use(cpq)
+        if self.defaults:  # before any part starts: the first mail finds the workflows in force
+            await first_run(self.engine, self.settings.config_path, forms_fit.fits)
         self._build(self.engine)
+        MetricsFeed(self.metrics, self.engine, self.workflows).install()
         wiring.apply(self.engine.bus, self.listeners())
-        self.checks["database"] = self.engine.db.ping
+        await self._listen_across_instances()
+        self.checks["database"] = self.engine.ping
         self.checks["scheduler"] = self._scheduler_up
         self.ticker.start()
         await self._start_mail()
@@ -98,21 +110,34 @@ class Service:
         self.outbox = OutboxWorker(engine, mailer=mailer)
         self.outbox_wake = Wake(self.outbox.run_once, "outbox-wake")
         self.workflows = workflow_runner(engine, self.settings)
-        slack = self.slack.runtime.notifications.wake if self.slack is not None else None
+        slack = self.slack.runtime.outbox.kick if self.slack is not None else None
         self.reminders = Reminders(engine, self.settings, on_queued=slack)
-        self.ticker.add("blueprint-timers", engine.run_blueprint_timers)
+        self.ticker.add("blueprint-timers", engine.blueprints.run_timers)
         self.ticker.add("outbox", self.outbox.run_once)
         self.ticker.add("workflows", self.workflows.tick)
         self.ticker.add("reminders", self.reminders.run_once)
+        if self.slack is not None:
+            self.ticker.add("weekly-forecast", self.slack.weekly_forecast)
 
     def listeners(self) -> dict[str, wiring.Handler]:
         """The listeners of the parts built, by their names in the wiring table."""
         found: dict[str, wiring.Handler] = {"metrics": self._count_event}
+        if self.workflows is not None:
+            found.update(wiring.workflow_listeners(self.workflows))
+        if self.mail is not None:
+            found.update(wiring.mail_listeners(self.mail.processor))
         if self.outbox_wake is not None:
             found["outbox"] = self.outbox_wake.on_event
         if self.slack is not None:
             found.update(wiring.slack_listeners(self.slack.runtime))
         return found
+
+    async def _listen_across_instances(self) -> None:
+        """PostgreSQL: other instances' commits wake this one's deliverers (LISTEN/NOTIFY)."""
+        kick = self.slack.runtime.outbox.kick if self.slack is not None else None
+        self.listener = wake.across_instances(self.settings.database_url, self.outbox_wake, kick)
+        if self.listener is not None:
+            await self.listener.start()
 
     async def _start_mail(self) -> None:
         if self.mail is None:
@@ -166,6 +191,9 @@ class Service:
     async def stop(self) -> None:
         gc.unfreeze()  # what start-up froze may be garbage once stopped (tests start many)
         await self.ticker.stop()
+        if self.listener is not None:
+            await self.listener.close()
+            self.listener = None
         if self.workflows is not None:
             await self.workflows.stop()
             self.workflows = None
@@ -196,7 +224,7 @@ async def serve(settings: Settings, stop: asyncio.Event | None = None) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    service = Service(settings)
+    service = Service(settings, defaults=True)
     try:
         await service.start()
         await stop.wait()

@@ -31,7 +31,7 @@ def reminder_settings(settings: Settings) -> ReminderSettings:
 
 
 def workflow_runner(engine: Engine, settings: Settings) -> WorkflowRunner:
-    return engine.workflow_runner(
+    return engine.workflows.runner(
         workflow_setup(settings), retention_days=settings.workflow_retention_days
     )
 
@@ -51,7 +51,7 @@ class Reminders:
         self.on_queued = on_queued
 
     async def run_once(self) -> ReminderReport:
-        report = await self.engine.run_reminders(self.settings)
+        report = await self.engine.reminders.run(self.settings)
         if self.on_queued is not None and (report.reminders or report.digests):
             self.on_queued()
         return report

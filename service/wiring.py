@@ -14,19 +14,24 @@ once: the ticks and polls are only a safety net, never the delay. Reminders
 publish no event; :class:`service.automation.Reminders` wakes the Slack
 notifications itself, through the callback it is built with.
 
-Two parts still subscribe themselves, because they also run outside the
-service: the workflow runner (``*``, when started) and the mail processor
-(``mail.received``, when started).
+No part subscribes itself. The workflow runner and the mail processor also
+run outside the service (``run.py smtp``, tests, benchmarks): whoever starts
+one there applies this same table to it, with :func:`workflow_listeners` or
+:func:`mail_listeners`, so it listens exactly as it does in the service.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.runtime import Runtime
 from engine.api import DomainEvent
+
+if TYPE_CHECKING:  # only their listeners are named here; no import of the parts themselves
+    from bot.runtime import Runtime
+    from engine.api.workflows import WorkflowRunner
+    from ingest.processor import MailProcessor
 
 Handler = Callable[[DomainEvent], Awaitable[None]]
 Condition = Callable[[DomainEvent], bool]
@@ -59,9 +64,12 @@ class Wire:
 
 WIRING: tuple[Wire, ...] = (
     Wire("*", "metrics", "every event is counted (relais_events)"),
+    Wire("*", "workflows", "a change may start workflows: the runner reads the timeline on"),
+    Wire("mail.received", "mail", "a stored mail is queued for parsing and intake"),
     Wire("*", "slack.notifier", "a lead's or deal's change: a notice, or its update, to post"),
     Wire("deal.*", "slack.home", "the App Home of the people a deal concerns is redrawn"),
     Wire("activity.*", "slack.home", "the same for an activity"),
+    Wire("lead.*", "slack.home", "every open App Home: its leads to claim may have changed"),
     Wire("deal.*", "slack.notifications", "a deal's transition or escalation notifies"),
     Wire("lead.transitioned", "slack.notifications", "a lead transition's After notifies"),
     Wire("lead.escalated", "slack.notifications", "a lead's escalation notifies"),
@@ -81,8 +89,18 @@ def slack_listeners(runtime: Runtime) -> dict[str, Handler]:
     return {
         "slack.notifier": runtime.notifier.on_event,
         "slack.home": runtime.home.on_event,
-        "slack.notifications": runtime.notifications.on_event,
+        "slack.notifications": runtime.outbox.on_event,
     }
+
+
+def workflow_listeners(runner: WorkflowRunner) -> dict[str, Handler]:
+    """The workflow runner's listener, by its name in the table."""
+    return {"workflows": runner.on_event}
+
+
+def mail_listeners(processor: MailProcessor) -> dict[str, Handler]:
+    """The mail processor's listener, by its name in the table."""
+    return {"mail": processor.on_received}
 
 
 def apply(bus: Bus, listeners: Mapping[str, Handler], wiring: Iterable[Wire] = WIRING) -> int:

@@ -8,6 +8,7 @@ from bot import i18n
 from bot.blocks.common import Block, Message, button, clip, context, escape, fields, header, section
 from bot.blocks.values import pack
 from bot.i18n import t
+from engine.api import Phrase, phrase_text
 from engine.api.workflows import RunRecord, StepRecord, Stored, Summary
 
 ICONS = {
@@ -29,8 +30,16 @@ def _run_line(run: RunRecord, locale: str, tz: str) -> str:
         f"{run.entity} #{run.entity_id} · `{run.event}` · {when}"
     )
     if run.reason:
-        line += f"\n_{escape(clip(run.reason, 300))}_"
+        line += f"\n_{escape(clip(_reason(run, locale), 300))}_"
     return line
+
+
+def _reason(run: RunRecord, locale: str) -> str:
+    """Why the run ended, in the reader's language (a condition not met names its step)."""
+    said = run.reason or ""
+    if isinstance(said, Phrase) and said.key == "workflow.not_met":
+        return t(locale, "run_step_not_met", **said.params)
+    return phrase_text(said, locale)
 
 
 def run_list(runs: list[RunRecord], locale: str, tz: str) -> Message:
@@ -62,7 +71,7 @@ def run_detail(run: RunRecord, locale: str, tz: str) -> Message:
     ]
     blocks: list[Block] = [header(title), fields(facts)]
     if run.reason:
-        blocks.append(context(escape(clip(run.reason, 500))))
+        blocks.append(context(escape(clip(_reason(run, locale), 500))))
     lines = [_step_line(step) for step in run.steps[:MAX_STEPS]]
     blocks.append(section("\n".join(lines) if lines else t(locale, "run_no_steps")))
     return Message(title, blocks)

@@ -20,6 +20,8 @@ from bot.blocks.common import (
     mention,
     section,
 )
+from bot.blocks.edit import edit_button
+from bot.blocks.share import share_button
 from bot.blocks.values import pack
 from bot.i18n import t
 from engine.api.crm import Activity, Contact, Deal
@@ -110,6 +112,8 @@ def move_buttons(card: DealCard, locale: str) -> list[Block]:
         for i, m in enumerate(open_moves)
     ]
     elements.append(button("deal_log", t(locale, "deal_log"), pack(deal.id)))
+    elements.append(edit_button(deal, locale))  # bot/listeners/edit.py
+    elements.append(share_button("deal", deal.id, locale))  # bot/listeners/share.py
     blocks = [actions(elements, block_id=f"deal_{deal.id}_moves")]
     closed = [m for m in card.moves if not m.available]
     if closed:

@@ -22,7 +22,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, InvalidO
 from typing import Any
 
 from bot.blocks.common import Block, clip, option, plain
-from engine.api.blueprints import CHECKLIST_GROUP, InputField
+from bot.forms_fit import CHECKLIST_GROUP
+from engine.api.blueprints import InputField
 
 FIELD_PREFIX = "f_"
 CHECKLIST = "checklist"

@@ -12,8 +12,8 @@ from bot.blocks.forms import (
     input_block,
     text_element,
 )
+from bot.forms_fit import FORM_BLOCKS
 from bot.i18n import t
-from engine.api.blueprints import FORM_BLOCKS
 from engine.api.crm import KINDS
 
 # The block ids of the fixed modals, keyed by the engine field they feed.

@@ -31,6 +31,7 @@ from bot.blocks.common import (
 from bot.blocks.deal import MoveOption
 from bot.blocks.modals import modal
 from bot.blocks.quote_send import send_button
+from bot.blocks.share import share_button
 from bot.blocks.values import pack
 from bot.i18n import money, t
 from engine.api.cpq import PricedLine, PricedQuote, Quote, Source, StageOutcome, Totals
@@ -228,5 +229,6 @@ def saved_message(
             elements.append(button(f"deal_move_{index}", move.label, value, "primary"))
     elif stage.status in ("needs_transition", "refused") and stage.message:
         blocks.append(context("⚠️ " + escape(stage.message)))
+    elements.append(share_button("quote", quote.id, locale))  # bot/listeners/share.py
     blocks.append(actions(elements, block_id="quote_actions"))
     return Message(text, blocks[:50])

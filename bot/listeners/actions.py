@@ -76,7 +76,7 @@ async def deal_move(ctx: JobContext) -> None:
 async def _move_with_form(ctx: JobContext, deal_id: int, key: str, version: int | None) -> None:
     """The loading modal is already open (see ``asks_fields``): fill it with the form."""
     who = await ctx.who()
-    deal = await ctx.engine.deal(deal_id)
+    deal = await ctx.engine.deals.get(deal_id)
     form = await moves.form(ctx.engine, who, deal, key)
     meta = modal_metadata(ctx, deal=deal_id, key=key, version=version)
     await ctx.show_view(modals.move(form, who.locale, meta))
@@ -95,7 +95,7 @@ def always(body: Mapping[str, Any]) -> bool:
 async def deal_log(ctx: JobContext) -> None:
     (deal_id,) = _ids(ctx, 1)
     who = await ctx.who()
-    deal = await ctx.engine.deal(_record(deal_id))
+    deal = await ctx.engine.deals.get(_record(deal_id))
     meta = modal_metadata(ctx, deal=deal.id)
     await ctx.show_view(modals.log_activity(f"#{deal.id} {deal.title}", who.locale, meta))
 
@@ -103,7 +103,7 @@ async def deal_log(ctx: JobContext) -> None:
 async def deal_claim(ctx: JobContext) -> None:
     deal_id, version = _ids(ctx, 2)
     who = await ctx.who()
-    await ctx.engine.update_deal(
+    await ctx.engine.deals.update(
         _record(deal_id), {"owner": who.user.id}, who.actor, expected_version=number(version)
     )
 
@@ -122,7 +122,7 @@ async def _after_activity(ctx: JobContext, who: Who, note: str) -> None:
 async def activity_done(ctx: JobContext) -> None:
     activity_id, version = _ids(ctx, 2)
     who = await ctx.who()
-    done = await ctx.engine.complete_activity(_record(activity_id), who.actor, number(version))
+    done = await ctx.engine.activities.complete(_record(activity_id), who.actor, number(version))
     await _after_activity(
         ctx, who, "✅ " + t(who.locale, "activity_marked_done", subject=done.subject)
     )
@@ -132,7 +132,7 @@ async def activity_snooze(ctx: JobContext) -> None:
     activity_id, version, choice = _ids(ctx, 3)
     who = await ctx.who()
     due = snoozed(choice, clock.utcnow(), who.tz)
-    moved = await ctx.engine.reschedule_activity(
+    moved = await ctx.engine.activities.reschedule(
         _record(activity_id), due, who.actor, number(version)
     )
     shown = i18n.when(due, who.tz, who.locale)
@@ -155,14 +155,14 @@ async def _after_lead(ctx: JobContext, who: Who, where: str, extra: Message | No
 async def lead_claim(ctx: JobContext) -> None:
     lead_id, version, where = _ids(ctx, 3)
     who = await ctx.who()
-    await ctx.engine.assign_lead(_record(lead_id), who.user.id, who.actor, number(version))
+    await ctx.engine.leads.assign(_record(lead_id), who.user.id, who.actor, number(version))
     await _after_lead(ctx, who, where)
 
 
 async def lead_qualify(ctx: JobContext) -> None:
     lead_id, version, where = _ids(ctx, 3)
     who = await ctx.who()
-    await ctx.engine.set_lead_status(
+    await ctx.engine.leads.set_status(
         _record(lead_id), "qualified", who.actor, expected_version=number(version)
     )
     await _after_lead(ctx, who, where)
@@ -171,7 +171,7 @@ async def lead_qualify(ctx: JobContext) -> None:
 async def lead_convert(ctx: JobContext) -> None:
     lead_id, version, where = _ids(ctx, 3)
     who = await ctx.who()
-    deal = await ctx.engine.convert_lead(
+    deal = await ctx.engine.leads.convert(
         _record(lead_id), who.actor, expected_version=number(version)
     )
     card = await screens.deal_card(ctx.engine, who, deal.id)
@@ -181,7 +181,7 @@ async def lead_convert(ctx: JobContext) -> None:
 async def lead_disqualify(ctx: JobContext) -> None:
     lead_id, version, where = _ids(ctx, 3)
     who = await ctx.who()
-    lead = await ctx.engine.lead(_record(lead_id))
+    lead = await ctx.engine.leads.get(_record(lead_id))
     meta = modal_metadata(ctx, lead=lead.id, version=number(version), where=where)
     await ctx.show_view(modals.disqualify(f"#{lead.id} {lead.title}", who.locale, meta))
 

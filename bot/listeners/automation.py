@@ -33,7 +33,7 @@ async def runs(ctx: JobContext, who: Who, rest: str) -> None:
     words = rest.split()
     failed = bool(words) and words[0].lower() in FAILED
     name = " ".join(words[1:] if failed else words) or None
-    found = await ctx.engine.workflow_runs(name, failed=failed, limit=blocks.MAX_RUNS)
+    found = await ctx.engine.workflows.runs(name, failed=failed, limit=blocks.MAX_RUNS)
     await ctx.say(blocks.run_list(found, who.locale, who.tz))
 
 
@@ -49,14 +49,14 @@ async def run_show(ctx: JobContext) -> None:
     found = number(run_id)
     if found is None:
         raise ValidationFailed({"record": f"not a run: {run_id!r}"})
-    run = await ctx.engine.workflow_run(found)
+    run = await ctx.engine.workflows.run_record(found)
     await ctx.say(blocks.run_detail(run, who.locale, who.tz))
 
 
 async def workflow_toggle(ctx: JobContext) -> None:
     who = await ctx.who()
     name, state = unpack(ctx.action_value, 2)
-    await ctx.engine.set_workflow_active(name, state == "on", who.actor)
+    await ctx.engine.workflows.set_active(name, state == "on", who.actor)
     await ctx.say(await screens.workflow_list(ctx.engine, who), replace=True)
 
 

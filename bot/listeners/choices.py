@@ -47,7 +47,7 @@ async def matching(runtime: Runtime, body: dict[str, Any]) -> list[Block]:
     """The options of the field the suggestion is for, filtered by what was typed."""
     meta = read_metadata((body.get("view") or {}).get("private_metadata"))
     who = await runtime.people.who(str(body["user"]["id"]))
-    deal = await runtime.engine.deal(int(meta["deal"]))
+    deal = await runtime.engine.deals.get(int(meta["deal"]))
     form = await moves.form(runtime.engine, who, deal, str(meta["key"]))
     key = str(body.get("block_id") or "").removeprefix(FIELD_PREFIX)
     spec = next((f for f in form.fields if f.key == key), None)

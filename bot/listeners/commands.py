@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -14,18 +15,19 @@ from bot.blocks.help import help_message
 from bot.blocks.values import metadata
 from bot.i18n import t
 from bot.jobs import JobContext, JobSpec
-from bot.listeners import automation, deferred
+from bot.listeners import automation, deferred, share
 from bot.listeners import quotes as quote_flow
 from bot.listeners import stages as stage_admin
+from bot.listeners.pictures import forecast_command
 from bot.people import Who
 from bot.runtime import runtime_of
-from bot.when import parse_due
-from engine.api import Engine, clock
+from engine.api import Engine, clock, typed
 from engine.api.crm import ActivityDraft, ContactDraft, DealDraft, LeadDraft
 
 COMMAND = "/crm"
 SubCommand = Callable[[JobContext, Who, str], Awaitable[None]]
 CREATES = ("deal_new", "lead_new", "log", "todo", "stages", "quote")
+PAST_GRACE = timedelta(minutes=1)  # "now" typed a few seconds ago is not the past
 
 
 def register(app: AsyncApp, engine: Engine) -> None:
@@ -71,10 +73,14 @@ async def deal_new(ctx: JobContext, who: Who, rest: str) -> None:
     if not rest:
         await ctx.show_view(modals.new_deal(who.locale, modal_metadata(ctx)))
         return
-    quick = parse.quick_record(rest)
+    try:
+        quick = parse.quick_record(rest, locale=who.locale)
+    except typed.Unreadable as exc:  # "7,500" in French: 7,5 or 7 500? Ask, never guess.
+        await ctx.say(Message(exc.text(who.locale)))
+        return
     contact = ContactDraft(email=quick.email) if quick.email else None
     draft = DealDraft(quick.title, contact=contact, expected_revenue=quick.amount)
-    deal = await ctx.engine.create_deal(draft, who.actor)
+    deal = await ctx.engine.deals.create(draft, who.actor)
     card = await screens.deal_card(ctx.engine, who, deal.id)
     intro = section(f"✅ {t(who.locale, 'deal_created', id=deal.id)}")
     await ctx.say(Message(card.text, [intro, *card.blocks]))
@@ -106,19 +112,27 @@ async def log_activity(ctx: JobContext, who: Who, rest: str) -> None:
         return
     subject = line.text.splitlines()[0][:120]
     draft = ActivityDraft(line.kind, subject, note=line.text, done=True, deal_id=line.deal_id)
-    await ctx.engine.create_activity(draft, who.actor)
+    await ctx.engine.activities.create(draft, who.actor)
     await ctx.say(Message(t(who.locale, "activity_logged", id=line.deal_id, subject=subject)))
 
 
 async def todo(ctx: JobContext, who: Who, rest: str) -> None:
-    line = parse.todo_line(rest)
-    due = parse_due(line.when, who.tz, clock.utcnow()) if line else None
-    if line is None or due is None or not line.subject:
+    now = clock.utcnow()
+    try:
+        line = parse.todo_line(rest, who.tz, now, who.locale)
+    except typed.Unreadable as exc:  # ambiguous, or an hour the clocks skip
+        await ctx.say(Message(exc.text(who.locale)))
+        return
+    if line is None:
         await ctx.say(Message(t(who.locale, "usage_todo")))
         return
-    draft = ActivityDraft("task", line.subject, due_at=due, deal_id=line.deal_id)
-    activity = await ctx.engine.create_activity(draft, who.actor)
-    shown = i18n.when(activity.due_at or due, who.tz, who.locale)
+    if line.due < now - PAST_GRACE:  # a to-do in the past: refused, in so many words
+        shown = i18n.when(line.due, who.tz, who.locale)
+        await ctx.say(Message(typed.said("date.past", who.locale, when=shown)))
+        return
+    draft = ActivityDraft("task", line.subject, due_at=line.due, deal_id=line.deal_id)
+    activity = await ctx.engine.activities.create(draft, who.actor)
+    shown = i18n.when(activity.due_at or line.due, who.tz, who.locale)
     text = t(who.locale, "todo_created", id=line.deal_id, when=shown, subject=line.subject)
     await ctx.say(Message(text))
 
@@ -133,7 +147,7 @@ async def lead_new(ctx: JobContext, who: Who, rest: str) -> None:
         return
     quick = parse.quick_record(rest, with_amount=False)
     contact = ContactDraft(email=quick.email) if quick.email else None
-    lead = await ctx.engine.create_lead(LeadDraft(quick.title, contact=contact), who.actor)
+    lead = await ctx.engine.leads.create(LeadDraft(quick.title, contact=contact), who.actor)
     await ctx.say(Message(t(who.locale, "lead_created", id=lead.id)))
 
 
@@ -142,6 +156,7 @@ SUBCOMMANDS: dict[str, SubCommand] = {
     "pipeline": pipeline, "activities": activities, "log": log_activity, "todo": todo,
     "leads": leads, "lead_new": lead_new, "stages": stage_admin.command,
     "runs": automation.runs, "workflows": automation.workflows, "quote": quote_flow.command,
+    "forecast": forecast_command, "search": share.command,
 }  # fmt: skip
 
 JOBS: dict[str, JobSpec] = {"crm": JobSpec(run, once=creates, modal=opens_form)}

@@ -2,7 +2,7 @@
 
 * The button is journaled and acked; its job fills the loading modal with
   the recipient (the deal's contact, pre-filled) and an optional note.
-* Submitting calls ``engine.send_quote`` *before* the ack, as every modal
+* Submitting calls ``engine.quotes.send`` *before* the ack, as every modal
   does: an invalid address must come back in the ack itself
   (``response_action: errors`` on the recipient's block). Rendering the PDF
   takes a few milliseconds, in a thread.
@@ -45,7 +45,7 @@ async def open_form(ctx: JobContext) -> None:
     """The loading modal is already open: fill it with the form (or say why not)."""
     who = await ctx.who()
     (ref,) = unpack(ctx.action_value, 1)
-    quote = await ctx.engine.quote(int(ref) if ref.isdigit() else ref)
+    quote = await ctx.engine.quotes.get(int(ref) if ref.isdigit() else ref)
     if quote.status == "rejected":
         text = t(who.locale, "quote_send_rejected", number=quote.number)
         await ctx.show_view(_result([section(f"⚠️ {text}")], who.locale))
@@ -82,7 +82,7 @@ def _submit(runtime: Runtime) -> Callable[..., Awaitable[None]]:
 
 async def _send(engine: Engine, who: Who, values: dict[str, Any], meta: dict[str, Any]) -> Queued:
     note = str(values.get(NOTE_BLOCK) or "").strip() or None
-    return await engine.send_quote(
+    return await engine.quotes.send(
         int(meta["quote"]), who.actor, to=str(values.get(TO_BLOCK) or ""), note=note,
         default_locale=who.locale,
     )  # fmt: skip

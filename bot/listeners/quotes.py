@@ -3,7 +3,7 @@
 * ``/crm quote 42`` opens the builder (a loading modal at once, then the
   form); ``/crm quote 42 CODE=QTY …`` prices and saves in one go.
 * Products come from an ``external_select``: Slack asks for options as the
-  rep types (``block_suggestion``), answered from ``engine.search_products``
+  rep types (``block_suggestion``), answered from ``engine.products.search``
   in the ack itself, so a large catalogue is searched, never sent whole.
 * *Add line* and *Price* are buttons inside the modal: journaled, acked,
   then the job redraws the modal with ``views.update``.
@@ -84,13 +84,13 @@ async def command(ctx: JobContext, who: Who, rest: str) -> None:
     if line.deal_id is None:
         await ctx.say(Message(t(who.locale, "usage_quote")))
         return
-    deal = await ctx.engine.deal(line.deal_id)
+    deal = await ctx.engine.deals.get(line.deal_id)
     if opens_builder(rest):
         meta = _meta(ctx, deal.id, 0, 1)
         await ctx.show_view(builder(f"#{deal.id} {deal.title}", [Row()], 0, who.locale, meta))
         return
     draft = await quick_draft(ctx.engine, line, who.locale)
-    saved = await ctx.engine.save_quote(deal.id, draft, who.actor)
+    saved = await ctx.engine.quotes.save(deal.id, draft, who.actor)
     await ctx.say(await result_message(ctx.engine, who, saved, traces=True))
 
 
@@ -101,7 +101,7 @@ def _product_options(runtime: Runtime) -> Callable[..., Awaitable[None]]:
     async def search(ack: AsyncAck, body: dict[str, Any]) -> None:
         locale = runtime.settings.locale
         try:
-            found = await runtime.engine.search_products(
+            found = await runtime.engine.products.search(
                 str(body.get("value") or ""), OPTIONS_LIMIT
             )
         except RelaisError as exc:
@@ -123,7 +123,7 @@ async def _redraw(ctx: JobContext, *, add_row: bool, price: bool) -> None:
     meta = ctx.meta
     rev, count, deal_id = int(meta.get("rev", 0)), int(meta.get("rows", 1)), int(meta["deal"])
     rows = rows_of(view, rev, count)
-    deal = await ctx.engine.deal(deal_id)
+    deal = await ctx.engine.deals.get(deal_id)
     priced: PricedQuote | None = None
     problem: str | None = None
     if add_row:
@@ -136,10 +136,12 @@ async def _redraw(ctx: JobContext, *, add_row: bool, price: bool) -> None:
             try:
                 codes = ticked(view, rev)
                 if codes:
-                    priced = await ctx.engine.add_suggestions(collected.draft(), codes, deal_id)
+                    priced = await ctx.engine.quotes.add_suggestions(
+                        collected.draft(), codes, deal_id
+                    )
                     rows = rows_from(priced)
                 else:
-                    priced = await ctx.engine.price_quote(collected.draft(), deal_id)
+                    priced = await ctx.engine.quotes.price(collected.draft(), deal_id)
             except ValidationFailed as exc:
                 problem = describe(exc, who.locale)
     rows = rows or [Row()]
@@ -165,8 +167,8 @@ async def pdf(ctx: JobContext) -> None:
     """The quote document, in the rep's language, uploaded to their direct messages."""
     who = await ctx.who()
     (ref,) = unpack(ctx.action_value, 1)
-    quote = await ctx.engine.quote(int(ref) if ref.isdigit() else ref)
-    document = await ctx.engine.quote_pdf(quote.id, who.locale)
+    quote = await ctx.engine.quotes.get(int(ref) if ref.isdigit() else ref)
+    document = await ctx.engine.quotes.pdf(quote.id, who.locale)
     opened = await ctx.rt.client.conversations_open(users=ctx.slack_user)
     dm = str((opened.get("channel") or {}).get("id"))
     await ctx.rt.client.files_upload_v2(
@@ -195,8 +197,8 @@ def _submit(runtime: Runtime) -> Callable[..., Awaitable[None]]:
         try:
             codes = ticked(view, rev)
             if codes:
-                draft = (await engine.add_suggestions(draft, codes, deal_id)).draft()
-            saved = await engine.save_quote(deal_id, draft, who.actor)
+                draft = (await engine.quotes.add_suggestions(draft, codes, deal_id)).draft()
+            saved = await engine.quotes.save(deal_id, draft, who.actor)
         except ValidationFailed as exc:
             errors = engine_errors(exc, collected, product_block(rev, 0))
             await ack(response_action="errors", errors=errors)
@@ -224,7 +226,7 @@ def _submit(runtime: Runtime) -> Callable[..., Awaitable[None]]:
 async def after_quote(ctx: JobContext) -> None:
     who = await ctx.who()
     result = ctx.body["result"]
-    quote = await ctx.engine.quote(int(result["quote"]))
+    quote = await ctx.engine.quotes.get(int(result["quote"]))
     stage = StageOutcome(
         str(result["status"]), result.get("stage"), tuple(result.get("transitions") or ()),
         str(result.get("message") or ""),

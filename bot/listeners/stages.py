@@ -63,7 +63,7 @@ async def add(engine: Engine, who: Who, pipeline: Pipeline, args: list[str]) -> 
         raise ValidationFailed({"stages": "add <name> <probability>"})
     name = " ".join(args[:-1])
     spec = StageSpec(slug(name), name, _number(args[-1], "probability"))
-    await engine.add_stage(pipeline.key, spec, who.actor)
+    await engine.pipelines.add_stage(pipeline.key, spec, who.actor)
     return spec.key
 
 
@@ -71,7 +71,7 @@ async def rename(engine: Engine, who: Who, pipeline: Pipeline, args: list[str]) 
     if len(args) < 2:
         raise ValidationFailed({"stages": "rename <stage> <new name>"})
     key = stage_key(pipeline, args[0])
-    await engine.change_stage(pipeline.key, key, who.actor, name=" ".join(args[1:]))
+    await engine.pipelines.change_stage(pipeline.key, key, who.actor, name=" ".join(args[1:]))
     return key
 
 
@@ -80,7 +80,7 @@ async def probability(engine: Engine, who: Who, pipeline: Pipeline, args: list[s
         raise ValidationFailed({"stages": "probability <stage> <0-100>"})
     value = _number(args[1], "probability")
     key = stage_key(pipeline, args[0])
-    await engine.change_stage(pipeline.key, key, who.actor, probability=value)
+    await engine.pipelines.change_stage(pipeline.key, key, who.actor, probability=value)
     return key
 
 
@@ -98,7 +98,7 @@ async def _set_folded(
     if len(args) != 1:
         raise ValidationFailed({"stages": "fold|unfold <stage>"})
     key = stage_key(pipeline, args[0])
-    await engine.change_stage(pipeline.key, key, who.actor, folded=folded)
+    await engine.pipelines.change_stage(pipeline.key, key, who.actor, folded=folded)
     return key
 
 
@@ -113,7 +113,7 @@ async def move(engine: Engine, who: Who, pipeline: Pipeline, args: list[str]) ->
         raise ValidationFailed({"stages": "move <stage> <position>"})
     key = stage_key(pipeline, args[0])
     order = reordered(pipeline, key, _number(args[1], "position"))
-    await engine.reorder_stages(pipeline.key, order, who.actor)
+    await engine.pipelines.reorder_stages(pipeline.key, order, who.actor)
     return key
 
 
@@ -121,7 +121,7 @@ async def delete(engine: Engine, who: Who, pipeline: Pipeline, args: list[str]) 
     if len(args) != 1:
         raise ValidationFailed({"stages": "delete <stage>"})
     key = stage_key(pipeline, args[0])
-    await engine.delete_stage(pipeline.key, key, who.actor)
+    await engine.pipelines.delete_stage(pipeline.key, key, who.actor)
     neighbours = [s.key for s in pipeline.stages]
     index = neighbours.index(key)
     return neighbours[index - 1] if index else None
@@ -148,7 +148,7 @@ async def command(ctx: JobContext, who: Who, rest: str) -> None:
     if change is None:
         await ctx.say(Message(t(who.locale, "stages_usage", usage=t(who.locale, "stages_help"))))
         return
-    pipeline = await ctx.engine.pipeline()
+    pipeline = await ctx.engine.pipelines.get()
     touched = await change(ctx.engine, who, pipeline, words[1:])
     await _show(ctx, who, pipeline.key, replace=False, stage=touched)
 
@@ -166,7 +166,7 @@ async def menu(ctx: JobContext) -> None:
     who = await ctx.who()
     admin_only(who)
     pipeline_key, ref, choice = unpack(ctx.action_value, 3)
-    pipeline = await ctx.engine.pipeline(pipeline_key)
+    pipeline = await ctx.engine.pipelines.get(pipeline_key)
     stage = find_stage(pipeline, ref)
     if stage is None:
         raise ValidationFailed({"stage": f"no stage {ref!r} in {pipeline.name}"})

@@ -38,10 +38,10 @@ from bot.people import Who
 from bot.runtime import Runtime, runtime_of
 from bot.shapes import Malformed
 from bot.when import from_picker
-from engine.api import Conflict, Engine, RelaisError, ValidationFailed
+from engine.api import Conflict, Engine, Phrase, RelaisError, ValidationFailed
 from engine.api.crm import ActivityDraft, ContactDraft, DealDraft, LeadDraft
 
-NOT_A_DAY = "not a date (YYYY-MM-DD)"
+NOT_A_DAY = Phrase("value.not_a_day")
 
 log = logging.getLogger("relais.slack")
 
@@ -122,7 +122,7 @@ async def new_deal(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
         _text(values, "title") or "", contact=contact, organisation=_text(values, "organisation"),
         expected_revenue=_text(values, "amount"), expected_close=_text(values, "close"),
     )  # fmt: skip
-    deal = await engine.create_deal(draft, who.actor)
+    deal = await engine.deals.create(draft, who.actor)
     return {"deal": deal.id}
 
 
@@ -133,12 +133,12 @@ async def new_lead(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
         _text(values, "title") or "", contact=contact, organisation=_text(values, "organisation"),
         note=_text(values, "note") or "",
     )  # fmt: skip
-    lead = await engine.create_lead(draft, who.actor)
+    lead = await engine.leads.create(draft, who.actor)
     return {"lead": lead.id}
 
 
 async def disqualify(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
-    lead = await engine.set_lead_status(
+    lead = await engine.leads.set_status(
         form.number("lead"), "disqualified", who.actor, reason=_text(form.values, "reason"),
         expected_version=form.version,
     )  # fmt: skip
@@ -152,7 +152,7 @@ async def log_activity(engine: Engine, who: Who, form: Submitted) -> dict[str, A
         _text(values, "kind") or "note", _text(values, "subject") or "",
         note=_text(values, "note") or "", due_at=due, done=due is None, deal_id=deal_id,
     )  # fmt: skip
-    activity = await engine.create_activity(draft, who.actor)
+    activity = await engine.activities.create(draft, who.actor)
     return {"deal": deal_id, "subject": activity.subject}
 
 
@@ -164,7 +164,7 @@ def _due(day: str | None, tz: str) -> datetime | None:
 
 
 async def move(engine: Engine, who: Who, form: Submitted) -> dict[str, Any]:
-    deal = await engine.deal(form.number("deal"))
+    deal = await engine.deals.get(form.number("deal"))
     key = form.text("key")
     now = await moves.form(engine, who, deal, key)
     if now.available:  # else the move's refusal says why
@@ -200,7 +200,7 @@ def _inputs(blocks: list[Block]) -> list[tuple[Any, ...]]:
 
 
 async def _move_blocks(engine: Engine, who: Who, form: Submitted) -> dict[str, str]:
-    deal = await engine.deal(form.number("deal"))
+    deal = await engine.deals.get(form.number("deal"))
     return moves.error_blocks(await moves.form(engine, who, deal, form.text("key")))
 
 
@@ -232,7 +232,8 @@ def _listener(runtime: Runtime, form: Form) -> Callable[..., Awaitable[None]]:
             await ack(**await _invalid(form, runtime.engine, who, given, exc))
             return
         except RelaisError as exc:
-            await ack(response_action="update", view=await _refusal(runtime.engine, who, exc))
+            refusal = await _refusal(runtime.engine, who, exc, given.view)
+            await ack(response_action="update", view=refusal)
             return
         job = await runtime.journal.record(form.followup, {**body, "result": result})
         await ack()
@@ -265,13 +266,18 @@ async def _error_blocks(
         return {}
 
 
-async def _refusal(engine: Engine, who: Who, exc: RelaisError) -> Block:
+async def _refusal(
+    engine: Engine, who: Who, exc: RelaisError, view: Mapping[str, Any]
+) -> Block:
+    """The refusal in place of the form, under the form's own title (it names its action)."""
     message = error_message(exc, who.locale)
     blocks = list(message.blocks)
     if isinstance(exc, Conflict) and exc.entity == "deal":
         fresh = await screens.deal_card(engine, who, exc.entity_id)
         blocks += [b for b in fresh.blocks if b.get("type") != "actions"]
-    return modals.result(t(who.locale, "move_title"), blocks, who.locale)
+    title = view.get("title")
+    shown = title.get("text") if isinstance(title, dict) else None
+    return modals.result(shown or t(who.locale, "move_title"), blocks, who.locale)
 
 
 # -- follow-ups (jobs) ----------------------------------------------------------

@@ -5,9 +5,11 @@ this module catches what needs the pipeline and the field catalogue: an
 unknown stage or field, a type mismatch, a state or transition that can
 never be reached. Paths read like ``transitions[2].during.fields[0].type``.
 
-It also refuses what a Slack form cannot show (a rep could never submit it):
-more inputs than a modal holds, choices that would read the same once cut to
-Slack's 75 characters, a percentage bound that is not a whole number.
+The engine knows no renderer. What a form can show (how many inputs, how
+much of a choice) is the renderer's to say: the adapter that checks a
+blueprint (``config check``, ``blueprint apply``) passes the renderer's
+:class:`FormFit`, and the problems it names for each transition's form are
+reported under that transition's path like any other.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol
 
 from engine import clock, templates
 from engine.blueprints.model import (
@@ -43,9 +45,6 @@ ADMIN_OVERRIDE = "admin_override"
 RANGED = ("number", "money", "percentage", "date", "datetime")
 RECIPIENTS = ("contact", "owner", "manager", "actor")
 KEY = re.compile(r"^[a-z][a-z0-9_]*$")
-FORM_BLOCKS = 100  # a Slack modal holds at most 100 blocks
-CHECKLIST_GROUP = 10  # a Slack checkboxes element holds at most 10 items
-OPTION_SHOWN = 75  # Slack shows at most 75 characters of a choice
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +63,28 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
+class FormFit(Protocol):
+    """A renderer's word on one transition's form (its *During* part).
+
+    It returns what of the form the renderer could not show a rep, each
+    problem with its path inside the form (``""``: the form as a whole,
+    ``fields[2].options``: one input); none means the form fits.
+    """
+
+    def __call__(self, during: During) -> Iterable[Problem]: ...
+
+
+def fits_anything(during: During) -> Iterable[Problem]:
+    """No renderer named: every form fits (what the engine alone can say)."""
+    return ()
+
+
 class _Checker:
-    def __init__(self, blueprint: Blueprint, stages: Sequence[StageRef]) -> None:
+    def __init__(
+        self, blueprint: Blueprint, stages: Sequence[StageRef], fits: FormFit | None = None
+    ) -> None:
         self.bp = blueprint
+        self.fits = fits or fits_anything
         self.stages = {s.key: s for s in stages}
         self.order = sorted(stages, key=lambda s: s.position)
         self.problems: list[Problem] = []
@@ -149,7 +167,7 @@ class _Checker:
             if role not in ("admin", "manager", "rep"):
                 self.add(f"{path}.before.owners.roles", f"unknown role {role!r}")
         inputs = self.check_inputs(t, f"{path}.during")
-        self.check_form_size(t.during, f"{path}.during")
+        self.check_fit(t.during, f"{path}.during")
         for index, action in enumerate(t.after):
             self.check_action(action, inputs, t, f"{path}.after[{index}]")
         if target_known:
@@ -185,30 +203,17 @@ class _Checker:
                 self.check_target(spec.field, spec.type, t, f"{where}.field")
         return inputs
 
-    def check_form_size(self, during: During, path: str) -> None:
-        size = form_size(during)
-        if size > FORM_BLOCKS:
-            self.add(
-                path,
-                f"the form needs {size} blocks (fields, checklist groups of {CHECKLIST_GROUP}, "
-                f"note, heading) but a Slack form holds at most {FORM_BLOCKS}: "
-                "split it between several transitions",
-            )
+    def check_fit(self, during: During, path: str) -> None:
+        """What the renderer says it cannot show of the form, under the form's path."""
+        for problem in self.fits(during):
+            self.add(f"{path}.{problem.path}" if problem.path else path, problem.message)
 
     def check_options(self, options: Sequence[str], path: str) -> None:
-        seen: dict[str, str] = {}
+        seen: set[str] = set()
         for option in options:
-            shown = _shown(option).casefold()
-            if shown not in seen:
-                seen[shown] = option
-            elif seen[shown] == option:
+            if option in seen:
                 self.add(path, f"option {option!r} is listed twice")
-            else:
-                self.add(
-                    path,
-                    f"options {seen[shown]!r} and {option!r} read the same in Slack, which "
-                    f"shows only their first {OPTION_SHOWN} characters",
-                )
+            seen.add(option)
 
     def check_input(self, spec: InputField, path: str) -> None:
         if spec.type not in INPUT_TYPES:
@@ -361,21 +366,15 @@ class _Checker:
         return reached
 
 
-def check_blueprint(blueprint: Blueprint, stages: Sequence[StageRef]) -> list[Problem]:
-    """Every problem of ``blueprint`` against a pipeline with ``stages`` (none: it is sound)."""
-    return _Checker(blueprint, stages).run()
+def check_blueprint(
+    blueprint: Blueprint, stages: Sequence[StageRef], fits: FormFit | None = None
+) -> list[Problem]:
+    """Every problem of ``blueprint`` against a pipeline with ``stages`` (none: it is sound).
 
-
-def form_size(during: During) -> int:
-    """The blocks a Slack form of ``during`` takes: heading, message, fields, checklist, note."""
-    groups = -(-len(during.checklist) // CHECKLIST_GROUP)
-    framing = 1 + bool(during.message) + (during.note != "none")
-    return framing + len(during.fields) + groups
-
-
-def _shown(option: str) -> str:
-    """What Slack shows of a choice: its first characters, cut with an ellipsis."""
-    return option if len(option) <= OPTION_SHOWN else option[: OPTION_SHOWN - 1].rstrip() + "…"
+    ``fits`` is the renderer's check of each transition's form (the adapter's
+    to give); without it, only what the engine itself knows is checked.
+    """
+    return _Checker(blueprint, stages, fits).run()
 
 
 def _whole_percent(value: str) -> bool:

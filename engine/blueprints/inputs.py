@@ -260,9 +260,9 @@ def _check_limits(spec: InputField, value: Any) -> None:
 
 def _check_length(spec: InputField, size: int) -> None:
     if spec.min_length is not None and size < spec.min_length:
-        raise _refuse("input_min_length", limit=spec.min_length)
+        raise _refuse("input_min_length", count=spec.min_length)
     if spec.max_length is not None and size > spec.max_length:
-        raise _refuse("input_max_length", limit=spec.max_length)
+        raise _refuse("input_max_length", count=spec.max_length)
 
 
 def _compare(spec: InputField, value: Any, bound: str) -> int:

@@ -19,7 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.blueprints.check import Problem, StageRef, check_blueprint
+from engine.blueprints.check import FormFit, Problem, StageRef, check_blueprint
 from engine.blueprints.model import Blueprint, Transition, from_dict, to_dict
 from engine.blueprints.model import leading_to as model_leading_to
 from engine.blueprints.store import Saved, problems_as_errors
@@ -62,8 +62,10 @@ def lead_states() -> list[StageRef]:
     ]
 
 
-def check(blueprint: Blueprint) -> list[Problem]:
+def check(blueprint: Blueprint, fits: FormFit | None = None) -> list[Problem]:
     """The problems of a lead blueprint: the common checks plus the disqualify reason.
+
+    ``fits`` is the renderer's check of each form, as for :func:`check_blueprint`.
 
     Time limits and automatic transitions are checked as a pipeline's (a closed
     status, ``converted``, cannot have a time limit);
@@ -71,7 +73,7 @@ def check(blueprint: Blueprint) -> list[Problem]:
     """
     problems = [  # conversion may stay outside the blueprint (a plain convert)
         p
-        for p in check_blueprint(blueprint, lead_states())
+        for p in check_blueprint(blueprint, lead_states(), fits)
         if p.message != "stage 'converted' can never be reached from 'new'"
     ]
     for index, t in enumerate(blueprint.transitions):

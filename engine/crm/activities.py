@@ -12,6 +12,7 @@ from engine.crm.users import user_id_or_error
 from engine.crm.versioning import record_created, update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 KINDS = ("call", "meeting", "task", "email", "note")
 
@@ -43,7 +44,7 @@ def create_activity(tx: Tx, draft: ActivityDraft) -> int:
     if draft.kind not in KINDS:
         errors["kind"] = f"choose one of {', '.join(KINDS)}"
     if not draft.subject.strip():
-        errors["subject"] = "an activity needs a subject"
+        errors["subject"] = Phrase("activity.subject_required")
     if not (draft.deal_id or draft.lead_id or draft.contact_id):
         errors["record"] = "attach the activity to a deal, a lead or a contact"
     owner_id = tx.actor.user_id
@@ -80,6 +81,6 @@ def reschedule(
 ) -> dict[str, tuple[Any, Any]]:
     row = activity_row(tx.conn, activity_id)
     if row["done"]:
-        raise ValidationFailed({"due_at": "the activity is already done"})
+        raise ValidationFailed({"due_at": Phrase("activity.already_done")})
     columns = {"due_at": clock.to_db(due_at)}
     return update_record(tx, "activities", "activity", row, columns, expected_version)

@@ -11,6 +11,7 @@ from typing import Any
 
 from engine import money
 from engine.blueprints.gate import refuse_free_move
+from engine.clock import utcnow
 from engine.crm.contacts import ContactDraft, find_or_create_contact, find_or_create_organisation
 from engine.crm.pipelines import pipeline_row, stage_row
 from engine.crm.projects import save_answers
@@ -18,6 +19,8 @@ from engine.crm.users import find_user_row
 from engine.crm.versioning import check_version, record_created, update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text import typed
+from engine.text.catalogue import Phrase, reason_of
 
 EDITABLE = (
     "title", "owner", "expected_revenue", "budget", "priority", "probability",
@@ -61,7 +64,7 @@ def create_deal(tx: Tx, draft: DealDraft) -> int:
     errors: dict[str, str] = {}
     columns = _parse_fields(tx, _draft_values(draft), errors)
     if not draft.title.strip():
-        errors["title"] = "a deal needs a title"
+        errors["title"] = Phrase("deal.title_required")
     pipeline = stage = None
     try:
         pipeline = pipeline_row(tx, draft.pipeline)
@@ -81,7 +84,7 @@ def create_deal(tx: Tx, draft: DealDraft) -> int:
     if "owner_id" not in columns and tx.actor.user_id is not None:
         columns["owner_id"] = tx.actor.user_id
     if stage["outcome"] is not None:
-        raise ValidationFailed({"stage": "a new deal cannot start in a closed stage"})
+        raise ValidationFailed({"stage": Phrase("deal.closed_start")})
     if "custom" in columns:
         columns["custom"] = json.dumps(columns["custom"])
     columns.update(
@@ -144,7 +147,7 @@ def _parse_fields(tx: Tx, values: dict[str, Any], errors: dict[str, str]) -> dic
         try:
             columns.update(_parse_field(tx, name, value))
         except (ValueError, NotFound) as exc:
-            errors[name] = str(exc.message if isinstance(exc, NotFound) else exc)
+            errors[name] = exc.message if isinstance(exc, NotFound) else reason_of(exc)
     return columns
 
 
@@ -152,14 +155,14 @@ def _parse_field(tx: Tx, name: str, value: Any) -> dict[str, Any]:  # noqa: C901
     empty = value is None or value == ""
     if name == "title":
         if empty or not str(value).strip():
-            raise ValueError("a deal needs a title")
+            raise ValueError(Phrase("deal.title_required"))
         return {"title": str(value).strip()}
     if name in ("expected_revenue", "budget"):
         if empty:
             return {f"{name}_cents": None}
         amount = money.parse_amount(value)
         if amount < 0:
-            raise ValueError("must not be negative")
+            raise ValueError(Phrase("value.not_negative"))
         return {f"{name}_cents": money.to_cents(amount)}
     if name == "priority":
         stars = int(value or 0)
@@ -171,7 +174,7 @@ def _parse_field(tx: Tx, name: str, value: Any) -> dict[str, Any]:  # noqa: C901
             return {"probability_manual": 0}
         percent = int(str(value).rstrip("% "))
         if not 0 <= percent <= 100:
-            raise ValueError("probability is between 0 and 100")
+            raise ValueError(Phrase("value.probability_range"))
         return {"probability": percent, "probability_manual": 1}
     if name == "expected_close":
         return {"expected_close": None if empty else _date(value).isoformat()}
@@ -199,10 +202,10 @@ def _parse_field(tx: Tx, name: str, value: Any) -> dict[str, Any]:  # noqa: C901
 def _date(value: Any) -> date:
     if isinstance(value, date):
         return value
-    try:
-        return date.fromisoformat(str(value).strip())
+    try:  # 2026-12-31, 31/12/2026, 31 décembre 2026: the one reader of typed days
+        return typed.day(str(value), utcnow().date())
     except ValueError as exc:
-        raise ValueError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+        raise ValueError(Phrase("value.not_date", value=repr(value))) from exc
 
 
 def _boolean(value: Any) -> bool:
@@ -342,7 +345,7 @@ def _status_for(
     if outcome is None:
         return {"status": "open", "lost_reason": None, "closed_at": None}
     if outcome == "lost" and not (lost_reason or row["lost_reason"]):
-        raise ValidationFailed({"lost_reason": "say why the deal was lost"})
+        raise ValidationFailed({"lost_reason": Phrase("deal.lost_reason_required")})
     return {
         "status": outcome,
         "lost_reason": (lost_reason or row["lost_reason"]) if outcome == "lost" else None,

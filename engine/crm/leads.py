@@ -14,6 +14,7 @@ from engine.crm.users import find_user_row, user_id_or_error
 from engine.crm.versioning import check_version, record_created, update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 STATUSES = ("new", "contacted", "qualified", "disqualified", "converted")
 # Which status a lead may go to from which; converted is final.
@@ -50,7 +51,7 @@ def lead_row(conn: sqlite3.Connection, lead_id: int) -> sqlite3.Row:
 def create_lead(tx: Tx, draft: LeadDraft) -> int:
     errors: dict[str, str] = {}
     if not draft.title.strip():
-        errors["title"] = "a lead needs a title"
+        errors["title"] = Phrase("lead.title_required")
     contact_id = organisation_id = owner_id = None
     if draft.contact is not None and (draft.contact.email or draft.contact.name):
         try:
@@ -88,7 +89,7 @@ def set_status(
     if status != row["status"] and status not in NEXT[row["status"]]:
         raise ValidationFailed({"status": f"a {row['status']} lead cannot become {status}"})
     if status == "disqualified" and not (reason or "").strip():
-        raise ValidationFailed({"reason": "say why the lead is disqualified"})
+        raise ValidationFailed({"reason": Phrase("lead.disqualify_reason_required")})
     lead_blueprints.refuse_free_status(tx, row, status)
     columns = {"status": status, "disqualify_reason": reason if status == "disqualified" else None}
     return update_record(tx, "leads", "lead", row, status_columns(tx, row, columns), None)

@@ -10,6 +10,7 @@ from engine.crm.records import Pipeline, Stage
 from engine.crm.stage_outcomes import follow_outcome, status_for
 from engine.errors import NotFound, StageNotEmpty, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 OUTCOMES = (None, "won", "lost")
 
@@ -50,13 +51,13 @@ DEFAULT_STAGES = (
 
 
 def _check_spec(spec: StageSpec) -> None:
-    errors = {}
+    errors: dict[str, str] = {}
     if not spec.key.strip():
-        errors["key"] = "a stage needs a key"
+        errors["key"] = Phrase("stage.key_required")
     if not spec.name.strip():
-        errors["name"] = "a stage needs a name"
+        errors["name"] = Phrase("stage.name_required")
     if not 0 <= spec.probability <= 100:
-        errors["probability"] = "must be between 0 and 100"
+        errors["probability"] = Phrase("value.between_0_and_100")
     if spec.outcome not in OUTCOMES:
         errors["outcome"] = "must be won, lost or empty"
     if errors:
@@ -104,8 +105,8 @@ def pipeline_row(tx_or_conn: Tx | sqlite3.Connection, ref: str | int | None) -> 
         ).fetchone()
     if row is None:
         raise NotFound("pipeline", ref or "default")
-    assert isinstance(row, sqlite3.Row)
-    return row
+    found: sqlite3.Row = row
+    return found
 
 
 def load_pipeline(conn: sqlite3.Connection, ref: str | int | None = None) -> Pipeline:

@@ -105,8 +105,8 @@ def save_answers(
         )
         if old != str(value):
             tx.execute(
-                "INSERT OR REPLACE INTO deal_answers (deal_id, question_id, value)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO deal_answers (deal_id, question_id, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (deal_id, question_id) DO UPDATE SET value = excluded.value",
                 (deal_id, question["id"], str(value)),
             )
             changes[f"answers.{key}"] = (old, str(value))

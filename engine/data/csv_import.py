@@ -10,7 +10,7 @@ Each row is written with the engine's own functions
 (:func:`~engine.contacts.find_or_create_contact`, :func:`~engine.deals.create_deal`)
 inside its own SAVEPOINT: a refused row is rolled back and reported with its
 line number and each field's reason, the others are imported. Rows go to the
-writer in batches (one ``engine.write`` per :data:`BATCH_SIZE` rows), so a
+writer in batches (one ``Database.write`` per :data:`BATCH_SIZE` rows), so a
 10,000-row file is a few dozen commits, not 10,000.
 """
 
@@ -28,12 +28,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Literal, NamedTuple, TextIO, TypeVar
 
 from engine.actors import Actor
-from engine.core import Engine
+from engine.clock import utcnow
 from engine.crm.contacts import ContactDraft, find_or_create_contact
 from engine.crm.deals import DealDraft, create_deal
 from engine.data.csv_cells import restored
 from engine.errors import NotFound, RelaisError, ValidationFailed
-from engine.store.db import Tx
+from engine.store.db import Database, Tx
+from engine.text import typed
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -85,7 +86,6 @@ _FIELD_NAMES = {
     "contact.phone": "contact_phone",
     "contact.organisation": "organisation",
 }
-_DAY_FIRST = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 class Rejection(NamedTuple):
@@ -332,12 +332,8 @@ def _day(text: str) -> date | None:
     text = text.strip()
     if not text:
         return None
-    try:
-        found = _DAY_FIRST.match(text)
-        if found:
-            day, month, year = (int(part) for part in found.groups())
-            return date(year, month, day)
-        return date.fromisoformat(text)
+    try:  # the one reader of typed days (engine.text.typed), day first
+        return typed.day(text, utcnow().date())
     except ValueError:
         raise ValueError(f"not a date (YYYY-MM-DD or DD/MM/YYYY): {text!r}") from None
 
@@ -352,7 +348,7 @@ _WRITERS: dict[str, Callable[[Tx, dict[str, str]], bool]] = {
 
 
 async def import_csv(
-    engine: Engine,
+    db: Database,
     entity: Entity,
     stream: TextIO,
     actor: Actor,
@@ -373,6 +369,6 @@ async def import_csv(
     for start in range(0, len(parsed.rows), size):
         batch = parsed.rows[start : start + size]
         job = partial(import_batch, entity=entity, rows=batch, dry_run=dry_run)
-        report.add(await engine.write(job, actor))
+        report.add(await db.write(job, actor))
     report.rejected.sort(key=lambda rejection: rejection.line)
     return report

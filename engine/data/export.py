@@ -50,7 +50,7 @@ __all__ = [
 
 
 def export_all(conn: sqlite3.Connection) -> Backup:
-    """Every record of every entity; run it with ``await engine.read(export_all)``."""
+    """Every record of every entity; ``engine.data.export()`` runs it as one read."""
     return {entity: export_entity(conn, entity) for entity in ENTITIES}
 
 

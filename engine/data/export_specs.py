@@ -92,7 +92,7 @@ SPECS: dict[str, EntitySpec] = {
         " t.key AS project_template,"
         " (SELECT json_group_object(key, value) FROM (SELECT q.key, a.value"
         "   FROM deal_answers a JOIN project_questions q ON q.id = a.question_id"
-        "   WHERE a.deal_id = d.id ORDER BY q.position)) AS answers"
+        "   WHERE a.deal_id = d.id ORDER BY q.position) AS x) AS answers"
         " FROM deals d JOIN pipelines p ON p.id = d.pipeline_id"
         " JOIN stages s ON s.id = d.stage_id LEFT JOIN users u ON u.id = d.owner_id"
         " LEFT JOIN project_templates t ON t.id = d.project_template_id ORDER BY d.id",
@@ -132,5 +132,5 @@ def fields_of(conn: sqlite3.Connection, entity: str) -> tuple[Field, ...]:
     """The entity's fields, then any column of its table that they do not cover."""
     spec = SPECS[entity]
     covered = {f.source for f in spec.fields} | set(spec.internal)
-    columns = [row[1] for row in conn.execute(f"PRAGMA table_info({spec.table})")]
+    columns = [c[0] for c in conn.execute(f"SELECT * FROM {spec.table} LIMIT 0").description]
     return spec.fields + tuple(Field(name) for name in columns if name not in covered)

@@ -30,7 +30,7 @@ class RestoreRefused(RelaisError):
 def restore_all(tx: Tx, data: Any) -> dict[str, int]:
     """Load a backup into an empty database, keeping ids; returns counts per entity.
 
-    Run it as one write (``await engine.write(lambda tx: restore_all(tx, data), actor)``):
+    Run it as one write (``await engine.data.restore(data, actor)``):
     any error rolls the whole restore back.
     """
     if not tx.actor.is_admin:
@@ -245,6 +245,7 @@ def _insert_all(tx: Tx, entity: str, rows: list[dict[str, Any]]) -> None:
             tx.insert(table, columns)
         except sqlite3.IntegrityError as exc:
             raise ValidationFailed({f"{entity}[{index}]": f"cannot be restored: {exc}"}) from exc
+    tx.ids_taken(table)
 
 
 def _link_leads_to_deals(tx: Tx, leads: list[dict[str, Any]]) -> None:

@@ -358,7 +358,8 @@ def requeue(tx: Tx, mail_id: int, *, release: bool = False) -> None:
         wanted = "held" if release else "failed"
         raise ValidationFailed({"status": f"mail {mail_id} is {row['status']}, not {wanted}"})
     tx.execute(
-        "UPDATE mails SET status = 'received', error = NULL, released = released OR ? WHERE id = ?",
+        "UPDATE mails SET status = 'received', error = NULL,"
+        " released = CASE WHEN ? = 1 THEN 1 ELSE released END WHERE id = ?",
         (int(release), mail_id),
     )
     tx.events.append(DomainEvent("mail", "received", mail_id, tx.actor))

@@ -77,7 +77,7 @@ def _shortest_wait(conn: sqlite3.Connection, pipeline_id: int) -> int | None:
 
 
 def firing(due: Due, now: datetime) -> Callable[[Tx], bool]:
-    """The write that does ``due`` (for ``engine.write``)."""
+    """The write that does ``due`` (for ``Database.write``)."""
     return lambda tx: fire(tx, due, now)
 
 

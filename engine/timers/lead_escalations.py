@@ -55,7 +55,7 @@ def due_work(conn: sqlite3.Connection, now: datetime) -> list[Due]:
 
 
 def firing(due: Due, now: datetime) -> Callable[[Tx], bool]:
-    """The write that does ``due`` (for ``engine.write``)."""
+    """The write that does ``due`` (for ``Database.write``)."""
     return lambda tx: fire(tx, due, now)
 
 

@@ -19,36 +19,13 @@ from typing import Any
 
 from engine import clock
 from engine.outbox import queue as outbox
+from engine.store import claims
 from engine.store.db import Tx
+from engine.text import formats
+from engine.text.catalogue import text
 
 MAX_LATE = timedelta(hours=24)
 LISTED = 8
-
-TEXTS: dict[str, dict[str, str]] = {
-    "before": {
-        "fr": "⏰ Bientôt : « {subject} » à {time}{record}",
-        "en": "⏰ Coming up: “{subject}” at {time}{record}",
-    },
-    "due": {
-        "fr": "⏰ C'est l'heure : « {subject} » ({time}){record}",
-        "en": "⏰ Now due: “{subject}” ({time}){record}",
-    },
-    "deal": {"fr": " — affaire « {title} »", "en": " — deal “{title}”"},
-    "lead": {"fr": " — piste « {title} »", "en": " — lead “{title}”"},
-    "digest": {"fr": "☀️ Bonjour {name}, votre journée :", "en": "☀️ Good morning {name}, your day:"},
-    "today": {"fr": "À faire aujourd'hui ({count})", "en": "Due today ({count})"},
-    "overdue": {"fr": "En retard ({count})", "en": "Overdue ({count})"},
-    "idle": {
-        "fr": "Affaires sans mouvement depuis {days} j ({count})",
-        "en": "Deals idle for {days} days ({count})",
-    },
-    "more": {"fr": "… et {count} de plus", "en": "… and {count} more"},
-}
-
-
-def text(key: str, locale: str, **params: Any) -> str:
-    forms = TEXTS[key]
-    return forms.get(locale, forms["en"]).format(**params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +111,8 @@ def _reminder_text(conn: sqlite3.Connection, row: sqlite3.Row, kind: str) -> str
     locale = row["locale"]
     when = clock.from_db(row["due_at"]).astimezone(clock.zone(row["timezone"]))
     return text(
-        kind, locale, subject=row["subject"], time=when.strftime("%H:%M"),
+        locale, f"reminder.{kind}", subject=row["subject"],
+        time=formats.time_of_day(when, row["timezone"], locale),
         record=_record(conn, row, locale),
     )  # fmt: skip
 
@@ -145,7 +123,7 @@ def _record(conn: sqlite3.Connection, row: sqlite3.Row, locale: str) -> str:
             found = conn.execute(f"SELECT title FROM {table} WHERE id = ?", (row[column],))
             title = found.fetchone()
             if title is not None:
-                return text(kind, locale, title=title[0])
+                return text(locale, f"reminder.{kind}", title=title[0])
     return ""
 
 
@@ -186,7 +164,7 @@ def digest_text(
     conn: sqlite3.Connection, user: sqlite3.Row, digest: Digest, now: datetime, idle_days: int
 ) -> str | None:
     """The digest for ``user``, or None when there is nothing to say."""
-    locale, zone = user["locale"], clock.zone(user["timezone"])
+    locale = user["locale"]
     start, end = clock.to_db(digest.day_start), clock.to_db(digest.day_end)
     mine = "SELECT subject, due_at FROM activities WHERE owner_id = ? AND done = 0"
     today = conn.execute(
@@ -200,23 +178,31 @@ def digest_text(
     ).fetchall()
     if not (today or overdue or idle):
         return None
-    lines = [text("digest", locale, name=user["name"])]
-    lines += _section(text("today", locale, count=len(today)), today, zone, "%H:%M", locale)
-    lines += _section(text("overdue", locale, count=len(overdue)), overdue, zone, "%d/%m", locale)
-    title = text("idle", locale, days=idle_days, count=len(idle))
-    lines += _section(title, idle, zone, "%d/%m", locale)
+    lines = [text(locale, "reminder.digest", name=user["name"])]
+    due_today = text(locale, "reminder.today", count=len(today))
+    lines += _section(due_today, today, user["timezone"], "time", locale)
+    late = text(locale, "reminder.overdue", count=len(overdue))
+    lines += _section(late, overdue, user["timezone"], "day", locale)
+    title = text(locale, "reminder.idle", days=idle_days, count=len(idle))
+    lines += _section(title, idle, user["timezone"], "day", locale)
     return "\n".join(lines)
 
 
-def _section(title: str, rows: list[sqlite3.Row], zone: Any, shape: str, locale: str) -> list[str]:
+def _section(title: str, rows: list[sqlite3.Row], tz: str, shape: str, locale: str) -> list[str]:
+    """A digest's section; each row's moment as its ``time`` (14:30) or ``day`` (03/12)."""
     if not rows:
         return []
     lines = [f"*{title}*"]
     for row in rows[:LISTED]:
-        when = clock.from_db(row[1]).astimezone(zone).strftime(shape)
+        at = clock.from_db(row[1])
+        when = (
+            formats.time_of_day(at, tz, locale)
+            if shape == "time"
+            else formats.short_day(at, tz, locale)
+        )
         lines.append(f"• {row[0]} ({when})")
     if len(rows) > LISTED:
-        lines.append(text("more", locale, count=len(rows) - LISTED))
+        lines.append(text(locale, "reminder.more", count=len(rows) - LISTED))
     return lines
 
 
@@ -224,12 +210,17 @@ def _section(title: str, rows: list[sqlite3.Row], zone: Any, shape: str, locale:
 
 
 def _claim(tx: Tx, key: str, kind: str, user_id: int, activity_id: int | None) -> bool:
-    cursor = tx.execute(
-        "INSERT OR IGNORE INTO reminders (key, kind, user_id, activity_id, fired_at)"
-        " VALUES (?, ?, ?, ?, ?)",
-        (key, kind, user_id, activity_id, tx.now),
-    )
-    return cursor.rowcount == 1
+    """The key is this write's (another instance that keyed it first has it)."""
+
+    def insert() -> bool:
+        cursor = tx.execute(
+            "INSERT OR IGNORE INTO reminders (key, kind, user_id, activity_id, fired_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (key, kind, user_id, activity_id, tx.now),
+        )
+        return cursor.rowcount == 1
+
+    return claims.contended(tx, insert, False)
 
 
 def _notify(tx: Tx, key: str, row: Any, message: str, deal_id: int | None, reason: str) -> None:

@@ -22,6 +22,7 @@ from engine import clock
 from engine.blueprints.actions import person, user_target
 from engine.blueprints.model import Blueprint, StateRule, leaves
 from engine.outbox import queue as outbox
+from engine.store import claims
 from engine.store.db import Tx
 
 Kind = Literal["escalation", "automatic"]
@@ -125,14 +126,19 @@ def fire(
     kind's transition; ``escalate`` records the escalation once per stay.
     """
     tx.now = clock.to_db(now)
-    record = in_stay(tx, due)
-    if record is None:
-        return False
-    if due.kind == "automatic":
-        assert due.transition is not None
-        perform(tx, due.record_id, due.transition, {}, None, automatic=True)
-        return True
-    return escalate(tx, record, due)
+
+    def do() -> bool:
+        record = in_stay(tx, due)
+        if record is None:
+            return False
+        if due.kind == "automatic":
+            assert due.transition is not None
+            perform(tx, due.record_id, due.transition, {}, None, automatic=True)
+            return True
+        return escalate(tx, record, due)
+
+    # Several instances: the one whose transaction changed the record first does it.
+    return claims.contended(tx, do, False)
 
 
 def announce(

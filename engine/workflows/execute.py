@@ -33,6 +33,7 @@ from engine.events import DomainEvent
 from engine.store.db import Tx
 from engine.workflows.actions import Scope, run_action
 from engine.workflows.conditions import Cause, Subject, evidence, failures
+from engine.workflows.history import not_met
 from engine.workflows.model import (
     CreateActivity,
     CreateRecord,
@@ -165,7 +166,7 @@ def _test(tx: Tx, scope: Scope, run: Run, ins: Instr, now: datetime) -> bool:
     )
     if failed:
         shown = "; ".join(describe_criterion(part) for part in failed)
-        finish(tx, run, "not_met", f"{ins.path}: not met: {shown}", now)
+        finish(tx, run, "not_met", not_met(ins.path, shown), now)
         return False
     run.pc += 1
     return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -10,6 +11,7 @@ from typing import Any
 
 from engine import clock
 from engine.errors import NotFound
+from engine.text.catalogue import Phrase
 
 FAILED = ("failed", "stopped")
 
@@ -61,10 +63,23 @@ def _when(text: str | None) -> datetime | None:
     return None if text is None else clock.from_db(text)
 
 
+def not_met(path: str, condition: str) -> Phrase:
+    """Why a run stopped at a condition: ``steps[0]: not met: …`` in English, a message of the
+    catalogue (``workflow.not_met``) for every reader. The step is also numbered from 1."""
+    step = ".".join(str(int(n) + 1) for n in re.findall(r"\[(\d+)\]", path)) or path
+    return Phrase("workflow.not_met", path=path, step=step, condition=condition)
+
+
+def _reason(stored: str | None) -> str | None:
+    """A stored reason, as the :class:`Phrase` it was written as when it is one."""
+    matched = re.fullmatch(r"(\S+): not met: (.*)", stored or "", re.DOTALL)
+    return not_met(matched[1], matched[2]) if matched else stored
+
+
 def _run(row: sqlite3.Row, steps: tuple[StepRecord, ...] = ()) -> RunRecord:
     return RunRecord(
         row["id"], row["name"], row["entity"], row["entity_id"], row["event"],
-        json.loads(row["cause"]), row["depth"], row["status"], row["reason"],
+        json.loads(row["cause"]), row["depth"], row["status"], _reason(row["reason"]),
         clock.from_db(row["started_at"]), _when(row["finished_at"]), _when(row["resume_at"]),
         steps,
     )  # fmt: skip

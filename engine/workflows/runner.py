@@ -1,11 +1,13 @@
 """The workflow runner: from committed changes to runs, durable at every step.
 
-The bus (after-commit events) wakes the runner; the timeline is its source
-of truth. It reads the entries after its cursor, finds the workflows each
-concerns through the (entity, event) index — never a scan — and starts the
-runs in one write that also moves the cursor: a change made while the
-service was down, or by another process (the command line), still triggers
-its workflows, exactly once. Each further action is its own write.
+The bus (after-commit events) wakes the runner through
+:meth:`WorkflowRunner.on_event`, which whoever starts the runner subscribes to
+every event (the service's wiring table; the runner never subscribes itself);
+the timeline is its source of truth. It reads the entries after its cursor,
+finds the workflows each concerns through the (entity, event) index — never a
+scan — and starts the runs in one write that also moves the cursor: a change
+made while the service was down, or by another process (the command line),
+still triggers its workflows, exactly once. Each further action is its own write.
 
 Loop protection: an entry written by a workflow's action carries the run's
 depth + 1 (``workflow_causes``); a run that would start at ``max_depth`` is
@@ -68,7 +70,12 @@ class Stats:
 
 
 class WorkflowRunner:
-    """Runs the active workflows of one database; ``start()`` subscribes it to the bus."""
+    """Runs the active workflows of one database; ``start()`` starts its loop.
+
+    Whoever starts it also subscribes :meth:`on_event` to every event (``*``),
+    through the wiring table (``service.wiring``); unsubscribed, it still
+    catches up on every poll (``POLL_SECONDS``) and tick.
+    """
 
     def __init__(
         self, db: Database, setup: Setup | None = None, *, batch: int = 500,
@@ -92,7 +99,6 @@ class WorkflowRunner:
     # -- life cycle ------------------------------------------------------------
 
     def start(self) -> None:
-        self.db.bus.subscribe("*", self.on_event)
         self._wake.set()
         self._task = asyncio.get_running_loop().create_task(self._loop())
 
@@ -113,6 +119,7 @@ class WorkflowRunner:
         return self._wake.is_set() or self._lock.locked()
 
     async def on_event(self, event: DomainEvent) -> None:
+        """The listener the wiring table subscribes to ``*``: a change may start runs."""
         if event.entity in ENTITIES:
             self._wake.set()
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from engine import clock
+from engine.store import claims
 from engine.store.db import Tx
 from engine.workflows.conditions import Cause
 from engine.workflows.execute import (
@@ -139,13 +140,18 @@ def claim_due(tx: Tx, run_id: int, now: datetime, setup: Setup, claim: str) -> R
     """Take a waiting run whose time has come (or an abandoned one): exactly once."""
     at = stored_at(now)
     until = clock.to_db(now + timedelta(seconds=setup.lease))
-    taken = tx.execute(
-        "UPDATE workflow_runs SET status = 'running', claim = ?, claimed_until = ?,"
-        " resume_at = NULL WHERE id = ? AND ((status = 'waiting' AND resume_at <= ?)"
-        " OR (status = 'running' AND claimed_until <= ?))",
-        (claim, until, run_id, at, at),
-    )
-    return load(tx, run_id) if taken.rowcount == 1 else None
+
+    def take() -> Run | None:
+        taken = tx.execute(
+            "UPDATE workflow_runs SET status = 'running', claim = ?, claimed_until = ?,"
+            " resume_at = NULL WHERE id = ? AND ((status = 'waiting' AND resume_at <= ?)"
+            " OR (status = 'running' AND claimed_until <= ?))",
+            (claim, until, run_id, at, at),
+        )
+        return load(tx, run_id) if taken.rowcount == 1 else None
+
+    # Several instances: one that took the run since this transaction began has it.
+    return claims.contended(tx, take, None)
 
 
 def still_mine(tx: Tx, run_id: int, claim: str) -> Run | None:

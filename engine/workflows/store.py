@@ -289,7 +289,7 @@ def event_keys(entity: str, action: str, changes: Mapping[str, Any]) -> list[tup
 def stamp(conn: sqlite3.Connection) -> tuple[Any, ...]:
     """Changes whenever any workflow is saved, switched or deleted."""
     row = conn.execute(
-        "SELECT count(*), coalesce(max(updated_at), ''), coalesce(sum(version), 0) FROM workflows"
+        "SELECT count(*), max(updated_at), coalesce(sum(version), 0) FROM workflows"
     ).fetchone()
     return tuple(row)
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import partial
 
 from engine import clock
+from engine.store import claims
 from engine.store.db import Tx
 from engine.workflows.conditions import Cause
 from engine.workflows.dates import CATCH_UP, DueDate
@@ -41,12 +43,10 @@ def fire_dates(
     started: list[Progress] = []
     for date in due:
         moment = clock.to_db(date.moment)
-        fresh = tx.execute(
-            "INSERT OR IGNORE INTO workflow_date_fired (workflow_id, entity_id, moment)"
-            " VALUES (?, ?, ?)",
-            (item.id, date.entity_id, moment),
-        )
-        if fresh.rowcount != 1:
+        # Several instances: one that fired it since this transaction began has it.
+        if not claims.contended(
+            tx, partial(_first_firing, tx, item.id, date.entity_id, moment), False
+        ):
             continue
         if item.triggered_by == "owner" and date.owner_id != item.owner_id:
             continue
@@ -58,6 +58,15 @@ def fire_dates(
         )
         started.append(progress)
     return started
+
+
+def _first_firing(tx: Tx, workflow_id: int, entity_id: int, moment: str) -> bool:
+    fresh = tx.execute(
+        "INSERT OR IGNORE INTO workflow_date_fired (workflow_id, entity_id, moment)"
+        " VALUES (?, ?, ?)",
+        (workflow_id, entity_id, moment),
+    )
+    return fresh.rowcount == 1
 
 
 def _date_start(item: Indexed, date: DueDate, moment: str) -> Start:

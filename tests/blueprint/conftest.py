@@ -23,17 +23,17 @@ def blueprint() -> Blueprint:
 
 @pytest.fixture
 async def governed(engine: Engine, admin: Actor, blueprint: Blueprint) -> Engine:
-    await engine.save_blueprint(blueprint, admin)
+    await engine.blueprints.save(blueprint, admin)
     return engine
 
 
 @pytest.fixture
 async def carol(engine: Engine, admin: Actor) -> Actor:
     """Alice's and Bob's manager."""
-    await engine.upsert_user(
+    await engine.users.upsert(
         UserDraft("Carol Chef", "carol@example.com", "U_CAROL", role="manager", locale="en"), admin
     )
-    return await engine.actor_for("carol@example.com", "slack")
+    return await engine.users.actor_for("carol@example.com", "slack")
 
 
 @pytest.fixture
@@ -43,4 +43,4 @@ async def team(engine: Engine, admin: Actor, carol: Actor, alice: Actor, bob: Ac
         ("Alice Martin", "alice@example.com", "U_ALICE"),
         ("Bob Durand", "bob@example.com", "U_BOB"),
     ):
-        await engine.upsert_user(UserDraft(name, email, slack, manager="carol@example.com"), admin)
+        await engine.users.upsert(UserDraft(name, email, slack, manager="carol@example.com"), admin)

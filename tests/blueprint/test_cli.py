@@ -59,7 +59,7 @@ def test_a_deal_worked_through_the_blueprint_from_the_command_line(tmp_path: Pat
     moved = ok(tmp_path, "deal", "move", "1", "envoyer_devis", "--as", "admin@relais.example")
     assert "visite_technique → devis" in moved
     refused = run(tmp_path, "deal", "move", "1", "signer", "--as", "admin@relais.example")
-    assert refused.returncode == 1 and "signed_amount: obligatoire" in refused.stderr
+    assert refused.returncode == 1 and "signed_amount : obligatoire" in refused.stderr  # French
     shown = ok(tmp_path, "deal", "show", "1")
     assert "Planifier la visite technique: nouveau → visite_technique" in shown
     assert "email to jeanne@example.com: pending" in shown

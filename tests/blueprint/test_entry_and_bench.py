@@ -19,14 +19,14 @@ async def test_only_deals_meeting_the_entry_criteria_are_governed(
     engine: Engine, admin: Actor, alice: Actor, blueprint: Blueprint
 ) -> None:
     big_only = dataclasses.replace(blueprint, entry=Condition("expected_revenue", "ge", 5000))
-    await engine.save_blueprint(big_only, admin)
-    small = await engine.create_deal(DealDraft("Ramonage", expected_revenue="150"), alice)
-    big = await engine.create_deal(DealDraft("Poêle", expected_revenue="9000"), alice)
-    assert (await engine.move_deal(small.id, "devis", alice)).probability == 60
-    assert await engine.deal_transitions(small.id, alice) == []
+    await engine.blueprints.save(big_only, admin)
+    small = await engine.deals.create(DealDraft("Ramonage", expected_revenue="150"), alice)
+    big = await engine.deals.create(DealDraft("Poêle", expected_revenue="9000"), alice)
+    assert (await engine.deals.move(small.id, "devis", alice)).probability == 60
+    assert await engine.blueprints.transitions(small.id, alice) == []
     with pytest.raises(StageGoverned):
-        await engine.move_deal(big.id, "devis", alice)
-    assert {o.key for o in await engine.deal_transitions(big.id, alice)} >= {"estimer"}
+        await engine.deals.move(big.id, "devis", alice)
+    assert {o.key for o in await engine.blueprints.transitions(big.id, alice)} >= {"estimer"}
 
 
 @pytest.mark.slow

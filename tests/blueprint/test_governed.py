@@ -67,10 +67,10 @@ def _rest(record: str) -> list[dict[str, Any]]:
 
 async def both(engine: Engine, admin: Actor, alice: Actor, **rules: Any) -> tuple[int, int]:
     """A governed deal and a governed lead, both Alice's, under the twin blueprints."""
-    await engine.save_blueprint(twin("deal", "nouveau", "estimation", **rules), admin)
-    await engine.save_blueprint(twin("lead", "new", "contacted", **rules), admin)
-    deal = await engine.create_deal(DealDraft("Poêle", contact(), owner=ALICE), alice)
-    lead = await engine.create_lead(LeadDraft("Insert", contact(), owner=ALICE), alice)
+    await engine.blueprints.save(twin("deal", "nouveau", "estimation", **rules), admin)
+    await engine.blueprints.save(twin("lead", "new", "contacted", **rules), admin)
+    deal = await engine.deals.create(DealDraft("Poêle", contact(), owner=ALICE), alice)
+    lead = await engine.leads.create(LeadDraft("Insert", contact(), owner=ALICE), alice)
     return deal.id, lead.id
 
 
@@ -79,11 +79,11 @@ def contact() -> ContactDraft:
 
 
 async def messages(engine: Engine, since: int) -> list[Message]:
-    return [m for m in await engine.outbox_messages() if m.id > since]
+    return [m for m in await engine.outbox.messages() if m.id > since]
 
 
 async def last_id(engine: Engine) -> int:
-    return max((m.id for m in await engine.outbox_messages()), default=0)
+    return max((m.id for m in await engine.outbox.messages()), default=0)
 
 
 async def test_a_deal_and_a_lead_run_the_same_after_actions(
@@ -91,10 +91,10 @@ async def test_a_deal_and_a_lead_run_the_same_after_actions(
 ) -> None:
     deal_id, lead_id = await both(engine, admin, alice)
     before = await last_id(engine)
-    done = await engine.perform_transition(deal_id, "avancer", NOTE, alice)
+    done = await engine.blueprints.perform(deal_id, "avancer", NOTE, alice)
     for_deal = await messages(engine, before)
     before = await last_id(engine)
-    await engine.perform_lead_transition(lead_id, "avancer", NOTE, alice)
+    await engine.blueprints.perform_lead(lead_id, "avancer", NOTE, alice)
     for_lead = await messages(engine, before)
 
     assert [m.kind for m in for_deal] == [m.kind for m in for_lead]
@@ -116,8 +116,8 @@ async def test_the_notices_name_each_record_in_its_own_terms(
 ) -> None:
     deal_id, lead_id = await both(engine, admin, alice)
     before = await last_id(engine)
-    await engine.perform_transition(deal_id, "avancer", {}, alice)
-    await engine.perform_lead_transition(lead_id, "avancer", {}, alice)
+    await engine.blueprints.perform(deal_id, "avancer", {}, alice)
+    await engine.blueprints.perform_lead(lead_id, "avancer", {}, alice)
     texts = [m.payload["text"] for m in await messages(engine, before) if m.kind == "notification"]
     assert texts[0].startswith("Avancer: ") and texts[0].endswith(" par Alice Martin")
     assert texts[1] == "Avancer: new → contacted par Alice Martin"
@@ -128,22 +128,24 @@ async def test_a_refused_transition_gives_the_same_reasons_for_both_kinds(
 ) -> None:
     owned = {"owners": {"record_owner": True}}
     deal_id, lead_id = await both(engine, admin, alice, before=owned)
-    [deal_option] = [o for o in await engine.deal_transitions(deal_id, bob) if o.key == "avancer"]
-    [lead_option] = await engine.lead_transitions(lead_id, bob)
+    [deal_option] = [
+        o for o in await engine.blueprints.transitions(deal_id, bob) if o.key == "avancer"
+    ]
+    [lead_option] = await engine.blueprints.lead_transitions(lead_id, bob)
     assert not deal_option.available and not lead_option.available
     assert [r.code for r in deal_option.reasons] == [r.code for r in lead_option.reasons]
     assert [r.code for r in deal_option.reasons] == ["reason_not_owner"]
-    assert all(o.available for o in await engine.lead_transitions(lead_id, alice))
+    assert all(o.available for o in await engine.blueprints.lead_transitions(lead_id, alice))
 
 
 async def test_the_history_of_both_kinds_keeps_the_note_and_the_actor(
     engine: Engine, admin: Actor, alice: Actor
 ) -> None:
     deal_id, lead_id = await both(engine, admin, alice)
-    await engine.perform_transition(deal_id, "avancer", NOTE, alice)
-    await engine.perform_lead_transition(lead_id, "avancer", NOTE, alice)
-    [deal_entry] = await engine.transition_history(deal_id)
-    [lead_entry] = await engine.lead_transition_history(lead_id)
+    await engine.blueprints.perform(deal_id, "avancer", NOTE, alice)
+    await engine.blueprints.perform_lead(lead_id, "avancer", NOTE, alice)
+    [deal_entry] = await engine.blueprints.history(deal_id)
+    [lead_entry] = await engine.blueprints.lead_history(lead_id)
     for entry in (deal_entry, lead_entry):
         assert (entry.transition, entry.note, entry.channel) == ("avancer", NOTE["note"], "slack")
         assert entry.actor_label == "Alice Martin" and not entry.automatic

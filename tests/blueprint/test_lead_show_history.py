@@ -29,8 +29,8 @@ async def lead_show(tmp_path: Path, lead_id: int) -> str:
 async def test_show_marks_the_automatic_transitions(tmp_path: Path) -> None:
     engine, alice, lead_id = await setup(tmp_path / "relais.db")
     try:
-        await engine.perform_lead_transition(lead_id, "contacter", {}, alice)
-        assert (await engine.run_blueprint_timers(later(days=22))).transitioned == 1
+        await engine.blueprints.perform_lead(lead_id, "contacter", {}, alice)
+        assert (await engine.blueprints.run_timers(later(days=22))).transitioned == 1
     finally:
         await engine.close()
     lines = (await lead_show(tmp_path, lead_id)).splitlines()

@@ -29,12 +29,12 @@ async def test_the_escalation_names_the_status_in_each_readers_language(db_path:
     engine, _, lead_id = await setup(db_path)
     try:
         carol = UserDraft("Carol", "carol@example.com", "U_CAROL", "manager", locale="en")
-        await engine.upsert_user(carol, Actor.cli("test"))
-        assert (await engine.run_blueprint_timers(later(days=3))).escalated == 1
+        await engine.users.upsert(carol, Actor.cli("test"))
+        assert (await engine.blueprints.run_timers(later(days=3))).escalated == 1
         texts = {m.recipient: m.payload["text"] for m in await notifications(engine, lead_id)}
         assert "« Poêle » est au statut « Nouveau » depuis plus de 2d" in texts["user:U_ALICE"]
         assert "Lead “Poêle” has been “New” for more than 2d." in texts["user:U_CAROL"]
-        (entry,) = [e for e in await engine.timeline("lead", lead_id) if e.action == "escalated"]
+        (entry,) = [e for e in await engine.timeline.of("lead", lead_id) if e.action == "escalated"]
         assert entry.changes["status"] == ["new", "new"]  # the data keeps the key
     finally:
         await engine.close()
@@ -44,7 +44,7 @@ async def test_a_refused_status_change_names_the_status(db_path: Path) -> None:
     engine, alice, lead_id = await setup(db_path)
     try:
         with pytest.raises(LeadStatusGoverned) as refused:
-            await engine.set_lead_status(lead_id, "contacted", alice)
+            await engine.leads.set_status(lead_id, "contacted", alice)
         exc = refused.value
         assert "To “Contacted”: Contacter (contacter)" in exc.message
         assert "Vers « Contacté » :" in translate(exc.code, "fr", **exc.params)

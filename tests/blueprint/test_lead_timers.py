@@ -65,45 +65,45 @@ async def setup(db_path: Path) -> tuple[Engine, Actor, int]:
     """An engine with the timed lead blueprint, Alice (managed by Carol) and her lead."""
     admin = Actor.cli("test")
     engine = await Engine.open(db_path)
-    await engine.upsert_user(UserDraft("Carol", "carol@example.com", "U_CAROL", "manager"), admin)
-    await engine.upsert_user(
+    await engine.users.upsert(UserDraft("Carol", "carol@example.com", "U_CAROL", "manager"), admin)
+    await engine.users.upsert(
         UserDraft("Alice", "alice@example.com", "U_ALICE", manager="carol@example.com"), admin
     )
-    alice = await engine.actor_for("alice@example.com", "slack")
-    await engine.save_blueprint(timed(), admin)
+    alice = await engine.users.actor_for("alice@example.com", "slack")
+    await engine.blueprints.save(timed(), admin)
     draft = LeadDraft("Poêle", ContactDraft("Jeanne", "j@example.com"), owner="alice@example.com")
-    return engine, alice, (await engine.create_lead(draft, alice)).id
+    return engine, alice, (await engine.leads.create(draft, alice)).id
 
 
 async def notifications(engine: Engine, lead_id: int) -> list[Any]:
     return [
         m
-        for m in await engine.outbox_messages()
+        for m in await engine.outbox.messages()
         if m.kind == "notification" and m.payload.get("lead_id") == lead_id
     ]
 
 
 async def test_a_time_limit_escalates_once_per_stay_even_after_a_restart(db_path: Path) -> None:
     first, alice, lead_id = await setup(db_path)
-    assert (await first.run_blueprint_timers(later(days=1))).escalated == 0  # the limit is 2d
+    assert (await first.blueprints.run_timers(later(days=1))).escalated == 0  # the limit is 2d
     await first.close()
 
     second = await Engine.open(db_path)  # a restart: nothing was kept in memory
     try:
-        report = await second.run_blueprint_timers(later(days=3))
+        report = await second.blueprints.run_timers(later(days=3))
         assert (report.escalated, report.transitioned) == (1, 0)
-        assert (await second.run_blueprint_timers(later(days=4))).escalated == 0
+        assert (await second.blueprints.run_timers(later(days=4))).escalated == 0
         notes = await notifications(second, lead_id)
         assert sorted(m.recipient for m in notes) == ["user:U_ALICE", "user:U_CAROL"]
         text = notes[0].payload["text"]
         assert "« Poêle » est au statut « Nouveau » depuis plus de 2d" in text
         assert "Appelez." in text
-        assert (await second.timeline("lead", lead_id))[-1].action == "escalated"
+        assert (await second.timeline.of("lead", lead_id))[-1].action == "escalated"
 
-        await second.perform_lead_transition(lead_id, "contacter", {}, alice)
-        await second.perform_lead_transition(lead_id, "recommencer", {}, alice)
-        assert (await second.run_blueprint_timers(later(days=1))).escalated == 0
-        again = await second.run_blueprint_timers(later(days=3))
+        await second.blueprints.perform_lead(lead_id, "contacter", {}, alice)
+        await second.blueprints.perform_lead(lead_id, "recommencer", {}, alice)
+        assert (await second.blueprints.run_timers(later(days=1))).escalated == 0
+        again = await second.blueprints.run_timers(later(days=3))
         assert again.escalated == 1  # a new stay in "new": escalated again, once
         assert len(await notifications(second, lead_id)) == 4
     finally:
@@ -114,22 +114,22 @@ async def test_an_automatic_transition_fires_after_its_delay_and_never_twice(
     db_path: Path,
 ) -> None:
     first, alice, lead_id = await setup(db_path)
-    await first.perform_lead_transition(lead_id, "contacter", {}, alice)
+    await first.blueprints.perform_lead(lead_id, "contacter", {}, alice)
     with pytest.raises(TransitionUnavailable):  # only the timers perform it
-        await first.perform_lead_transition(lead_id, "abandonner", {}, alice)
-    flags = {o.key: o.automatic for o in await first.lead_transitions(lead_id, alice)}
+        await first.blueprints.perform_lead(lead_id, "abandonner", {}, alice)
+    flags = {o.key: o.automatic for o in await first.blueprints.lead_transitions(lead_id, alice)}
     assert flags == {"recommencer": False, "qualifier": False, "abandonner": True}  # as a deal's
-    before = await first.run_blueprint_timers(later(days=20))
+    before = await first.blueprints.run_timers(later(days=20))
     assert (before.escalated, before.transitioned) == (1, 0)  # contacted: 1w, not yet 3w
     await first.close()
 
     second = await Engine.open(db_path)
     try:
-        report = await second.run_blueprint_timers(later(days=22))
+        report = await second.blueprints.run_timers(later(days=22))
         assert report.transitioned == 1
-        lead = await second.lead(lead_id)
+        lead = await second.leads.get(lead_id)
         assert (lead.status, lead.disqualify_reason) == ("disqualified", "Injoignable")
-        last = (await second.lead_transition_history(lead_id))[-1]
+        last = (await second.blueprints.lead_history(lead_id))[-1]
         assert (last.transition, last.automatic, last.actor_label) == (
             "abandonner", True, "scheduler",
         )  # fmt: skip
@@ -140,8 +140,8 @@ async def test_an_automatic_transition_fires_after_its_delay_and_never_twice(
 
     third = await Engine.open(db_path)
     try:
-        assert await third.run_blueprint_timers(later(days=60)) == TimerReport()
-        assert len(await third.lead_transition_history(lead_id)) == 2
+        assert await third.blueprints.run_timers(later(days=60)) == TimerReport()
+        assert len(await third.blueprints.lead_history(lead_id)) == 2
     finally:
         await third.close()
 
@@ -153,21 +153,21 @@ async def test_a_lead_outside_the_entry_criteria_or_converted_has_no_timers(
     admin = Actor.cli("test")
     try:
         entry = {**TIMED, "entry": {"field": "origin", "op": "eq", "value": "web"}}
-        await engine.save_blueprint(parse_blueprint(entry, LABEL), admin)
-        assert await engine.run_blueprint_timers(later(days=30)) == TimerReport()
-        await engine.save_blueprint(timed(), admin)  # every lead again
-        await engine.convert_lead(lead_id, alice)  # no transition into converted: free
-        assert await engine.run_blueprint_timers(later(days=30)) == TimerReport()
+        await engine.blueprints.save(parse_blueprint(entry, LABEL), admin)
+        assert await engine.blueprints.run_timers(later(days=30)) == TimerReport()
+        await engine.blueprints.save(timed(), admin)  # every lead again
+        await engine.leads.convert(lead_id, alice)  # no transition into converted: free
+        assert await engine.blueprints.run_timers(later(days=30)) == TimerReport()
     finally:
         await engine.close()
 
 
 async def test_every_status_change_moves_status_changed_at(engine: Engine, alice: Actor) -> None:
     draft = LeadDraft("Insert", ContactDraft("Paul", "p@example.com"), owner="alice@example.com")
-    lead_id = (await engine.create_lead(draft, alice)).id
+    lead_id = (await engine.leads.create(draft, alice)).id
 
     async def since() -> str:
-        row = await engine.read(
+        row = await engine.db.read(
             lambda c: c.execute(
                 "SELECT status_changed_at, created_at FROM leads WHERE id = ?", (lead_id,)
             ).fetchone()
@@ -175,12 +175,12 @@ async def test_every_status_change_moves_status_changed_at(engine: Engine, alice
         return str(row[0])
 
     created = await since()
-    await engine.set_lead_status(lead_id, "new", alice)
+    await engine.leads.set_status(lead_id, "new", alice)
     assert await since() == created  # not a status change
-    await engine.set_lead_status(lead_id, "contacted", alice)
+    await engine.leads.set_status(lead_id, "contacted", alice)
     contacted = await since()
     assert contacted > created
-    await engine.convert_lead(lead_id, alice)
+    await engine.leads.convert(lead_id, alice)
     assert await since() > contacted
 
 
@@ -275,7 +275,7 @@ async def test_the_timers_command_runs_the_lead_ones(tmp_path: Path) -> None:
     assert code == 0, err
     engine = await Engine.open(tmp_path / "relais.db")
     try:
-        await engine.create_lead(LeadDraft("Insert"), Actor.cli("test"))
+        await engine.leads.create(LeadDraft("Insert"), Actor.cli("test"))
     finally:
         await engine.close()
     code, out, err = await run(tmp_path, "timers", "--at", later(days=3).isoformat())

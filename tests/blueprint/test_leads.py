@@ -34,7 +34,7 @@ def lead_blueprint() -> Blueprint:
 
 @pytest.fixture
 async def governed_leads(engine: Engine, admin: Actor, lead_blueprint: Blueprint) -> Engine:
-    saved = await engine.save_blueprint(lead_blueprint, admin)
+    saved = await engine.blueprints.save(lead_blueprint, admin)
     assert (saved.pipeline, saved.version, saved.created) == ("leads", 1, True)
     return engine
 
@@ -43,7 +43,7 @@ async def new_lead(engine: Engine, actor: Actor, owner: str | None = "alice@exam
     draft = LeadDraft(
         "Poêle pour la grange", ContactDraft("Jeanne", "jeanne@example.com"), owner=owner
     )
-    return (await engine.create_lead(draft, actor)).id
+    return (await engine.leads.create(draft, actor)).id
 
 
 def test_the_example_is_a_valid_lead_blueprint_and_is_not_active(lead_blueprint: Blueprint) -> None:
@@ -74,8 +74,8 @@ async def test_without_a_lead_blueprint_statuses_change_freely(
     engine: Engine, alice: Actor
 ) -> None:
     lead_id = await new_lead(engine, alice)
-    assert (await engine.set_lead_status(lead_id, "qualified", alice)).status == "qualified"
-    assert await engine.lead_transitions(lead_id, alice) == []
+    assert (await engine.leads.set_status(lead_id, "qualified", alice)).status == "qualified"
+    assert await engine.blueprints.lead_transitions(lead_id, alice) == []
 
 
 async def test_a_plain_status_change_is_refused_with_the_transitions_that_lead_there(
@@ -83,68 +83,68 @@ async def test_a_plain_status_change_is_refused_with_the_transitions_that_lead_t
 ) -> None:
     lead_id = await new_lead(governed_leads, alice)
     with pytest.raises(LeadStatusGoverned) as refused:
-        await governed_leads.set_lead_status(lead_id, "qualified", alice)
+        await governed_leads.leads.set_status(lead_id, "qualified", alice)
     assert refused.value.transitions == ["Qualifier (qualifier)"]
     assert "Lead 1 follows the blueprint" in refused.value.message
     with pytest.raises(LeadStatusGoverned) as refused:
-        await governed_leads.set_lead_status(lead_id, "disqualified", alice, reason="x")
+        await governed_leads.leads.set_status(lead_id, "disqualified", alice, reason="x")
     assert refused.value.transitions == ["Disqualifier (disqualifier)"]
     # the blueprint has a transition into converted: the plain conversion is refused too
     with pytest.raises(LeadStatusGoverned) as refused:
-        await governed_leads.convert_lead(lead_id, alice)
+        await governed_leads.leads.convert(lead_id, alice)
     assert refused.value.transitions == []  # not from "new"
-    assert (await governed_leads.lead(lead_id)).status == "new"
+    assert (await governed_leads.leads.get(lead_id)).status == "new"
 
 
 async def test_options_say_who_may_and_why_not(
     governed_leads: Engine, alice: Actor, bob: Actor
 ) -> None:
     lead_id = await new_lead(governed_leads, alice)
-    mine = {o.key: o for o in await governed_leads.lead_transitions(lead_id, alice)}
+    mine = {o.key: o for o in await governed_leads.blueprints.lead_transitions(lead_id, alice)}
     assert set(mine) == {"contacter", "qualifier", "disqualifier"}
     assert all(o.available for o in mine.values())
-    theirs = {o.key: o for o in await governed_leads.lead_transitions(lead_id, bob)}
+    theirs = {o.key: o for o in await governed_leads.blueprints.lead_transitions(lead_id, bob)}
     assert not theirs["qualifier"].available
     assert theirs["qualifier"].reasons[0].code == "reason_not_owner"
     with pytest.raises(TransitionUnavailable):
-        await governed_leads.perform_lead_transition(lead_id, "qualifier", QUALIFY, bob)
-    form = await governed_leads.describe_lead_transition(lead_id, "qualifier", alice)
+        await governed_leads.blueprints.perform_lead(lead_id, "qualifier", QUALIFY, bob)
+    form = await governed_leads.blueprints.describe_lead(lead_id, "qualifier", alice)
     assert [f.spec.key for f in form.fields] == ["budget_range", "project_type"]
     assert form.fields[1].spec.options[2] == "Insert" and form.source == "new"
 
 
 async def test_all_or_nothing_every_error_at_once(governed_leads: Engine, alice: Actor) -> None:
     lead_id = await new_lead(governed_leads, alice)
-    before = await governed_leads.lead(lead_id)
+    before = await governed_leads.leads.get(lead_id)
     with pytest.raises(InputsRejected) as rejected:
-        await governed_leads.perform_lead_transition(
+        await governed_leads.blueprints.perform_lead(
             lead_id, "qualifier", {"project_type": "Fusée", "colour": "red"}, alice
         )
     assert set(rejected.value.errors) == {"budget_range", "project_type", "colour"}
-    after = await governed_leads.lead(lead_id)
+    after = await governed_leads.leads.get(lead_id)
     assert (after.status, after.version, after.custom) == ("new", before.version, {})
-    assert await governed_leads.lead_transition_history(lead_id) == []
+    assert await governed_leads.blueprints.lead_history(lead_id) == []
 
 
 async def test_perform_saves_values_moves_and_logs(governed_leads: Engine, alice: Actor) -> None:
     lead_id = await new_lead(governed_leads, alice)
-    done = await governed_leads.perform_lead_transition(lead_id, "qualifier", QUALIFY, alice)
+    done = await governed_leads.blueprints.perform_lead(lead_id, "qualifier", QUALIFY, alice)
     assert (done.from_status, done.to_status, done.queued) == ("new", "qualified", 1)
-    lead = await governed_leads.lead(lead_id)
+    lead = await governed_leads.leads.get(lead_id)
     assert lead.status == "qualified" and lead.version == done.version
     assert lead.custom == {"budget_range": "6 000 – 10 000 €", "project_type": "Insert"}
-    [entry] = await governed_leads.lead_transition_history(lead_id)
+    [entry] = await governed_leads.blueprints.lead_history(lead_id)
     assert (entry.transition, entry.from_status, entry.to_status) == (
         "qualifier",
         "new",
         "qualified",
     )
     assert entry.values == QUALIFY and entry.blueprint_version == 1
-    [message] = await governed_leads.outbox_messages()
+    [message] = await governed_leads.outbox.messages()
     assert message.kind == "notification" and message.recipient == "user:U_ALICE"
     assert "Insert" in message.payload["text"]
     with pytest.raises(Conflict):  # a stale version is a conflict, not an overwrite
-        await governed_leads.perform_lead_transition(
+        await governed_leads.blueprints.perform_lead(
             lead_id, "disqualifier", {"reason": "Doublon"}, alice, expected_version=1
         )
 
@@ -153,35 +153,37 @@ async def test_disqualify_from_any_open_status_and_reopen_by_a_manager(
     governed_leads: Engine, alice: Actor, admin: Actor
 ) -> None:
     lead_id = await new_lead(governed_leads, alice)
-    await governed_leads.perform_lead_transition(lead_id, "contacter", {}, alice)
-    done = await governed_leads.perform_lead_transition(
+    await governed_leads.blueprints.perform_lead(lead_id, "contacter", {}, alice)
+    done = await governed_leads.blueprints.perform_lead(
         lead_id, "disqualifier", {"reason": "Hors zone", "note": "trop loin"}, alice
     )
     assert done.to_status == "disqualified"
-    lead = await governed_leads.lead(lead_id)
+    lead = await governed_leads.leads.get(lead_id)
     assert lead.disqualify_reason == "Hors zone"
-    assert [o.key for o in await governed_leads.lead_transitions(lead_id, alice)] == ["reprendre"]
+    assert [o.key for o in await governed_leads.blueprints.lead_transitions(lead_id, alice)] == [
+        "reprendre"
+    ]
     with pytest.raises(TransitionUnavailable):
-        await governed_leads.perform_lead_transition(lead_id, "reprendre", {"note": "x"}, alice)
-    await governed_leads.perform_lead_transition(lead_id, "reprendre", {"note": "rappel"}, admin)
-    lead = await governed_leads.lead(lead_id)
+        await governed_leads.blueprints.perform_lead(lead_id, "reprendre", {"note": "x"}, alice)
+    await governed_leads.blueprints.perform_lead(lead_id, "reprendre", {"note": "rappel"}, admin)
+    lead = await governed_leads.leads.get(lead_id)
     assert (lead.status, lead.disqualify_reason) == ("new", None)
-    assert len(await governed_leads.lead_transition_history(lead_id)) == 3
+    assert len(await governed_leads.blueprints.lead_history(lead_id)) == 3
 
 
 async def test_conversion_goes_through_its_transition_with_criteria(
     governed_leads: Engine, alice: Actor
 ) -> None:
     lead_id = await new_lead(governed_leads, alice)
-    await governed_leads.perform_lead_transition(lead_id, "qualifier", QUALIFY, alice)
-    done = await governed_leads.perform_lead_transition(lead_id, "convertir", {}, alice)
+    await governed_leads.blueprints.perform_lead(lead_id, "qualifier", QUALIFY, alice)
+    done = await governed_leads.blueprints.perform_lead(lead_id, "convertir", {}, alice)
     assert done.to_status == "converted" and done.deal_id is not None
-    lead = await governed_leads.lead(lead_id)
+    lead = await governed_leads.leads.get(lead_id)
     assert (lead.status, lead.deal_id) == ("converted", done.deal_id)
-    deal = await governed_leads.deal(done.deal_id)
+    deal = await governed_leads.deals.get(done.deal_id)
     assert deal.title == "Poêle pour la grange"
-    assert await governed_leads.lead_transitions(lead_id, alice) == []
-    [entry] = (await governed_leads.lead_transition_history(lead_id))[1:]
+    assert await governed_leads.blueprints.lead_transitions(lead_id, alice) == []
+    [entry] = (await governed_leads.blueprints.lead_history(lead_id))[1:]
     assert entry.deal_id == done.deal_id
 
 
@@ -190,9 +192,11 @@ async def test_an_unmet_criterion_is_a_reason(
 ) -> None:
     # qualified without the values (status set before the blueprint came into force)
     lead_id = await new_lead(engine, alice)
-    await engine.set_lead_status(lead_id, "qualified", alice)
-    await engine.save_blueprint(lead_blueprint, admin)
-    [option] = [o for o in await engine.lead_transitions(lead_id, alice) if o.key == "convertir"]
+    await engine.leads.set_status(lead_id, "qualified", alice)
+    await engine.blueprints.save(lead_blueprint, admin)
+    [option] = [
+        o for o in await engine.blueprints.lead_transitions(lead_id, alice) if o.key == "convertir"
+    ]
     assert not option.available
     assert [r.text() for r in option.reasons] == [
         "criterion not met: custom.budget_range is not empty",
@@ -205,13 +209,15 @@ async def test_disabling_the_lead_blueprint_frees_statuses(
 ) -> None:
     lead_id = await new_lead(governed_leads, alice)
     with pytest.raises(Forbidden):
-        await governed_leads.disable_lead_blueprint(alice)
-    assert await governed_leads.disable_lead_blueprint(admin)
-    assert (await governed_leads.set_lead_status(lead_id, "contacted", alice)).status == "contacted"
-    again = await governed_leads.save_blueprint(lead_blueprint, admin)
+        await governed_leads.blueprints.disable_lead(alice)
+    assert await governed_leads.blueprints.disable_lead(admin)
+    assert (
+        await governed_leads.leads.set_status(lead_id, "contacted", alice)
+    ).status == "contacted"
+    again = await governed_leads.blueprints.save(lead_blueprint, admin)
     assert (again.version, again.created) == (1, True)
     with pytest.raises(TransitionRefused):
-        await governed_leads.set_lead_status(lead_id, "new", alice)
+        await governed_leads.leads.set_status(lead_id, "new", alice)
 
 
 async def test_without_a_converted_transition_conversion_stays_free(
@@ -229,10 +235,10 @@ async def test_without_a_converted_transition_conversion_stays_free(
         ],
     }
     blueprint = parse_blueprint(data, "x")
-    await engine.save_blueprint(blueprint, admin)
+    await engine.blueprints.save(blueprint, admin)
     lead_id = await new_lead(engine, alice)
-    deal = await engine.convert_lead(lead_id, alice)
-    assert (await engine.lead(lead_id)).deal_id == deal.id
+    deal = await engine.leads.convert(lead_id, alice)
+    assert (await engine.leads.get(lead_id)).deal_id == deal.id
 
 
 @pytest.mark.slow
@@ -279,13 +285,13 @@ async def test_a_workflow_status_change_goes_through_the_transition(
     governed_leads: Engine, alice: Actor, admin: Actor
 ) -> None:
     lead_id = await new_lead(governed_leads, alice)
-    changes = await governed_leads.write(
+    changes = await governed_leads.db.write(
         lambda tx: workflow_updates.set_lead_status(tx, lead_id, "disqualified", "Doublon"), admin
     )
     assert changes["transition"] == (None, "disqualifier")
-    lead = await governed_leads.lead(lead_id)
+    lead = await governed_leads.leads.get(lead_id)
     assert (lead.status, lead.disqualify_reason) == ("disqualified", "Doublon")
     with pytest.raises(TransitionRefused):  # no transition leads from disqualified to contacted
-        await governed_leads.write(
+        await governed_leads.db.write(
             lambda tx: workflow_updates.set_lead_status(tx, lead_id, "contacted", None), admin
         )

@@ -78,10 +78,10 @@ async def test_a_webhook_that_fails_twice_is_retried_then_delivered(
     engine: Engine, admin: Actor, alice: Actor, target: Target
 ) -> None:
     data = yaml.safe_load(BLUEPRINT.replace("URL", target.url))
-    await engine.save_blueprint(parse_blueprint(data, "test"), admin)
-    deal = await engine.create_deal(DealDraft("Insert Jøtul"), alice)
+    await engine.blueprints.save(parse_blueprint(data, "test"), admin)
+    deal = await engine.deals.create(DealDraft("Insert Jøtul"), alice)
     values = {"budget": "6000", "source": "salon", "phone": "06 12 34 56 78"}
-    done = await engine.perform_transition(deal.id, "qualifier", values, alice)
+    done = await engine.blueprints.perform(deal.id, "qualifier", values, alice)
     assert done.queued == 2
     worker = OutboxWorker(engine, timeout=5)
     try:
@@ -93,16 +93,16 @@ async def test_a_webhook_that_fails_twice_is_retried_then_delivered(
         assert await worker.run_once(start + timedelta(hours=2)) == 0  # nothing left
     finally:
         await worker.close()
-    hooks = [m for m in await engine.outbox_messages(deal.id) if m.kind == "webhook"]
+    hooks = [m for m in await engine.outbox.messages(deal.id) if m.kind == "webhook"]
     assert [(m.status, m.attempts) for m in hooks] == [("delivered", 3)]
-    attempts = await engine.outbox_attempts(hooks[0].id)
+    attempts = await engine.outbox.attempts(hooks[0].id)
     assert [(a.ok, a.status_code) for a in attempts] == [(False, 503), (False, 503), (True, 204)]
     [body] = target.received
     assert body["transition"]["key"] == "qualifier" and body["deal"]["id"] == deal.id
     assert body["values"] == {"budget": "6000.00", "source": "salon", "phone": "06 12 34 56 78"}
     assert len(target.headers) == 3 and target.headers[-1]["X-Token"] == "secret"
     assert {h["X-Relais-Message-Id"] for h in target.headers} == {str(hooks[0].id)}
-    [note] = [m for m in await engine.outbox_messages(deal.id) if m.kind == "notification"]
+    [note] = [m for m in await engine.outbox.messages(deal.id) if m.kind == "notification"]
     assert note.status == "pending" and note.recipient == "user:U_ALICE"
 
 
@@ -110,16 +110,16 @@ async def test_a_permanent_refusal_is_not_retried(
     engine: Engine, admin: Actor, alice: Actor, target: Target
 ) -> None:
     data = yaml.safe_load(BLUEPRINT.replace("URL", target.url + "/missing"))
-    await engine.save_blueprint(parse_blueprint(data, "test"), admin)
-    deal = await engine.create_deal(DealDraft("Insert"), alice)
+    await engine.blueprints.save(parse_blueprint(data, "test"), admin)
+    deal = await engine.deals.create(DealDraft("Insert"), alice)
     values = {"budget": "1", "source": "web", "phone": "0612345678"}
-    await engine.perform_transition(deal.id, "qualifier", values, alice)
+    await engine.blueprints.perform(deal.id, "qualifier", values, alice)
     worker = OutboxWorker(engine)
     try:
         await worker.run_once()
     finally:
         await worker.close()
-    [hook] = [m for m in await engine.outbox_messages(deal.id) if m.kind == "webhook"]
+    [hook] = [m for m in await engine.outbox.messages(deal.id) if m.kind == "webhook"]
     assert (hook.status, hook.attempts) == ("failed", 1)
     assert hook.last_error is not None and hook.last_error.startswith("HTTP 404")
 
@@ -128,8 +128,8 @@ async def test_nothing_is_queued_when_the_transition_fails(
     engine: Engine, admin: Actor, alice: Actor
 ) -> None:
     data = yaml.safe_load(BLUEPRINT.replace("URL", "http://127.0.0.1:9/hook"))
-    await engine.save_blueprint(parse_blueprint(data, "test"), admin)
-    deal = await engine.create_deal(DealDraft("Insert"), alice)
+    await engine.blueprints.save(parse_blueprint(data, "test"), admin)
+    deal = await engine.deals.create(DealDraft("Insert"), alice)
     with pytest.raises(InputsRejected):
-        await engine.perform_transition(deal.id, "qualifier", {"budget": "x"}, alice)
-    assert await engine.outbox_messages(deal.id) == []
+        await engine.blueprints.perform(deal.id, "qualifier", {"budget": "x"}, alice)
+    assert await engine.outbox.messages(deal.id) == []

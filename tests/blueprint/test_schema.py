@@ -116,9 +116,9 @@ async def test_the_engine_refuses_an_unsound_blueprint(engine: Engine, admin: Ac
     )
     blueprint = parse_blueprint(yaml.safe_load(text), "x")
     with pytest.raises(ValidationFailed) as refused:
-        await engine.save_blueprint(blueprint, admin)
+        await engine.blueprints.save(blueprint, admin)
     assert "transitions[0].to" in refused.value.errors
-    assert await engine.blueprint() is None
+    assert await engine.blueprints.current() is None
 
 
 def test_an_empty_file_is_an_error(tmp_path: Path) -> None:

@@ -1,9 +1,11 @@
 """A blueprint whose forms Slack could not show is refused at check time, with the reason.
 
-A Slack modal holds 100 blocks, shows 75 characters of a choice, and a
-percentage input takes whole numbers: ``blueprint apply --check`` (and saving)
-refuses a transition past those limits; long checklists and long or many
-choices are fine (the bot splits and searches them).
+A Slack modal holds 100 blocks and shows 75 characters of a choice
+(:mod:`bot.forms_fit`), and a percentage input takes whole numbers (the
+engine's own rule): ``config check``, ``blueprint apply --check`` and
+``blueprint apply`` refuse a transition past those limits; long checklists and
+long or many choices are fine (the bot splits and searches them). The engine
+knows no renderer: it reports what the renderer's check, handed to it, names.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ from typing import Any
 import pytest
 import yaml
 
+from bot import forms_fit
 from config.blueprint_schema import default_stages, parse_blueprint, problems_against
 from engine.actors import Actor
+from engine.blueprints.check import Problem, check_blueprint
+from engine.blueprints.model import During
 from engine.core import Engine
-from engine.errors import ValidationFailed
 from tests.blueprint.conftest import DEFAULT, ROOT
 from tests.cli.test_cli import env_for
 
@@ -33,7 +37,7 @@ def with_first(during: dict[str, Any]) -> dict[str, Any]:
 
 def problems(during: dict[str, Any]) -> list[str]:
     blueprint = parse_blueprint(with_first(during), "bp.yaml")
-    return problems_against(blueprint, default_stages(), "bp.yaml")
+    return problems_against(blueprint, default_stages(), "bp.yaml", forms_fit.fits)
 
 
 def text_fields(count: int) -> list[dict[str, Any]]:
@@ -71,10 +75,29 @@ def test_a_percentage_bound_must_be_a_whole_number() -> None:
     )
 
 
-async def test_saving_an_unshowable_blueprint_is_refused_too(engine: Engine, admin: Actor) -> None:
+def test_the_engine_reports_what_the_renderer_names_under_the_transition() -> None:
+    def narrow(during: During) -> list[Problem]:  # only the first transition asks for q0
+        if not any(spec.key == "q0" for spec in during.fields):
+            return []
+        return [Problem("", "too tall"), Problem("fields[0].options", "too wide")]
+
+    blueprint = parse_blueprint(with_first({"fields": text_fields(1)}), "bp.yaml")
+    found = [str(p) for p in check_blueprint(blueprint, default_stages(), narrow)]
+    assert found == [
+        "transitions[0].during: too tall",
+        "transitions[0].during.fields[0].options: too wide",
+    ]
+    assert check_blueprint(blueprint, default_stages()) == []  # no renderer: nothing measured
+
+
+async def test_the_engine_alone_measures_no_form_the_command_that_saves_does(
+    engine: Engine, admin: Actor
+) -> None:
     blueprint = parse_blueprint(with_first({"fields": text_fields(100)}), "bp.yaml")
-    with pytest.raises(ValidationFailed, match="a Slack form holds at most 100"):
-        await engine.save_blueprint(blueprint, admin)
+    (problem,) = forms_fit.fits(blueprint.transitions[0].during)
+    assert "a Slack form holds at most 100" in problem.message  # what blueprint apply refuses
+    saved = await engine.blueprints.save(blueprint, admin)  # the engine knows no Slack
+    assert saved.created
 
 
 def big_config(tmp_path: Path) -> Path:
@@ -94,7 +117,9 @@ def run(tmp_path: Path, config: Path, *args: str) -> subprocess.CompletedProcess
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", [("blueprint", "apply", "--check"), ("config", "check")])
+@pytest.mark.parametrize(
+    "command", [("blueprint", "apply", "--check"), ("blueprint", "apply"), ("config", "check")]
+)
 def test_the_checks_refuse_a_form_slack_cannot_show(
     tmp_path: Path, command: tuple[str, ...]
 ) -> None:

@@ -16,31 +16,31 @@ from tests.blueprint.conftest import DEFAULT
 async def test_an_escalation_fires_after_a_restart_once_per_stay(db_path: Path) -> None:
     admin = Actor.cli("test")
     first = await Engine.open(db_path)
-    await first.upsert_user(UserDraft("Carol", "carol@example.com", "U_CAROL", "manager"), admin)
-    await first.upsert_user(
+    await first.users.upsert(UserDraft("Carol", "carol@example.com", "U_CAROL", "manager"), admin)
+    await first.users.upsert(
         UserDraft("Alice", "alice@example.com", "U_ALICE", manager="carol@example.com"), admin
     )
-    alice = await first.actor_for("alice@example.com", "slack")
-    await first.save_blueprint(load_blueprint_file(DEFAULT), admin)
-    deal = await first.create_deal(DealDraft("Poêle", ContactDraft("", "j@example.com")), alice)
+    alice = await first.users.actor_for("alice@example.com", "slack")
+    await first.blueprints.save(load_blueprint_file(DEFAULT), admin)
+    deal = await first.deals.create(DealDraft("Poêle", ContactDraft("", "j@example.com")), alice)
     visit = {"visit_date": "2026-03-12", "installation_type": "Insert", "checklist": "all"}
-    await first.perform_transition(deal.id, "planifier_visite", visit, alice)
-    report = await first.run_blueprint_timers(clock.utcnow() + timedelta(days=13))
+    await first.blueprints.perform(deal.id, "planifier_visite", visit, alice)
+    report = await first.blueprints.run_timers(clock.utcnow() + timedelta(days=13))
     assert report.escalated == 0  # the limit in Visite Technique is 14 days
     await first.close()
 
     second = await Engine.open(db_path)  # a restart: nothing was kept in memory
     try:
         later = clock.utcnow() + timedelta(days=15)
-        report = await second.run_blueprint_timers(later)
+        report = await second.blueprints.run_timers(later)
         assert (report.escalated, report.transitioned) == (1, 0)
-        again = await second.run_blueprint_timers(later + timedelta(days=1))
+        again = await second.blueprints.run_timers(later + timedelta(days=1))
         assert again.escalated == 0  # once per stay in the stage
-        notes = [m for m in await second.outbox_messages(deal.id) if m.kind == "notification"]
+        notes = [m for m in await second.outbox.messages(deal.id) if m.kind == "notification"]
         assert sorted(m.recipient for m in notes) == ["user:U_ALICE", "user:U_CAROL"]
         texts = {m.recipient: m.payload["text"] for m in notes}
         assert "depuis plus de 2w" in texts["user:U_ALICE"]
-        assert (await second.timeline("deal", deal.id))[-1].action == "escalated"
+        assert (await second.timeline.of("deal", deal.id))[-1].action == "escalated"
     finally:
         await second.close()
 
@@ -50,25 +50,25 @@ async def test_an_automatic_transition_fires_after_its_delay_even_after_restart(
 ) -> None:
     admin = Actor.cli("test")
     first = await Engine.open(db_path)
-    await first.save_blueprint(load_blueprint_file(DEFAULT), admin)
-    deal = await first.create_deal(DealDraft("Insert"), admin)
+    await first.blueprints.save(load_blueprint_file(DEFAULT), admin)
+    deal = await first.deals.create(DealDraft("Insert"), admin)
     note = {"stage": "devis", "note": "reprise"}
-    await first.perform_transition(deal.id, "admin_override", note, admin)
+    await first.blueprints.perform(deal.id, "admin_override", note, admin)
     await first.close()
 
     second = await Engine.open(db_path)
     try:
-        soon = await second.run_blueprint_timers(clock.utcnow() + timedelta(days=30))
+        soon = await second.blueprints.run_timers(clock.utcnow() + timedelta(days=30))
         assert (soon.escalated, soon.transitioned) == (1, 0)
-        report = await second.run_blueprint_timers(clock.utcnow() + timedelta(days=61))
+        report = await second.blueprints.run_timers(clock.utcnow() + timedelta(days=61))
         assert report.transitioned == 1
-        closed = await second.deal(deal.id)
+        closed = await second.deals.get(deal.id)
         assert (closed.status, closed.lost_reason) == ("lost", "Pas de réponse")
-        last = (await second.transition_history(deal.id))[-1]
+        last = (await second.blueprints.history(deal.id))[-1]
         assert (last.transition, last.automatic, last.actor_kind) == (
             "classer_sans_suite", True, "scheduler",
         )  # fmt: skip
-        assert (await second.run_blueprint_timers(clock.utcnow() + timedelta(days=90))) == (
+        assert (await second.blueprints.run_timers(clock.utcnow() + timedelta(days=90))) == (
             type(report)()
         )
     finally:

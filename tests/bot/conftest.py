@@ -86,8 +86,8 @@ async def slack(service: Service, fake: FakeSlack) -> AsyncIterator[SlackClient]
 @pytest.fixture
 async def ada(relais: Engine) -> Actor:
     """An admin, as the configuration would list her."""
-    await relais.upsert_user(
+    await relais.users.upsert(
         UserDraft("Ada Admin", "ada@example.com", "U_ADA", role="admin", locale="en"),
         Actor.cli("test"),
     )
-    return await relais.actor_for("U_ADA", "slack")
+    return await relais.users.actor_for("U_ADA", "slack")

@@ -19,10 +19,10 @@ CONFIG = Path(__file__).resolve().parents[2] / "config"
 
 
 async def a_lead_ran_the_default_workflow(relais: Engine, bot: SlackBot) -> None:
-    await relais.apply_workflows(load_workflows(CONFIG), Actor.cli("test"))
+    await relais.workflows.apply(load_workflows(CONFIG), Actor.cli("test"))
     await lead_from_mail(relais)
     async with asyncio.timeout(5):
-        while not await relais.workflow_runs(failed=False):
+        while not await relais.workflows.runs(failed=False):
             await bot.runtime.settle()
     await bot.runtime.settle()
 
@@ -46,21 +46,23 @@ async def test_what_a_workflow_says_reaches_the_leads_channel(
     await a_lead_ran_the_default_workflow(relais, bot)
     said = [c.text() for c in fake.of("chat.postMessage") if c.params["channel"] == LEADS]
     assert any("📨 Nouveau lead par e-mail : Devis poêle à granulés" in text for text in said)
-    (message,) = [m for m in await relais.outbox_messages(status="delivered")]
+    # one outbox: the lead's notice is delivered beside it, the workflow's notice is the engine's
+    delivered = await relais.outbox.messages(status="delivered", lane="slack")
+    (message,) = [m for m in delivered if m.form == "notification"]
     assert message.kind == "notification"
 
 
 async def test_an_admin_switches_a_workflow_off(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine, ada: Actor
 ) -> None:
-    await relais.apply_workflows(load_workflows(CONFIG), Actor.cli("test"))
+    await relais.workflows.apply(load_workflows(CONFIG), Actor.cli("test"))
     await slack.command("workflows", user="U_ADA")
     listing = await last_answer(fake, bot)
     assert "Relance du devis" in listing.text() and "Never ran" in listing.text()
     await slack.click("workflow_toggle", "Relance du devis|off", user="U_ADA")
     redrawn = await last_answer(fake, bot)
     assert redrawn.params["replace_original"] is True
-    assert not (await relais.workflow("Relance du devis")).active
+    assert not (await relais.workflows.get("Relance du devis")).active
 
 
 async def test_reps_do_not_see_automation(

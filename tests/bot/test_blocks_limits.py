@@ -12,7 +12,8 @@ from decimal import Decimal
 from bot.blocks import home, modals, pipeline
 from bot.blocks.forms import MoveForm, element_for, field_values, submitted
 from engine.blueprints.model import InputField
-from engine.crm.records import Deal, StageSummary
+from engine.crm.listings import ListedLead, Named
+from engine.crm.records import Activity, Deal, Lead, StageSummary
 from tests.fakes.block_limits import message_problems, view_problems
 
 NOW = datetime(2025, 6, 12, 9, 0, tzinfo=UTC)
@@ -85,7 +86,34 @@ def test_my_pipeline_keeps_every_busy_stage_and_the_total_in_fifty_blocks() -> N
         assert "Total" in str(message.blocks[-1])
 
 
+def home_data(stages: int, leads: int = 0, due: int = 0) -> home.HomeData:
+    found = [
+        ListedLead(Lead(n, "Piste " + "longue " * 40, None, None, None, "new", None, "", None,
+                        None, None, {}, NOW, NOW, 1), None, Named("Jean", None), "mail")
+        for n in range(leads)
+    ]  # fmt: skip
+    items = [
+        Activity(n, "call", "Appel " * 30, "", NOW, False, None, 1, None, None, None, 1)
+        for n in range(due)
+    ]
+    return home.HomeData(
+        "Alice", summaries(stages), deals(stages), "EUR", items, found[:10], len(found)
+    )
+
+
 def test_the_home_tab_splits_a_long_pipeline_summary_instead_of_cutting_it() -> None:
-    view = home.home_view("Alice", summaries(120), "EUR", [], "fr", "Europe/Paris", NOW)
+    view = home.home_view(home_data(120), "fr", "Europe/Paris", NOW)
     assert view_problems(view) == []
     assert all(f"Étape {n:02d}" in str(view["blocks"]) for n in range(120))
+
+
+def test_the_home_tab_caps_each_section_and_says_how_many_more() -> None:
+    for stages, leads, due in ((3, 0, 0), (30, 12, 25), (200, 500, 300)):
+        view = home.home_view(home_data(stages, leads, due), "en", "Europe/Paris", NOW)
+        assert view_problems(view) == [] and len(view["blocks"]) <= home.HOME_BLOCKS
+        shown = str(view["blocks"])
+        assert "Leads to claim" in shown and "My day" in shown and "My open deals" in shown
+        if leads > home.MAX_LEADS:
+            assert f"{leads - home.MAX_LEADS} more" in shown
+        if due > home.MAX_DUE:
+            assert f"{due - home.MAX_DUE} more" in shown

@@ -21,7 +21,7 @@ async def test_a_slack_member_becomes_a_rep_on_first_use(
 ) -> None:
     await slack.command("help", user="U_BOB")
     await last_answer(fake, bot)
-    bob = await relais.user("U_BOB")
+    bob = await relais.users.get("U_BOB")
     assert (bob.name, bob.email, bob.role) == ("Bob Durand", "bob@example.com", "rep")
     assert (bob.locale, bob.timezone) == ("en", "America/New_York")
     await slack.command("help", user="U_BOB")
@@ -32,12 +32,12 @@ async def test_a_slack_member_becomes_a_rep_on_first_use(
 async def test_a_configured_admin_keeps_her_role_when_she_first_uses_slack(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    await relais.upsert_user(
+    await relais.users.upsert(
         UserDraft("Ada Lovelace", "ada@example.com", role="admin", locale="en"), Actor.cli()
     )
     await slack.command("help", user="U_ADA")
     answer = await last_answer(fake, bot)
-    ada = await relais.user("ada@example.com")
+    ada = await relais.users.get("ada@example.com")
     assert (ada.slack_id, ada.role, ada.name) == ("U_ADA", "admin", "Ada Lovelace")
     assert "/crm stages" in answer.text()
 
@@ -58,9 +58,9 @@ async def test_quick_deal_then_its_card(
 ) -> None:
     await slack.command("deal new Poêle Dupont jean@dupont.fr 8000")
     created = await last_answer(fake, bot)
-    (deal,) = await relais.search_deals("Poêle Dupont")
+    (deal,) = await relais.deals.search("Poêle Dupont")
     assert deal.expected_revenue == Decimal("8000.00")
-    contact = await relais.contact_by_email("jean@dupont.fr")
+    contact = await relais.contacts.by_email("jean@dupont.fr")
     assert contact is not None and deal.contact_id == contact.id
     text = created.text()
     assert f"Affaire n° {deal.id} créée" in text
@@ -73,11 +73,11 @@ async def test_deal_card_shows_manual_probability_activities_and_moves(
 ) -> None:
     await slack.command("help", user="U_BOB")
     await last_answer(fake, bot)
-    bob = await relais.actor_for("U_BOB", "slack")
-    deal = await relais.create_deal(DealDraft("Insert Martin", expected_revenue="4200"), bob)
-    await relais.update_deal(deal.id, {"probability": 35}, bob)
+    bob = await relais.users.actor_for("U_BOB", "slack")
+    deal = await relais.deals.create(DealDraft("Insert Martin", expected_revenue="4200"), bob)
+    await relais.deals.update(deal.id, {"probability": 35}, bob)
     due = clock.utcnow() + timedelta(days=1)
-    await relais.create_activity(
+    await relais.activities.create(
         ActivityDraft("call", "Rappeler M. Martin", due_at=due, deal_id=deal.id), bob
     )
     await slack.command(f"deal {deal.id}", user="U_BOB")
@@ -96,7 +96,7 @@ async def test_search_by_text_lists_several_deals(
 ) -> None:
     actor = Actor.cli()
     for title in ("Poêle Durand", "Poêle Morel"):
-        await relais.create_deal(DealDraft(title), actor)
+        await relais.deals.create(DealDraft(title), actor)
     await slack.command("deal poêle", user="U_BOB")
     listing = await last_answer(fake, bot)
     assert "2 deals match" in listing.text()
@@ -124,13 +124,13 @@ async def test_new_deal_modal_refuses_a_bad_email_then_creates(
     assert status == 200
     assert '"response_action":"errors"' in body.replace(" ", "")
     assert '"contact_email"' in body
-    assert await relais.search_deals("Leroy") == []
+    assert await relais.deals.search("Leroy") == []
     status, body = await slack.submit(
         view, {"title": "Poêle Leroy", "contact_email": "leroy@example.com", "amount": "5000",
                "close": "2030-06-30"},
     )  # fmt: skip
     assert (status, body) == (200, "")
-    (deal,) = await relais.search_deals("Leroy")
+    (deal,) = await relais.deals.search("Leroy")
     assert str(deal.expected_close) == "2030-06-30"
     answer = await last_answer(fake, bot)
     assert f"Affaire n° {deal.id} créée" in answer.text()
@@ -141,15 +141,15 @@ async def test_my_pipeline_groups_open_deals_by_stage(
 ) -> None:
     await slack.command("pipeline", user="U_BOB")
     assert "No open deal" in (await last_answer(fake, bot)).text()
-    bob = await relais.actor_for("U_BOB", "slack")
-    first = await relais.create_deal(DealDraft("A", expected_revenue="1000"), bob)
-    await relais.create_deal(DealDraft("B", expected_revenue="3000"), bob)
-    await relais.move_deal(first.id, "devis", bob)
+    bob = await relais.users.actor_for("U_BOB", "slack")
+    first = await relais.deals.create(DealDraft("A", expected_revenue="1000"), bob)
+    await relais.deals.create(DealDraft("B", expected_revenue="3000"), bob)
+    await relais.deals.move(first.id, "devis", bob)
     await slack.command("pipeline", user="U_BOB")
     text = (await last_answer(fake, bot)).text()
-    assert "*Nouveau* — 1 deal(s) · €3,000.00 · weighted €300.00" in text
-    assert "*Devis* — 1 deal(s) · €1,000.00 · weighted €600.00" in text
-    assert "Total: 2 deal(s) · €4,000.00 · weighted *€900.00*" in text
+    assert "*Nouveau* — 1 deal · €3,000.00 · weighted €300.00" in text
+    assert "*Devis* — 1 deal · €1,000.00 · weighted €600.00" in text
+    assert "Total: 2 deals · €4,000.00 · weighted *€900.00*" in text
 
 
 async def test_activities_done_and_snooze(
@@ -157,14 +157,14 @@ async def test_activities_done_and_snooze(
 ) -> None:
     await slack.command("help")
     await last_answer(fake, bot)
-    alice = await relais.actor_for("U_ALICE", "slack")
-    deal = await relais.create_deal(DealDraft("Poêle"), alice)
+    alice = await relais.users.actor_for("U_ALICE", "slack")
+    deal = await relais.deals.create(DealDraft("Poêle"), alice)
     now = clock.utcnow()
-    late = await relais.create_activity(
+    late = await relais.activities.create(
         ActivityDraft("call", "Rappel en retard", due_at=now - timedelta(hours=2), deal_id=deal.id),
         alice,
     )
-    later = await relais.create_activity(
+    later = await relais.activities.create(
         ActivityDraft("task", "Envoyer la doc", due_at=now + timedelta(days=3), deal_id=deal.id),
         alice,
     )
@@ -176,10 +176,10 @@ async def test_activities_done_and_snooze(
     done = await last_answer(fake, bot)
     assert done.params["replace_original"] is True
     assert "« Rappel en retard » est fait" in done.text()
-    assert (await relais.activity(late.id)).done
+    assert (await relais.activities.get(late.id)).done
     await slack.click("activity_snooze", f"{later.id}|{later.version}|tomorrow")
     await last_answer(fake, bot)
-    snoozed = await relais.activity(later.id)
+    snoozed = await relais.activities.get(later.id)
     assert snoozed.due_at is not None
     local = snoozed.due_at.astimezone(clock.zone("Europe/Paris"))
     assert (local.hour, local.minute) == (9, 0)
@@ -191,25 +191,25 @@ async def test_a_stale_done_click_is_a_conflict_not_an_overwrite(
 ) -> None:
     await slack.command("help")
     await last_answer(fake, bot)
-    alice = await relais.actor_for("U_ALICE", "slack")
-    deal = await relais.create_deal(DealDraft("Poêle"), alice)
-    item = await relais.create_activity(ActivityDraft("call", "Appel", deal_id=deal.id), alice)
-    await relais.reschedule_activity(item.id, clock.utcnow() + timedelta(days=2), alice)
+    alice = await relais.users.actor_for("U_ALICE", "slack")
+    deal = await relais.deals.create(DealDraft("Poêle"), alice)
+    item = await relais.activities.create(ActivityDraft("call", "Appel", deal_id=deal.id), alice)
+    await relais.activities.reschedule(item.id, clock.utcnow() + timedelta(days=2), alice)
     await slack.click("activity_done", f"{item.id}|{item.version}")
     answer = await last_answer(fake, bot)
     assert "modifié" in answer.text()
-    assert not (await relais.activity(item.id)).done
+    assert not (await relais.activities.get(item.id)).done
 
 
 async def test_log_and_todo(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    deal = await relais.create_deal(DealDraft("Poêle"), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle"), Actor.cli())
     await slack.command(f"log {deal.id} call Client rappelé, devis à envoyer")
     assert "Noté sur l'affaire" in (await last_answer(fake, bot)).text()
     await slack.command(f"todo {deal.id} demain Envoyer le devis")
     assert "Envoyer le devis" in (await last_answer(fake, bot)).text()
-    items = await relais.record_activities("deal", deal.id)
+    items = await relais.activities.on_record("deal", deal.id)
     logged = next(a for a in items if a.kind == "call")
     todo = next(a for a in items if a.kind == "task")
     assert logged.done and logged.note == "Client rappelé, devis à envoyer"
@@ -238,9 +238,9 @@ async def test_quick_lead_and_contact(
 ) -> None:
     await slack.command("lead new Projet insert anne@exemple.fr")
     assert "Piste n°" in (await last_answer(fake, bot)).text()
-    (lead,) = await relais.list_leads("new")
+    (lead,) = await relais.leads.by_status("new")
     assert lead.title == "Projet insert"
-    assert lead.contact_id == (await relais.contact_by_email("anne@exemple.fr")).id  # type: ignore[union-attr]
+    assert lead.contact_id == (await relais.contacts.by_email("anne@exemple.fr")).id  # type: ignore[union-attr]
 
 
 async def test_new_lead_modal(
@@ -253,16 +253,16 @@ async def test_new_lead_modal(
     assert '"title"' in body
     status, body = await slack.submit(view, {"title": "Poêle granulés", "contact_name": "Anne"})
     assert (status, body) == (200, "")
-    (lead,) = await relais.list_leads("new")
+    (lead,) = await relais.leads.by_status("new")
     assert lead.title == "Poêle granulés"
-    contact = await relais.contact(lead.contact_id or 0)
+    contact = await relais.contacts.get(lead.contact_id or 0)
     assert contact is not None and contact.name == "Anne"
 
 
 async def test_the_card_logs_an_activity_through_a_modal(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    deal = await relais.create_deal(DealDraft("Poêle Morel"), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle Morel"), Actor.cli())
     await slack.command(f"deal {deal.id}", user="U_BOB")
     card = await last_answer(fake, bot)
     await slack.click("deal_log", buttons(card)["deal_log"], user="U_BOB")
@@ -274,7 +274,7 @@ async def test_the_card_logs_an_activity_through_a_modal(
     )
     assert (status, body) == (200, "")
     assert "Logged on deal" in (await last_answer(fake, bot)).text()
-    (meeting,) = await relais.record_activities("deal", deal.id)
+    (meeting,) = await relais.activities.on_record("deal", deal.id)
     assert (meeting.kind, meeting.done) == ("meeting", False)
     assert meeting.due_at is not None
     assert meeting.due_at.astimezone(clock.zone("America/New_York")).hour == 9
@@ -284,8 +284,8 @@ async def test_the_card_shows_the_last_mails(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
     mail = Actor(kind="mail", channel="mail", label="mail")
-    deal = await relais.create_deal(DealDraft("Poêle Garnier"), mail)
-    await relais.create_activity(
+    deal = await relais.deals.create(DealDraft("Poêle Garnier"), mail)
+    await relais.activities.create(
         ActivityDraft("email", "Re: votre devis", note="Bonjour, c'est d'accord pour jeudi.",
                       done=True, deal_id=deal.id),
         mail,

@@ -60,7 +60,7 @@ async def test_an_amount_past_the_bounds_is_a_field_error(
     status, body = await slack.submit(view, {"title": "Poêle géant", "amount": amount})
     assert status == 200
     assert errors_of(body) == {"amount": "un montant a au plus 12 chiffres avant la virgule"}
-    assert await relais.search_deals("Poêle géant") == []
+    assert await relais.deals.search("Poêle géant") == []
 
 
 async def test_the_largest_amount_is_accepted_and_the_error_speaks_english_to_bob(
@@ -72,7 +72,7 @@ async def test_the_largest_amount_is_accepted_and_the_error_speaks_english_to_bo
     view = await deal_form(slack, fake, bot, "U_BOB")
     ok = await slack.submit(view, {"title": "Big", "amount": "999999999999.99"}, user="U_BOB")
     assert ok == (200, "")
-    (deal,) = await relais.search_deals("Big")
+    (deal,) = await relais.deals.search("Big")
     assert deal.expected_revenue == Decimal("999999999999.99")
 
 
@@ -82,7 +82,7 @@ async def test_a_quick_deal_with_a_huge_amount_is_told_why(
     await slack.command("deal new Poêle démesuré 123456789012345678901234")
     answer = await last_answer(fake, bot)
     assert "un montant a au plus 12 chiffres avant la virgule" in answer.text()
-    assert await relais.search_deals("démesuré") == []
+    assert await relais.deals.search("démesuré") == []
 
 
 async def test_an_error_for_a_field_the_form_lacks_comes_back_as_a_notice(
@@ -104,13 +104,15 @@ async def test_an_error_for_a_field_the_form_lacks_comes_back_as_a_notice(
     )
     again = await slack.submit(shown, {"amount": "12"})  # the notice is replaced, not stacked
     assert [b.get("block_id") for b in updated_view(again[1])["blocks"]].count(NOTICE) == 1
-    assert await relais.read(lambda c: c.execute("SELECT count(*) FROM deals").fetchone()[0]) == 0
+    assert (
+        await relais.db.read(lambda c: c.execute("SELECT count(*) FROM deals").fetchone()[0]) == 0
+    )
 
 
 async def test_a_day_no_picker_gives_is_a_field_error(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    deal = await relais.create_deal(DealDraft("Poêle à noter"), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle à noter"), Actor.cli())
     card = await card_of(slack, fake, bot, deal.id, "U_ALICE")
     from tests.bot.helpers import buttons
 
@@ -125,23 +127,23 @@ async def test_a_move_form_changed_while_open_comes_back_as_it_is_now(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine, tmp_path: Path
 ) -> None:
     await governed(relais)
-    deal = await relais.create_deal(DealDraft("Poêle mouvant"), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle mouvant"), Actor.cli())
     card = await card_of(slack, fake, bot, deal.id, "U_ALICE")
     view = await open_move(slack, fake, bot, card, "Estimer → Estimation", "U_ALICE")
     data = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
     estimer = next(t for t in data["transitions"] if t["key"] == "estimer")
     estimer["during"]["fields"].append({"key": "source", "label": "Source", "type": "text"})
     admin = Actor.cli("test")
-    await relais.save_blueprint(parse_blueprint(data, "changed"), admin)
-    await relais.migrate_blueprint_deals(None, admin)
+    await relais.blueprints.save(parse_blueprint(data, "changed"), admin)
+    await relais.blueprints.migrate(None, admin)
 
     status, body = await slack.submit(view, {"f_budget": "8500"})
     assert status == 200
     fresh = updated_view(body)
     assert "Le formulaire a changé pendant qu'il était ouvert" in notice_of(fresh)
     assert input_block(fresh, "f_source")["element"]["type"] == "plain_text_input"
-    assert (await relais.deal(deal.id)).stage_id == deal.stage_id  # nothing moved
+    assert (await relais.deals.get(deal.id)).stage_id == deal.stage_id  # nothing moved
     typed = {"f_budget": "8500", "f_source": "Salon"}
     assert await slack.submit(fresh, typed) == (200, "")
     await last_answer(fake, bot)
-    assert (await relais.deal(deal.id)).stage_id != deal.stage_id
+    assert (await relais.deals.get(deal.id)).stage_id != deal.stage_id

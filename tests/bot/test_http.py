@@ -13,7 +13,9 @@ from tests.fakes.slack import FakeSlack, SlackClient
 
 
 async def deal_count(relais: Engine) -> int:
-    return await relais.read(lambda c: int(c.execute("SELECT count(*) FROM deals").fetchone()[0]))
+    return await relais.db.read(
+        lambda c: int(c.execute("SELECT count(*) FROM deals").fetchone()[0])
+    )
 
 
 async def test_a_signed_command_is_acked_empty_then_answered(

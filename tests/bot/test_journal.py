@@ -29,12 +29,12 @@ async def journal(path: Path, kind: str, body: dict[str, Any], *, running: bool 
     """What a process that died right after its ack leaves in the database."""
     engine = await Engine.open(path)
     try:
-        job_id = await engine.write(lambda tx: store.record_job(tx, kind, body, None), SLACK)
+        job_id = await engine.db.write(lambda tx: store.record_job(tx, kind, body, None), SLACK)
         assert job_id is not None
         if running:
-            await engine.write(lambda tx: store.start_job(tx, job_id), SLACK)
+            await engine.db.write(lambda tx: store.start_job(tx, job_id), SLACK)
         when = clock.to_db(clock.utcnow() - age)
-        await engine.write(
+        await engine.db.write(
             lambda tx: tx.execute(
                 "UPDATE slack_jobs SET created_at = ? WHERE id = ?", (when, job_id)
             ),
@@ -47,7 +47,7 @@ async def journal(path: Path, kind: str, body: dict[str, Any], *, running: bool 
 
 async def job_status(service: Service, job_id: int) -> str:
     assert service.engine is not None
-    return (await service.engine.read(lambda c: store.get_job(c, job_id))).status
+    return (await service.engine.db.read(lambda c: store.get_job(c, job_id))).status
 
 
 async def test_an_acknowledged_command_is_done_after_a_restart(
@@ -79,7 +79,7 @@ async def test_a_creation_cut_short_is_not_done_twice(tmp_path: Path, fake: Fake
         assert (
             "Relais a redémarré pendant votre demande « /crm deal new Poêle 900 »" in answer.text()
         )
-        assert await service.engine.search_deals("Poêle") == []
+        assert await service.engine.deals.search("Poêle") == []
     finally:
         await service.stop()
 
@@ -92,7 +92,7 @@ async def test_a_pending_creation_runs_once(tmp_path: Path, fake: FakeSlack) -> 
         await service.start()
         assert service.slack is not None and service.engine is not None
         await service.slack.runtime.settle()
-        deals = await service.engine.search_deals("Poêle")
+        deals = await service.engine.deals.search("Poêle")
         await service.stop()
         assert len(deals) == 1
 

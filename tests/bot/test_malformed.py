@@ -68,7 +68,9 @@ def sign_bytes(stamp: str, raw: bytes) -> str:
 
 async def nothing_done(bot: SlackBot, relais: Engine, fake: FakeSlack, calls: int = 0) -> None:
     await bot.runtime.settle()
-    jobs = await relais.read(lambda c: c.execute("SELECT count(*) FROM slack_jobs").fetchone()[0])
+    jobs = await relais.db.read(
+        lambda c: c.execute("SELECT count(*) FROM slack_jobs").fetchone()[0]
+    )
     assert jobs == calls
     assert fake.of("response_url") == []
 
@@ -147,7 +149,9 @@ async def test_a_submitted_view_that_slack_never_sends_is_a_400(
     status, _ = await refused(slack, caplog, submission(view), FORM)
     assert status == 400
     await bot.runtime.settle()
-    assert await relais.read(lambda c: c.execute("SELECT count(*) FROM deals").fetchone()[0]) == 0
+    assert (
+        await relais.db.read(lambda c: c.execute("SELECT count(*) FROM deals").fetchone()[0]) == 0
+    )
     assert len(fake.calls) == opened
 
 

@@ -46,7 +46,7 @@ async def card_of(
 async def test_free_pipeline_moves_at_once_and_asks_why_when_lost(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    deal = await relais.create_deal(DealDraft("Poêle libre"), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle libre"), Actor.cli())
     card = await card_of(slack, fake, bot, deal.id, "U_BOB")
     action_id, value = button_named(card, "Devis")
     await slack.click(action_id, value, user="U_BOB")
@@ -57,11 +57,11 @@ async def test_free_pipeline_moves_at_once_and_asks_why_when_lost(
     assert input_block(view, "f_lost_reason")["element"]["multiline"] is True
     status, body = await slack.submit(view, {"f_lost_reason": ""}, user="U_BOB")
     assert list(errors_of(body)) == ["f_lost_reason"]
-    assert (await relais.deal(deal.id)).status == "open"
+    assert (await relais.deals.get(deal.id)).status == "open"
     status, body = await slack.submit(view, {"f_lost_reason": "Trop cher"}, user="U_BOB")
     assert (status, body) == (200, "")
     after = await last_answer(fake, bot)
-    lost = await relais.deal(deal.id)
+    lost = await relais.deals.get(deal.id)
     assert (lost.status, lost.lost_reason) == ("lost", "Trop cher")
     assert after.params["replace_original"] is True and "Lost because: Trop cher" in after.text()
 
@@ -69,25 +69,25 @@ async def test_free_pipeline_moves_at_once_and_asks_why_when_lost(
 async def test_a_click_on_a_stale_card_is_a_conflict_with_the_fresh_card(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    deal = await relais.create_deal(DealDraft("Poêle disputé"), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle disputé"), Actor.cli())
     card = await card_of(slack, fake, bot, deal.id, "U_BOB")
-    await relais.move_deal(deal.id, "estimation", Actor.cli())
+    await relais.deals.move(deal.id, "estimation", Actor.cli())
     action_id, value = button_named(card, "Devis")
     await slack.click(action_id, value, user="U_BOB")
     answer = await last_answer(fake, bot)
     assert "Someone else changed deal" in answer.text()
     assert "*Stage*\nEstimation" in answer.text()
-    pipeline = await relais.pipeline()
-    assert (await relais.deal(deal.id)).stage_id == pipeline.stage("estimation").id  # type: ignore[union-attr]
+    pipeline = await relais.pipelines.get()
+    assert (await relais.deals.get(deal.id)).stage_id == pipeline.stage("estimation").id  # type: ignore[union-attr]
 
 
 async def governed(relais: Engine) -> None:
     admin = Actor.cli("test")
-    await relais.save_blueprint(load_blueprint_file(DEFAULT), admin)
-    await relais.upsert_user(
+    await relais.blueprints.save(load_blueprint_file(DEFAULT), admin)
+    await relais.users.upsert(
         UserDraft("Carol Chef", "carol@example.com", "U_CAROL", role="manager", locale="fr"), admin
     )
-    await relais.upsert_user(
+    await relais.users.upsert(
         UserDraft("Alice Martin", "alice@example.com", "U_ALICE", manager="carol@example.com"),
         admin,
     )
@@ -99,7 +99,7 @@ async def test_the_whole_default_blueprint_from_slack(
     await governed(relais)
     await slack.command("deal new Poêle Walk jean@walk.fr 9000")
     card = await last_answer(fake, bot)
-    (deal,) = await relais.search_deals("Poêle Walk")
+    (deal,) = await relais.deals.search("Poêle Walk")
     moves = {k for k in buttons(card) if k.startswith("deal_move_")}
     assert len(moves) == 3  # Estimer, Planifier la visite technique, Marquer perdu
 
@@ -110,11 +110,11 @@ async def test_the_whole_default_blueprint_from_slack(
     assert "Indiquez le budget" in str(view["blocks"])
     status, body = await slack.submit(view, {"f_budget": "0"})
     assert status == 200 and list(errors_of(body)) == ["f_budget"]
-    assert (await relais.deal(deal.id)).stage_id == deal.stage_id  # nothing saved
+    assert (await relais.deals.get(deal.id)).stage_id == deal.stage_id  # nothing saved
     assert (await slack.submit(view, {"f_budget": "8500"})) == (200, "")
     card = await last_answer(fake, bot)
     assert card.params["replace_original"] is True and "*Étape*\nEstimation" in card.text()
-    assert (await relais.deal(deal.id)).budget == Decimal("8500.00")
+    assert (await relais.deals.get(deal.id)).budget == Decimal("8500.00")
 
     # Estimation → Visite Technique: date, choice, checklist
     view = await open_move(slack, fake, bot, card, "Planifier la visite technique", "U_ALICE")
@@ -131,11 +131,11 @@ async def test_the_whole_default_blueprint_from_slack(
     assert (await slack.submit(view, typed)) == (200, "")
     card = await last_answer(fake, bot)
     assert "*Étape*\nVisite Technique" in card.text()
-    assert (await relais.deal(deal.id)).custom["installation_type"] == "Insert"
+    assert (await relais.deals.get(deal.id)).custom["installation_type"] == "Insert"
 
     # → Devis: refused until a quote exists, and the card says why
     assert "quote_count &gt; 0" in card.text()
-    await relais.update_deal(deal.id, {"custom": {"quote_count": 1}}, Actor.cli())
+    await relais.deals.update(deal.id, {"custom": {"quote_count": 1}}, Actor.cli())
     card = await card_of(slack, fake, bot, deal.id, "U_ALICE")
     view = await open_move(slack, fake, bot, card, "Envoyer le devis", "U_ALICE")
     assert input_block(view, "note")["optional"] is True
@@ -158,13 +158,13 @@ async def test_the_whole_default_blueprint_from_slack(
         "",
     )
     card = await last_answer(fake, bot)
-    won = await relais.deal(deal.id)
+    won = await relais.deals.get(deal.id)
     assert (won.status, won.expected_revenue) == ("won", Decimal("9200.00"))
     assert "*Étape*\nGagné" in card.text()
     await bot.runtime.settle()
     dm = [c for c in fake.of("chat.postMessage") if c.params["channel"] == "DU_CAROL"]
     assert dm and "Poêle Walk est signé" in dm[0].text()
-    (message,) = await relais.outbox_messages(deal.id, "delivered")
+    (message,) = await relais.outbox.messages(deal.id, "delivered")
     assert message.kind == "notification"
 
 
@@ -172,8 +172,8 @@ async def test_an_unavailable_transition_says_why_in_the_modal(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
     await governed(relais)
-    deal = await relais.create_deal(DealDraft("Poêle refusé"), Actor.cli())
-    await relais.perform_transition(
+    deal = await relais.deals.create(DealDraft("Poêle refusé"), Actor.cli())
+    await relais.blueprints.perform(
         deal.id, "planifier_visite",
         {"visit_date": "2030-01-10", "installation_type": "Insert", "checklist": "all"},
         Actor.cli(),

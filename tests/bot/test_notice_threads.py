@@ -18,7 +18,7 @@ CLI = Actor.cli("test")  # not from mail: the notifier announces nothing by itse
 
 
 async def a_lead(relais: Engine) -> str:
-    lead = await relais.create_lead(
+    lead = await relais.leads.create(
         LeadDraft("Devis poêle", ContactDraft("Jean Dupont", "jean@dupont.fr")), CLI
     )
     return f"lead:{lead.id}"
@@ -26,7 +26,7 @@ async def a_lead(relais: Engine) -> str:
 
 async def queue(relais: Engine, lane: str, kind: str, ref: str | None = None, **extra: Any) -> None:
     payload = {"text": "📨 Rappeler Jean Dupont", "blocks": [], **extra} if kind == "post" else None
-    await relais.write(lambda tx: store.enqueue(tx, lane, kind, payload, ref=ref), CLI)
+    await relais.db.write(lambda tx: store.enqueue(tx, lane, kind, payload, ref=ref), CLI)
 
 
 async def deliver(bot: SlackBot) -> None:
@@ -39,7 +39,7 @@ def posts(fake: FakeSlack) -> list[Call]:
 
 
 async def notice_ts(relais: Engine, ref: str) -> str:
-    where = await relais.read(lambda c: store.message_for(c, ref))
+    where = await relais.db.read(lambda c: store.message_for(c, ref))
     assert where is not None and where[0] == LEADS
     return where[1]
 

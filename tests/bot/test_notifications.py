@@ -27,8 +27,8 @@ BODY = "Bonjour, je voudrais un devis pour un poêle à granulés dans une maiso
 
 async def lead_from_mail(relais: Engine, title: str = "Devis poêle à granulés") -> int:
     draft = LeadDraft(title, ContactDraft("Jean Dupont", "jean@dupont.fr"), note=BODY)
-    lead = await relais.create_lead(draft, MAIL)
-    await relais.create_activity(
+    lead = await relais.leads.create(draft, MAIL)
+    await relais.activities.create(
         ActivityDraft("email", title, note=BODY, done=True, lead_id=lead.id), MAIL
     )
     return lead.id
@@ -68,12 +68,12 @@ async def test_the_notice_updates_itself_when_someone_acts_on_it(
     (updated,) = fake.of("chat.update")
     assert updated.params["channel"] == LEADS
     assert "<@U_BOB>" in updated.text()
-    lead = await relais.lead(lead_id)
-    assert lead.owner_id == (await relais.user("U_BOB")).id
+    lead = await relais.leads.get(lead_id)
+    assert lead.owner_id == (await relais.users.get("U_BOB")).id
     await slack.click("lead_convert", buttons(updated)["lead_convert"], user="U_BOB")
     await bot.runtime.settle()
     converted = fake.of("chat.update")[-1]
-    lead = await relais.lead(lead_id)
+    lead = await relais.leads.get(lead_id)
     assert lead.status == "converted" and lead.deal_id is not None
     assert f"#{lead.deal_id}" in converted.text()
     assert list(buttons(converted)) == ["deal_show"]
@@ -93,11 +93,11 @@ async def test_disqualify_asks_a_reason_then_updates_the_notice(
     view = shown_view(fake)
     status, body = await slack.submit(view, {"reason": ""})
     assert '"reason"' in body and "disqualifi" in body
-    assert (await relais.lead(lead_id)).status == "new"
+    assert (await relais.leads.get(lead_id)).status == "new"
     status, body = await slack.submit(view, {"reason": "Hors zone d'intervention"})
     assert (status, body) == (200, "")
     await bot.runtime.settle()
-    assert (await relais.lead(lead_id)).status == "disqualified"
+    assert (await relais.leads.get(lead_id)).status == "disqualified"
     assert "Hors zone d'intervention" in fake.of("chat.update")[-1].text()
 
 
@@ -117,7 +117,7 @@ async def test_the_leads_list_claims_and_redraws(
 async def test_a_deal_from_mail_is_announced_and_can_be_claimed(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    deal = await relais.create_deal(
+    deal = await relais.deals.create(
         DealDraft("Poêle Martin", ContactDraft("Luc", "luc@x.fr")), MAIL
     )
     await bot.runtime.settle()
@@ -125,7 +125,7 @@ async def test_a_deal_from_mail_is_announced_and_can_be_claimed(
     assert "Nouvelle affaire reçue par e-mail" in posted.text()
     await slack.click("deal_claim", buttons(posted)["deal_claim"], user="U_BOB")
     await bot.runtime.settle()
-    assert (await relais.deal(deal.id)).owner_id == (await relais.user("U_BOB")).id
+    assert (await relais.deals.get(deal.id)).owner_id == (await relais.users.get("U_BOB")).id
     assert "<@U_BOB>" in fake.of("chat.update")[-1].text()
 
 
@@ -177,10 +177,10 @@ async def test_home_tab_shows_pipeline_and_due_work_and_refreshes(
 ) -> None:
     await slack.event({"type": "app_home_opened", "user": "U_BOB", "tab": "home"}, "EvH1")
     await bot.runtime.settle()
-    bob = await relais.actor_for("U_BOB", "slack")
-    deal = await relais.create_deal(DealDraft("Insert Morel", expected_revenue="2000"), bob)
+    bob = await relais.users.actor_for("U_BOB", "slack")
+    deal = await relais.deals.create(DealDraft("Insert Morel", expected_revenue="2000"), bob)
     due = clock.utcnow() - timedelta(minutes=5)
-    item = await relais.create_activity(
+    item = await relais.activities.create(
         ActivityDraft("call", "Call Morel", due_at=due, deal_id=deal.id), bob
     )
     await bot.runtime.settle()
@@ -188,12 +188,12 @@ async def test_home_tab_shows_pipeline_and_due_work_and_refreshes(
     assert home.params["user_id"] == "U_BOB"
     assert home.params["view"]["type"] == "home"
     text = home.text()
-    assert "*Nouveau* — 1 deal(s) · €2,000.00 · weighted €200.00" in text
+    assert "*Nouveau* — 1 deal · €2,000.00 · weighted €200.00" in text
     assert "Call Morel" in text and "Overdue" in text
     published = len(fake.of("views.publish"))
     await slack.click("activity_done", f"{item.id}|{item.version}", user="U_BOB", container="view")
     await bot.runtime.settle()
-    assert (await relais.activity(item.id)).done
+    assert (await relais.activities.get(item.id)).done
     assert len(fake.of("views.publish")) > published
     assert "Call Morel" not in fake.of("views.publish")[-1].text()
 

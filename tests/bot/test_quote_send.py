@@ -29,12 +29,12 @@ async def a_saved_quote(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, engine: Engine, user: str
 ) -> tuple[int, str]:
     """A deal with a contact and a quote saved from Slack; the saved message's Send value."""
-    await engine.import_products([STOVE], Actor.cli())
+    await engine.products.import_all([STOVE], Actor.cli())
     contact = ContactDraft("Jean Dupont", "jean@dupont.fr")
-    deal = await engine.create_deal(DealDraft("Poêle salon Dupont", contact=contact), Actor.cli())
+    deal = await engine.deals.create(DealDraft("Poêle salon Dupont", contact=contact), Actor.cli())
     await slack.command(f"quote {deal.id} POELE-GR8=1", user=user)
     answer = await last_answer(fake, bot)
-    (quote,) = await engine.deal_quotes(deal.id)
+    (quote,) = await engine.quotes.of_deal(deal.id)
     assert buttons(answer)["quote_pdf"] == buttons(answer)["quote_send"] == str(quote.id)
     return quote.id, buttons(answer)["quote_send"]
 
@@ -53,21 +53,21 @@ async def test_send_opens_a_prefilled_form_refuses_a_bad_address_then_queues_the
     status, body = await slack.submit(view, {"quote_to": "jean@", "quote_note": ""})
     assert status == 200
     assert errors_of(body) == {"quote_to": "« jean@ » n'est pas une adresse e-mail valide"}
-    assert await relais.outbox_messages() == []
+    assert await relais.outbox.messages() == []
 
     note = {"quote_to": "jean@dupont.fr", "quote_note": "Merci pour la visite."}
     status, body = await slack.submit(view, note)
     assert (status, body) == (200, "")
     said = (await last_answer(fake, bot)).text()
-    quote = await relais.quote(quote_id)
+    quote = await relais.quotes.get(quote_id)
     assert quote.status == "sent"
     assert f"Le devis {quote.number} pour jean@dupont.fr (Devis-{quote.number}-v1.pdf)" in said
     assert "aucun relais SMTP n'est configuré" in said  # said, not pretended
     assert "Le devis est maintenant « envoyé »." in said
-    (message,) = await relais.outbox_messages(status="pending")
+    (message,) = await relais.outbox.messages(status="pending")
     assert message.waiting_for == WAITING["email"]
     assert "Merci pour la visite." in message.payload["body"]
-    (pdf,) = await relais.outbox_attachments(message.id)
+    (pdf,) = await relais.outbox.attachments(message.id)
     assert pdf.data.startswith(b"%PDF")
 
 
@@ -75,12 +75,12 @@ async def test_a_rejected_quote_shows_why_instead_of_the_form(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
     quote_id, value = await a_saved_quote(slack, fake, bot, relais, "U_BOB")
-    await relais.set_quote_status(quote_id, "sent", Actor.cli())
-    await relais.set_quote_status(quote_id, "rejected", Actor.cli())
+    await relais.quotes.set_status(quote_id, "sent", Actor.cli())
+    await relais.quotes.set_status(quote_id, "rejected", Actor.cli())
     await slack.click("quote_send", value, user="U_BOB")
     await bot.runtime.settle()
     view = shown_view(fake)
-    number = (await relais.quote(quote_id)).number
+    number = (await relais.quotes.get(quote_id)).number
     assert view["callback_id"] == "result"
     assert f"Quote {number} was rejected" in view["blocks"][0]["text"]["text"]
 
@@ -120,7 +120,7 @@ async def test_with_a_relay_the_mail_leaves_at_once_and_the_rep_is_told_in_engli
                 if box.messages:
                     break
                 await asyncio.sleep(0.05)
-            number = (await engine.quote(quote_id)).number
+            number = (await engine.quotes.get(quote_id)).number
     (mail,) = box.messages
     assert box.envelopes == [("devis@martin.fr", ["jean@dupont.fr"])]
     assert isinstance(mail, EmailMessage) and mail["Subject"].startswith(f"Quote {number}")

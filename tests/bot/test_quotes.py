@@ -45,13 +45,13 @@ RULES = RuleBook.build(
 
 @pytest.fixture
 async def shop(relais: Engine, ada: Actor) -> Engine:
-    await relais.import_products(CATALOGUE, ada)
-    relais.use_cpq(CpqSetup(RULES))
+    await relais.products.import_all(CATALOGUE, ada)
+    relais.quotes.use(CpqSetup(RULES))
     return relais
 
 
 async def new_deal(engine: Engine, title: str = "Poêle salon Dupont") -> int:
-    return (await engine.create_deal(DealDraft(title), Actor.cli())).id
+    return (await engine.deals.create(DealDraft(title), Actor.cli())).id
 
 
 def view_action(view: dict[str, Any], action_id: str, user: str = "U_BOB") -> dict[str, Any]:
@@ -92,7 +92,7 @@ async def test_the_quick_line_prices_and_saves_the_quote(
     status, _ = await slack.command(f"quote {deal_id} POELE-GR8=1 TUBAGE-6M=2", user="U_BOB")
     assert status == 200
     answer = await last_answer(fake, bot)
-    (quote,) = await shop.deal_quotes(deal_id)
+    (quote,) = await shop.quotes.of_deal(deal_id)
     totals = quote.priced.totals
     # 2890 − 10 % = 2601; the kit the rule adds after its stove 249; 2 × 534 = 1068
     assert [(line.code, line.net) for line in quote.lines] == [
@@ -120,7 +120,7 @@ async def test_a_bad_quick_line_says_what_is_wrong_and_saves_nothing(
     text = (await last_answer(fake, bot)).text()
     assert "le produit NOPE n'est pas au catalogue" in text
     assert "« zero » n'est pas une quantité" in text
-    assert await shop.deal_quotes(deal_id) == []
+    assert await shop.quotes.of_deal(deal_id) == []
 
 
 async def test_the_builder_searches_prices_adds_a_suggestion_and_saves(
@@ -172,7 +172,7 @@ async def test_the_builder_searches_prices_adds_a_suggestion_and_saves(
     })  # fmt: skip
     assert (status, body) == (200, "")
     answer = await last_answer(fake, bot)
-    (quote,) = await shop.deal_quotes(deal_id)
+    (quote,) = await shop.quotes.of_deal(deal_id)
     assert [line.code for line in quote.lines] == [
         "POELE-GR8", "KIT-RACCORD", "TUBAGE-6M", "ENTRETIEN",
     ]  # fmt: skip
@@ -203,7 +203,7 @@ async def test_an_unknown_product_is_reported_on_its_field(
         "type": "view_submission", "user": {"id": "U_ALICE"}, "team": {"id": TEAM}, "view": wrong,
     })  # fmt: skip
     assert status == 200 and list(errors_of(body)) == ["qq1_0"]
-    assert await shop.deal_quotes(deal_id) == []
+    assert await shop.quotes.of_deal(deal_id) == []
 
 
 async def test_the_pdf_button_uploads_the_document_to_the_rep(
@@ -214,7 +214,7 @@ async def test_the_pdf_button_uploads_the_document_to_the_rep(
     answer = await last_answer(fake, bot)
     await slack.click("quote_pdf", buttons(answer)["quote_pdf"], user="U_ALICE")
     said = await last_answer(fake, bot)
-    (quote,) = await shop.deal_quotes(deal_id)
+    (quote,) = await shop.quotes.of_deal(deal_id)
     (asked,) = fake.of("files.getUploadURLExternal")
     (upload,) = fake.of("file_upload")
     (done,) = fake.of("files.completeUploadExternal")
@@ -228,20 +228,21 @@ async def test_the_pdf_button_uploads_the_document_to_the_rep(
 async def test_a_governed_deal_offers_the_transition_to_devis(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, shop: Engine, ada: Actor
 ) -> None:
-    visited = await shop.create_deal(
+    visited = await shop.deals.create(
         DealDraft("Poêle visité", stage="visite_technique"), Actor.cli()
     )
-    await shop.save_blueprint(load_blueprint_file(DEFAULT), ada)
+    await shop.blueprints.save(load_blueprint_file(DEFAULT), ada)
     await slack.command(f"quote {visited.id} POELE-GR8=1", user="U_ADA")
     answer = await last_answer(fake, bot)
-    (quote,) = await shop.deal_quotes(visited.id)
+    (quote,) = await shop.quotes.of_deal(visited.id)
     assert quote.number in answer.text()
     assert "To move the deal to Devis, perform the transition:" in answer.text()
-    version = (await shop.deal(visited.id)).version
+    version = (await shop.deals.get(visited.id)).version
     # the deal card's own move button: clicking it runs the existing move flow
     assert buttons(answer) == {
         "quote_pdf": str(quote.id), "quote_send": str(quote.id),
         "deal_move_0": f"{visited.id}|envoyer_devis|{version}|f",
+        "share_card": f"quote|{quote.id}",
     }  # fmt: skip
     await slack.click("deal_move_0", buttons(answer)["deal_move_0"], user="U_ADA")
     await bot.runtime.settle()
@@ -252,4 +253,4 @@ async def test_a_governed_deal_offers_the_transition_to_devis(
     await slack.command(f"quote {fresh} POELE-GR8=1", user="U_ADA")
     answer = await last_answer(fake, bot)
     assert "its stage changes only through a transition" in answer.text()
-    assert list(buttons(answer)) == ["quote_pdf", "quote_send"]
+    assert list(buttons(answer)) == ["quote_pdf", "quote_send", "share_card"]

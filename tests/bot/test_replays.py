@@ -29,11 +29,13 @@ from tests.fakes.slack import TEAM, FakeSlack, SlackClient
 
 
 async def deal_count(relais: Engine) -> int:
-    return await relais.read(lambda c: int(c.execute("SELECT count(*) FROM deals").fetchone()[0]))
+    return await relais.db.read(
+        lambda c: int(c.execute("SELECT count(*) FROM deals").fetchone()[0])
+    )
 
 
 async def rows(relais: Engine, table: str) -> int:
-    return await relais.read(
+    return await relais.db.read(
         lambda c: int(c.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     )
 
@@ -99,7 +101,7 @@ async def test_a_submission_sent_twice_creates_one_deal_and_is_answered_the_same
     again = await slack.post(body, headers)
     assert first == again == (200, "")
     await bot.runtime.settle()
-    (deal,) = await relais.search_deals("Insert rejoué")
+    (deal,) = await relais.deals.search("Insert rejoué")
     assert await deal_count(relais) == 1
     assert [c for c in fake.of("response_url") if f"#{deal.id}" in c.text()]
     assert len(fake.of("response_url")) == 1
@@ -158,7 +160,7 @@ async def test_requests_are_forgotten_after_an_hour(
     await bot.runtime.settle()
     assert await rows(relais, "slack_requests") == 2
     old = clock.to_db(clock.utcnow() - KEEP - timedelta(minutes=1))
-    await relais.write(
+    await relais.db.write(
         lambda tx: tx.execute(
             "UPDATE slack_requests SET received_at = ?"
             " WHERE id = (SELECT min(id) FROM slack_requests)",
@@ -168,9 +170,9 @@ async def test_requests_are_forgotten_after_an_hour(
     )
     await bot.runtime.replays.prune()
     assert await rows(relais, "slack_requests") == 1
-    keys = await relais.read(
+    keys = await relais.db.read(
         lambda c: c.execute("SELECT signature, trigger_id FROM slack_requests").fetchone()
     )
-    assert await relais.read(lambda c: store.answered(c, (keys[0], keys[1]))) == store.Answer(
+    assert await relais.db.read(lambda c: store.answered(c, (keys[0], keys[1]))) == store.Answer(
         200, ""
     )

@@ -35,20 +35,20 @@ async def with_estimate(relais: Engine, during: During) -> None:
     blueprint = load_blueprint_file(DEFAULT)
     first, *rest = blueprint.transitions
     changed = replace(blueprint, transitions=(replace(first, during=during), *rest))
-    await relais.save_blueprint(changed, Actor.cli("test"))
+    await relais.blueprints.save(changed, Actor.cli("test"))
 
 
 async def estimate_form(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine, **custom: Any
 ) -> tuple[int, dict[str, Any]]:
-    deal = await relais.create_deal(DealDraft("Poêle limites", custom=custom), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle limites", custom=custom), Actor.cli())
     card = await card_of(slack, fake, bot, deal.id, "U_ALICE")
     return deal.id, await open_move(slack, fake, bot, card, ESTIMATE, "U_ALICE")
 
 
 async def stage_name(relais: Engine, deal_id: int) -> str:
-    deal = await relais.deal(deal_id)
-    return next(s.key for s in (await relais.pipeline()).stages if s.id == deal.stage_id)
+    deal = await relais.deals.get(deal_id)
+    return next(s.key for s in (await relais.pipelines.get()).stages if s.id == deal.stage_id)
 
 
 # -- /crm stages -----------------------------------------------------------------------
@@ -67,8 +67,10 @@ async def test_a_pipeline_of_fifty_stages_is_listed_in_pages_and_every_stage_is_
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine, ada: Actor
 ) -> None:
     for n in range(44):  # 6 shipped stages + 44 = 50
-        await relais.add_stage(None, StageSpec(f"etape_{n:02d}", f"Étape {n:02d}", 50), ada)
-    everything = [s.key for s in (await relais.pipeline()).stages]
+        await relais.pipelines.add_stage(
+            None, StageSpec(f"etape_{n:02d}", f"Étape {n:02d}", 50), ada
+        )
+    everything = [s.key for s in (await relais.pipelines.get()).stages]
     await slack.command("stages", user="U_ADA")
     first = await last_answer(fake, bot)
     assert len(first.params["blocks"]) <= 50
@@ -87,7 +89,9 @@ async def test_a_stage_changed_on_the_second_page_is_shown_on_that_page(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine, ada: Actor
 ) -> None:
     for n in range(44):
-        await relais.add_stage(None, StageSpec(f"etape_{n:02d}", f"Étape {n:02d}", 50), ada)
+        await relais.pipelines.add_stage(
+            None, StageSpec(f"etape_{n:02d}", f"Étape {n:02d}", 50), ada
+        )
     await slack.command("stages fold etape_43", user="U_ADA")
     shown = await last_answer(fake, bot)
     assert "Stages updated" in shown.text() and "etape_43" in listed(shown)
@@ -129,7 +133,7 @@ async def test_a_choice_of_two_hundred_characters_can_be_picked_and_saved(
     assert len(shown["text"]["text"]) <= 75 and shown["value"] == "#0"
     assert await slack.submit(view, {"f_offre": shown["value"]}) == (200, "")
     await last_answer(fake, bot)
-    assert (await relais.deal(deal_id)).custom["offre"] == LONG
+    assert (await relais.deals.get(deal_id)).custom["offre"] == LONG
 
 
 async def test_a_hundred_and_fifty_choices_are_searched_through_an_external_select(
@@ -147,7 +151,7 @@ async def test_a_hundred_and_fifty_choices_are_searched_through_an_external_sele
     assert [o["text"]["text"] for o in found] == [f"Modèle {n}" for n in range(140, 150)]
     assert await slack.submit(view, {"f_modele": found[-1]["value"]}) == (200, "")
     await last_answer(fake, bot)
-    assert (await relais.deal(deal_id)).custom["modele"] == "Modèle 149"
+    assert (await relais.deals.get(deal_id)).custom["modele"] == "Modèle 149"
 
 
 async def test_a_searched_choice_answers_no_options_when_its_form_is_gone(
@@ -188,4 +192,4 @@ async def test_a_decimal_percentage_is_offered_rounded_in_a_whole_number_input(
     assert element["is_decimal_allowed"] is False and element["initial_value"] == "13"
     assert await slack.submit(view, {"f_taux": element["initial_value"]}) == (200, "")
     await last_answer(fake, bot)
-    assert (await relais.deal(deal_id)).custom["taux"] == 13
+    assert (await relais.deals.get(deal_id)).custom["taux"] == 13

@@ -11,7 +11,7 @@ from tests.fakes.slack import FakeSlack, SlackClient
 
 
 async def stage_keys(relais: Engine) -> list[str]:
-    return [s.key for s in (await relais.pipeline()).stages]
+    return [s.key for s in (await relais.pipelines.get()).stages]
 
 
 async def test_a_rep_may_not_manage_stages(
@@ -36,7 +36,7 @@ async def test_an_admin_adds_renames_weights_folds_moves_and_deletes(
     await slack.command("stages move relance_client 5", user="U_ADA")
     await slack.command("stages fold relance_client", user="U_ADA")
     await last_answer(fake, bot)
-    stage = (await relais.pipeline()).stage("relance_client")
+    stage = (await relais.pipelines.get()).stage("relance_client")
     assert stage is not None
     assert (stage.name, stage.probability, stage.position, stage.folded) == (
         "Relance devis", 75, 5, True,
@@ -49,11 +49,11 @@ async def test_an_admin_adds_renames_weights_folds_moves_and_deletes(
 async def test_deleting_a_stage_that_holds_deals_is_refused_with_the_count(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine, ada: Actor
 ) -> None:
-    deal = await relais.create_deal(DealDraft("Poêle"), Actor.cli())
-    await relais.update_deal(deal.id, {"archived": True}, Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle"), Actor.cli())
+    await relais.deals.update(deal.id, {"archived": True}, Actor.cli())
     await slack.command("stages delete nouveau", user="U_ADA")
     answer = await last_answer(fake, bot)
-    assert "“Nouveau” still holds 1 deal(s), archived ones included" in answer.text()
+    assert "“Nouveau” still holds 1 deal, archived or not" in answer.text()
     assert "nouveau" in await stage_keys(relais)
 
 
@@ -62,7 +62,7 @@ async def test_the_stage_menu_folds_and_reorders(
 ) -> None:
     await slack.command("stages", user="U_ADA")
     listing = await last_answer(fake, bot)
-    last = (await relais.pipeline()).stages[-1]  # menus name a stage by its id
+    last = (await relais.pipelines.get()).stages[-1]  # menus name a stage by its id
     assert buttons(listing)["stage_menu:Move down"] == f"default|#{last.id}|down"
     # values of older versions (the stage's key) still work
     await slack.click("stage_menu", "default|nouveau|down", user="U_ADA", selected=True)
@@ -71,5 +71,5 @@ async def test_the_stage_menu_folds_and_reorders(
     assert (await stage_keys(relais))[:2] == ["estimation", "nouveau"]
     await slack.click("stage_menu", "default|perdu|unfold", user="U_ADA", selected=True)
     await last_answer(fake, bot)
-    perdu = (await relais.pipeline()).stage("perdu")
+    perdu = (await relais.pipelines.get()).stage("perdu")
     assert perdu is not None and not perdu.folded

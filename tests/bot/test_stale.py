@@ -44,7 +44,7 @@ async def test_an_unknown_button_on_the_home_tab_is_explained_privately(
 async def test_a_button_of_a_deleted_deal_says_it_is_gone(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    deal = await relais.create_deal(DealDraft("Poêle effacé"), Actor.cli())
+    deal = await relais.deals.create(DealDraft("Poêle effacé"), Actor.cli())
     assert await slack.click("deal_show", str(deal.id + 1000), user="U_BOB") == (200, "")
     (answer,) = await answers(fake, bot)
     assert "Not found" in answer.text()

@@ -20,7 +20,6 @@ from engine.blueprints import inputs
 from engine.blueprints.inputs import Refused
 from engine.blueprints.model import InputField
 from engine.core import Engine
-from engine.data.csv_import import import_csv
 
 HUGE = ["12345678901234567890", "1" * 40, "1e400", "1e999999999999999999", "-1e13", "1" * 5000]
 
@@ -94,7 +93,7 @@ def test_percentages_and_numbers_never_crash(raw: str) -> None:
 
 async def test_an_import_refuses_the_row_and_keeps_the_others(engine: Engine, admin: Actor) -> None:
     text = "title,expected_revenue,budget\nGros,1e400,\nÉnorme,,123456789012345678901\nBon,900,\n"
-    report = await import_csv(engine, "deals", io.StringIO(text), admin)
+    report = await engine.data.import_csv("deals", io.StringIO(text), admin)
     assert report.created == 1
     assert [(r.line, r.errors) for r in report.rejected] == [
         (2, {"expected_revenue": money.TOO_LARGE}),

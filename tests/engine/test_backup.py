@@ -36,14 +36,14 @@ TEMPLATE = ProjectTemplate(
 
 async def configure(engine: Engine, admin: Actor) -> Actor:
     """What the YAML configuration gives every database: a user and a template."""
-    await engine.upsert_user(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
-    await engine.write(lambda tx: save_template(tx, TEMPLATE), admin)
-    return await engine.actor_for("alice@example.com", "slack")
+    await engine.users.upsert(UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), admin)
+    await engine.db.write(lambda tx: save_template(tx, TEMPLATE), admin)
+    return await engine.users.actor_for("alice@example.com", "slack")
 
 
 async def fill(engine: Engine, alice: Actor) -> None:
     """One of everything: won, lost, archived, converted, questionnaire, activities."""
-    rika = await engine.create_deal(
+    rika = await engine.deals.create(
         DealDraft(
             "PAG Rika",
             ContactDraft("Pierre Richard", "pierre@richard-sarl.fr", "06 12 34 56 78"),
@@ -58,29 +58,29 @@ async def fill(engine: Engine, alice: Actor) -> None:
         ),
         alice,
     )
-    await engine.update_deal(
+    await engine.deals.update(
         rika.id, {"answers": {"conduit": "oui", "combustible": "granulés"}}, alice
     )
-    await engine.move_deal(rika.id, "gagne", alice)
-    lost = await engine.create_deal(DealDraft("Tubage", expected_revenue="1200.10"), alice)
-    await engine.move_deal(lost.id, "perdu", alice, lost_reason="trop cher")
-    archived = await engine.create_deal(DealDraft("Ramonage"), alice)
-    await engine.update_deal(archived.id, {"archived": True, "probability": "35"}, alice)
-    lead = await engine.create_lead(
+    await engine.deals.move(rika.id, "gagne", alice)
+    lost = await engine.deals.create(DealDraft("Tubage", expected_revenue="1200.10"), alice)
+    await engine.deals.move(lost.id, "perdu", alice, lost_reason="trop cher")
+    archived = await engine.deals.create(DealDraft("Ramonage"), alice)
+    await engine.deals.update(archived.id, {"archived": True, "probability": "35"}, alice)
+    lead = await engine.leads.create(
         LeadDraft("Devis insert", ContactDraft("Léa Petit", "lea@gmail.com"), custom={"k": 1}),
         alice,
     )
-    await engine.create_activity(
+    await engine.activities.create(
         ActivityDraft("call", "Rappeler Léa", lead_id=lead.id, due_at=datetime.now(UTC)), alice
     )
-    deal = await engine.convert_lead(lead.id, alice, expected_revenue="3000")
-    activity = await engine.create_activity(
+    deal = await engine.leads.convert(lead.id, alice, expected_revenue="3000")
+    activity = await engine.activities.create(
         ActivityDraft("meeting", "Visite", deal_id=deal.id, contact_id=deal.contact_id), alice
     )
-    await engine.complete_activity(activity.id, alice)
-    other = await engine.create_lead(LeadDraft("Spam"), alice)
-    await engine.set_lead_status(other.id, "disqualified", alice, reason="spam")
-    await engine.find_or_create_contact(ContactDraft("Sans Mail", phone="01 02 03 04 05"), alice)
+    await engine.activities.complete(activity.id, alice)
+    other = await engine.leads.create(LeadDraft("Spam"), alice)
+    await engine.leads.set_status(other.id, "disqualified", alice, reason="spam")
+    await engine.contacts.find_or_create(ContactDraft("Sans Mail", phone="01 02 03 04 05"), alice)
 
 
 @pytest.fixture
@@ -95,13 +95,13 @@ async def target(tmp_path: Path, admin: Actor) -> AsyncIterator[Engine]:
 
 
 async def restore(engine: Engine, data: Any, actor: Actor) -> dict[str, int]:
-    return await engine.write(lambda tx: restore_all(tx, data), actor)
+    return await engine.db.write(lambda tx: restore_all(tx, data), actor)
 
 
 async def test_export_has_every_field_in_readable_values(engine: Engine, admin: Actor) -> None:
     alice = await configure(engine, admin)
     await fill(engine, alice)
-    data = await engine.read(export_all)
+    data = await engine.db.read(export_all)
     assert list(data) == list(ENTITIES)
     rika = next(d for d in data["deals"] if d["title"] == "PAG Rika")
     assert rika["expected_revenue"] == "8000.00" and rika["budget"] == "7500.50"
@@ -131,13 +131,13 @@ async def test_export_restore_export_is_identical(
     engine: Engine, admin: Actor, target: Engine
 ) -> None:
     await fill(engine, await configure(engine, admin))
-    before = await engine.read(export_all)
+    before = await engine.db.read(export_all)
     counts = await restore(target, json.loads(json.dumps(before)), admin)
     assert counts == {entity: len(before[entity]) for entity in ENTITIES}
-    assert await target.read(export_all) == before
-    restored = await target.deal(before["deals"][0]["id"])
+    assert await target.db.read(export_all) == before
+    restored = await target.deals.get(before["deals"][0]["id"])
     assert restored.answers == {"conduit": "oui", "combustible": "granulés"}
-    entry = (await target.timeline("backup", 0))[-1]
+    entry = (await target.timeline.of("backup", 0))[-1]
     assert entry.action == "restored" and entry.changes["deals"] == [None, 4]
 
 
@@ -148,19 +148,19 @@ async def test_a_new_column_is_exported_and_restored(
         tx.execute("ALTER TABLE deals ADD COLUMN surface INTEGER")
 
     for database in (engine, target):
-        await database.write(add_column, admin)
-    deal = await engine.create_deal(DealDraft("Insert"), admin)
-    await engine.write(lambda tx: tx.update("deals", deal.id, {"surface": 42}), admin)
-    before = await engine.read(export_all)
+        await database.db.write(add_column, admin)
+    deal = await engine.deals.create(DealDraft("Insert"), admin)
+    await engine.db.write(lambda tx: tx.update("deals", deal.id, {"surface": 42}), admin)
+    before = await engine.db.read(export_all)
     assert before["deals"][0]["surface"] == 42
     await restore(target, before, admin)
-    assert await target.read(export_all) == before
+    assert await target.db.read(export_all) == before
 
 
 async def test_restore_refuses_a_database_that_holds_records(engine: Engine, admin: Actor) -> None:
     alice = await configure(engine, admin)
     await fill(engine, alice)
-    data = await engine.read(export_all)
+    data = await engine.db.read(export_all)
     with pytest.raises(RestoreRefused) as refused:
         await restore(engine, data, admin)
     assert "already holds" in refused.value.message and "deals" in refused.value.message
@@ -170,14 +170,14 @@ async def test_restore_needs_the_configuration_and_writes_nothing_without_it(
     engine: Engine, admin: Actor, tmp_path: Path
 ) -> None:
     await fill(engine, await configure(engine, admin))
-    data = await engine.read(export_all)
+    data = await engine.db.read(export_all)
     bare = await Engine.open(tmp_path / "bare.db")
     try:
         with pytest.raises(ValidationFailed) as refused:
             await restore(bare, data, admin)
         assert "alice@example.com" in refused.value.errors["users"]
         assert "poele" in refused.value.errors["project templates"]
-        assert await bare.read(export_all) == {entity: [] for entity in ENTITIES}
+        assert await bare.db.read(export_all) == {entity: [] for entity in ENTITIES}
     finally:
         await bare.close()
 
@@ -185,8 +185,8 @@ async def test_restore_needs_the_configuration_and_writes_nothing_without_it(
 async def test_restore_refuses_malformed_backups(
     engine: Engine, admin: Actor, target: Engine
 ) -> None:
-    await engine.create_deal(DealDraft("Insert", expected_revenue="100"), admin)
-    data = await engine.read(export_all)
+    await engine.deals.create(DealDraft("Insert", expected_revenue="100"), admin)
+    data = await engine.db.read(export_all)
     data["deals"][0]["expected_revenue"] = 100.0
     data["deals"][0]["archived"] = "no"
     with pytest.raises(ValidationFailed) as refused:
@@ -207,7 +207,7 @@ async def test_csv_has_the_record_fields_and_json_encoded_objects(
     engine: Engine, admin: Actor
 ) -> None:
     await fill(engine, await configure(engine, admin))
-    data = await engine.read(export_all)
+    data = await engine.db.read(export_all)
     stream = io.StringIO()
     write_csv("deals", data["deals"], stream)
     rows = list(csv.DictReader(io.StringIO(stream.getvalue())))
@@ -225,36 +225,36 @@ async def test_a_lead_keeps_when_it_entered_its_status(
     engine: Engine, admin: Actor, target: Engine
 ) -> None:
     alice = await configure(engine, admin)
-    lead = await engine.create_lead(LeadDraft("Insert"), alice)
-    await engine.write(
+    lead = await engine.leads.create(LeadDraft("Insert"), alice)
+    await engine.db.write(
         lambda tx: tx.update(
             "leads", lead.id, {"status_changed_at": "2026-02-01T10:30:00.000000Z"}
         ),
         admin,
     )
-    before = await engine.read(export_all)
+    before = await engine.db.read(export_all)
     (exported,) = before["leads"]
     assert exported["status_changed_at"] == "2026-02-01T10:30:00.000000Z"
     assert exported["status_changed_at"] != exported["created_at"]
     await restore(target, json.loads(json.dumps(before)), admin)
-    assert await target.read(export_all) == before
+    assert await target.db.read(export_all) == before
 
     def since(conn: Any) -> Any:
         return conn.execute("SELECT status_changed_at FROM leads").fetchone()[0]
 
-    assert await target.read(since) == "2026-02-01T10:30:00.000000Z"
+    assert await target.db.read(since) == "2026-02-01T10:30:00.000000Z"
 
 
 async def test_a_lead_from_an_older_export_has_no_status_time(
     engine: Engine, admin: Actor, target: Engine
 ) -> None:
-    await engine.create_lead(LeadDraft("Insert"), await configure(engine, admin))
-    data = await engine.read(export_all)
+    await engine.leads.create(LeadDraft("Insert"), await configure(engine, admin))
+    data = await engine.db.read(export_all)
     data["leads"][0]["status_changed_at"] = "yesterday"
     with pytest.raises(ValidationFailed) as refused:  # a time, checked like the others
         await restore(target, data, admin)
     assert "UTC time" in refused.value.errors["leads[0].status_changed_at"]
     del data["leads"][0]["status_changed_at"]  # exported before migration 10
     await restore(target, data, admin)
-    (restored,) = (await target.read(export_all))["leads"]
+    (restored,) = (await target.db.read(export_all))["leads"]
     assert restored["status_changed_at"] is None

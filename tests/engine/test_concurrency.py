@@ -13,10 +13,12 @@ from engine.errors import Conflict
 async def test_concurrent_edits_of_one_deal_never_overwrite_silently(
     engine: Engine, alice: Actor, bob: Actor
 ) -> None:
-    deal = await engine.create_deal(DealDraft("Tubage inox", expected_revenue="3000"), alice)
+    deal = await engine.deals.create(DealDraft("Tubage inox", expected_revenue="3000"), alice)
     results = await asyncio.gather(
-        engine.update_deal(deal.id, {"expected_revenue": "3500"}, alice, deal.version),
-        engine.update_deal(deal.id, {"expected_revenue": "2800", "priority": 3}, bob, deal.version),
+        engine.deals.update(deal.id, {"expected_revenue": "3500"}, alice, deal.version),
+        engine.deals.update(
+            deal.id, {"expected_revenue": "2800", "priority": 3}, bob, deal.version
+        ),
         return_exceptions=True,
     )
     winners = [r for r in results if not isinstance(r, BaseException)]
@@ -24,7 +26,7 @@ async def test_concurrent_edits_of_one_deal_never_overwrite_silently(
     assert len(winners) == 1 and len(losers) == 1
     assert losers[0].changed == ["expected_revenue"]
     assert "expected_revenue" in losers[0].message
-    final = await engine.deal(deal.id)
+    final = await engine.deals.get(deal.id)
     assert final.version == deal.version + 1
     assert final.expected_revenue == winners[0].expected_revenue
 
@@ -33,7 +35,7 @@ async def test_many_concurrent_writers_share_commits_and_lose_nothing(
     engine: Engine, alice: Actor
 ) -> None:
     deals = await asyncio.gather(
-        *(engine.create_deal(DealDraft(f"Deal {i}"), alice) for i in range(200))
+        *(engine.deals.create(DealDraft(f"Deal {i}"), alice) for i in range(200))
     )
     assert len({d.id for d in deals}) == 200
     stats = engine.db.stats
@@ -43,18 +45,18 @@ async def test_many_concurrent_writers_share_commits_and_lose_nothing(
 async def test_a_failing_job_does_not_roll_back_its_batch_mates(
     engine: Engine, alice: Actor
 ) -> None:
-    good = [engine.create_deal(DealDraft(f"OK {i}"), alice) for i in range(5)]
-    bad = engine.create_deal(DealDraft("Bad", priority=9), alice)
+    good = [engine.deals.create(DealDraft(f"OK {i}"), alice) for i in range(5)]
+    bad = engine.deals.create(DealDraft("Bad", priority=9), alice)
     results = await asyncio.gather(*good, bad, return_exceptions=True)
     assert sum(1 for r in results if isinstance(r, BaseException)) == 1
-    assert len(await engine.search_deals("OK")) == 5
+    assert len(await engine.deals.search("OK")) == 5
 
 
 async def test_stale_version_on_move_is_a_conflict(
     engine: Engine, alice: Actor, bob: Actor
 ) -> None:
-    deal = await engine.create_deal(DealDraft("Raccordement"), alice)
-    await engine.move_deal(deal.id, "devis", bob, deal.version)
+    deal = await engine.deals.create(DealDraft("Raccordement"), alice)
+    await engine.deals.move(deal.id, "devis", bob, deal.version)
     with pytest.raises(Conflict) as conflict:
-        await engine.move_deal(deal.id, "estimation", alice, deal.version)
+        await engine.deals.move(deal.id, "estimation", alice, deal.version)
     assert "stage_id" in conflict.value.changed

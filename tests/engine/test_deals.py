@@ -13,7 +13,7 @@ from engine.errors import ValidationFailed
 async def test_deal_has_every_field_and_follows_stage_probability(
     engine: Engine, alice: Actor
 ) -> None:
-    deal = await engine.create_deal(
+    deal = await engine.deals.create(
         DealDraft(
             "PAG Rika - Raccordement sur conduit existant",
             ContactDraft("Pierre Richard", "Pierre.Richard@Richard-SARL.fr", "06 12 34 56 78"),
@@ -33,11 +33,11 @@ async def test_deal_has_every_field_and_follows_stage_probability(
     assert deal.owner_id == alice.user_id
     assert deal.probability == 10 and not deal.probability_manual
     assert deal.custom == {"appareil": "PAG"}
-    contact = await engine.contact_by_email("pierre.richard@richard-sarl.fr")
+    contact = await engine.contacts.by_email("pierre.richard@richard-sarl.fr")
     assert contact is not None and contact.id == deal.contact_id
     assert deal.organisation_id == contact.organisation_id is not None
 
-    moved = await engine.move_deal(deal.id, "Visite Technique", alice)
+    moved = await engine.deals.move(deal.id, "Visite Technique", alice)
     assert moved.probability == 40
     assert moved.weighted_revenue == Decimal("3200.00")
 
@@ -45,38 +45,38 @@ async def test_deal_has_every_field_and_follows_stage_probability(
 async def test_manual_probability_is_kept_and_shown_until_reset(
     engine: Engine, alice: Actor
 ) -> None:
-    deal = await engine.create_deal(DealDraft("Tubage", expected_revenue="1000"), alice)
-    deal = await engine.update_deal(deal.id, {"probability": "35 %"}, alice)
+    deal = await engine.deals.create(DealDraft("Tubage", expected_revenue="1000"), alice)
+    deal = await engine.deals.update(deal.id, {"probability": "35 %"}, alice)
     assert (deal.probability, deal.probability_manual) == (35, True)
-    deal = await engine.move_deal(deal.id, "devis", alice)
+    deal = await engine.deals.move(deal.id, "devis", alice)
     assert (deal.probability, deal.probability_manual) == (35, True)
-    deal = await engine.update_deal(deal.id, {"probability": None}, alice)
+    deal = await engine.deals.update(deal.id, {"probability": None}, alice)
     assert (deal.probability, deal.probability_manual) == (60, False)
 
 
 async def test_won_and_lost(engine: Engine, alice: Actor) -> None:
-    deal = await engine.create_deal(DealDraft("Poêle à granulés"), alice)
+    deal = await engine.deals.create(DealDraft("Poêle à granulés"), alice)
     with pytest.raises(ValidationFailed) as refused:
-        await engine.move_deal(deal.id, "perdu", alice)
+        await engine.deals.move(deal.id, "perdu", alice)
     assert "lost_reason" in refused.value.errors
-    lost = await engine.move_deal(deal.id, "perdu", alice, lost_reason="Trop cher")
+    lost = await engine.deals.move(deal.id, "perdu", alice, lost_reason="Trop cher")
     assert (lost.status, lost.lost_reason, lost.probability) == ("lost", "Trop cher", 0)
     assert lost.closed_at is not None
-    won = await engine.move_deal(deal.id, "gagne", alice)
+    won = await engine.deals.move(deal.id, "gagne", alice)
     assert (won.status, won.lost_reason, won.probability) == ("won", None, 100)
-    reopened = await engine.move_deal(deal.id, "devis", alice)
+    reopened = await engine.deals.move(deal.id, "devis", alice)
     assert (reopened.status, reopened.closed_at) == ("open", None)
 
 
 async def test_every_invalid_field_is_reported_together(engine: Engine, alice: Actor) -> None:
     with pytest.raises(ValidationFailed) as refused:
-        await engine.create_deal(
+        await engine.deals.create(
             DealDraft(
                 "",
                 ContactDraft("X", "not-an-address"),
                 expected_revenue="lots",
                 priority=5,
-                expected_close="15/12/2026",
+                expected_close="31/02/2026",  # 15/12/2026 is a day now: typed day first
                 owner="nobody@example.com",
             ),
             alice,
@@ -89,7 +89,7 @@ async def test_every_invalid_field_is_reported_together(engine: Engine, alice: A
         "expected_close",
         "owner",
     }
-    assert await engine.search_deals("X") == []
+    assert await engine.deals.search("X") == []
 
 
 async def test_referral_and_project_questionnaire(
@@ -103,30 +103,30 @@ async def test_referral_and_project_questionnaire(
             Question("combustible", "Combustible", "choice", ("bois", "granulés")),
         ),
     )
-    await engine.write(lambda tx: save_template(tx, template), admin)
-    referrer = await engine.find_or_create_contact(
+    await engine.db.write(lambda tx: save_template(tx, template), admin)
+    referrer = await engine.contacts.find_or_create(
         ContactDraft("Jeanne Client", "jeanne@example.com"), alice
     )
-    deal = await engine.create_deal(
+    deal = await engine.deals.create(
         DealDraft("PAB Contura", referred_by="jeanne@example.com", project_template="poele"), alice
     )
     assert deal.referred_by_id == referrer.id
     with pytest.raises(ValidationFailed) as refused:
-        await engine.update_deal(deal.id, {"answers": {"combustible": "fioul", "x": "1"}}, alice)
+        await engine.deals.update(deal.id, {"answers": {"combustible": "fioul", "x": "1"}}, alice)
     assert set(refused.value.errors) == {"answers.combustible", "answers.x"}
-    deal = await engine.update_deal(
+    deal = await engine.deals.update(
         deal.id, {"answers": {"conduit": "oui", "combustible": "granulés"}}, alice
     )
     assert deal.answers == {"conduit": "oui", "combustible": "granulés"}
-    last = (await engine.timeline("deal", deal.id))[-1]
+    last = (await engine.timeline.of("deal", deal.id))[-1]
     assert last.changes["answers.combustible"] == [None, "granulés"]
 
 
 async def test_archived_deal_leaves_board_but_stays_searchable(
     engine: Engine, alice: Actor
 ) -> None:
-    deal = await engine.create_deal(DealDraft("Foyer Leenders", expected_revenue="5000"), alice)
-    await engine.update_deal(deal.id, {"archived": "oui"}, alice)
-    board = {s.stage: s.count for s in await engine.board()}
+    deal = await engine.deals.create(DealDraft("Foyer Leenders", expected_revenue="5000"), alice)
+    await engine.deals.update(deal.id, {"archived": "oui"}, alice)
+    board = {s.stage: s.count for s in await engine.deals.board()}
     assert board["Nouveau"] == 0
-    assert [d.id for d in await engine.search_deals("Leenders")] == [deal.id]
+    assert [d.id for d in await engine.deals.search("Leenders")] == [deal.id]

@@ -11,7 +11,7 @@ import pytest
 from engine.actors import Actor
 from engine.core import Engine
 from engine.crm.contacts import ContactDraft
-from engine.data.csv_import import BATCH_SIZE, Entity, ImportReport, Rejection, import_csv, read_csv
+from engine.data.csv_import import BATCH_SIZE, Entity, ImportReport, Rejection, read_csv
 from engine.data.export import export_all
 from engine.errors import ValidationFailed
 from engine.events import DomainEvent
@@ -27,7 +27,9 @@ async def run(
     batch_size: int = BATCH_SIZE,
 ) -> ImportReport:
     stream = io.StringIO(text)
-    return await import_csv(engine, entity, stream, actor, dry_run=dry_run, batch_size=batch_size)
+    return await engine.data.import_csv(
+        entity, stream, actor, dry_run=dry_run, batch_size=batch_size
+    )
 
 
 CONTACTS_FR = """\
@@ -48,18 +50,18 @@ async def test_contacts_with_french_headers_and_rejected_rows(engine: Engine, ad
     assert "@" in report.rejected[0].errors["email"]
     assert report.rejected[1].errors == {"phone": "not a phone number: 'abc'"}
     assert report.ignored_columns == ["Remarque"]
-    jean = await engine.contact_by_email("jean.dupont@dupont-sa.fr")
+    jean = await engine.contacts.by_email("jean.dupont@dupont-sa.fr")
     assert jean is not None and jean.name == "Jean Dupont" and jean.phone == "06 12 34 56 78"
-    contacts = (await engine.read(export_all))["contacts"]
+    contacts = (await engine.db.read(export_all))["contacts"]
     assert [c["name"] for c in contacts] == ["Jean Dupont", "Sophie"]
     assert contacts[0]["organisation"] == "Dupont SA"
 
 
 async def test_a_contact_already_in_the_database_is_reused(engine: Engine, admin: Actor) -> None:
-    existing = await engine.find_or_create_contact(ContactDraft("Anne Roy", "anne@roy.fr"), admin)
+    existing = await engine.contacts.find_or_create(ContactDraft("Anne Roy", "anne@roy.fr"), admin)
     report = await run(engine, "contacts", "EMAIL,name\nANNE@roy.fr,Anne R.\n", admin)
     assert (report.created, report.existing, report.rejected) == (0, 1, [])
-    assert (await engine.contact_by_email("anne@roy.fr")) == existing
+    assert (await engine.contacts.by_email("anne@roy.fr")) == existing
 
 
 DEALS = "\n".join(
@@ -91,8 +93,8 @@ async def test_deals_are_created_with_their_contact_and_every_field(
         "expected_close": "not a date (YYYY-MM-DD or DD/MM/YYYY): '31/02/2026'",
     }
     assert report.rejected[1].errors == {"stage": "a new deal cannot start in a closed stage"}
-    assert await engine.contact_by_email("new.person@example.com") is None  # rolled back
-    rika, insert = await engine.search_deals("Poêle Rika") + await engine.search_deals("Insert")
+    assert await engine.contacts.by_email("new.person@example.com") is None  # rolled back
+    rika, insert = await engine.deals.search("Poêle Rika") + await engine.deals.search("Insert")
     assert rika.expected_revenue == Decimal("8000.50") and rika.budget == Decimal("7500.00")
     assert (rika.priority, rika.probability, rika.owner_id) == (2, 60, alice.user_id)
     assert rika.expected_close == date(2026, 12, 15)
@@ -118,9 +120,9 @@ async def test_a_refused_row_announces_nothing(engine: Engine, admin: Actor) -> 
 async def test_the_importing_user_owns_deals_without_an_owner(engine: Engine, alice: Actor) -> None:
     report = await run(engine, "deals", "titre\nTubage\n", alice)
     assert report.created == 1
-    (deal,) = await engine.search_deals("Tubage")
+    (deal,) = await engine.deals.search("Tubage")
     assert deal.owner_id == alice.user_id
-    assert (await engine.timeline("deal", deal.id))[0].actor_label == "Alice Martin"
+    assert (await engine.timeline.of("deal", deal.id))[0].actor_label == "Alice Martin"
 
 
 async def test_dry_run_checks_every_row_and_writes_nothing(engine: Engine, admin: Actor) -> None:
@@ -134,7 +136,7 @@ async def test_dry_run_checks_every_row_and_writes_nothing(engine: Engine, admin
     await engine.bus.drain()
     assert dry.dry_run and (dry.created, dry.existing) == (2, 1)
     assert [r.line for r in dry.rejected] == [3, 6]
-    assert (await engine.read(export_all))["contacts"] == [] and seen == []
+    assert (await engine.db.read(export_all))["contacts"] == [] and seen == []
     real = await run(engine, "contacts", CONTACTS_FR, admin)
     assert (real.created, real.existing, real.rejected) == (2, 1, dry.rejected)
 

@@ -17,7 +17,7 @@ from engine.crm.deals import DealDraft
 
 async def main(path, tag):
     engine = await Engine.open(path)
-    await asyncio.gather(*(engine.create_deal(DealDraft(f"{tag}-{i}"), Actor.cli(tag))
+    await asyncio.gather(*(engine.deals.create(DealDraft(f"{tag}-{i}"), Actor.cli(tag))
                            for i in range(150)))
     await engine.close()
 

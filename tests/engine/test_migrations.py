@@ -35,5 +35,5 @@ async def test_engine_opens_an_existing_database_without_reapplying(db_path: Pat
     first = await Engine.open(db_path)
     await first.close()
     second = await Engine.open(db_path)
-    assert len(await second.list_pipelines()) == 1
+    assert len(await second.pipelines.all()) == 1
     await second.close()

@@ -21,8 +21,8 @@ TITLES = ("Remise 100% Dupont", "Remise 1000 Martin", "Poêle a_b", "Poêle axb"
 @pytest.fixture
 async def deals(engine: Engine, alice: Actor) -> Engine:
     for title in TITLES:
-        await engine.create_deal(DealDraft(title), alice)
-    await engine.create_deal(
+        await engine.deals.create(DealDraft(title), alice)
+    await engine.deals.create(
         DealDraft(
             "Chantier",
             contact=ContactDraft("Jean_Paul Roy", "jean_paul@example.com"),
@@ -30,7 +30,7 @@ async def deals(engine: Engine, alice: Actor) -> Engine:
         ),
         alice,
     )
-    await engine.create_deal(
+    await engine.deals.create(
         DealDraft(
             "Autre chantier",
             contact=ContactDraft("JeanXPaul Roy", "jeanxpaul@example.com"),
@@ -42,11 +42,11 @@ async def deals(engine: Engine, alice: Actor) -> Engine:
 
 
 async def found(engine: Engine, text: str) -> list[str]:
-    return sorted(deal.title for deal in await engine.search_deals(text))
+    return sorted(deal.title for deal in await engine.deals.search(text))
 
 
 async def listed(engine: Engine, text: str) -> list[str]:
-    listing = await engine.deal_listing(DealFilters(search=text))
+    listing = await engine.deals.listing(DealFilters(search=text))
     return sorted(item.deal.title for item in listing.deals)
 
 
@@ -72,8 +72,8 @@ async def test_deal_search_matches_wildcards_literally(
 
 
 async def test_a_deal_id_is_still_found_by_number(deals: Engine) -> None:
-    first = (await deals.search_deals("100%"))[0]
-    assert [d.id for d in await deals.search_deals(f"#{first.id}")] == [first.id]
+    first = (await deals.deals.search("100%"))[0]
+    assert [d.id for d in await deals.deals.search(f"#{first.id}")] == [first.id]
 
 
 async def test_product_search_matches_wildcards_literally(engine: Engine, admin: Actor) -> None:
@@ -83,11 +83,11 @@ async def test_product_search_matches_wildcards_literally(engine: Engine, admin:
         Product("REMISE", "Remise 5% fidélité", Decimal("1")),
         Product("REMISE5", "Remise 50 fidélité", Decimal("1")),
     ]
-    await engine.import_products(catalogue, admin)
-    assert [p.code for p in await engine.search_products("kit_")] == ["KIT_80"]
-    assert [p.code for p in await engine.search_products("5%")] == ["REMISE"]
-    assert [p.code for p in await engine.search_products("%")] == ["REMISE"]
-    assert [p.code for p in await engine.search_products("_8")] == ["KIT_80"]
+    await engine.products.import_all(catalogue, admin)
+    assert [p.code for p in await engine.products.search("kit_")] == ["KIT_80"]
+    assert [p.code for p in await engine.products.search("5%")] == ["REMISE"]
+    assert [p.code for p in await engine.products.search("%")] == ["REMISE"]
+    assert [p.code for p in await engine.products.search("_8")] == ["KIT_80"]
 
 
 @pytest.mark.parametrize("text", ["100%", "a_b", "C:\\x", "%_\\", "plain"])

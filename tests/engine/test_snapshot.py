@@ -26,7 +26,7 @@ async def test_a_snapshot_taken_under_writes_is_whole_consistent_and_usable(
     async def keep_writing() -> int:
         written = 0
         while not stop.is_set():
-            await engine.create_deal(DealDraft(f"Affaire {written}", expected_revenue="100"), CLI)
+            await engine.deals.create(DealDraft(f"Affaire {written}", expected_revenue="100"), CLI)
             written += 1
         return written
 
@@ -54,7 +54,7 @@ async def test_a_snapshot_taken_under_writes_is_whole_consistent_and_usable(
 
     restored = await Engine.open(copy)  # a snapshot opens as a database of its own
     try:
-        assert (await restored.deal(1)).title == "Affaire 0"
+        assert (await restored.deals.get(1)).title == "Affaire 0"
     finally:
         await restored.close()
 
@@ -62,7 +62,7 @@ async def test_a_snapshot_taken_under_writes_is_whole_consistent_and_usable(
 async def test_a_snapshot_does_not_overwrite_unless_asked(tmp_path: Path) -> None:
     source, copy = tmp_path / "live.db", tmp_path / "copy.db"
     engine = await Engine.open(source)
-    await engine.create_deal(DealDraft("Première"), CLI)
+    await engine.deals.create(DealDraft("Première"), CLI)
     await engine.close()
     take(source, copy)
     with pytest.raises(SnapshotFailed, match="already exists"):

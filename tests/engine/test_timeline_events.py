@@ -12,9 +12,9 @@ from engine.events import DomainEvent
 async def test_every_change_is_on_the_timeline_with_actor_and_values(
     engine: Engine, alice: Actor, bob: Actor
 ) -> None:
-    deal = await engine.create_deal(DealDraft("Tubage", expected_revenue="900"), alice)
-    await engine.update_deal(deal.id, {"expected_revenue": "950.5", "priority": 1}, bob)
-    entries = await engine.timeline("deal", deal.id)
+    deal = await engine.deals.create(DealDraft("Tubage", expected_revenue="900"), alice)
+    await engine.deals.update(deal.id, {"expected_revenue": "950.5", "priority": 1}, bob)
+    entries = await engine.timeline.of("deal", deal.id)
     assert [e.action for e in entries] == ["created", "updated"]
     update = entries[-1]
     assert (update.actor_kind, update.actor_label, update.channel) == (
@@ -35,10 +35,10 @@ async def test_events_are_published_after_commit_and_never_for_rolled_back_work(
         seen.append(event)
 
     engine.bus.subscribe("deal.*", collect)
-    deal = await engine.create_deal(DealDraft("Foyer"), alice)
-    await engine.move_deal(deal.id, "devis", alice)
+    deal = await engine.deals.create(DealDraft("Foyer"), alice)
+    await engine.deals.move(deal.id, "devis", alice)
     with pytest.raises(ValidationFailed):
-        await engine.update_deal(deal.id, {"priority": 7}, alice)
+        await engine.deals.update(deal.id, {"priority": 7}, alice)
     await engine.bus.drain()
     assert [e.name for e in seen] == ["deal.created", "deal.stage_changed"]
     moved = seen[1]
@@ -52,7 +52,7 @@ async def test_a_failing_subscriber_does_not_break_the_write(engine: Engine, ali
         raise RuntimeError("boom")
 
     engine.bus.subscribe("*", broken)
-    deal = await engine.create_deal(DealDraft("Solide"), alice)
+    deal = await engine.deals.create(DealDraft("Solide"), alice)
     await asyncio.sleep(0)
     await engine.bus.drain()
-    assert (await engine.deal(deal.id)).title == "Solide"
+    assert (await engine.deals.get(deal.id)).title == "Solide"

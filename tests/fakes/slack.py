@@ -224,6 +224,8 @@ class FakeSlack:
         """Slack's answer to a payload past Block Kit's limits (None: it is within them)."""
         if method in MESSAGES:
             problems, error = block_limits.message_problems(params), "invalid_blocks"
+        elif method == "chat.unfurl":
+            problems, error = _unfurl_problems(params), "invalid_unfurls"
         elif method in VIEWS:
             problems, error = block_limits.view_problems(params.get("view")), "invalid_arguments"
         else:
@@ -249,8 +251,14 @@ class FakeSlack:
         return web.Response(text="ok")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        """Step 2 of ``files_upload_v2``: the bytes, POSTed to the URL step 1 handed out."""
+        """Step 2 of ``files_upload_v2``: the bytes, POSTed to the URL step 1 handed out.
+
+        A URL Slack never handed out is a 404, as it would be for a forged one.
+        """
         file_id = request.match_info["file_id"]
+        if file_id not in self.files:
+            self.violate("file_upload", [f"no upload URL was issued for {file_id}"])
+            return web.Response(status=404, text="not found")
         data = await request.read()
         self.uploads[file_id] = data
         await self._record(Call("file_upload", {"file_id": file_id, "size": len(data)}))
@@ -303,22 +311,50 @@ class FakeSlack:
     def _chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "message_ts": self._ts()}
 
+    def _chat_unfurl(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    def _chat_getPermalink(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = params.get("channel"), str(params.get("message_ts") or "")
+        if not channel or not ts:
+            return {"ok": False, "error": "invalid_arguments"}
+        link = f"https://relais-test.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": link}
+
     def _conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "channel": {"id": "D" + str(params.get("users"))}}
 
     def _files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Step 1: a file id and the URL to POST its bytes to (``filename``, ``length`` needed)."""
+        length = str(params.get("length", ""))
+        if not params.get("filename") or not length.isdigit() or int(length) < 1:
+            self.violate("files.getUploadURLExternal", [f"filename and length: {params}"])
+            return {"ok": False, "error": "invalid_arguments"}
         file_id = f"F{next(self._ids):05d}"
-        self.files[file_id] = {"name": params.get("filename"), "length": params.get("length")}
+        self.files[file_id] = {"name": params.get("filename"), "length": int(length)}
         url = f"http://127.0.0.1:{self.port}/upload/{file_id}"
         return {"ok": True, "upload_url": url, "file_id": file_id}
 
     def _files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Step 3: share what was uploaded. An id step 1 never gave, a file whose bytes never
+        came, or came at another size than announced, is refused (the exact error code Slack
+        gives for a size mismatch is not documented: the fake says ``invalid_arguments``)."""
         done = []
-        for item in params.get("files") or []:
-            known = self.files.get(str(item.get("id")))
-            if known is None or str(item.get("id")) not in self.uploads:
+        items = params.get("files") or []
+        if not items:
+            self.violate("files.completeUploadExternal", ["no files"])
+            return {"ok": False, "error": "invalid_arguments"}
+        for item in items:
+            file_id = str(item.get("id"))
+            known = self.files.get(file_id)
+            if known is None or file_id not in self.uploads or known.get("done"):
+                self.violate("files.completeUploadExternal", [f"unknown or completed {file_id}"])
                 return {"ok": False, "error": "file_not_found"}
-            known.update(title=item.get("title"), channel=params.get("channel_id"))
+            if len(self.uploads[file_id]) != known["length"]:
+                sizes = f"{len(self.uploads[file_id])} bytes sent, {known['length']} announced"
+                self.violate("files.completeUploadExternal", [f"{file_id}: {sizes}"])
+                return {"ok": False, "error": "invalid_arguments"}
+            known.update(title=item.get("title"), channel=params.get("channel_id"), done=True)
             done.append({"id": item.get("id"), "title": item.get("title"), **known})
         return {"ok": True, "files": done}
 
@@ -345,6 +381,24 @@ class FakeSlack:
         stored = {**view, "id": view_id, "hash": f"h{next(self._ids)}"}
         self.views[view_id] = stored
         return {"ok": True, "view": stored}
+
+
+def _unfurl_problems(params: dict[str, Any]) -> list[str]:
+    """``chat.unfurl``: where (channel + ts, or unfurl_id + source), and each URL's blocks."""
+    problems: list[str] = []
+    if not (params.get("channel") and params.get("ts")) and not (
+        params.get("unfurl_id") and params.get("source")
+    ):
+        problems.append("chat.unfurl: neither channel + ts nor unfurl_id + source")
+    unfurls = params.get("unfurls")
+    if not isinstance(unfurls, dict) or not unfurls:
+        return [*problems, "unfurls: an object of at least one URL → attachment"]
+    for url, unfurl in unfurls.items():
+        if not isinstance(unfurl, dict) or not unfurl.get("blocks"):
+            problems.append(f"unfurls[{url!r}]: no blocks")
+            continue
+        problems += [f"unfurls[{url!r}]: {p}" for p in block_limits.message_problems(unfurl)]
+    return problems
 
 
 __all__ = [

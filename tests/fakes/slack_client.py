@@ -180,6 +180,8 @@ def _element_state(view: dict[str, Any], block_id: str, value: Any) -> dict[str,
         state["selected_options"] = [{"value": v} for v in value]
     elif kind == "datepicker":
         state["selected_date"] = value
+    elif kind == "users_select":
+        state["selected_user"] = value
     elif kind == "datetimepicker":
         state["selected_date_time"] = value
     elif kind == "file_input":

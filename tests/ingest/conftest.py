@@ -19,6 +19,7 @@ from engine.crm import queries
 from engine.crm.records import Lead
 from engine.mail.routes import IntakePolicy
 from ingest.listener import MailListener
+from service import wiring
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -78,7 +79,7 @@ class Smtp:
         await self.listener.processor.idle()
 
     async def leads(self) -> list[Lead]:
-        return await self.engine.read(lambda c: queries.list_leads(c, None, limit=10_000))
+        return await self.engine.db.read(lambda c: queries.list_leads(c, None, limit=10_000))
 
 
 def deliver(port: int, raw: bytes, sender: str, to: list[str]) -> Reply:
@@ -125,6 +126,7 @@ async def start_smtp(tmp_path: Path) -> AsyncIterator[StartSmtp]:
         settings = mail_settings(tmp_path, **env)
         engine = await Engine.open(settings.database_path)
         listener = MailListener(engine, settings, policy=policy or default_policy())
+        wiring.apply(engine.bus, wiring.mail_listeners(listener.processor))
         await listener.start()
         started.append((listener, engine))
         return Smtp(listener, engine)

@@ -15,6 +15,7 @@ from engine.core import Engine
 from engine.mail.inbox import RawMail
 from ingest.listener import MailListener
 from ingest.processor import MailProcessor
+from service import wiring
 from tests.ingest.conftest import mail_settings
 
 ROUTING = """
@@ -50,7 +51,7 @@ def receive(tmp_path: Path, messages: list[tuple[bytes, str]]) -> None:
         policy = load_routing(tmp_path / "config")
         processor = MailProcessor(engine, policy, workers=0)
         for raw, to in messages:
-            stored = await engine.store_mail(RawMail(raw, "jo@acme.fr", (to,)))
+            stored = await engine.mail.store(RawMail(raw, "jo@acme.fr", (to,)))
             await processor.process(stored.mail_id)
         await engine.close()
 
@@ -111,6 +112,7 @@ def running(tmp_path: Path) -> Iterator[int]:
         settings = mail_settings(tmp_path, RELAIS_CONFIG_DIR=str(tmp_path / "config"))
         engine = await Engine.open(settings.database_path)
         listener = MailListener(engine, settings)
+        wiring.apply(engine.bus, wiring.mail_listeners(listener.processor))
         await listener.start()
         assert listener.port is not None
         ready.append(listener.port)

@@ -13,6 +13,7 @@ from engine.core import Engine
 from engine.mail.inbox import RawMail
 from engine.mail.routes import IntakePolicy
 from ingest.processor import SCAN, MailProcessor
+from service import wiring
 from tests.ingest.test_stall import until
 
 HOUR = 3600.0
@@ -27,7 +28,7 @@ async def store(engine: Engine, count: int) -> None:
     """Mail stored while no processor runs, as a crash or a stop leaves it."""
     await asyncio.gather(
         *(
-            engine.store_mail(RawMail(raw(n), f"p{n}@client{n % 7}.fr", ("leads@relais.example",)))
+            engine.mail.store(RawMail(raw(n), f"p{n}@client{n % 7}.fr", ("leads@relais.example",)))
             for n in range(count)
         )
     )
@@ -35,13 +36,14 @@ async def store(engine: Engine, count: int) -> None:
 
 async def waiting(engine: Engine) -> int:
     sql = "SELECT count(*) FROM mails WHERE status = 'received'"
-    return int(await engine.read(lambda c: c.execute(sql).fetchone()[0]))
+    return int(await engine.db.read(lambda c: c.execute(sql).fetchone()[0]))
 
 
 async def drain(
     engine: Engine, policy: IntakePolicy, within: float, scan_limit: int = SCAN
 ) -> None:
     processor = MailProcessor(engine, policy, workers=0, rescan=HOUR, scan_limit=scan_limit)
+    wiring.apply(engine.bus, wiring.mail_listeners(processor))
     await processor.start()
     try:
         await until(lambda: nothing_waits(engine), within)
@@ -58,7 +60,7 @@ async def test_three_scans_worth_of_backlog_drain_without_waiting_for_the_rescan
 ) -> None:
     await store(engine, 130)
     await drain(engine, policy, 30.0, scan_limit=40)
-    processed = await engine.list_mails("processed", limit=1000)
+    processed = await engine.mail.records("processed", limit=1000)
     assert len(processed) == 130 and {m.outcome for m in processed} == {"lead"}
 
 
@@ -67,4 +69,4 @@ async def test_more_than_a_thousand_waiting_mails_drain_after_a_restart(
 ) -> None:
     await store(engine, SCAN + 100)
     await drain(engine, policy, 120.0)
-    assert len(await engine.list_mails("processed", limit=5000)) == SCAN + 100
+    assert len(await engine.mail.records("processed", limit=5000)) == SCAN + 100

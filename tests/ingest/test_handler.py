@@ -86,13 +86,13 @@ async def test_data_answers_250_only_after_the_message_is_stored(
     reply = await handler.handle_DATA(SERVER, session(), env)
     mail_id = int(reply.rsplit(" ", 1)[1])
     assert reply == f"250 2.0.0 OK: queued as {mail_id}"
-    stored = await engine.mail(mail_id)
+    stored = await engine.mail.get(mail_id)
     assert (stored.mail_from, stored.rcpt_tos, stored.peer) == (
         "",
         ("leads@relais.example",),
         "192.0.2.7",
     )
-    assert await engine.mail_raw(mail_id) == eml("bounce.eml")
+    assert await engine.mail.raw(mail_id) == eml("bounce.eml")
 
 
 async def test_a_storage_failure_is_a_transient_451(
@@ -101,7 +101,7 @@ async def test_a_storage_failure_is_a_transient_451(
     async def broken(mail: RawMail) -> Stored:
         raise StorageError("disk full")
 
-    monkeypatch.setattr(engine, "store_mail", broken)
+    monkeypatch.setattr(engine.mail, "store", broken)
     env = Envelope()
     env.mail_from, env.rcpt_tos, env.original_content = "a@b.fr", ["leads@relais.example"], b"x"
     assert (

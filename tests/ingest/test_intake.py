@@ -48,7 +48,7 @@ class Inbox:
         mail_from: str = "jean.dupont@acme-chauffage.fr",
         policy: IntakePolicy | None = None,
     ) -> int:
-        stored = await self.engine.store_mail(RawMail(raw, mail_from, tuple(to), "192.0.2.1"))
+        stored = await self.engine.mail.store(RawMail(raw, mail_from, tuple(to), "192.0.2.1"))
         await MailProcessor(self.engine, policy or self.policy, workers=0).process(stored.mail_id)
         return stored.mail_id
 
@@ -68,18 +68,18 @@ async def test_a_mail_to_the_leads_address_creates_a_lead_with_contact_and_organ
 
     engine.bus.subscribe("lead.created", record)
     mail_id = await inbox.receive(message(body="Bonjour, un devis svp.\r\n-- \r\nJean"))
-    mail = await engine.mail(mail_id)
+    mail = await engine.mail.get(mail_id)
     assert (mail.status, mail.outcome) == ("processed", "lead")
-    lead = await engine.lead(mail.lead_id or 0)
+    lead = await engine.leads.get(mail.lead_id or 0)
     assert (lead.title, lead.note, lead.origin) == (
         "Demande de devis",
         "Bonjour, un devis svp.",
         "email",
     )
-    contact = await engine.contact_by_email("JEAN.DUPONT@acme-chauffage.fr")
+    contact = await engine.contacts.by_email("JEAN.DUPONT@acme-chauffage.fr")
     assert contact is not None and contact.id == lead.contact_id and contact.name == "Jean Dupont"
     assert lead.organisation_id is not None and contact.organisation_id == lead.organisation_id
-    activities = await engine.record_activities("lead", lead.id)
+    activities = await engine.activities.on_record("lead", lead.id)
     assert [(a.kind, a.subject, a.done) for a in activities] == [
         ("email", "Demande de devis", True)
     ]
@@ -92,14 +92,14 @@ async def test_public_mail_domains_make_no_organisation(engine: Engine, inbox: I
     mail_id = await inbox.receive(
         message(sender="Ana <ana.lopez@gmail.com>"), mail_from="ana.lopez@gmail.com"
     )
-    lead = await engine.lead((await engine.mail(mail_id)).lead_id or 0)
+    lead = await engine.leads.get((await engine.mail.get(mail_id)).lead_id or 0)
     assert lead.contact_id is not None and lead.organisation_id is None
 
 
 async def test_the_same_sender_twice_is_one_contact(engine: Engine, inbox: Inbox) -> None:
     first = await inbox.receive(message(subject="Premier"))
     second = await inbox.receive(message(subject="Second", sender="JEAN.DUPONT@Acme-Chauffage.fr"))
-    a, b = await engine.mail(first), await engine.mail(second)
+    a, b = await engine.mail.get(first), await engine.mail.get(second)
     assert a.lead_id != b.lead_id and a.contact_id == b.contact_id is not None
 
 
@@ -107,13 +107,13 @@ async def test_the_deals_address_opens_a_deal_in_the_default_pipeline(
     engine: Engine, inbox: Inbox
 ) -> None:
     mail_id = await inbox.receive(eml("attachments.eml"), to=["deals@relais.example"])
-    mail = await engine.mail(mail_id)
+    mail = await engine.mail.get(mail_id)
     assert mail.outcome == "deal"
-    deal = await engine.deal(mail.deal_id or 0)
-    pipeline = await engine.pipeline()
+    deal = await engine.deals.get(mail.deal_id or 0)
+    pipeline = await engine.pipelines.get()
     assert deal.pipeline_id == pipeline.id and deal.stage_id == pipeline.stages[0].id
     assert deal.title == "Plans pour le devis" and deal.contact_id is not None
-    files = await engine.mail_attachments(mail_id)
+    files = await engine.mail.attachments(mail_id)
     assert [(f.filename, f.deal_id) for f in files] == [
         ("plans.pdf", deal.id),
         ("conduit fumée.jpg", deal.id),
@@ -124,12 +124,12 @@ async def test_a_website_form_makes_the_visitor_the_contact(engine: Engine, inbo
     mail_id = await inbox.receive(
         eml("french_form_qp.eml"), mail_from="wordpress@chauffage-durand.fr"
     )
-    mail = await engine.mail(mail_id)
-    lead = await engine.lead(mail.lead_id or 0)
-    contact = await engine.contact_by_email("helene.lefevre@orange.fr")
+    mail = await engine.mail.get(mail_id)
+    lead = await engine.leads.get(mail.lead_id or 0)
+    contact = await engine.contacts.by_email("helene.lefevre@orange.fr")
     assert contact is not None and lead.contact_id == contact.id
     assert (contact.name, contact.phone) == ("Hélène Lefèvre", "06 12 34 56 78")
-    assert await engine.contact_by_email("wordpress@chauffage-durand.fr") is None
+    assert await engine.contacts.by_email("wordpress@chauffage-durand.fr") is None
     assert lead.title == "Nouveau message depuis le formulaire de contact — Boulangerie Lefèvre"
     assert lead.note.startswith("Bonjour, je souhaite remplacer ma chaudière")
     assert lead.custom == {"Surface du logement": "120 m²"}
@@ -144,8 +144,8 @@ async def test_a_configured_form_sender_uses_reply_to(engine: Engine, policy: In
         body="Bonjour, rappelez-moi.",
     )
     mail_id = await Inbox(engine, configured).receive(raw, mail_from="noreply@site.fr")
-    lead = await engine.lead((await engine.mail(mail_id)).lead_id or 0)
-    contact = await engine.contact_by_email("zoe@blanc.fr")
+    lead = await engine.leads.get((await engine.mail.get(mail_id)).lead_id or 0)
+    contact = await engine.contacts.by_email("zoe@blanc.fr")
     assert contact is not None and lead.contact_id == contact.id and contact.name == "Zoe Blanc"
 
 
@@ -154,10 +154,10 @@ async def test_a_reply_threads_onto_its_lead_instead_of_creating_one(
 ) -> None:
     first = await inbox.receive(message(message_id="<first-1@acme-chauffage.fr>"))
     reply = await inbox.receive(eml("reply.eml"), to=["leads@relais.example"])
-    a, b = await engine.mail(first), await engine.mail(reply)
+    a, b = await engine.mail.get(first), await engine.mail.get(reply)
     assert (b.status, b.outcome, b.lead_id) == ("processed", "thread", a.lead_id)
-    assert len(await engine.list_leads(None)) == 1
-    notes = [x.note for x in await engine.record_activities("lead", a.lead_id or 0)]
+    assert len(await engine.leads.by_status(None)) == 1
+    notes = [x.note for x in await engine.activities.on_record("lead", a.lead_id or 0)]
     assert "Parfait, mardi 10h me convient pour la visite." in notes
 
 
@@ -165,16 +165,16 @@ async def test_a_reply_to_a_converted_lead_goes_to_its_deal(
     engine: Engine, inbox: Inbox, admin: Actor
 ) -> None:
     first = await inbox.receive(message(message_id="<first-1@acme-chauffage.fr>"))
-    lead_id = (await engine.mail(first)).lead_id or 0
-    deal = await engine.convert_lead(lead_id, admin)
-    reply = await engine.mail(await inbox.receive(eml("reply.eml")))
+    lead_id = (await engine.mail.get(first)).lead_id or 0
+    deal = await engine.leads.convert(lead_id, admin)
+    reply = await engine.mail.get(await inbox.receive(eml("reply.eml")))
     assert (reply.outcome, reply.deal_id, reply.lead_id) == ("thread", deal.id, None)
 
 
 async def test_deal_address_token_and_re_subject_thread_onto_records(
     engine: Engine, inbox: Inbox, admin: Actor
 ) -> None:
-    created = await engine.mail(await inbox.receive(message(), to=["deals@relais.example"]))
+    created = await engine.mail.get(await inbox.receive(message(), to=["deals@relais.example"]))
     deal_id = created.deal_id or 0
     by_address = await inbox.receive(
         message(subject="Photos", body="a"), to=[f"deals+{deal_id}@relais.example"]
@@ -182,16 +182,16 @@ async def test_deal_address_token_and_re_subject_thread_onto_records(
     by_token = await inbox.receive(message(subject=f"Re: devis [#D-{deal_id}]", body="b"))
     by_subject = await inbox.receive(message(subject="RE: Demande de devis", body="c"))
     for mail_id in (by_address, by_token, by_subject):
-        mail = await engine.mail(mail_id)
+        mail = await engine.mail.get(mail_id)
         assert (mail.outcome, mail.deal_id) == ("thread", deal_id)
-    assert len(await engine.record_activities("deal", deal_id)) == 4
+    assert len(await engine.activities.on_record("deal", deal_id)) == 4
 
 
 async def test_a_new_subject_from_a_known_contact_is_a_new_lead(
     engine: Engine, inbox: Inbox
 ) -> None:
     await inbox.receive(message(subject="Demande de devis"))
-    other = await engine.mail(await inbox.receive(message(subject="Autre projet", body="x")))
+    other = await engine.mail.get(await inbox.receive(message(subject="Autre projet", body="x")))
     assert other.outcome == "lead"
 
 
@@ -206,13 +206,13 @@ async def test_a_new_subject_from_a_known_contact_is_a_new_lead(
 async def test_automated_mail_is_stored_and_never_a_lead(
     engine: Engine, inbox: Inbox, fixture: str, mail_from: str, outcome: str
 ) -> None:
-    mail = await engine.mail(await inbox.receive(eml(fixture), mail_from=mail_from))
+    mail = await engine.mail.get(await inbox.receive(eml(fixture), mail_from=mail_from))
     assert (mail.status, mail.outcome, mail.lead_id) == ("ignored", outcome, None)
-    assert await engine.list_leads(None) == []
+    assert await engine.leads.by_status(None) == []
 
 
 async def test_a_null_sender_never_creates_a_lead(engine: Engine, inbox: Inbox) -> None:
-    mail = await engine.mail(await inbox.receive(message(), mail_from=""))
+    mail = await engine.mail.get(await inbox.receive(message(), mail_from=""))
     assert (mail.status, mail.outcome) == ("ignored", "bounce")
 
 
@@ -224,12 +224,12 @@ async def test_deny_and_allow_lists(engine: Engine, policy: IntakePolicy) -> Non
     denied = await inbox.receive(
         message(sender="x@mail.spam.example.com"), mail_from="x@mail.spam.example.com"
     )
-    assert (await engine.mail(denied)).outcome == "denied"
+    assert (await engine.mail.get(denied)).outcome == "denied"
     for n in range(3):
         vip = await inbox.receive(
             message(subject=f"Projet {n}", sender="vip@acme.fr"), mail_from="vip@acme.fr"
         )
-        assert (await engine.mail(vip)).outcome == "lead"
+        assert (await engine.mail.get(vip)).outcome == "lead"
 
 
 async def test_past_the_cap_mail_is_held_replies_still_thread_and_release_creates(
@@ -239,15 +239,15 @@ async def test_past_the_cap_mail_is_held_replies_still_thread_and_release_create
     first = await inbox.receive(message(subject="Un", message_id="<first-1@acme-chauffage.fr>"))
     await inbox.receive(message(subject="Deux"))
     held = await inbox.receive(message(subject="Trois"))
-    assert ((await engine.mail(held)).status, (await engine.mail(held)).outcome) == (
+    assert ((await engine.mail.get(held)).status, (await engine.mail.get(held)).outcome) == (
         "held",
         "capped",
     )
-    reply = await engine.mail(await inbox.receive(eml("reply.eml")))
-    assert (reply.outcome, reply.lead_id) == ("thread", (await engine.mail(first)).lead_id)
-    await engine.release_mail(held, admin)
+    reply = await engine.mail.get(await inbox.receive(eml("reply.eml")))
+    assert (reply.outcome, reply.lead_id) == ("thread", (await engine.mail.get(first)).lead_id)
+    await engine.mail.release(held, admin)
     await MailProcessor(engine, inbox.policy, workers=0).process(held)
-    released = await engine.mail(held)
+    released = await engine.mail.get(held)
     assert (released.status, released.outcome, released.released) == ("processed", "lead", True)
 
 
@@ -259,26 +259,26 @@ async def test_honeypot_and_spam_score_hold_the_mail(engine: Engine, policy: Int
         .replace(b"<td></td>", b"<td>http://buy.example</td>")
         .replace(b"wpforms-77", b"wpforms-78")
     )
-    assert (await engine.mail(await inbox.receive(filled))).outcome == "spam"
+    assert (await engine.mail.get(await inbox.receive(filled))).outcome == "spam"
     empty = await inbox.receive(eml("form_html_table.eml"))
-    assert (await engine.mail(empty)).outcome == "lead"
+    assert (await engine.mail.get(empty)).outcome == "lead"
     scored = await inbox.receive(message(extra="X-Spam-Score: 9.1\r\n"))
-    assert (await engine.mail(scored)).outcome == "spam"
+    assert (await engine.mail.get(scored)).outcome == "spam"
 
 
 async def test_without_a_from_header_the_envelope_sender_is_the_prospect(
     engine: Engine, inbox: Inbox
 ) -> None:
     raw = eml("malformed/invalid_addresses.eml")
-    mail = await engine.mail(await inbox.receive(raw, mail_from="Robot@Relay.fr"))
+    mail = await engine.mail.get(await inbox.receive(raw, mail_from="Robot@Relay.fr"))
     assert mail.outcome == "lead"
-    contact = await engine.contact_by_email("robot@relay.fr")
+    contact = await engine.contacts.by_email("robot@relay.fr")
     assert contact is not None and contact.id == mail.contact_id
 
 
 async def test_a_mail_without_any_sender_is_held(engine: Engine, inbox: Inbox) -> None:
     raw = eml("malformed/invalid_addresses.eml")
-    mail = await engine.mail(await inbox.receive(raw, mail_from="not an address"))
+    mail = await engine.mail.get(await inbox.receive(raw, mail_from="not an address"))
     assert (mail.status, mail.outcome) == ("held", "no_sender")
 
 
@@ -288,8 +288,8 @@ def routed(policy: IntakePolicy, owner: OwnerRule) -> IntakePolicy:
 
 
 async def test_owner_rules(engine: Engine, policy: IntakePolicy, admin: Actor) -> None:
-    alice = await engine.upsert_user(UserDraft("Alice", "alice@relais.fr"), admin)
-    bob = await engine.upsert_user(UserDraft("Bob", "bob@relais.fr"), admin)
+    alice = await engine.users.upsert(UserDraft("Alice", "alice@relais.fr"), admin)
+    bob = await engine.users.upsert(UserDraft("Bob", "bob@relais.fr"), admin)
     rules = [
         (OwnerRule("fixed", user="bob@relais.fr"), [bob.id, bob.id]),
         (OwnerRule("round_robin"), [alice.id, bob.id, alice.id]),
@@ -308,8 +308,9 @@ async def test_owner_rules(engine: Engine, policy: IntakePolicy, admin: Actor) -
             raw = message(subject=f"P{number}-{index}", sender=sender)
             owners.append(
                 (
-                    await engine.lead(
-                        (await engine.mail(await inbox.receive(raw, mail_from=sender))).lead_id or 0
+                    await engine.leads.get(
+                        (await engine.mail.get(await inbox.receive(raw, mail_from=sender))).lead_id
+                        or 0
                     )
                 ).owner_id
             )
@@ -323,27 +324,27 @@ async def test_a_failure_keeps_the_mail_for_retry(
         policy, routes=(Route("leads@relais.example", "deal", pipeline="nope"),)
     )
     mail_id = await Inbox(engine, broken).receive(message())
-    failed = await engine.mail(mail_id)
+    failed = await engine.mail.get(mail_id)
     assert failed.status == "failed" and "pipeline" in (failed.error or "")
-    assert await engine.failed_mails() == [mail_id]
-    await engine.retry_mail(mail_id, admin)
+    assert await engine.mail.failed() == [mail_id]
+    await engine.mail.retry(mail_id, admin)
     await MailProcessor(engine, policy, workers=0).process(mail_id)
-    assert (await engine.mail(mail_id)).outcome == "lead"
+    assert (await engine.mail.get(mail_id)).outcome == "lead"
 
 
 async def test_processing_twice_creates_once(engine: Engine, inbox: Inbox) -> None:
     mail_id = await inbox.receive(message())
     again = await MailProcessor(engine, inbox.policy, workers=0).process(mail_id)
     assert again is not None and again.skipped
-    assert len(await engine.list_leads(None)) == 1
+    assert len(await engine.leads.by_status(None)) == 1
 
 
 async def test_the_same_message_stored_twice_is_one_row(engine: Engine) -> None:
     raw = message()
-    first = await engine.store_mail(RawMail(raw, "a@b.fr", ("leads@relais.example",)))
-    second = await engine.store_mail(RawMail(raw, "a@b.fr", ("leads@relais.example",)))
+    first = await engine.mail.store(RawMail(raw, "a@b.fr", ("leads@relais.example",)))
+    second = await engine.mail.store(RawMail(raw, "a@b.fr", ("leads@relais.example",)))
     assert first.created and not second.created and first.mail_id == second.mail_id
-    assert (await engine.mail(first.mail_id)).deliveries == 2
+    assert (await engine.mail.get(first.mail_id)).deliveries == 2
 
 
 def test_without_message_id_the_key_ignores_trace_headers() -> None:
@@ -368,13 +369,15 @@ def test_recipient_matching(policy: IntakePolicy) -> None:
 
 async def test_a_campaign_tag_is_recorded(engine: Engine, inbox: Inbox) -> None:
     mail_id = await inbox.receive(message(), to=["leads+salon2024@relais.example"])
-    lead = await engine.lead((await engine.mail(mail_id)).lead_id or 0)
+    lead = await engine.leads.get((await engine.mail.get(mail_id)).lead_id or 0)
     assert lead.campaign == "salon2024"
 
 
 async def test_a_lead_address_attaches_to_that_lead(
     engine: Engine, inbox: Inbox, admin: Actor
 ) -> None:
-    lead = await engine.create_lead(LeadDraft("Existing"), admin)
-    mail = await engine.mail(await inbox.receive(message(), to=[f"leads+{lead.id}@relais.example"]))
+    lead = await engine.leads.create(LeadDraft("Existing"), admin)
+    mail = await engine.mail.get(
+        await inbox.receive(message(), to=[f"leads+{lead.id}@relais.example"])
+    )
     assert (mail.outcome, mail.lead_id) == ("thread", lead.id)

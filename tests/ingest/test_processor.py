@@ -12,6 +12,7 @@ from engine.mail.inbox import RawMail
 from engine.mail.routes import IntakePolicy
 from ingest.parsing import WorkerParser
 from ingest.processor import MailProcessor
+from service import wiring
 
 
 def raw(n: int) -> bytes:
@@ -22,7 +23,7 @@ def raw(n: int) -> bytes:
 async def store(engine: Engine, count: int) -> list[int]:
     ids = []
     for n in range(count):
-        stored = await engine.store_mail(
+        stored = await engine.mail.store(
             RawMail(raw(n), f"p{n}@client.fr", ("leads@relais.example",))
         )
         ids.append(stored.mail_id)
@@ -43,6 +44,7 @@ async def test_a_dead_parser_process_is_replaced_and_nothing_is_lost(
     engine: Engine, policy: IntakePolicy
 ) -> None:
     processor = MailProcessor(engine, policy, workers=1)
+    wiring.apply(engine.bus, wiring.mail_listeners(processor))
     await processor.start()
     try:
         parser = processor._parser
@@ -67,7 +69,7 @@ async def test_a_message_that_cannot_be_read_back_is_marked_failed(
     async def gone(mail_id: int) -> bytes:
         raise OSError("reader unavailable")
 
-    monkeypatch.setattr(engine, "mail_raw", gone)
+    monkeypatch.setattr(engine.mail, "raw", gone)
     assert await MailProcessor(engine, policy, workers=0).process(mail_id) is None
-    failed = await engine.mail(mail_id)
+    failed = await engine.mail.get(mail_id)
     assert failed.status == "failed" and failed.error == "OSError: reader unavailable"

@@ -42,7 +42,7 @@ def mail_id(reply: Reply) -> int:
 
 
 async def deliveries_of(smtp: Smtp, mail: int) -> list[Delivery]:
-    return await smtp.engine.read(lambda conn: deliveries(conn, mail))
+    return await smtp.engine.db.read(lambda conn: deliveries(conn, mail))
 
 
 async def test_a_split_delivery_routes_the_second_capture_address_too(smtp: Smtp) -> None:
@@ -53,13 +53,16 @@ async def test_a_split_delivery_routes_the_second_capture_address_too(smtp: Smtp
     await smtp.settle()
     assert second != first
     [lead] = await smtp.leads()
-    [deal] = await smtp.engine.search_deals("")
+    [deal] = await smtp.engine.deals.search("")
     assert lead.title == deal.title == "Devis poêle"
-    assert ((await smtp.engine.mail(first)).lead_id, (await smtp.engine.mail(second)).deal_id) == (
+    assert (
+        (await smtp.engine.mail.get(first)).lead_id,
+        (await smtp.engine.mail.get(second)).deal_id,
+    ) == (
         lead.id,
         deal.id,
     )
-    assert (await smtp.engine.mail(second)).rcpt_tos == (DEALS,)
+    assert (await smtp.engine.mail.get(second)).rcpt_tos == (DEALS,)
 
 
 async def test_redelivering_to_addresses_already_routed_creates_nothing(smtp: Smtp) -> None:
@@ -74,8 +77,8 @@ async def test_redelivering_to_addresses_already_routed_creates_nothing(smtp: Sm
     again.append(mail_id(await smtp.send(relayed, to=[LEADS])))
     await smtp.settle()
     assert again == [first, second, first, first, first]
-    assert len(await smtp.leads()) == 1 and len(await smtp.engine.search_deals("")) == 1
-    mails = await smtp.engine.list_mails()
+    assert len(await smtp.leads()) == 1 and len(await smtp.engine.deals.search("")) == 1
+    mails = await smtp.engine.mail.records()
     assert sorted((m.id, m.deliveries) for m in mails) == [(first, 5), (second, 2)]
 
 
@@ -88,12 +91,12 @@ async def test_a_tag_or_a_second_address_of_one_capture_is_the_same_capture(
     await smtp.settle()
     [deal_row] = [mail_id(await smtp.send(message(mid="d@x", subject="Projet"), to=[DEALS]))]
     await smtp.settle()
-    deal_id = (await smtp.engine.mail(deal_row)).deal_id
+    deal_id = (await smtp.engine.mail.get(deal_row)).deal_id
     attached = mail_id(await smtp.send(raw, to=[f"deals+{deal_id}@relais.example"]))
     await smtp.settle()
     assert attached != first
-    assert (await smtp.engine.mail(attached)).outcome == "thread"
-    subjects = [a.subject for a in await smtp.engine.record_activities("deal", deal_id or 0)]
+    assert (await smtp.engine.mail.get(attached)).outcome == "thread"
+    subjects = [a.subject for a in await smtp.engine.activities.on_record("deal", deal_id or 0)]
     assert subjects == ["Projet", "Devis poêle"]
     assert len(await smtp.leads()) == 1
 
@@ -109,7 +112,7 @@ async def test_a_reused_message_id_with_other_content_is_new_mail(smtp: Smtp) ->
     assert len({first, second, third}) == 3
     titles = sorted(lead.title for lead in await smtp.leads())
     assert titles == ["Devis poêle", "Devis poêle", "Pompe à chaleur"]
-    mails = [await smtp.engine.mail(n) for n in (first, second, third)]
+    mails = [await smtp.engine.mail.get(n) for n in (first, second, third)]
     assert {m.message_id for m in mails} == {"fixed@form.example"}
     assert all(m.status == "processed" and m.deliveries == 1 for m in mails)
 
@@ -129,7 +132,7 @@ async def test_each_delivery_records_its_envelope(smtp: Smtp) -> None:
     ]
     added = found[1].mail_id
     assert [d.mail_id for d in found] == [first, added, added]
-    assert await smtp.engine.read(lambda conn: copies(conn, added)) == [first, added]
+    assert await smtp.engine.db.read(lambda conn: copies(conn, added)) == [first, added]
     assert all(d.peer == "127.0.0.1" for d in found)
     assert all(before <= d.delivered_at <= clock.utcnow() for d in found)
     assert all(d.delivered_at.utcoffset() == timedelta(0) for d in found)
@@ -200,7 +203,7 @@ async def test_mail_stored_before_the_migration_is_still_recognised(
     reused = mail_id(await smtp.send(message(mid="legacy@x", body="Autre chose.")))
     await smtp.settle()
     assert reused != 1 and [lead.title for lead in await smtp.leads()] == ["Devis poêle"]
-    assert (await smtp.engine.mail(1)).deliveries == 3
+    assert (await smtp.engine.mail.get(1)).deliveries == 3
 
 
 async def test_one_transaction_to_two_capture_addresses_is_routed_for_each(smtp: Smtp) -> None:
@@ -208,20 +211,20 @@ async def test_one_transaction_to_two_capture_addresses_is_routed_for_each(smtp:
     first = mail_id(await smtp.send(raw, to=[LEADS, DEALS]))
     await smtp.settle()
     [lead] = await smtp.leads()
-    [deal] = await smtp.engine.search_deals("")
-    rows = await smtp.engine.read(lambda conn: copies(conn, first))
+    [deal] = await smtp.engine.deals.search("")
+    rows = await smtp.engine.db.read(lambda conn: copies(conn, first))
     assert len(rows) == 2 and rows[0] == first
-    assert (await smtp.engine.mail(rows[0])).lead_id == lead.id
-    assert (await smtp.engine.mail(rows[1])).deal_id == deal.id
+    assert (await smtp.engine.mail.get(rows[0])).lead_id == lead.id
+    assert (await smtp.engine.mail.get(rows[1])).deal_id == deal.id
     assert mail_id(await smtp.send(raw, to=[DEALS, LEADS])) == first
     await smtp.settle()
-    assert len(await smtp.leads()) == 1 and len(await smtp.engine.search_deals("")) == 1
+    assert len(await smtp.leads()) == 1 and len(await smtp.engine.deals.search("")) == 1
 
 
 async def test_a_record_token_past_any_possible_id_is_not_an_error(smtp: Smtp) -> None:
     raw = message(subject="Re: [#D-99999999999999999999999] devis", mid="token@form.example")
     stored = mail_id(await smtp.send(raw, to=[LEADS]))
     await smtp.settle()
-    record = await smtp.engine.mail(stored)
+    record = await smtp.engine.mail.get(stored)
     assert record.status == "processed", record.error
     assert record.lead_id is not None

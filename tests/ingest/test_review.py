@@ -20,7 +20,7 @@ async def receive(smtp: Smtp, raw: bytes, sender: str = "x@y.fr") -> MailRecord:
     reply = await smtp.send(raw, sender=sender)
     assert reply.code == 250, reply
     await smtp.settle()
-    return await smtp.engine.mail(int(reply.text.rsplit(" ", 1)[1]))
+    return await smtp.engine.mail.get(int(reply.text.rsplit(" ", 1)[1]))
 
 
 @pytest.mark.parametrize(
@@ -44,9 +44,9 @@ async def test_unusable_mail_is_held_with_its_reason_and_never_a_lead(
 
 async def test_a_held_mail_released_by_a_person_becomes_a_lead(smtp: Smtp) -> None:
     held = await receive(smtp, b"\xff\xfe garbage\r\n")
-    await smtp.engine.release_mail(held.id, Actor.cli("test"))
+    await smtp.engine.mail.release(held.id, Actor.cli("test"))
     await smtp.settle()
-    released = await smtp.engine.mail(held.id)
+    released = await smtp.engine.mail.get(held.id)
     assert (released.status, released.outcome) == ("processed", "lead")
     [lead] = await smtp.leads()
     assert lead.title == "x@y.fr"

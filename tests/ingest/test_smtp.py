@@ -31,7 +31,7 @@ async def test_a_french_form_mail_becomes_a_lead(smtp: Smtp) -> None:
     assert reply.code == 250 and reply.text.startswith("2.0.0 OK: queued as ")
     await smtp.settle()
     [lead] = await smtp.leads()
-    contact = await smtp.engine.contact_by_email("helene.lefevre@orange.fr")
+    contact = await smtp.engine.contacts.by_email("helene.lefevre@orange.fr")
     assert contact is not None and lead.contact_id == contact.id
     assert "pompe à chaleur" in lead.note
 
@@ -58,7 +58,7 @@ async def test_relay_attempts_are_refused_and_nothing_is_stored(smtp: Smtp) -> N
 
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         await asyncio.to_thread(sendmail)
-    assert await smtp.engine.list_mails() == []
+    assert await smtp.engine.mail.records() == []
 
 
 async def test_oversized_mail_is_refused_with_552(start_smtp: StartSmtp) -> None:
@@ -77,7 +77,7 @@ async def test_oversized_mail_is_refused_with_552(start_smtp: StartSmtp) -> None
 
     # the session goes on after each refusal
     assert await asyncio.to_thread(session) == [552, 552, 250]
-    assert len(await smtp.engine.list_mails()) == 1
+    assert len(await smtp.engine.mail.records()) == 1
 
 
 async def test_the_same_message_twice_is_250_twice_and_one_lead(smtp: Smtp) -> None:
@@ -88,7 +88,7 @@ async def test_the_same_message_twice_is_250_twice_and_one_lead(smtp: Smtp) -> N
     assert (await smtp.send(no_id)).text == (await smtp.send(no_id)).text
     await smtp.settle()
     assert len(await smtp.leads()) == 2
-    assert [m.deliveries for m in await smtp.engine.list_mails()] == [2, 2]
+    assert [m.deliveries for m in await smtp.engine.mail.records()] == [2, 2]
 
 
 @pytest.mark.parametrize(
@@ -111,7 +111,7 @@ async def test_bounces_auto_replies_and_lists_are_accepted_but_never_leads(
 
     assert await asyncio.to_thread(session) == [250, 250, 250]
     await smtp.settle()
-    [mail] = await smtp.engine.list_mails()
+    [mail] = await smtp.engine.mail.records()
     assert mail.status == "ignored" and await smtp.leads() == []
 
 
@@ -121,27 +121,27 @@ async def test_a_reply_threads_onto_its_deal_even_when_the_capture_address_is_cc
     first = plain("Demande de devis", mid="first-1@acme-chauffage.fr")
     assert (await smtp.send(first, to=["deals@relais.example"])).code == 250
     await smtp.settle()
-    [deal] = await smtp.engine.search_deals("Demande de devis")
+    [deal] = await smtp.engine.deals.search("Demande de devis")
     reply = eml("reply.eml").replace(
         b"To: deals@relais.example", b"To: alice@example.com\nCc: deals@relais.example"
     )
     assert (await smtp.send(reply, to=["deals@relais.example"])).code == 250
     await smtp.settle()
-    subjects = [a.subject for a in await smtp.engine.record_activities("deal", deal.id)]
+    subjects = [a.subject for a in await smtp.engine.activities.on_record("deal", deal.id)]
     assert subjects == ["Demande de devis", "Re: Demande de devis"]
-    assert len(await smtp.engine.search_deals("")) == 1
+    assert len(await smtp.engine.deals.search("")) == 1
 
 
 async def test_a_mail_to_a_deal_address_is_attached_to_the_deal(smtp: Smtp) -> None:
     await smtp.send(plain("Projet", mid="p@x"), to=["deals@relais.example"])
     await smtp.settle()
-    [deal] = await smtp.engine.search_deals("Projet")
+    [deal] = await smtp.engine.deals.search("Projet")
     reply = await smtp.send(eml("attachments.eml"), to=[f"deals+{deal.id}@relais.example"])
     assert reply.code == 250
     refused = await smtp.send(plain("x"), to=[f"deals+{deal.id + 100}@relais.example"])
     assert refused.code == 550
     await smtp.settle()
-    assert len(await smtp.engine.record_activities("deal", deal.id)) == 2
+    assert len(await smtp.engine.activities.on_record("deal", deal.id)) == 2
 
 
 def huge_headers() -> bytes:
@@ -159,7 +159,7 @@ async def test_a_malformed_corpus_never_stops_the_daemon_nor_loses_a_message(smt
     assert [r.code for r in replies] == [250] * len(corpus)
     assert (await smtp.send(plain("still alive", mid="alive@x"))).code == 250
     await smtp.settle()
-    mails = await smtp.engine.list_mails(limit=100)
+    mails = await smtp.engine.mail.records(limit=100)
     assert len(mails) == len(corpus) + 1
     assert all(m.status != "received" for m in mails)
     assert {m.id for m in mails} == {int(r.text.rsplit(" ", 1)[1]) for r in replies} | {mails[0].id}
@@ -172,7 +172,7 @@ async def test_a_storage_failure_answers_451_never_500(
     async def broken(mail: RawMail) -> Stored:
         raise OSError("disk I/O error")
 
-    monkeypatch.setattr(smtp.engine, "store_mail", broken)
+    monkeypatch.setattr(smtp.engine.mail, "store", broken)
     reply = await smtp.send(plain("lost?"))
     assert (reply.code, reply.text) == (451, "4.3.0 Temporary failure; try again later")
     monkeypatch.undo()
@@ -183,7 +183,7 @@ async def test_an_exception_in_a_hook_is_451(smtp: Smtp, monkeypatch: pytest.Mon
     async def broken(kind: str, record_id: int) -> bool:
         raise RuntimeError("reader gone")
 
-    monkeypatch.setattr(smtp.engine, "record_exists", broken)
+    monkeypatch.setattr(smtp.engine.mail, "record_exists", broken)
     reply = await smtp.send(plain("x"), to=["deals+1@relais.example"])
     assert reply.code == 451
 
@@ -250,7 +250,7 @@ async def test_unprocessed_mail_left_by_a_crash_is_processed_at_start(
     await first.listener.processor.stop()  # as if the process died right after the 250
     assert (await first.send(plain("orphan", mid="orphan@x"))).code == 250
     await first.listener.stop()
-    [mail] = await first.engine.list_mails()
+    [mail] = await first.engine.mail.records()
     assert mail.status == "received"
     await first.engine.close()
     second = await start_smtp()

@@ -47,7 +47,7 @@ async def test_an_impossible_record_address_is_refused_for_good(smtp: Smtp) -> N
     assert (code, text[:5]) == (550, b"5.1.1")  # a digit int() cannot read
     assert "no such deal" in (await smtp.send(raw, to=[f"deals+{2**63 - 1}@relais.example"])).text
     assert (await smtp.send(raw)).code == 250  # the session and the listener go on
-    assert len(await smtp.engine.list_mails()) == 1
+    assert len(await smtp.engine.mail.records()) == 1
 
 
 async def test_a_5000_byte_line_is_accepted_and_becomes_the_leads_text(smtp: Smtp) -> None:

@@ -23,6 +23,7 @@ from engine.core import Engine
 from engine.mail.inbox import RawMail
 from ingest.parsing import WorkerParser
 from ingest.processor import MailProcessor
+from service import wiring
 from service.app import Service
 from telemetry.mail import MailMetrics
 from tests.ingest.conftest import deliver, mail_settings
@@ -77,7 +78,7 @@ async def service(tmp_path: Path) -> AsyncIterator[Service]:
 
 async def lead_titled(engine: Engine, title: str) -> bool:
     sql = "SELECT 1 FROM leads WHERE title = ?"
-    return await engine.read(lambda c: c.execute(sql, (title,)).fetchone() is not None)
+    return await engine.db.read(lambda c: c.execute(sql, (title,)).fetchone() is not None)
 
 
 async def test_hostile_html_through_smtp_leaves_a_plain_mail_flowing(service: Service) -> None:
@@ -96,7 +97,7 @@ async def test_hostile_html_through_smtp_leaves_a_plain_mail_flowing(service: Se
     assert reply.code == 250
     await until(lambda: lead_titled(engine, "Poele a granules"), LEAD_WITHIN)
     await service.mail.processor.idle()
-    mails = await engine.list_mails()
+    mails = await engine.mail.records()
     assert [m.status for m in mails] == ["processed"] * 3  # the hostile ones were read too
     assert (await service.mail.processor.backlog_age()) == 0.0
 
@@ -113,7 +114,7 @@ def many_parts(count: int) -> bytes:
 
 
 async def store(engine: Engine, raw: bytes, sender: str) -> int:
-    stored = await engine.store_mail(RawMail(raw, sender, ("leads@relais.example",)))
+    stored = await engine.mail.store(RawMail(raw, sender, ("leads@relais.example",)))
     return stored.mail_id
 
 
@@ -121,6 +122,7 @@ async def test_a_mail_past_the_deadline_fails_and_its_worker_is_replaced(engine:
     registry = CollectorRegistry()
     metrics = MailMetrics(registry)
     processor = MailProcessor(engine, default_policy(), deadline=0.25, metrics=metrics)
+    wiring.apply(engine.bus, wiring.mail_listeners(processor))
     await processor.start()
     try:
         parser = processor._parser
@@ -132,7 +134,7 @@ async def test_a_mail_past_the_deadline_fails_and_its_worker_is_replaced(engine:
         replaced = parser.workers[0].pid
     finally:
         await processor.stop()
-    failed, done = await engine.mail(slow), await engine.mail(plain)
+    failed, done = await engine.mail.get(slow), await engine.mail.get(plain)
     assert (failed.status, failed.error) == (
         "failed", "ParseFailed: parsing took longer than the 0.25 s deadline"
     )  # fmt: skip
@@ -155,10 +157,11 @@ def test_a_mail_failed_at_its_deadline_is_processed_by_mail_retry(
         engine = await Engine.open(tmp_path / "relais.db")
         processor = MailProcessor(engine, default_policy(), deadline=0.25)
         try:
+            wiring.apply(engine.bus, wiring.mail_listeners(processor))
             await processor.start()
             mail_id = await store(engine, many_parts(100_000), "p@many.example")
             await processor.idle()
-            assert (await engine.mail(mail_id)).status == "failed"
+            assert (await engine.mail.get(mail_id)).status == "failed"
             return mail_id
         finally:
             await processor.stop()

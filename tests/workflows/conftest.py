@@ -18,6 +18,7 @@ from engine.workflows.execute import Setup
 from engine.workflows.history import RunRecord
 from engine.workflows.model import Workflow
 from engine.workflows.runner import WorkflowRunner
+from service import wiring
 from tests.workflows.sink import Sink, smtp_sink
 
 CHANNELS = {"leads": "C_LEADS", "team": "C_TEAM"}
@@ -31,13 +32,14 @@ def flows(text: str) -> list[Workflow]:
 
 async def install(engine: Engine, text: str) -> list[Workflow]:
     found = flows(text)
-    await engine.apply_workflows(found, Actor.cli("test"))
+    await engine.workflows.apply(found, Actor.cli("test"))
     return found
 
 
 @pytest.fixture
 async def runner(engine: Engine) -> AsyncIterator[WorkflowRunner]:
-    started = engine.workflow_runner(SETUP)
+    started = engine.workflows.runner(SETUP)
+    wiring.apply(engine.bus, wiring.workflow_listeners(started))
     started.start()
     try:
         yield started
@@ -47,13 +49,13 @@ async def runner(engine: Engine) -> AsyncIterator[WorkflowRunner]:
 
 async def runs(engine: Engine, name: str | None = None) -> list[RunRecord]:
     """Runs oldest first, with their steps."""
-    found = await engine.workflow_runs(name, limit=500)
-    return [await engine.workflow_run(r.id) for r in reversed(found)]
+    found = await engine.workflows.runs(name, limit=500)
+    return [await engine.workflows.run_record(r.id) for r in reversed(found)]
 
 
 async def new_deal(engine: Engine, actor: Actor, title: str = "PAG Rika", **values: Any) -> Deal:
     contact = values.pop("contact", ContactDraft("Jean Dupont", "jean@dupont.fr"))
-    return await engine.create_deal(DealDraft(title, contact, **values), actor)
+    return await engine.deals.create(DealDraft(title, contact, **values), actor)
 
 
 def payloads(messages: list[Any], kind: str) -> list[dict[str, Any]]:

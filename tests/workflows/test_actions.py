@@ -36,7 +36,7 @@ workflows:
     before = clock.utcnow()
     deal = await new_deal(engine, alice, expected_close="2031-06-15")
     await runner.settle()
-    made = await engine.record_activities("deal", deal.id)
+    made = await engine.activities.on_record("deal", deal.id)
     call, meeting = sorted(made, key=lambda a: a.kind)
     assert (call.subject, call.owner_id) == ("Appeler Jean Dupont", alice.user_id)
     assert call.due_at is not None
@@ -45,9 +45,9 @@ workflows:
     local = meeting.due_at.astimezone(clock.zone("Europe/Paris"))
     assert (local.date(), local.hour) == (date(2031, 6, 14), 9)
     assert deal.contact_id is not None
-    (note,) = await engine.record_activities("contact", deal.contact_id)
+    (note,) = await engine.activities.on_record("contact", deal.contact_id)
     assert (note.kind, note.owner_id, note.deal_id) == ("task", alice.user_id, None)
-    timeline = await engine.timeline("activity", call.id)
+    timeline = await engine.timeline.of("activity", call.id)
     assert (timeline[0].actor_kind, timeline[0].actor_label) == ("workflow", "workflow:To-dos")
 
 
@@ -72,29 +72,29 @@ workflows:
     )
     draft = ContactDraft("Jean Dupont", "jean@dupont-sarl.fr", organisation="Dupont SARL")
     deal = await new_deal(engine, alice, contact=draft)
-    lead = await engine.create_lead(LeadDraft("Insert"), alice)
+    lead = await engine.leads.create(LeadDraft("Insert"), alice)
     await runner.settle()
-    deal = await engine.deal(deal.id)
+    deal = await engine.deals.get(deal.id)
     assert deal.priority == 3 and deal.custom == {"source": "workflow Tidy"}
     assert deal.contact_id is not None
-    contact = await engine.contact(deal.contact_id)
+    contact = await engine.contacts.get(deal.contact_id)
     assert contact is not None and contact.phone == "01 23 45 67 89"
-    org = await engine.read(
+    org = await engine.db.read(
         lambda c: c.execute(
             "SELECT address FROM organisations WHERE id = ?", (deal.organisation_id,)
         ).fetchone()[0]
     )
     assert org == "1 rue du Port"
-    lead = await engine.lead(lead.id)
+    lead = await engine.leads.get(lead.id)
     assert (lead.status, lead.campaign) == ("qualified", "printemps")
     (run, _) = await runs(engine)
     assert run.steps[1].detail["changes"]["locale"] == [None, "en"]
 
 
 async def stage_of(engine: Engine, deal_id: int) -> str:
-    deal = await engine.deal(deal_id)
+    deal = await engine.deals.get(deal_id)
     return str(
-        await engine.read(
+        await engine.db.read(
             lambda c: c.execute("SELECT key FROM stages WHERE id = ?", (deal.stage_id,)).fetchone()[
                 0
             ]
@@ -141,7 +141,7 @@ BLUEPRINT = {
 async def test_a_governed_stage_changes_only_through_a_transition_open_to_the_workflow(
     engine: Engine, alice: Actor, runner: WorkflowRunner
 ) -> None:
-    await engine.save_blueprint(parse_blueprint(BLUEPRINT, "test"), Actor.cli())
+    await engine.blueprints.save(parse_blueprint(BLUEPRINT, "test"), Actor.cli())
     await install(
         engine,
         """
@@ -160,13 +160,13 @@ workflows:
     deal = await new_deal(engine, alice)
     await runner.settle()
     assert await stage_of(engine, deal.id) == "estimation"
-    (log,) = await engine.transition_history(deal.id)
+    (log,) = await engine.blueprints.history(deal.id)
     assert (log.transition, log.actor_kind) == ("qualifier", "workflow")
     (push,) = await runs(engine, "Push")
     assert push.status == "failed"
     assert push.reason is not None and push.reason.startswith("steps[1]: “Signer” cannot be")
     assert [s.outcome for s in push.steps] == ["done", "failed"]
-    await engine.update_deal(deal.id, {"priority": 1}, alice)
+    await engine.deals.update(deal.id, {"priority": 1}, alice)
     await runner.settle()
     (lose,) = await runs(engine, "Lose")
     assert lose.status == "failed" and "follows the blueprint “Test”" in (lose.reason or "")
@@ -189,13 +189,13 @@ workflows:
 """,
     )
     deal = await new_deal(engine, alice)
-    await engine.move_deal(deal.id, "gagne", alice)
+    await engine.deals.move(deal.id, "gagne", alice)
     await runner.settle()
-    deals = await engine.search_deals("Entretien")
+    deals = await engine.deals.search("Entretien")
     (upsell,) = deals
     assert upsell.contact_id == deal.contact_id and upsell.owner_id == alice.user_id
     assert str(upsell.expected_revenue) == "180.00" and upsell.custom == {"kind": "entretien"}
-    (lead,) = await engine.list_leads()
+    (lead,) = await engine.leads.by_status()
     assert (lead.title, lead.contact_id) == ("Parrainage de Jean Dupont", deal.contact_id)
 
 
@@ -223,12 +223,12 @@ async def test_messages_go_to_the_outbox_in_the_readers_language(
     await install(engine, EMAIL)
     deal = await new_deal(engine, alice)
     if locale:
-        await engine.write(
+        await engine.db.write(
             lambda tx: tx.execute("UPDATE contacts SET locale = ?", (locale,)), Actor.cli()
         )
-    await engine.move_deal(deal.id, "gagne", alice)
+    await engine.deals.move(deal.id, "gagne", alice)
     await runner.settle()
-    messages = await engine.outbox_messages()
+    messages = await engine.outbox.messages()
     to_contact, to_owner = payloads(messages, "email")
     assert (to_contact["to"], to_contact["subject"]) == ("jean@dupont.fr", f"{subject} Jean Dupont")
     assert to_contact["locale"] == (locale or "fr")
@@ -271,8 +271,8 @@ workflows:
     assert broken.reason == "steps[0]: invalid input: priority: priority is 0 to 3 stars"
     (step,) = broken.steps
     assert step.outcome == "failed" and step.detail["error"].endswith("0 to 3 stars")
-    assert (await engine.deal(deal.id)).priority == 0
-    texts = [p["text"] for p in payloads(await engine.outbox_messages(), "notification")]
+    assert (await engine.deals.get(deal.id)).priority == 0
+    texts = [p["text"] for p in payloads(await engine.outbox.messages(), "notification")]
     assert texts == ["ok PAG Rika"]
     (fine,) = await runs(engine, "Fine")
     assert fine.status == "succeeded"

@@ -82,8 +82,8 @@ def test_runs_show_what_ran_and_why_not(
     async def make_leads() -> None:
         engine = await Engine.open(tmp_path / "cli.db")
         try:
-            await engine.create_lead(LeadDraft("Insert"), Actor("mail", "mail", label="mail"))
-            await engine.create_lead(LeadDraft("Salon"), Actor.cli())
+            await engine.leads.create(LeadDraft("Insert"), Actor("mail", "mail", label="mail"))
+            await engine.leads.create(LeadDraft("Salon"), Actor.cli())
         finally:
             await engine.close()
 

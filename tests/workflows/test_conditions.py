@@ -24,9 +24,9 @@ async def test_changed_to_and_from_compare_stage_keys_and_names(
 ) -> None:
     await install(engine, STAGES)
     deal = await new_deal(engine, alice)
-    await engine.move_deal(deal.id, "Devis", alice)  # nouveau → devis: holds
+    await engine.deals.move(deal.id, "Devis", alice)  # nouveau → devis: holds
     await runner.settle()
-    await engine.move_deal(deal.id, "nouveau", alice)  # devis → nouveau: does not
+    await engine.deals.move(deal.id, "nouveau", alice)  # devis → nouveau: does not
     await runner.settle()
     held, failed = await runs(engine, "Stages")
     assert held.status == "succeeded"
@@ -37,7 +37,7 @@ async def test_changed_to_and_from_compare_stage_keys_and_names(
     assert check.outcome == "not_met"
     seen = [part["values"]["stage"] for part in check.detail["failed"]]
     assert seen[0] == {"value": "nouveau", "changed": True, "old": "devis", "new": "nouveau"}
-    (message,) = payloads(await engine.outbox_messages(), "notification")
+    (message,) = payloads(await engine.outbox.messages(), "notification")
     assert message["text"] == "PAG Rika : devis"
 
 
@@ -59,12 +59,12 @@ workflows:
     )
     deal = await new_deal(engine, alice)
     for amount in ("6000", "7000", "12000"):  # from empty: yes; +1000: no; ≥ 10 000: yes
-        await engine.update_deal(deal.id, {"expected_revenue": amount}, alice)
+        await engine.deals.update(deal.id, {"expected_revenue": amount}, alice)
         await runner.settle()
     assert [r.status for r in await runs(engine, "Big jump")] == [
         "succeeded", "not_met", "succeeded",
     ]  # fmt: skip
-    texts = [p["text"] for p in payloads(await engine.outbox_messages(), "notification")]
+    texts = [p["text"] for p in payloads(await engine.outbox.messages(), "notification")]
     assert texts == ["PAG Rika vaut 6000.00", "PAG Rika vaut 12000.00"]
 
 
@@ -84,10 +84,10 @@ workflows:
       - notify: {text: "{lead.title}"}
 """,
     )
-    await engine.create_lead(LeadDraft("Poêle à bois", origin="web"), alice)
-    await engine.create_lead(LeadDraft("Poêle à bois", origin="web"), bob)
-    await engine.create_lead(LeadDraft("Insert", origin="web"), alice)
-    await engine.create_lead(LeadDraft("Poêle", origin="salon"), alice)
+    await engine.leads.create(LeadDraft("Poêle à bois", origin="web"), alice)
+    await engine.leads.create(LeadDraft("Poêle à bois", origin="web"), bob)
+    await engine.leads.create(LeadDraft("Insert", origin="web"), alice)
+    await engine.leads.create(LeadDraft("Poêle", origin="salon"), alice)
     await runner.settle()
     found = await runs(engine, "Alice's web leads")
     assert [r.status for r in found] == ["succeeded", "not_met", "not_met", "not_met"]
@@ -118,7 +118,7 @@ workflows:
     await new_deal(engine, alice, "A", priority=3)
     await new_deal(engine, alice, "B", priority=0)
     await runner.settle()
-    texts = [p["text"] for p in payloads(await engine.outbox_messages(), "notification")]
+    texts = [p["text"] for p in payloads(await engine.outbox.messages(), "notification")]
     assert texts == ["urgent A", "fin", "normal B", "sans montant", "fin"]
     second = (await runs(engine, "Triage"))[1]
     assert [(s.path, s.outcome) for s in second.steps] == [

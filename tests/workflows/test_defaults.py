@@ -80,10 +80,10 @@ async def service(settings: Settings) -> AsyncIterator[Service]:
     svc = Service(settings)
     await svc.start()
     assert svc.engine is not None
-    await svc.engine.upsert_user(
+    await svc.engine.users.upsert(
         UserDraft("Alice Martin", "alice@example.com", "U_ALICE"), Actor.cli()
     )
-    await svc.engine.apply_workflows(load_workflows(ROOT / "config"), Actor.cli())
+    await svc.engine.workflows.apply(load_workflows(ROOT / "config"), Actor.cli())
     try:
         yield svc
     finally:
@@ -110,7 +110,7 @@ async def test_a_lead_from_mail_is_announced_in_slack_and_gets_a_call_back_to_do
     await settle(service)
     engine = service.engine
     assert engine is not None
-    (lead,) = await engine.list_leads()
+    (lead,) = await engine.leads.by_status()
     posted = [c for c in fake.of("chat.postMessage") if "Nouveau lead par e-mail" in c.text()]
     (announce,) = posted
     assert announce.params["channel"] == "C_LEADS"
@@ -121,16 +121,17 @@ async def test_a_lead_from_mail_is_announced_in_slack_and_gets_a_call_back_to_do
         if c.params["channel"] == "C_LEADS" and not c.params.get("thread_ts")
     ]  # fmt: skip
     assert len(top) == 1 and "notice_lead_" in str(top[0].params.get("blocks"))
-    notice = await engine.read(lambda c: store.message_for(c, f"lead:{lead.id}"))
+    notice = await engine.db.read(lambda c: store.message_for(c, f"lead:{lead.id}"))
     assert notice == ("C_LEADS", announce.params["thread_ts"])
     assert "Devis poele a granules — Jean Dupont jean.dupont@acme-chauffage.fr" in announce.text()
-    (todo,) = [a for a in await engine.record_activities("lead", lead.id) if not a.done]
+    (todo,) = [a for a in await engine.activities.on_record("lead", lead.id) if not a.done]
     assert (todo.kind, todo.subject) == ("call", "Rappeler Jean Dupont : Devis poele a granules")
     assert todo.due_at is not None
-    (run,) = await engine.workflow_runs("Nouveau lead par e-mail")
+    (run,) = await engine.workflows.runs("Nouveau lead par e-mail")
     assert run.status == "succeeded"
-    delivered = await engine.outbox_messages(status="delivered")
-    assert [m.recipient for m in delivered] == ["channel:C_LEADS"]
+    # one outbox: the engine's notification beside the bot's notice, both delivered
+    delivered = await engine.outbox.messages(status="delivered", lane="slack")
+    assert [m.recipient for m in delivered if m.form == "notification"] == ["channel:C_LEADS"]
 
 
 async def test_a_deal_won_thanks_the_client_tells_the_team_and_rewards_the_referrer(
@@ -138,17 +139,17 @@ async def test_a_deal_won_thanks_the_client_tells_the_team_and_rewards_the_refer
 ) -> None:
     engine = service.engine
     assert engine is not None and service.outbox is not None
-    alice = await engine.actor_for("alice@example.com", "slack")
+    alice = await engine.users.actor_for("alice@example.com", "slack")
     referrer = ContactDraft("Marie Parrain", "marie@parrain.fr")
-    await engine.find_or_create_contact(referrer, alice)
+    await engine.contacts.find_or_create(referrer, alice)
     draft = DealDraft(
         "PAG Rika", ContactDraft("Jean Dupont", "jean@dupont.fr"), expected_revenue="8000",
         referred_by="marie@parrain.fr",
     )  # fmt: skip
-    deal = await engine.create_deal(draft, alice)
-    await engine.move_deal(deal.id, "devis", alice)
+    deal = await engine.deals.create(draft, alice)
+    await engine.deals.move(deal.id, "devis", alice)
     await settle(service)
-    await engine.move_deal(deal.id, "gagne", alice)
+    await engine.deals.move(deal.id, "gagne", alice)
     await settle(service)
     await service.outbox.run_once()
     box, _ = sink
@@ -158,15 +159,15 @@ async def test_a_deal_won_thanks_the_client_tells_the_team_and_rewards_the_refer
     assert thanks["Subject"] == "Merci pour votre confiance — PAG Rika"
     team = [c for c in fake.of("chat.postMessage") if c.params["channel"] == "C_TEAM"]
     assert next(c.text() for c in team).startswith("🎉 Affaire gagnée par Alice Martin : PAG Rika")
-    activities = await engine.record_activities("deal", deal.id)
+    activities = await engine.activities.on_record("deal", deal.id)
     assert [a.subject for a in activities] == ["Relancer le devis : PAG Rika"]
     assert deal.contact_id is not None
-    marie = await engine.contact_by_email("marie@parrain.fr")
+    marie = await engine.contacts.by_email("marie@parrain.fr")
     assert marie is not None
-    (reward,) = await engine.record_activities("contact", marie.id)
+    (reward,) = await engine.activities.on_record("contact", marie.id)
     assert reward.subject == "Récompenser Marie Parrain pour le parrainage de « PAG Rika »"
     assert reward.owner_id == alice.user_id
-    statuses = sorted((r.workflow, r.status) for r in await engine.workflow_runs())
+    statuses = sorted((r.workflow, r.status) for r in await engine.workflows.runs())
     assert statuses == [
         ("Affaire gagnée", "succeeded"), ("Parrainage réussi", "succeeded"),
         ("Relance du devis", "not_met"), ("Relance du devis", "succeeded"),

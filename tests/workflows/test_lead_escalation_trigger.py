@@ -27,23 +27,23 @@ workflows:
 async def test_a_lead_over_its_time_limit_runs_its_workflow_once(
     engine: Engine, admin: Actor, alice: Actor, runner: WorkflowRunner
 ) -> None:
-    await engine.save_blueprint(timed(), admin)  # "new": a time limit of 2d
+    await engine.blueprints.save(timed(), admin)  # "new": a time limit of 2d
     await install(engine, ESCALATED)
     draft = LeadDraft("Poêle", ContactDraft("Jeanne", "j@example.com"), owner="alice@example.com")
-    lead = await engine.create_lead(draft, alice)
-    await engine.run_blueprint_timers(later(days=1))
+    lead = await engine.leads.create(draft, alice)
+    await engine.blueprints.run_timers(later(days=1))
     await runner.settle()
     assert await runs(engine, "Lead en retard") == []  # created, not escalated yet
 
-    assert (await engine.run_blueprint_timers(later(days=3))).escalated == 1
-    assert (await engine.run_blueprint_timers(later(days=4))).escalated == 0
+    assert (await engine.blueprints.run_timers(later(days=3))).escalated == 1
+    assert (await engine.blueprints.run_timers(later(days=4))).escalated == 0
     await runner.settle()
     (run,) = await runs(engine, "Lead en retard")
     assert (run.entity, run.entity_id, run.event, run.status) == (
         "lead", lead.id, "lead.escalated", "succeeded",
     )  # fmt: skip
     assert alice.user_id is not None
-    (todo,) = await engine.my_activities(alice.user_id)
+    (todo,) = await engine.activities.mine(alice.user_id)
     assert (todo.kind, todo.subject, todo.lead_id) == ("call", "Rappeler Poêle", lead.id)
 
 

@@ -32,7 +32,7 @@ def worker(engine: Engine, port: int) -> OutboxWorker:
 async def win(engine: Engine, alice: Actor, runner: WorkflowRunner, email: str) -> int:
     await install(engine, THANKS)
     deal = await new_deal(engine, alice, contact=None)
-    contact = await engine.write(
+    contact = await engine.db.write(
         lambda tx: tx.insert(
             "contacts",
             {"name": "Jean Dupont", "email": email, "email_key": email, "created_at": tx.now,
@@ -40,8 +40,8 @@ async def win(engine: Engine, alice: Actor, runner: WorkflowRunner, email: str) 
         ),
         alice,
     )  # fmt: skip
-    await engine.update_deal(deal.id, {"contact": str(contact)}, alice)
-    await engine.move_deal(deal.id, "gagne", alice)
+    await engine.deals.update(deal.id, {"contact": str(contact)}, alice)
+    await engine.deals.move(deal.id, "gagne", alice)
     await runner.settle()
     return deal.id
 
@@ -70,18 +70,18 @@ async def test_a_workflow_email_reaches_the_relay_marked_auto_generated_and_is_r
         "Bonjour Jean Dupont,",
         "merci !",
     ]
-    (message,) = await engine.outbox_messages(status="delivered")
+    (message,) = await engine.outbox.messages(status="delivered")
     assert (
         mail["Message-ID"]
         == f"<relais.{message.id}.{int(message.created_at.timestamp())}@martin.fr>"
     )
-    (sent,) = await engine.sent_mails()
+    (sent,) = await engine.mail.sent()
     assert (sent.message_id, sent.recipient, sent.deal_id) == (
         mail["Message-ID"],
         "jean@dupont.fr",
         deal_id,
     )
-    thread = await engine.read(
+    thread = await engine.db.read(
         lambda c: c.execute(
             "SELECT deal_id FROM mail_threads WHERE message_id = ?", (mail["Message-ID"][1:-1],)
         ).fetchone()
@@ -99,20 +99,20 @@ async def test_a_refused_recipient_fails_for_good_and_a_relay_down_is_retried(
         assert await outbox.run_once() == 0
     finally:
         await outbox.close()
-    (message,) = await engine.outbox_messages()
+    (message,) = await engine.outbox.messages()
     assert message.status == "failed" and message.last_error is not None
     assert message.last_error.startswith("SMTP 550")
-    assert box.messages == [] and await engine.sent_mails() == []
+    assert box.messages == [] and await engine.mail.sent() == []
 
     down = worker(engine, free_port())
     try:
-        await engine.write(
+        await engine.db.write(
             lambda tx: tx.execute("UPDATE outbox SET status = 'pending', attempts = 0"), alice
         )
         assert await down.run_once() == 0
     finally:
         await down.close()
-    (message,) = await engine.outbox_messages()
+    (message,) = await engine.outbox.messages()
     assert (message.status, message.attempts) == ("pending", 1)
     assert "Connection refused" in (message.last_error or "") or "Errno" in (
         message.last_error or ""

@@ -25,7 +25,7 @@ from tests.workflows.test_mailer import THANKS, worker
 async def won(engine: Engine, alice: Actor, title: str, email: str) -> int:
     """A deal whose contact has ``email`` (stored as is), moved to won."""
     deal = await new_deal(engine, alice, title=title, contact=None)
-    contact = await engine.write(
+    contact = await engine.db.write(
         lambda tx: tx.insert(
             "contacts",
             {"name": "Jean Dupont", "email": email, "email_key": email, "created_at": tx.now,
@@ -33,8 +33,8 @@ async def won(engine: Engine, alice: Actor, title: str, email: str) -> int:
         ),
         alice,
     )  # fmt: skip
-    await engine.update_deal(deal.id, {"contact": str(contact)}, alice)
-    await engine.move_deal(deal.id, "gagne", alice)
+    await engine.deals.update(deal.id, {"contact": str(contact)}, alice)
+    await engine.deals.move(deal.id, "gagne", alice)
     return deal.id
 
 
@@ -70,8 +70,8 @@ async def test_one_message_that_cannot_be_built_fails_alone_and_nothing_is_sent_
     await runner.settle()
     assert await deliver(engine, port) == 2  # one batch: three claimed together
     assert sorted(m["To"] for m in box.messages) == ["jean@dupont.fr", "lea@petit.fr"]
-    by_status = {m.status: m for m in await engine.outbox_messages()}
-    assert sorted(m.status for m in await engine.outbox_messages()) == [
+    by_status = {m.status: m for m in await engine.outbox.messages()}
+    assert sorted(m.status for m in await engine.outbox.messages()) == [
         "delivered",
         "delivered",
         "failed",
@@ -79,11 +79,11 @@ async def test_one_message_that_cannot_be_built_fails_alone_and_nothing_is_sent_
     bad = by_status["failed"]
     assert bad.attempts == 1
     assert bad.last_error == "cannot build the e-mail: invalid recipient address 'x@'"
-    (attempt,) = await engine.outbox_attempts(bad.id)
+    (attempt,) = await engine.outbox.attempts(bad.id)
     assert not attempt.ok and attempt.detail == bad.last_error
     # Long after every lease and every retry delay: nothing is claimed, nothing sent again.
     assert await deliver(engine, port, hours=48) == 0
-    assert len(box.messages) == 2 and len(await engine.sent_mails()) == 2
+    assert len(box.messages) == 2 and len(await engine.mail.sent()) == 2
 
 
 async def test_a_dead_letter_is_listed_with_its_reason(
@@ -95,11 +95,11 @@ async def test_a_dead_letter_is_listed_with_its_reason(
     await runner.settle()
     await deliver(engine, port)
     code, out, _ = await run_cli(tmp_path, "outbox", "--status", "failed", "--lang", "fr")
-    (message,) = await engine.outbox_messages()
+    (message,) = await engine.outbox.messages()
     assert code == 0 and out.splitlines()[1:] == [
         "    motif : cannot build the e-mail: invalid recipient address 'x@'"
     ]
-    assert out.startswith(f"#{message.id} email à x@ : failed après 1 tentative(s), créé le ")
+    assert out.startswith(f"#{message.id} email à x@ : failed après 1 tentative, créé le ")
     assert (await run_cli(tmp_path, "outbox", "--status", "delivered"))[1] == "Aucun message.\n"
 
 
@@ -113,7 +113,7 @@ async def test_a_recipient_list_that_hides_a_group_or_a_second_header_is_refused
     await runner.settle()
     assert await deliver(engine, port) == 0
     assert box.messages == []
-    failed = await engine.outbox_messages(status="failed")
+    failed = await engine.outbox.messages(status="failed")
     assert [m.last_error for m in failed] == [
         "cannot build the e-mail: invalid recipient address 'friends: spy@evil.example;'",
         "cannot build the e-mail: invalid recipient address 'jean@dupont.fr Bcc: spy@evil.example'",
@@ -127,12 +127,12 @@ async def test_a_webhook_to_a_malformed_url_fails_alone_beside_good_mail(
     await install(engine, THANKS)
     await won(engine, alice, "Poêle", "jean@dupont.fr")
     for url in ("http://[::1/hook", "ftp://example.com/hook"):
-        await engine.write(
+        await engine.db.write(
             partial(outbox.enqueue, kind="webhook", recipient=url, payload={}), alice
         )
     await runner.settle()
     assert await deliver(engine, port) == 1
     assert len(box.messages) == 1
-    failed = await engine.outbox_messages(status="failed")
+    failed = await engine.outbox.messages(status="failed")
     assert [(m.kind, m.attempts) for m in failed] == [("webhook", 1), ("webhook", 1)]
     assert all((m.last_error or "").startswith("invalid request: ") for m in failed)

@@ -15,6 +15,7 @@ from engine.errors import StorageError
 from engine.workflows import actions as workflow_actions
 from engine.workflows.model import Action
 from engine.workflows.runner import WorkflowRunner
+from service import wiring
 from tests.workflows.conftest import SETUP, install, new_deal, payloads, runs
 
 NOTIFY = """
@@ -35,14 +36,14 @@ async def test_an_inactive_workflow_does_nothing_and_is_listed_as_such(
     await new_deal(engine, alice)
     await runner.settle()
     assert await runs(engine) == []
-    (listed,) = await engine.workflows()
+    (listed,) = await engine.workflows.all()
     assert not listed.active
-    await engine.set_workflow_active("hello", True, Actor.cli())
+    await engine.workflows.set_active("hello", True, Actor.cli())
     await new_deal(engine, alice, "Second")
     await runner.settle()
     assert [r.status for r in await runs(engine)] == ["succeeded"]
     with pytest.raises(Exception, match="only an admin"):
-        await engine.set_workflow_active("Hello", False, alice)
+        await engine.workflows.set_active("Hello", False, alice)
 
 
 async def test_only_the_owners_own_changes_trigger_an_owner_only_workflow(
@@ -54,7 +55,7 @@ async def test_only_the_owners_own_changes_trigger_an_owner_only_workflow(
     await runner.settle()
     (run,) = await runs(engine)
     assert run.cause["actor_user_id"] == alice.user_id
-    texts = [p["text"] for p in payloads(await engine.outbox_messages(), "notification")]
+    texts = [p["text"] for p in payloads(await engine.outbox.messages(), "notification")]
     assert texts == ["hello Alice's"]
 
 
@@ -86,7 +87,7 @@ workflows:
 """,
     )
     deal = await new_deal(engine, alice)
-    await engine.update_deal(deal.id, {"title": "Changed"}, alice)
+    await engine.deals.update(deal.id, {"title": "Changed"}, alice)
     await runner.settle()
     found = await runs(engine, "Loop")
     assert [r.depth for r in found] == [0, 1, 2, 3, 4, 5]
@@ -95,7 +96,7 @@ workflows:
     assert cut.reason == "loop protection: causation depth 5 reached (limit 5)"
     assert [(s.kind, s.outcome) for s in cut.steps] == [("trigger", "cut")]
     assert runner.stats.cut == 1
-    assert (await engine.deal(deal.id)).custom == {"count": "6"}
+    assert (await engine.deals.get(deal.id)).custom == {"count": "6"}
 
 
 async def test_a_ping_pong_between_two_workflows_is_cut_too(
@@ -104,7 +105,7 @@ async def test_a_ping_pong_between_two_workflows_is_cut_too(
     """Ping changes ``pong``, which makes Pong change the title, which makes Ping…"""
     await install(engine, LOOP)
     deal = await new_deal(engine, alice)
-    await engine.update_deal(deal.id, {"title": "Start"}, alice)
+    await engine.deals.update(deal.id, {"title": "Start"}, alice)
     await runner.settle()
     found = await runs(engine)
     assert max(r.depth for r in found) == SETUP.max_depth
@@ -117,7 +118,8 @@ async def test_changes_made_while_the_runner_was_away_run_once_when_it_is_back(
     db_path: Path, engine: Engine, alice: Actor
 ) -> None:
     await install(engine, NOTIFY.format(who="anyone", active="true"))
-    first = engine.workflow_runner(SETUP)
+    first = engine.workflows.runner(SETUP)
+    wiring.apply(engine.bus, wiring.workflow_listeners(first))
     first.start()
     await new_deal(engine, alice, "Seen")
     await first.settle()
@@ -126,12 +128,13 @@ async def test_changes_made_while_the_runner_was_away_run_once_when_it_is_back(
     await engine.close()
     reopened = await Engine.open(db_path)
     try:
-        again = reopened.workflow_runner(SETUP)
+        again = reopened.workflows.runner(SETUP)
+        wiring.apply(reopened.bus, wiring.workflow_listeners(again))
         again.start()
         await again.settle()
         await again.tick()
         await again.stop()
-        texts = [p["text"] for p in payloads(await reopened.outbox_messages(), "notification")]
+        texts = [p["text"] for p in payloads(await reopened.outbox.messages(), "notification")]
         assert texts == ["hello Seen", "hello While away"]
     finally:
         await reopened.close()
@@ -160,7 +163,7 @@ async def test_a_transient_failure_is_retried_later_and_then_succeeds(
     assert run.status == "succeeded"
     assert [s.outcome for s in run.steps] == ["retry", "done"]
     assert run.steps[1].detail["attempt"] == 2
-    assert len(payloads(await engine.outbox_messages(), "notification")) == 1
+    assert len(payloads(await engine.outbox.messages(), "notification")) == 1
 
 
 async def test_history_is_kept_for_the_configured_retention_then_pruned(
@@ -178,7 +181,7 @@ workflows:
     steps: [{notify: {text: "c"}}]
 """,
     )
-    runner = engine.workflow_runner(SETUP, retention_days=30)
+    runner = engine.workflows.runner(SETUP, retention_days=30)
     await new_deal(engine, alice)
     await runner.tick()
     assert len(await runs(engine)) == 2

@@ -13,6 +13,7 @@ from engine.actors import Actor
 from engine.core import Engine
 from engine.crm.activities import ActivityDraft
 from engine.workflows.runner import WorkflowRunner
+from service import wiring
 from tests.workflows.conftest import SETUP, install, new_deal, payloads, runs
 
 PARIS = clock.zone("Europe/Paris")
@@ -29,14 +30,15 @@ workflows:
 
 
 async def texts(engine: Engine) -> list[str]:
-    return [p["text"] for p in payloads(await engine.outbox_messages(), "notification")]
+    return [p["text"] for p in payloads(await engine.outbox.messages(), "notification")]
 
 
 async def test_a_delay_survives_a_restart_and_its_step_runs_once(
     db_path: Path, engine: Engine, alice: Actor
 ) -> None:
     await install(engine, WAIT)
-    runner = engine.workflow_runner(SETUP)
+    runner = engine.workflows.runner(SETUP)
+    wiring.apply(engine.bus, wiring.workflow_listeners(runner))
     runner.start()
     deal = await new_deal(engine, alice)
     await runner.settle()
@@ -48,7 +50,7 @@ async def test_a_delay_survives_a_restart_and_its_step_runs_once(
 
     engine = await Engine.open(db_path)  # the service comes back
     try:
-        first, second = engine.workflow_runner(SETUP), engine.workflow_runner(SETUP)
+        first, second = engine.workflows.runner(SETUP), engine.workflows.runner(SETUP)
         assert (await first.tick(resume_at - timedelta(minutes=1))).resumed == 0
         later = resume_at + timedelta(hours=5)  # it fell due while the service was down
         reports = await asyncio.gather(first.tick(later), second.tick(later))
@@ -58,7 +60,7 @@ async def test_a_delay_survives_a_restart_and_its_step_runs_once(
         assert run.status == "succeeded"
         assert [s.outcome for s in run.steps] == ["done", "waiting", "done", "done"]
         assert await texts(engine) == ["tout de suite", "deux heures après"]
-        (activity,) = await engine.record_activities("deal", deal.id)
+        (activity,) = await engine.activities.on_record("deal", deal.id)
         assert activity.subject == "Rappeler pour PAG Rika"
     finally:
         await engine.close()
@@ -86,9 +88,9 @@ workflows:
     assert (empty.status, empty.reason) == (
         "stopped", "steps[0]: expected_close is empty, nothing to wait for",
     )  # fmt: skip
-    await engine.set_workflow_active("Before close", False, Actor.cli())
+    await engine.workflows.set_active("Before close", False, Actor.cli())
     assert (await runner.tick(waiting.resume_at)).resumed == 1
-    stopped = await engine.workflow_run(waiting.id)
+    stopped = await engine.workflows.run_record(waiting.id)
     assert (stopped.status, stopped.reason) == ("stopped", "the workflow was deactivated")
     assert await texts(engine) == []
 
@@ -105,7 +107,7 @@ workflows:
     steps: [{notify: {text: one}}, {notify: {text: two}}]
 """,
     )
-    crashed = engine.workflow_runner(SETUP)
+    crashed = engine.workflows.runner(SETUP)
 
     async def crash(*_: object) -> None:  # the process dies after the first write
         return None
@@ -115,7 +117,7 @@ workflows:
     await crashed.catch_up()
     (run,) = await runs(engine)
     assert run.status == "running" and await texts(engine) == ["one"]
-    other = engine.workflow_runner(SETUP)
+    other = engine.workflows.runner(SETUP)
     assert (await other.tick(clock.utcnow())).resumed == 0  # still leased
     assert (await other.tick(clock.utcnow() + timedelta(seconds=SETUP.lease + 1))).resumed == 1
     assert await texts(engine) == ["one", "two"]
@@ -139,7 +141,7 @@ async def test_a_date_trigger_fires_once_per_record_and_date_across_restarts(
     close = today + timedelta(days=3)
     deal = await new_deal(engine, alice, expected_close=close.isoformat())
     await new_deal(engine, alice, "Long ago", expected_close="2020-01-01")
-    runner = engine.workflow_runner(SETUP)
+    runner = engine.workflows.runner(SETUP)
     moment = datetime.combine(close - timedelta(days=1), time(9), PARIS)
     assert (await runner.tick(moment - timedelta(minutes=1))).dated == 0
     assert (await runner.tick(moment + timedelta(hours=3))).dated == 1
@@ -147,13 +149,13 @@ async def test_a_date_trigger_fires_once_per_record_and_date_across_restarts(
 
     engine = await Engine.open(db_path)
     try:
-        runner = engine.workflow_runner(SETUP)
+        runner = engine.workflows.runner(SETUP)
         assert (await runner.tick(moment + timedelta(hours=4))).dated == 0
         assert await texts(engine) == [f"PAG Rika se conclut demain ({close.isoformat()})"]
         (run,) = await runs(engine)
         assert run.event == "deal.date" and run.cause["data"]["field"] == "expected_close"
         later = close + timedelta(days=7)  # the date moves: a new moment, which fires again
-        await engine.update_deal(deal.id, {"expected_close": later.isoformat()}, alice)
+        await engine.deals.update(deal.id, {"expected_close": later.isoformat()}, alice)
         again = datetime.combine(later - timedelta(days=1), time(9, 30), PARIS)
         assert (await runner.tick(again)).dated == 1
         assert len(await texts(engine)) == 2
@@ -175,14 +177,14 @@ workflows:
     )
     deal = await new_deal(engine, alice)
     due = clock.utcnow() + timedelta(hours=1)
-    await engine.create_activity(
+    await engine.activities.create(
         ActivityDraft("call", "Rappeler", due_at=due, deal_id=deal.id), alice
     )
-    done = await engine.create_activity(
+    done = await engine.activities.create(
         ActivityDraft("call", "Déjà fait", due_at=due, deal_id=deal.id), alice
     )
-    await engine.complete_activity(done.id, alice)
-    runner = engine.workflow_runner(SETUP)
+    await engine.activities.complete(done.id, alice)
+    runner = engine.workflows.runner(SETUP)
     assert (await runner.tick(due + timedelta(minutes=59))).dated == 0
     assert (await runner.tick(due + timedelta(hours=1, minutes=1))).dated == 2
     assert await texts(engine) == ["En retard : Rappeler"]

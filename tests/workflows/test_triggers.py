@@ -24,41 +24,41 @@ Act = Callable[[Engine, Actor], Awaitable[object]]
 
 
 async def contact_created(engine: Engine, alice: Actor) -> object:
-    return await engine.find_or_create_contact(ContactDraft("Marie Curie", "marie@x.fr"), alice)
+    return await engine.contacts.find_or_create(ContactDraft("Marie Curie", "marie@x.fr"), alice)
 
 
 async def contact_updated(engine: Engine, alice: Actor) -> object:
-    contact = await engine.find_or_create_contact(ContactDraft("Marie", "marie@x.fr"), alice)
+    contact = await engine.contacts.find_or_create(ContactDraft("Marie", "marie@x.fr"), alice)
     draft = ContactDraft("Marie Curie", phone="01 23 45 67 89")
-    return await engine.write(lambda tx: update_contact(tx, contact.id, draft, None), alice)
+    return await engine.db.write(lambda tx: update_contact(tx, contact.id, draft, None), alice)
 
 
 async def organisation_created(engine: Engine, alice: Actor) -> object:
     draft = ContactDraft("Marie", "marie@acme.fr", organisation="Acme")
-    return await engine.find_or_create_contact(draft, alice)
+    return await engine.contacts.find_or_create(draft, alice)
 
 
 async def organisation_updated(engine: Engine, alice: Actor) -> object:
     contact = await organisation_created(engine, alice)
     org = getattr(contact, "organisation_id")  # noqa: B009
     change = {"address": "1 rue de la Paix"}
-    return await engine.write(
+    return await engine.db.write(
         lambda tx: workflow_updates.update(tx, "organisation", org, change), alice
     )
 
 
 async def lead_created(engine: Engine, alice: Actor) -> object:
-    return await engine.create_lead(LeadDraft("Poêle", ContactDraft("Jean", "j@x.fr")), alice)
+    return await engine.leads.create(LeadDraft("Poêle", ContactDraft("Jean", "j@x.fr")), alice)
 
 
 async def lead_updated(engine: Engine, alice: Actor) -> object:
-    lead = await engine.create_lead(LeadDraft("Poêle"), alice)
-    return await engine.set_lead_status(lead.id, "contacted", alice)
+    lead = await engine.leads.create(LeadDraft("Poêle"), alice)
+    return await engine.leads.set_status(lead.id, "contacted", alice)
 
 
 async def lead_converted(engine: Engine, alice: Actor) -> object:
-    lead = await engine.create_lead(LeadDraft("Poêle"), alice)
-    return await engine.convert_lead(lead.id, alice)
+    lead = await engine.leads.create(LeadDraft("Poêle"), alice)
+    return await engine.leads.convert(lead.id, alice)
 
 
 async def deal_created(engine: Engine, alice: Actor) -> object:
@@ -67,45 +67,45 @@ async def deal_created(engine: Engine, alice: Actor) -> object:
 
 async def deal_updated(engine: Engine, alice: Actor) -> object:
     deal = await new_deal(engine, alice)
-    return await engine.update_deal(deal.id, {"priority": 2}, alice)
+    return await engine.deals.update(deal.id, {"priority": 2}, alice)
 
 
 async def deal_stage_changed(engine: Engine, alice: Actor) -> object:
     deal = await new_deal(engine, alice)
-    return await engine.move_deal(deal.id, "devis", alice)
+    return await engine.deals.move(deal.id, "devis", alice)
 
 
 async def deal_won(engine: Engine, alice: Actor) -> object:
     deal = await new_deal(engine, alice)
-    return await engine.move_deal(deal.id, "gagne", alice)
+    return await engine.deals.move(deal.id, "gagne", alice)
 
 
 async def deal_lost(engine: Engine, alice: Actor) -> object:
     deal = await new_deal(engine, alice)
-    return await engine.move_deal(deal.id, "perdu", alice, lost_reason="trop cher")
+    return await engine.deals.move(deal.id, "perdu", alice, lost_reason="trop cher")
 
 
 async def deal_deleted(engine: Engine, alice: Actor) -> object:
     deal = await new_deal(engine, alice)
-    await engine.delete_deal(deal.id, Actor.cli())
+    await engine.deals.delete(deal.id, Actor.cli())
     return deal
 
 
 async def activity_created(engine: Engine, alice: Actor) -> object:
     deal = await new_deal(engine, alice)
-    return await engine.create_activity(ActivityDraft("call", "Appeler", deal_id=deal.id), alice)
+    return await engine.activities.create(ActivityDraft("call", "Appeler", deal_id=deal.id), alice)
 
 
 async def activity_updated(engine: Engine, alice: Actor) -> object:
     activity = await activity_created(engine, alice)
-    return await engine.complete_activity(getattr(activity, "id"), alice)  # noqa: B009
+    return await engine.activities.complete(getattr(activity, "id"), alice)  # noqa: B009
 
 
 async def _quote(engine: Engine, alice: Actor) -> int:
-    await engine.import_products([Product("POELE", "Poêle", Decimal("2890.00"))], Actor.cli())
-    engine.use_cpq(CpqSetup(RuleBook.build([], []), QuoteSettings(company=("Poêles Martin",))))
+    await engine.products.import_all([Product("POELE", "Poêle", Decimal("2890.00"))], Actor.cli())
+    engine.quotes.use(CpqSetup(RuleBook.build([], []), QuoteSettings(company=("Poêles Martin",))))
     deal = await new_deal(engine, alice)
-    saved = await engine.save_quote(deal.id, QuoteDraft((LineInput("POELE", Decimal(1)),)), alice)
+    saved = await engine.quotes.save(deal.id, QuoteDraft((LineInput("POELE", Decimal(1)),)), alice)
     return saved.quote.id
 
 
@@ -114,7 +114,7 @@ async def quote_created(engine: Engine, alice: Actor) -> object:
 
 
 async def quote_status_changed(engine: Engine, alice: Actor) -> object:
-    return await engine.set_quote_status(await _quote(engine, alice), "sent", alice)
+    return await engine.quotes.set_status(await _quote(engine, alice), "sent", alice)
 
 
 CASES: list[tuple[str, str, Act]] = [
@@ -157,7 +157,7 @@ workflows:
     (run,) = await runs(engine, "Watch")
     assert (run.entity, run.status) == (entity, "succeeded")
     assert run.event.startswith(f"{entity}.")
-    (hook,) = [m for m in await engine.outbox_messages() if m.kind == "webhook"]
+    (hook,) = [m for m in await engine.outbox.messages() if m.kind == "webhook"]
     body = hook.payload["body"]
     assert body["workflow"] == "Watch" and body["record"]["entity"] == entity
     assert body["record"]["id"] == run.entity_id
@@ -179,13 +179,13 @@ workflows:
 """,
     )
     deal = await new_deal(engine, alice)
-    await engine.update_deal(deal.id, {"title": "PAG Rika 8 kW"}, alice)
-    await engine.move_deal(deal.id, "devis", alice)
+    await engine.deals.update(deal.id, {"title": "PAG Rika 8 kW"}, alice)
+    await engine.deals.move(deal.id, "devis", alice)
     await runner.settle()
     assert len(await runs(engine, "Any update")) == 2
     assert await runs(engine, "Revenue") == []
-    await engine.update_deal(deal.id, {"expected_revenue": "9000"}, alice)
-    await engine.update_deal(deal.id, {"owner": "alice@example.com"}, Actor.cli())
+    await engine.deals.update(deal.id, {"expected_revenue": "9000"}, alice)
+    await engine.deals.update(deal.id, {"owner": "alice@example.com"}, Actor.cli())
     await runner.settle()
     assert len(await runs(engine, "Revenue")) == 1  # the owner did not change
 
