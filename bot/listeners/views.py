@@ -266,9 +266,7 @@ async def _error_blocks(
         return {}
 
 
-async def _refusal(
-    engine: Engine, who: Who, exc: RelaisError, view: Mapping[str, Any]
-) -> Block:
+async def _refusal(engine: Engine, who: Who, exc: RelaisError, view: Mapping[str, Any]) -> Block:
     """The refusal in place of the form, under the form's own title (it names its action)."""
     message = error_message(exc, who.locale)
     blocks = list(message.blocks)
