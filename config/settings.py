@@ -57,6 +57,13 @@ SETTINGS: tuple[Setting, ...] = (
         "var/relais.db",
         "SQLite database file, or postgresql://user@host:port/dbname",
     ),
+    Setting(
+        "RELAIS_DB_READERS",
+        "db_readers",
+        count,
+        "4",
+        "PostgreSQL: read connections per instance (SQLite: always 1)",
+    ),
     Setting("RELAIS_CONFIG_DIR", "config_dir", text, "config", "folder of the YAML configuration"),
     Setting("RELAIS_SMTP_HOST", "smtp_host", text, "127.0.0.1", "address the SMTP listener binds"),
     Setting("RELAIS_SMTP_PORT", "smtp_port", port, "2525", "port of the SMTP listener"),
@@ -271,6 +278,7 @@ SETTINGS: tuple[Setting, ...] = (
 @dataclass(frozen=True)
 class Settings:
     database: str
+    db_readers: int
     config_dir: str
     smtp_host: str
     smtp_port: int

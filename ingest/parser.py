@@ -24,7 +24,6 @@ import codecs
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from email import message_from_bytes
 from email.header import decode_header
 from email.message import Message
 from email.policy import compat32
@@ -32,7 +31,7 @@ from email.policy import default as modern
 from email.utils import getaddresses
 
 from engine.api.mail import FormData
-from ingest import forms
+from ingest import forms, nesting
 from ingest.text import html_to_text, trim_reply
 
 MAX_DEPTH = 20
@@ -81,11 +80,12 @@ class ParsedMail:
     defects: tuple[str, ...] = ()
     has_from: bool = True
     unreadable: bool = False
+    too_deep: bool = False  # nested past ``nesting.MAX_NESTING``: read up to there
 
 
 def parse(raw: bytes) -> ParsedMail:
     """Read a message; whatever the input, return what could be understood."""
-    msg = message_from_bytes(raw, policy=compat32)
+    msg, too_deep = nesting.read(raw)  # past nesting.MAX_NESTING: cut, and held for review
     headers = _raw_headers(msg)
     sender = _first_address(headers.get("from", ""))
     reply_to = _first_address(headers.get("reply-to", ""))
@@ -110,6 +110,7 @@ def parse(raw: bytes) -> ParsedMail:
         defects=_defects(msg),
         has_from="from" in headers,
         unreadable=unreadable,
+        too_deep=too_deep,
     )
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import Awaitable, Callable
 
 from engine.api import DomainEvent, Engine, clock
@@ -72,6 +73,7 @@ def to_incoming(mail_id: int, parsed: ParsedMail) -> IncomingMail:
         spam_score=parsed.spam_score,
         has_from=parsed.has_from,
         unreadable=parsed.unreadable,
+        too_deep=parsed.too_deep,
     )
 
 
@@ -117,6 +119,7 @@ class MailProcessor:
         self._parser: Parser = ThreadParser(deadline)
         self._room = asyncio.Event()  # the queue ran low: a full scan may look again
         self.running = False
+        self.owner = uuid.uuid4().hex  # whose lease a claimed mail is (engine/mail/leases.py)
 
     async def start(self) -> None:
         """Start the parser and the work, and queue what waits."""
@@ -135,6 +138,10 @@ class MailProcessor:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        try:  # what it still held goes back to the other instances at once
+            await self.engine.mail.release_claims(self.owner)
+        except Exception as exc:  # the database may be closing: the lease runs out
+            log.warning("event=mail_release_failed error=%r", exc)
         await self._parser.close()
         self._parser = ThreadParser(self.deadline)
 
@@ -153,8 +160,11 @@ class MailProcessor:
         await self._queue.join()
 
     async def scan(self) -> int:
-        """Queue the first ``scan_limit`` messages still waiting; returns how many were found."""
-        waiting = await self.engine.mail.pending(self.scan_limit)
+        """Claim and queue the first ``scan_limit`` messages still waiting; returns how many.
+
+        Claimed (a lease): another instance's scan passes them over.
+        """
+        waiting = await self.engine.mail.claim(self.owner, self.scan_limit)
         for mail_id in waiting:
             self.submit(mail_id)
         return len(waiting)
@@ -209,7 +219,17 @@ class MailProcessor:
         return outcome
 
     async def process_batch(self, ids: list[int]) -> list[Outcome | None]:
-        """One parse call for all, then one write each (they share the next commit)."""
+        """One parse call for all, then one write each (they share the next commit).
+
+        Only the messages no other instance holds are parsed (``None`` for the others).
+        """
+        mine = set(await self.engine.mail.claim_these(ids, self.owner))
+        outcomes = iter(await self._process_claimed([i for i in ids if i in mine]))
+        return [next(outcomes) if i in mine else None for i in ids]
+
+    async def _process_claimed(self, ids: list[int]) -> list[Outcome | None]:
+        if not ids:
+            return []
         raws = [await self._raw_of(mail_id) for mail_id in ids]
         parsed = await self._parse_all(raws)
         return list(await asyncio.gather(*map(self._route, ids, parsed)))

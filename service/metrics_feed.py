@@ -4,16 +4,15 @@ The engine counts its commits (``Database.stats``), its workflow runs by outcome
 (``WorkflowRunner.stats``) and keeps the outbox in a table; it knows nothing of
 Prometheus. :class:`MetricsFeed` brings those figures in just before each ``/metrics``
 answer (counters grow by what changed since the last answer, gauges are set), and times
-every write request to its commit (``relais_db_write_seconds``) by wrapping the
-database's ``write``.
+every write request to its commit (``relais_db_write_seconds``) through
+``Engine.time_writes``, an observer of the store's writes. It reads only what the
+engine offers (``engine.stats``), never the database itself.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from engine.api import Engine
 from engine.api.outbox import LANES
@@ -21,7 +20,6 @@ from engine.api.workflows import WorkflowRunner
 from telemetry.metrics import Metrics
 
 log = logging.getLogger("relais.service")
-T = TypeVar("T")
 
 UNSETTLED = ("pending", "sending")
 DEAD = ("failed",)
@@ -38,7 +36,7 @@ class MetricsFeed:
 
     def install(self) -> None:
         """Time each write to its commit; read the rest at each ``/metrics``."""
-        self._time_writes()
+        self.engine.time_writes(self.metrics.write_seconds.observe)
         self.metrics.refreshers.append(self.refresh)
 
     async def refresh(self) -> None:
@@ -54,7 +52,7 @@ class MetricsFeed:
             log.warning("event=metrics_refresh_failed error=%r", exc)
 
     def _counts(self) -> None:
-        stats = self.engine.db.stats
+        stats = self.engine.stats
         self._grow("db.jobs", stats.get("jobs", 0), self.metrics.writes.inc)
         self._grow("db.commits", stats.get("commits", 0), self.metrics.commits.inc)
         if self.workflows is not None:
@@ -67,17 +65,3 @@ class MetricsFeed:
         if added > 0:
             inc(added)
             self._seen[key] = total
-
-    def _time_writes(self) -> None:
-        db = self.engine.db
-        write = db.write
-        observe = self.metrics.write_seconds.observe
-
-        async def timed(fn: Callable[[Any], T], actor: Any) -> T:
-            started = time.perf_counter()
-            try:
-                return await write(fn, actor)
-            finally:
-                observe(time.perf_counter() - started)
-
-        setattr(db, "write", timed)  # noqa: B010 - this instance only, the engine unchanged

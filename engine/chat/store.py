@@ -203,7 +203,8 @@ def cursor(conn: sqlite3.Connection, name: str) -> int:
 def advance(tx: Tx, name: str, position: int) -> None:
     tx.execute(
         "INSERT INTO slack_cursors (name, position) VALUES (?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET position = max(position, excluded.position)",
+        " ON CONFLICT (name) DO UPDATE"
+        " SET position = max(slack_cursors.position, excluded.position)",
         (name, position),
     )
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
+from engine import clock
 from engine.actors import Actor
 from engine.crm.records import MAX_RECORD_ID
 from engine.facade.base import Part
-from engine.mail import inbox, intake, routes
+from engine.mail import inbox, intake, leases, routes
 from engine.outbox import mailings
 
 
@@ -37,9 +38,16 @@ class Mail(Part):
         Several instances (PostgreSQL): another one that changed what this write read
         (the same mail, processed there; its contact) makes it fail; the store runs it
         again in a new transaction, which sees that change (a mail processed there is
-        skipped).
+        skipped). Two messages of one new company processed at once on two instances
+        both create its organisation: the second fails on the unique key and, once
+        more in a new transaction, finds the first's.
         """
-        return await self._write(lambda tx: intake.process(tx, mail, policy), intake.MAIL_ACTOR)
+        try:
+            return await self._write(lambda tx: intake.process(tx, mail, policy), intake.MAIL_ACTOR)
+        except sqlite3.IntegrityError:
+            if self._db.url is None:
+                raise
+            return await self._write(lambda tx: intake.process(tx, mail, policy), intake.MAIL_ACTOR)
 
     async def mark_failed(self, mail_id: int, error: str) -> None:
         await self._write(lambda tx: inbox.mark_failed(tx, mail_id, error), intake.MAIL_ACTOR)
@@ -62,6 +70,42 @@ class Mail(Part):
 
     async def pending(self, limit: int = 1000) -> list[int]:
         return await self._read(lambda c: inbox.pending(c, limit))
+
+    async def claim(
+        self,
+        owner: str,
+        limit: int = 1000,
+        *,
+        lease: float = leases.LEASE,
+        now: datetime | None = None,
+    ) -> list[int]:
+        """The first ``limit`` waiting mails no other processor holds, leased to ``owner``.
+
+        What a scan queues: several instances share the backlog instead of each
+        parsing all of it; a lease left by an instance that died runs out.
+        """
+        moment = now or clock.utcnow()
+        return await self._write(
+            lambda tx: leases.claim_waiting(tx, owner, limit, moment, lease), intake.MAIL_ACTOR
+        )
+
+    async def claim_these(
+        self,
+        ids: list[int],
+        owner: str,
+        *,
+        lease: float = leases.LEASE,
+        now: datetime | None = None,
+    ) -> list[int]:
+        """Those of ``ids`` no other processor holds (leased to ``owner``): the ones to parse."""
+        moment = now or clock.utcnow()
+        return await self._write(
+            lambda tx: leases.claim_these(tx, ids, owner, moment, lease), intake.MAIL_ACTOR
+        )
+
+    async def release_claims(self, owner: str) -> int:
+        """Give back the waiting mails ``owner`` holds (its processor stops)."""
+        return await self._write(lambda tx: leases.release(tx, owner), intake.MAIL_ACTOR)
 
     async def failed(self) -> list[int]:
         return await self._read(inbox.failed_ids)

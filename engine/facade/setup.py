@@ -52,7 +52,14 @@ class Setup(Part):
                 pipelines.create_pipeline(tx, "default", "Pipeline", is_default=True)
 
         if not await self._read(lambda c: c.execute("SELECT 1 FROM pipelines").fetchone()):
-            await self._write(create_if_missing, Actor.system("setup"))
+            try:
+                await self._write(create_if_missing, Actor.system("setup"))
+            except sqlite3.IntegrityError:
+                # Several instances starting together (PostgreSQL): another one created it
+                # at the same moment; once more, in a new transaction, finds it.
+                if self._db.url is None:
+                    raise
+                await self._write(create_if_missing, Actor.system("setup"))
 
     async def apply(self, setup: crm_setup.CrmSetup, actor: Actor) -> list[str]:
         """Make the database say what ``setup`` says, all or nothing; one line per change."""
@@ -87,9 +94,16 @@ class Setup(Part):
         """
         if await self._read(_first_run_done):
             return None
-        return await self._write(
-            exclusively(CONFIGURATION, lambda tx: _first_run(tx, setup)), Actor.system("setup")
-        )
+        write = exclusively(CONFIGURATION, lambda tx: _first_run(tx, setup))
+        try:
+            return await self._write(write, Actor.system("setup"))
+        except sqlite3.IntegrityError:
+            # Several instances starting together (PostgreSQL): the one that waited for the
+            # lock read the empty database before the first committed; once more, in a new
+            # transaction, it finds the first start's marker and applies nothing.
+            if self._db.url is None:
+                raise
+            return await self._write(write, Actor.system("setup"))
 
     async def records(self) -> crm_setup.SetupRecords:
         """Every pipeline, user and project template, in one snapshot (an export)."""

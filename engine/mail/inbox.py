@@ -34,6 +34,7 @@ from engine import clock
 from engine.errors import NotFound, ValidationFailed
 from engine.events import DomainEvent
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase, labelled
 
 STATUSES = ("received", "processed", "held", "ignored", "failed")
 MAX_MESSAGE_ID = 998
@@ -314,7 +315,8 @@ def list_mails(
     conn: sqlite3.Connection, status: str | None = None, limit: int = 50
 ) -> list[MailRecord]:
     if status is not None and status not in STATUSES:
-        raise ValidationFailed({"status": f"choose one of {', '.join(STATUSES)}"})
+        choices = labelled(STATUSES, "cli.mail.status.")
+        raise ValidationFailed({"status": Phrase("value.choose", choices=choices)})
     where, params = ("WHERE status = ?", [status]) if status else ("", [])
     rows = conn.execute(
         f"SELECT * FROM mails {where} ORDER BY id DESC LIMIT ?", [*params, limit]
@@ -356,10 +358,12 @@ def requeue(tx: Tx, mail_id: int, *, release: bool = False) -> None:
     allowed = ("held",) if release else ("failed", "received")
     if row["status"] not in allowed:
         wanted = "held" if release else "failed"
-        raise ValidationFailed({"status": f"mail {mail_id} is {row['status']}, not {wanted}"})
+        status, wanted = labelled((row["status"], wanted), "cli.mail.status.")
+        refused = Phrase("mail.wrong_status", id=mail_id, status=status, wanted=wanted)
+        raise ValidationFailed({"status": refused})
     tx.execute(
-        "UPDATE mails SET status = 'received', error = NULL,"
-        " released = CASE WHEN ? = 1 THEN 1 ELSE released END WHERE id = ?",
+        "UPDATE mails SET status = 'received', error = NULL, claimed_by = NULL,"
+        " claimed_until = NULL, released = CASE WHEN ? = 1 THEN 1 ELSE released END WHERE id = ?",
         (int(release), mail_id),
     )
     tx.events.append(DomainEvent("mail", "received", mail_id, tx.actor))

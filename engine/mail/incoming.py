@@ -57,3 +57,4 @@ class IncomingMail:
     spam_score: float | None = None
     has_from: bool = True  # the message has a From header (a headerless one has none)
     unreadable: bool = False  # the body is binary data, not text a person can read
+    too_deep: bool = False  # parts nested past the parser's cap: read only down to it

@@ -45,8 +45,8 @@ from engine.mail.prospect import find_prospect as find_prospect
 from engine.mail.prospect import listed as listed
 from engine.mail.review import clean_line, review_reason
 from engine.mail.routes import IntakePolicy, RecipientMatch
+from engine.mail.threads import attached_copy, strip_reply_prefix, thread_target
 from engine.mail.threads import remember_thread as remember_thread
-from engine.mail.threads import strip_reply_prefix, thread_target
 from engine.store.db import Tx
 
 AUTOMATED_SENDERS = ("mailer-daemon", "postmaster")
@@ -183,6 +183,9 @@ def _attach(tx: Tx, mail: IncomingMail, prospect: Prospect, target: tuple[Create
     row = tx.one(f"SELECT owner_id, contact_id FROM {table} WHERE id = ?", (record_id,))
     assert row is not None
     contact_id = row["contact_id"]
+    copied = attached_copy(tx, mail.mail_id, kind, record_id)
+    if copied is not None:  # the same message, to another capture address: on it already
+        return Outcome("processed", "thread", lead_id, deal_id, contact_id, copied)
     activity_id = _log_email(
         tx, mail, row["owner_id"], contact_id, lead_id=lead_id, deal_id=deal_id
     )
@@ -264,7 +267,20 @@ def _finish(tx: Tx, mail: IncomingMail, prospect: Prospect, outcome: Outcome) ->
     if outcome.lead_id is not None or outcome.deal_id is not None:
         mid = tx.scalar("SELECT message_id FROM mails WHERE id = ?", (mail.mail_id,))
         remember_thread(tx, mid, lead_id=outcome.lead_id, deal_id=outcome.deal_id)
+    if _kept_by_copy(tx, mail, outcome):  # its files are kept, on the record once
+        outcome = replace(outcome, lead_id=None, deal_id=None)
     _keep_attachments(tx, mail, outcome)
+
+
+def _kept_by_copy(tx: Tx, mail: IncomingMail, outcome: Outcome) -> bool:
+    """The record's e-mail activity is another row's (the same message), and so its files."""
+    if outcome.activity_id is None:
+        return False
+    other = tx.one(
+        "SELECT id FROM mails WHERE activity_id = ? AND id != ? LIMIT 1",
+        (outcome.activity_id, mail.mail_id),
+    )
+    return other is not None
 
 
 def _keep_attachments(tx: Tx, mail: IncomingMail, outcome: Outcome) -> None:

@@ -9,6 +9,8 @@ has looked:
 * ``no_sender`` — the message names nobody: it has no From header, or no
   address and no name can be read from it (a website form's visitor counts);
 * ``unreadable`` — its body is binary data, not text;
+* ``too_deep`` — its parts nest deeper than the parser reads (a hostile message):
+  it was read down to the cap only;
 * ``no_text`` — nothing to read: no subject, no body text, no attachment.
 
 Titles and subjects are cleaned here too: no control or bidirectional-override
@@ -35,6 +37,8 @@ def review_reason(mail: IncomingMail, prospect: Prospect) -> str | None:
         return "no_sender"
     if mail.unreadable:
         return "unreadable"
+    if mail.too_deep:  # what lies past the cap was not read: a person decides
+        return "too_deep"
     if not (mail.subject.strip() or mail.text.strip() or mail.attachments):
         return "no_text"
     return None

@@ -35,6 +35,24 @@ def thread_target(
     return None
 
 
+def attached_copy(tx: Tx, mail_id: int, kind: Creates, record_id: int) -> int | None:
+    """The e-mail activity a copy of this message already put on the record, if any.
+
+    A message sent to two capture addresses (``leads@`` and ``deals@``) is stored
+    once per address, each routed for its own; when both lead to the same record,
+    the e-mail is on its timeline once: the second copy finds the first's activity.
+    """
+    column = "deal_id" if kind == "deal" else "lead_id"
+    row = tx.one(
+        f"SELECT o.activity_id FROM mails o JOIN mails m ON m.id = ?"
+        f" WHERE o.content_hash = m.content_hash AND o.id != m.id"
+        f" AND o.status = 'processed' AND o.{column} = ?"
+        " AND o.activity_id IS NOT NULL ORDER BY o.id LIMIT 1",
+        (mail_id, record_id),
+    )
+    return None if row is None else int(row["activity_id"])
+
+
 def _by_references(tx: Tx, mail: IncomingMail, prospect: Prospect) -> tuple[Creates, int] | None:
     for ref in mail.references[:MAX_REFERENCES]:
         row = tx.one("SELECT lead_id, deal_id FROM mail_threads WHERE message_id = ?", (ref,))

@@ -12,9 +12,9 @@ a claim must hold across them:
   after this transaction's snapshot makes PostgreSQL refuse the statement
   (a serialization failure): that instance has the item, so the savepoint is
   rolled back and the claim takes nothing, while the rest of the batch commits;
-* :func:`exclusive` serialises writes that must not interleave across
-  instances (``config apply``, ``blueprint apply``) with a transaction-level
-  advisory lock.
+* :func:`exclusively` serialises writes that must not interleave across
+  instances (``config apply``, ``blueprint apply``): an advisory lock taken
+  before the write's snapshot, so the second waits and then sees the first's.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import zlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from engine.store.db import Tx
+from engine.store.db import Exclusive, Tx
 from engine.store.targets import ConcurrentUpdate
 
 T = TypeVar("T")
@@ -77,15 +77,16 @@ def exclusive(tx: Tx, name: str) -> None:
 CONFIGURATION = "configuration"  # config apply, blueprint apply: one at a time
 
 
-def exclusively(name: str, write: Callable[[Tx], T]) -> Callable[[Tx], T]:
+def exclusively(name: str, write: Callable[[Tx], T]) -> Exclusive[T]:
     """``write`` under the advisory lock ``name`` (PostgreSQL): one instance at a time.
 
-    A second one waits for the first's commit; what the first changed then makes
-    the second fail as a conflict (its snapshot predates it) rather than interleave.
+    The store runs it on a connection of its own that takes the lock before its
+    transaction begins (:class:`~engine.store.db.Exclusive`): a second one waits
+    for the first's commit, then reads what the first left and applies on it.
     """
 
     def locked(tx: Tx) -> T:
-        exclusive(tx, name)
+        exclusive(tx, name)  # held already by the session: immediate; kept if run inline
         return write(tx)
 
-    return locked
+    return Exclusive(lock_key(name), locked)

@@ -1,4 +1,4 @@
-"""The store: one writer with group commit, one reader, numbered migrations.
+"""The store: writers with group commit, readers, numbered migrations.
 
 On SQLite (a file path, the default) or PostgreSQL (a ``postgresql://`` URL):
 the same engine, the same migrations; what differs is in ``sqlite.py``,
@@ -6,45 +6,60 @@ the same engine, the same migrations; what differs is in ``sqlite.py``,
 
 Why this shape (see PLATFORM-NOTES §5 and §10):
 
-* Every await on aiosqlite is a hop to its thread (~0.1 ms), so a unit of
-  work is a plain function run *in* the database thread in a single hop.
-* All writes go through one connection and one task. Jobs that arrive while
-  a commit is in flight are batched into the next ``BEGIN IMMEDIATE …
-  COMMIT``: they share one fsync, and each runs inside its own SAVEPOINT so
-  that one job's failure rolls back only that job.
-* Readers use a second connection; WAL lets them run beside the writer (on
-  PostgreSQL each read is one REPEATABLE READ READ ONLY snapshot).
+* A unit of work is a plain function run *in* a database thread in a single
+  hop (``batches.py``); a job sees a :class:`~engine.store.tx.Tx`.
+* Writes go through write loops, each with its own connection. Jobs that
+  arrive while a commit is in flight are batched into the next ``BEGIN …
+  COMMIT``: they share one commit, and each runs inside its own SAVEPOINT so
+  that one job's failure rolls back only that job. SQLite has one loop (one
+  writer at a time is all a file allows); PostgreSQL ``writers`` of them
+  (``links.py``), whose round trips the server overlaps.
+* Readers use connections of their own; WAL lets them run beside the writer
+  (on PostgreSQL each read is one REPEATABLE READ READ ONLY snapshot).
 * Domain events collected during a job are published only after COMMIT.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
-from engine import clock
 from engine.actors import Actor
-from engine.errors import RelaisError, StorageError
-from engine.events import DomainEvent, EventBus
+from engine.errors import StorageError
+from engine.events import EventBus
 from engine.store import sqlite, targets
+from engine.store.batches import (
+    Job,
+    Outcome,
+    as_outcome,
+    in_snapshot,
+    locked_job,
+    log_failed_commit,
+    run_batch,
+    run_batch_in_turn,
+    settle,
+    told,
+)
+from engine.store.links import READERS, WRITERS, Link, Readers, close_all, open_link, open_links
 from engine.store.migrations import apply_migrations
 from engine.store.sqlite import open_sync as _open_sqlite
+from engine.store.tx import Exclusive, Tx, like_escaped
 
-__all__ = ["Database", "Tx", "like_escaped", "open_sync"]
+__all__ = ["Database", "Exclusive", "Tx", "WriteObserver", "like_escaped", "open_sync"]
 
 log = logging.getLogger("relais.db")
 
 T = TypeVar("T")
-Params = Sequence[Any] | dict[str, Any]
 MAX_BATCH = 256
-RETRIES = 3  # runs of a job that keeps losing races with other instances
+RETRIES = 5  # runs of a job that keeps losing races with other writers (instances or loops)
+# Told of each write when it is settled: seconds from ``write()`` to the answer, and
+# ``"committed"`` or ``"failed"`` (the job raised, or its commit failed).
+WriteObserver = Callable[[float, str], None]
 
 
 def open_sync(target: str | Path) -> sqlite3.Connection:
@@ -60,143 +75,44 @@ def open_sync(target: str | Path) -> sqlite3.Connection:
     return _open_sqlite(target)
 
 
-class Tx:
-    """One job's view of the write transaction: SQL helpers, actor, timeline."""
-
-    def __init__(self, conn: sqlite3.Connection, actor: Actor) -> None:
-        self.conn = conn
-        self.actor = actor
-        self.now = clock.now_db()
-        self.events: list[DomainEvent] = []
-
-    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
-        return self.conn.execute(sql, params)
-
-    def one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.conn.execute(sql, params).fetchone()
-        return row
-
-    def all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
-
-    def scalar(self, sql: str, params: Params = ()) -> Any:
-        row = self.conn.execute(sql, params).fetchone()
-        return None if row is None else row[0]
-
-    def insert(self, table: str, values: dict[str, Any]) -> int:
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        cursor = self.conn.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
-        )
-        # PostgreSQL: RETURNING id (engine/store/dialect.py); 0 for a table keyed otherwise.
-        return int(cursor.lastrowid or 0)
-
-    def ids_taken(self, table: str) -> None:
-        """Rows went in with their own ids (a restore): new rows get ids past them.
-
-        SQLite picks max(id) + 1 by itself; PostgreSQL's identity counter is moved.
-        """
-        if hasattr(self.conn, "script"):
-            self.conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
-                f" coalesce(max(id), 0) + 1, false) FROM {table}"
-            )
-
-    def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
-        assignments = ", ".join(f"{name} = ?" for name in values)
-        self.conn.execute(
-            f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id]
-        )
-
-    def record(
-        self,
-        entity: str,
-        entity_id: int,
-        action: str,
-        changes: dict[str, tuple[Any, Any]] | None = None,
-        *,
-        version: int | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> DomainEvent:
-        """Write a timeline entry and queue the matching domain event."""
-        changes = changes or {}
-        self.conn.execute(
-            "INSERT INTO timeline (at, actor_kind, actor_user_id, actor_label, channel,"
-            " entity, entity_id, action, changes, version)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self.now,
-                self.actor.kind,
-                self.actor.user_id,
-                self.actor.label,
-                self.actor.channel,
-                entity,
-                entity_id,
-                action,
-                json.dumps({k: [_plain(o), _plain(n)] for k, (o, n) in changes.items()}),
-                version,
-            ),
-        )
-        event = DomainEvent(entity, action, entity_id, self.actor, changes, data or {})
-        self.events.append(event)
-        return event
-
-
-def like_escaped(text: str) -> str:
-    """``text`` in a pattern of ``LIKE … ESCAPE '\\'``: ``%``, ``_``, ``\\`` match themselves."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)
-
-
-@dataclass
-class _Job(Generic[T]):
-    fn: Callable[[Tx], T]
-    actor: Actor
-    future: asyncio.Future[T]
-    tries: int = 0
-
-
-@dataclass
-class _Outcome:
-    result: Any = None
-    error: BaseException | None = None
-    events: list[DomainEvent] | None = None
-
-
-class _Link(Protocol):
-    """A connection and its thread: ``sqlite.SqliteLink`` or ``postgres.PgLink``."""
-
-    conn: Any
-
-    async def hop(self, fn: Callable[..., T], *args: Any) -> T: ...
-
-    async def close(self) -> None: ...
-
-
 class Database:
     """The store. ``await db.write(fn, actor)`` runs ``fn(tx)`` durably, in one hop.
 
     ``target`` is a SQLite file or a ``postgresql://user@host:port/dbname`` URL.
+    ``writers`` and ``readers``: connections of each kind on PostgreSQL (SQLite: one each).
     """
 
-    def __init__(self, target: str | Path, bus: EventBus | None = None) -> None:
+    def __init__(
+        self,
+        target: str | Path,
+        bus: EventBus | None = None,
+        *,
+        writers: int = WRITERS,
+        readers: int = READERS,
+    ) -> None:
         self.url = str(target) if targets.is_url(target) else None
         self.path = Path(target)
         self.bus = bus or EventBus()
-        self._writer: _Link | None = None
-        self._reader: _Link | None = None
+        postgres = self.url is not None
+        self.sizes = (max(1, writers) if postgres else 1, max(1, readers) if postgres else 1)
+        self._writers: list[Link] = []
+        self._readers: Readers | None = None
         self._begin = (sqlite.BEGIN_WRITE, sqlite.BEGIN_READ)
-        self._pending: list[_Job[Any]] = []
+        self._pending: list[Job[Any]] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._busy = 0  # write loops committing a batch now
         self._closing = False
+        self._observers: list[WriteObserver] = []
         self.stats = {"commits": 0, "jobs": 0, "failed_commits": 0}
+
+    def observe_writes(self, observer: WriteObserver) -> None:
+        """Tell ``observer`` of every write once it is settled (its seconds, its outcome).
+
+        What the metrics use (``Engine.time_writes``): the store stays free of them. An
+        observer that raises is logged and the write's answer is unchanged.
+        """
+        self._observers.append(observer)
 
     @property
     def dialect(self) -> str:
@@ -207,25 +123,24 @@ class Database:
             from engine.store import postgres  # the driver only when PostgreSQL is asked for
 
             self._begin = (postgres.BEGIN_WRITE, postgres.BEGIN_READ)
-            self._writer = await postgres.PgLink.open(self.url)
         else:
             sqlite.create(self.path)
-            self._writer = await sqlite.SqliteLink.open(self.path)
+        first = await open_link(self.url, self.path)
         try:
-            applied = await self._writer.hop(apply_migrations, self._writer.conn)
+            applied = await first.hop(apply_migrations, first.conn)
             if applied:
                 log.info("event=migrated database=%s applied=%s", self.where, applied)
-            if self.url is not None:
-                from engine.store import postgres
-
-                self._reader = await postgres.PgLink.open(self.url, reader=True)
-            else:
-                self._reader = await sqlite.SqliteLink.open(self.path, reader=True)
+            more = await open_links(self.url, self.path, self.sizes[0] - 1, reader=False)
+            self._writers = [first, *more]
+            self._readers = Readers(
+                await open_links(self.url, self.path, self.sizes[1], reader=True)
+            )
         except BaseException:
-            await self._writer.close()
-            self._writer = None
+            await close_all(self._writers or [first])
+            self._writers = []
             raise
-        self._task = asyncio.get_running_loop().create_task(self._write_loop())
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._write_loop(link)) for link in self._writers]
 
     @property
     def where(self) -> str:
@@ -237,12 +152,12 @@ class Database:
     async def close(self) -> None:
         self._closing = True
         self._wake.set()
-        if self._task is not None:
-            await self._task
-        for link in (self._reader, self._writer):
-            if link is not None:
-                await link.close()
-        self._reader = self._writer = None
+        if self._tasks:
+            await asyncio.gather(*self._tasks)
+        if self._readers is not None:
+            await self._readers.close()
+        await close_all(self._writers)
+        self._readers, self._writers, self._tasks = None, [], []
 
     async def __aenter__(self) -> Database:
         await self.open()
@@ -252,18 +167,42 @@ class Database:
         await self.close()
 
     async def write(self, fn: Callable[[Tx], T], actor: Actor) -> T:
-        if self._closing or self._task is None:
+        if self._closing or not self._tasks:
             raise StorageError("database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Job(fn, actor, future))
-        self._wake.set()
+        job = Job(fn, actor, future, started=time.perf_counter())
+        if isinstance(fn, Exclusive) and self.url is not None:
+            await self._run_alone(job, fn.key)
+        else:
+            self._pending.append(job)
+            self._wake.set()
         return await future
 
+    async def _run_alone(self, job: Job[Any], key: int) -> None:
+        """An :class:`Exclusive` write on PostgreSQL: its own connection, lock, then snapshot."""
+        try:
+            outcome = await self._locked(job, key)
+        except Exception as exc:  # the server is away: the caller is told, as for any write
+            log.error("event=commit_failed jobs=1 error=%r", exc)
+            outcome = as_outcome(exc)
+        self._finish(job, outcome)
+
+    async def _locked(self, job: Job[Any], key: int) -> Outcome:
+        link = await open_link(self.url, self.path)
+        try:
+            while True:
+                outcome, committed = await link.hop(locked_job, link.conn, self._begin[0], job, key)
+                self._count([job], committed)
+                if not self._again(job, outcome):
+                    return outcome
+        finally:
+            await link.close()
+
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``fn(conn)`` on the reader connection, in one snapshot."""
-        if self._reader is None:
+        """Run ``fn(conn)`` on a reader connection, in one snapshot."""
+        if self._readers is None:
             raise StorageError("database is closed")
-        result: T = await self._reader.hop(_in_snapshot, self._reader.conn, self._begin[1], fn)
+        result: T = await self._readers.hop(in_snapshot, self._begin[1], fn)
         return result
 
     async def ping(self) -> bool:
@@ -272,129 +211,93 @@ class Database:
         except Exception:
             return False
 
-    async def _write_loop(self) -> None:
-        assert self._writer is not None
+    async def _write_loop(self, link: Link) -> None:
+        """One writer: waits for jobs, commits them in batches on its own connection.
+
+        The wake is cleared before ``_pending`` is looked at, so a job added after
+        the look sets it again: no job waits for a wake another loop cleared.
+        """
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
-                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
-                await self._commit_batch(batch)
+                batch = self._take()
+                self._busy += 1
+                try:
+                    await self._commit_batch(link, batch)
+                finally:
+                    self._busy -= 1
             if self._closing:
                 return
 
-    async def _commit_batch(self, batch: list[_Job[Any]]) -> None:
-        assert self._writer is not None
+    def _take(self) -> list[Job[Any]]:
+        """This loop's share of the pending jobs: split among the loops not committing."""
+        idle = max(1, len(self._writers) - self._busy)
+        size = min(MAX_BATCH, -(-len(self._pending) // idle))
+        batch, self._pending = self._pending[:size], self._pending[size:]
+        return batch
+
+    async def _commit_batch(self, link: Link, batch: list[Job[Any]]) -> None:
         try:
-            outcomes = await self._writer.hop(_run_batch, self._writer.conn, self._begin[0], batch)
+            run = run_batch if self.url is None else run_batch_in_turn  # see run_batch_in_turn
+            outcomes = await link.hop(run, link.conn, self._begin[0], batch)
         except Exception as exc:
-            self.stats["failed_commits"] += 1
-            log.error("event=commit_failed jobs=%d error=%r", len(batch), exc)
-            error = exc if isinstance(exc, targets.ConcurrentUpdate) else _failed(exc)
-            outcomes = [_Outcome(error=error) for _ in batch]
+            log_failed_commit(len(batch), exc)
+            outcomes = [as_outcome(exc) for _ in batch]
+            self._count(batch, committed=False)
         else:
-            self.stats["commits"] += 1
-            self.stats["jobs"] += len(batch)
+            self._count(batch, committed=True)
         for job, outcome in zip(batch, outcomes, strict=True):
             if self._tried_again(job, outcome):
                 continue
-            _settle(job.future, _told(outcome))
-            if outcome.events:
-                self.bus.publish(outcome.events)
+            self._finish(job, outcome)
 
-    def _tried_again(self, job: _Job[Any], outcome: _Outcome) -> bool:
-        """A job that lost a race with another instance runs again, in a new snapshot.
+    def _count(self, batch: list[Job[Any]], committed: bool) -> None:
+        if committed:
+            self.stats["commits"] += 1
+            self.stats["jobs"] += len(batch)
+        else:
+            self.stats["failed_commits"] += 1
+
+    def _finish(self, job: Job[Any], outcome: Outcome) -> None:
+        """Answer the job's caller, publish its events, tell the observers."""
+        if isinstance(outcome.error, targets.ConcurrentUpdate):
+            log.error(
+                "event=write_given_up tries=%d actor=%s error=%r",
+                job.tries + 1,
+                job.actor.kind,
+                outcome.error,
+            )
+        answer = told(outcome)
+        settle(job.future, answer)
+        if outcome.events:
+            self.bus.publish(outcome.events)
+        seconds = time.perf_counter() - job.started
+        result = "committed" if answer.error is None else "failed"
+        for observer in self._observers:
+            try:
+                observer(seconds, result)
+            except Exception:
+                log.exception("event=write_observer_failed")
+
+    def _again(self, job: Job[Any], outcome: Outcome) -> bool:
+        """Whether a job that lost a race with another writer may run once more."""
+        if not isinstance(outcome.error, targets.ConcurrentUpdate) or job.tries >= RETRIES:
+            return False
+        job.tries += 1
+        log.info("event=write_retried tries=%d actor=%s", job.tries, job.actor.kind)
+        return True
+
+    def _tried_again(self, job: Job[Any], outcome: Outcome) -> bool:
+        """A job that lost a race with another writer runs again, in a new snapshot.
 
         PostgreSQL refuses a write to a row another transaction changed after this
         one's snapshot (REPEATABLE READ): the job saw nothing wrong, so it is run
         again up to ``RETRIES`` times; its own version checks then see the other's
         change and answer a :class:`~engine.errors.Conflict` if there is one.
         """
-        if not isinstance(outcome.error, targets.ConcurrentUpdate) or job.tries >= RETRIES:
+        if not self._again(job, outcome):
             return False
-        job.tries += 1
-        log.info("event=write_retried tries=%d actor=%s", job.tries, job.actor.kind)
         self._pending.append(job)
         self._wake.set()
         return True
-
-
-def _failed(exc: BaseException) -> StorageError:
-    return StorageError(f"the database could not commit: {exc}")
-
-
-def _told(outcome: _Outcome) -> _Outcome:
-    """A race lost too often is a :class:`StorageError` (retry later), never a driver's error."""
-    if isinstance(outcome.error, targets.ConcurrentUpdate):
-        busy = f"the database is busy with the same records: {outcome.error}"
-        return _Outcome(error=StorageError(busy))
-    return outcome
-
-
-def _settle(future: asyncio.Future[Any], outcome: _Outcome) -> None:
-    if future.done():
-        return
-    if outcome.error is not None:
-        future.set_exception(outcome.error)
-    else:
-        future.set_result(outcome.result)
-
-
-def _run_batch(conn: sqlite3.Connection, begin: str, batch: Sequence[_Job[Any]]) -> list[_Outcome]:
-    """Runs in the writer thread: one transaction, one savepoint per job.
-
-    A job alone in its batch needs no savepoint (its failure rolls the whole
-    transaction back): each statement is a round trip to the GIL for this
-    thread, which the busy event loop may hold for a switch interval.
-    """
-    started = time.perf_counter()
-    conn.execute(begin)
-    try:
-        if len(batch) == 1:
-            outcomes = [_attempt(batch[0], conn)]
-            conn.execute("COMMIT" if outcomes[0].error is None else "ROLLBACK")
-        else:
-            outcomes = [_run_job(conn, job) for job in batch]
-            conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    elapsed = time.perf_counter() - started
-    if elapsed > 1.0:
-        log.warning("event=slow_commit jobs=%d seconds=%.3f", len(outcomes), elapsed)
-    return outcomes
-
-
-def _run_job(conn: sqlite3.Connection, job: _Job[Any]) -> _Outcome:
-    conn.execute("SAVEPOINT job")
-    outcome = _attempt(job, conn)
-    if outcome.error is not None:
-        conn.execute("ROLLBACK TO job")
-    conn.execute("RELEASE job")
-    return outcome
-
-
-def _attempt(job: _Job[Any], conn: sqlite3.Connection) -> _Outcome:
-    tx = Tx(conn, job.actor)
-    try:
-        result = job.fn(tx)
-        if getattr(conn, "aborted", False):
-            raise StorageError("a statement of this write failed and was not retried")
-    except Exception as exc:
-        if not isinstance(exc, RelaisError):
-            log.exception("event=write_job_failed actor=%s", job.actor.kind)
-        return _Outcome(error=exc)
-    return _Outcome(result=result, events=tx.events)
-
-
-def _in_snapshot(conn: sqlite3.Connection, begin: str, fn: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute(begin)
-    try:
-        result = fn(conn)
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return result

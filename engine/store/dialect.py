@@ -6,7 +6,8 @@ accept; what differs is translated here, once per statement text (cached):
 * statements: ``?`` → ``%s``, ``:name`` → ``%(name)s``, a literal ``%`` →
   ``%%`` (psycopg's placeholders); ``INSERT OR IGNORE`` → ``INSERT … ON
   CONFLICT DO NOTHING``; an ``INSERT`` into a table whose key is ``id`` gets
-  ``RETURNING id``, which stands for SQLite's ``lastrowid``;
+  ``RETURNING id``, which stands for SQLite's ``lastrowid`` (which tables those
+  are, the migrations say: :data:`engine.store.migrations.ID_TABLES`);
 * schema (the numbered migrations): ``id INTEGER PRIMARY KEY`` → an identity
   column, ``INTEGER`` → ``BIGINT``, ``BLOB`` → ``BYTEA``, ``REAL`` → ``DOUBLE
   PRECISION``, an expression index gets its own parentheses, and a foreign key
@@ -25,18 +26,11 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-_TABLE_WITH_ID = re.compile(r"CREATE TABLE (\w+) \(\s*id INTEGER PRIMARY KEY", re.IGNORECASE)
+from engine.store.migrations import ID_TABLES
+
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-@lru_cache(maxsize=1)
-def id_tables() -> frozenset[str]:
-    """Tables whose key is ``id INTEGER PRIMARY KEY``, as the migrations create them."""
-    from engine.store.migrations import MIGRATIONS
-
-    return frozenset(name.lower() for m in MIGRATIONS for name in _TABLE_WITH_ID.findall(m.sql))
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +59,7 @@ def statement(sql: str) -> Statement:
             text, tail = text[: found.start()].rstrip(), " " + text[found.start() :]
         if mode is not None:
             text += " ON CONFLICT DO NOTHING"
-        if not tail and table in id_tables():
+        if not tail and table in ID_TABLES:
             tail, returns_id = " RETURNING id", True
         text += tail
     return Statement(text, returns_id)

@@ -5,8 +5,11 @@ read in their number's order. Add one by adding the next file; never edit one
 that shipped. Keeping them as SQL files, not Python strings, puts the schema
 and its dialect in one place a reviewer (or another database) can read.
 
-The same files run on PostgreSQL, translated by :mod:`engine.store.dialect`,
+The same files run on PostgreSQL, translated by its connection
+(``PgConnection.translate_schema``, which uses :mod:`engine.store.dialect`),
 under an advisory lock so that instances starting together apply each once.
+This module knows the schema and never the dialect: it derives what the
+dialect needs from the files (:data:`ID_TABLES`), and the dialect imports it.
 A database already at a migration this code does not know is refused, naming
 it: an older instance must not write into a newer schema.
 """
@@ -50,6 +53,18 @@ def load_migrations(folder: Path = SQL_DIR) -> tuple[Migration, ...]:
 
 
 MIGRATIONS: tuple[Migration, ...] = load_migrations()
+_TABLE_WITH_ID = re.compile(r"CREATE TABLE (\w+) \(\s*id INTEGER PRIMARY KEY", re.IGNORECASE)
+
+
+def id_tables(migrations: tuple[Migration, ...]) -> frozenset[str]:
+    """Tables whose key is ``id INTEGER PRIMARY KEY``, as ``migrations`` create them.
+
+    PostgreSQL's ``INSERT`` into one of them gets ``RETURNING id`` (SQLite's ``lastrowid``).
+    """
+    return frozenset(name.lower() for m in migrations for name in _TABLE_WITH_ID.findall(m.sql))
+
+
+ID_TABLES = id_tables(MIGRATIONS)
 ADVISORY_LOCK = 0x52454C414953  # "RELAIS": held while a PostgreSQL database migrates
 
 
@@ -70,11 +85,7 @@ def apply_migrations(conn: sqlite3.Connection | PgConnection) -> list[int]:
 
 def _apply_all(conn: Any, postgres: bool) -> list[int]:
     if postgres:
-        from engine.store.dialect import POLYFILLED, POLYFILLS
-
-        if not conn.execute(POLYFILLED).fetchone():
-            for sql in POLYFILLS:
-                conn.script(sql)
+        conn.install_polyfills()
     kind = "BIGINT" if postgres else "INTEGER"
     conn.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -116,10 +127,8 @@ def _apply(conn: Any, migration: Migration, postgres: bool) -> None:
             return
         statements = _statements(migration.sql)
         if postgres:
-            from engine.store.dialect import schema
-
             tables = {row[0] for row in conn.execute(_PG_TABLES)}
-            for statement in schema(statements, tables):
+            for statement in conn.translate_schema(statements, tables):
                 conn.script(statement)
         else:
             for statement in statements:

@@ -26,7 +26,7 @@ from psycopg import ClientCursor, errors, pq
 from psycopg.adapt import Dumper, Loader
 from psycopg.types.string import StrDumperUnknown
 
-from engine.store.dialect import statement
+from engine.store.dialect import POLYFILLED, POLYFILLS, schema, statement
 from engine.store.targets import ConcurrentUpdate
 
 T = TypeVar("T")
@@ -168,6 +168,16 @@ class PgConnection:
             self.raw.execute(sql.encode())
         except psycopg.Error as exc:
             raise _as_sqlite(exc) from exc
+
+    def install_polyfills(self) -> None:
+        """Define the SQLite functions the engine calls, once per database (migrations)."""
+        if not self.execute(POLYFILLED).fetchone():
+            for sql in POLYFILLS:
+                self.script(sql)
+
+    def translate_schema(self, statements: list[str], existing: set[str]) -> list[str]:
+        """A migration's statements as PostgreSQL reads them (``existing``: its tables)."""
+        return schema(statements, existing)
 
     def close(self) -> None:
         self.raw.close()

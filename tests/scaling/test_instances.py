@@ -8,9 +8,11 @@ import asyncio
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from config.routing import default_policy
 from engine import clock
 from engine.actors import Actor
 from engine.core import Engine
@@ -18,10 +20,12 @@ from engine.crm.activities import ActivityDraft
 from engine.crm.deals import DealDraft
 from engine.errors import StorageError
 from engine.mail.inbox import RawMail
+from engine.mail.intake import Outcome as MailOutcome
 from engine.outbox.queue import Outcome
 from engine.store.db import open_sync
 from engine.store.notify import OUTBOX, Listener
 from engine.timers.reminders import ReminderSettings
+from ingest.processor import MailProcessor
 
 pytestmark = pytest.mark.postgres
 
@@ -278,3 +282,153 @@ async def test_a_slack_request_retried_to_both_instances_is_taken_once(
             engine.chat.claim_request(keys, None), other.chat.claim_request(keys, None)
         )
         assert sorted(taken) == [False, True]
+
+
+class Counting(MailProcessor):
+    """The real processor, noting which messages it parses (into a shared list)."""
+
+    def __init__(self, engine: Engine, name: str, parsed: list[tuple[str, int]], **options: Any):
+        super().__init__(engine, default_policy(), workers=0, **options)
+        self.name, self.parsed = name, parsed
+
+    async def _process_claimed(self, ids: list[int]) -> list[MailOutcome | None]:
+        self.parsed.extend((self.name, mail_id) for mail_id in ids)
+        return await super()._process_claimed(ids)
+
+
+async def _store_backlog(engine: Engine, count: int) -> list[int]:
+    ids = []
+    for n in range(count):
+        raw = _raw(n).replace(b"Bonjour", f"Bonjour, un devis pour {n} svp.".encode())
+        stored = await engine.mail.store(RawMail(raw, f"jo{n}@acme.fr", ("leads@relais.example",)))
+        ids.append(stored.mail_id)
+    return ids
+
+
+async def _until_none_waits(engine: Engine, seconds: float = 30.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while await engine.mail.pending():
+        assert asyncio.get_running_loop().time() < deadline, "the backlog did not drain"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_backlog_is_parsed_once_split_between_two_instances(
+    engine: Engine, other: Engine
+) -> None:
+    ids = await _store_backlog(engine, 60)
+    parsed: list[tuple[str, int]] = []
+    here = Counting(engine, "a", parsed, scan_limit=10, rescan=0.1)
+    there = Counting(other, "b", parsed, scan_limit=10, rescan=0.1)
+    await asyncio.gather(here.start(), there.start())
+    try:
+        await _until_none_waits(engine)
+    finally:
+        await asyncio.gather(here.stop(), there.stop())
+    assert sorted(mail_id for _, mail_id in parsed) == ids  # each parsed once
+    assert {name for name, _ in parsed} == {"a", "b"}  # by both
+    mails = [await other.mail.get(i) for i in ids]
+    assert {(m.status, m.outcome) for m in mails} == {("processed", "lead")}
+
+
+async def test_scans_at_the_same_moment_claim_disjoint_mail(engine: Engine, other: Engine) -> None:
+    ids = await _store_backlog(engine, 40)
+    a, b = await asyncio.gather(engine.mail.claim("a", 25), other.mail.claim("b", 25))
+    assert not set(a) & set(b)  # never the same mail
+    assert sorted(a + b) == ids and a and b  # the loser ran again and took what was left
+    # A batch handed over by the listener: only what the other does not hold is parsed.
+    assert await engine.mail.claim_these(ids, "a") == a
+
+
+async def test_a_claim_left_by_a_dead_instance_is_taken_over_when_it_expires(
+    engine: Engine, other: Engine
+) -> None:
+    ids = await _store_backlog(engine, 8)
+    dead = await engine.mail.claim("dead-instance", 3, lease=60)
+    assert dead == ids[:3]
+    assert await other.mail.claim("alive", 10) == ids[3:]  # passed over, leased
+    assert await other.mail.claim_these(ids[:3], "alive") == []
+    later = clock.utcnow() + timedelta(seconds=61)
+    assert await other.mail.claim("alive", 10, now=later) == ids  # its own, and the lapsed
+    # End to end: a lease of half a second, then a running processor takes them over.
+    assert await other.mail.release_claims("alive") == 8  # a processor that stops
+    assert await engine.mail.claim("dead-instance", 8, lease=0.5) == ids
+    parsed: list[tuple[str, int]] = []
+    survivor = Counting(other, "alive", parsed, rescan=0.1)
+    await survivor.start()
+    try:
+        await _until_none_waits(engine)
+    finally:
+        await survivor.stop()
+    assert sorted(mail_id for _, mail_id in parsed) == ids
+
+
+async def _until_waiting_for_the_lock(watcher: Any, count: int, seconds: float = 10.0) -> None:
+    """Until ``count`` sessions wait for an advisory lock (PostgreSQL's own view)."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    sql = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    while watcher.execute(sql).fetchone()[0] < count:
+        assert asyncio.get_running_loop().time() < deadline, "nobody waits for the lock"
+        await asyncio.sleep(0.02)
+
+
+def _pipeline(name: str, *stages: str) -> Any:
+    from engine.crm.pipelines import StageSpec
+    from engine.crm.setup import CrmSetup, PipelineSetup
+
+    specs = tuple(StageSpec(key, key.capitalize(), 10 * (n + 1)) for n, key in enumerate(stages))
+    return CrmSetup(pipelines=(PipelineSetup("sav", name, specs),), users=())
+
+
+async def test_two_config_applies_at_once_both_succeed_the_second_on_the_first(
+    engine: Engine, other: Engine, db_path: Path, admin: Actor
+) -> None:
+    from engine.store.claims import CONFIGURATION, lock_key
+
+    first, second = _pipeline("SAV A", "ouvert", "clos"), _pipeline("SAV B", "ouvert", "suivi")
+    holder = open_sync(str(db_path))  # a third party holds the lock: both applies wait
+    try:
+        holder.execute("SELECT pg_advisory_lock(?)", (lock_key(CONFIGURATION),))
+        a = asyncio.ensure_future(engine.setup.apply(first, admin))
+        await _until_waiting_for_the_lock(holder, 1)
+        b = asyncio.ensure_future(other.setup.apply(second, admin))
+        await _until_waiting_for_the_lock(holder, 2)
+        assert await engine.deals.create(DealDraft("Pendant ce temps"), admin)  # not blocked
+        holder.execute("SELECT pg_advisory_unlock(?)", (lock_key(CONFIGURATION),))
+        lines_a, lines_b = await asyncio.gather(a, b)  # both succeed
+    finally:
+        holder.close()
+    assert "pipeline sav: created with 2 stages" in lines_a  # the first (FIFO)
+    assert "pipeline sav: name 'SAV A' → 'SAV B'" in lines_b  # the second saw it
+    pipeline = await other.pipelines.get("sav")
+    assert pipeline.name == "SAV B"
+    assert [s.key for s in pipeline.stages] == ["ouvert", "suivi"]
+
+
+async def test_applies_racing_without_a_third_party_all_succeed(
+    engine: Engine, other: Engine, admin: Actor
+) -> None:
+    setups = [_pipeline(f"SAV {n}", "ouvert", f"etape{n}") for n in range(4)]
+    results = await asyncio.gather(
+        *(e.setup.apply(s, admin) for e, s in zip((engine, other) * 2, setups, strict=True))
+    )
+    assert sum("pipeline sav: created with 2 stages" in lines for lines in results) == 1
+    pipeline = await engine.pipelines.get("sav")  # one setup whole, never two interleaved
+    n = pipeline.name.removeprefix("SAV ")
+    assert [s.key for s in pipeline.stages] == ["ouvert", f"etape{n}"]
+
+
+async def test_two_instances_starting_at_once_on_an_empty_database_both_come_up(
+    db_path: Path,
+) -> None:
+    from config.apply import first_run
+    from tests.config.helpers import SHIPPED
+
+    opened = await asyncio.gather(Engine.open(db_path), Engine.open(db_path))
+    try:
+        runs = await asyncio.gather(*(first_run(e, SHIPPED) for e in opened))
+        assert sorted(bool(r) for r in runs) == [False, True]  # applied once
+        for engine in opened:
+            assert await engine.setup.first_run_done() and await engine.ping()
+    finally:
+        for engine in opened:
+            await engine.close()

@@ -14,7 +14,7 @@ import pytest
 
 from engine.actors import Actor
 from engine.crm.versioning import update_record
-from engine.errors import Conflict, StorageError
+from engine.errors import Conflict, NotFound, StorageError
 from engine.events import DomainEvent
 from engine.store.db import Database, Tx
 
@@ -207,3 +207,38 @@ async def test_the_writer_waits_for_the_commit_to_be_durable(db_path: Path) -> N
         setting = await db.write(lambda tx: tx.scalar("SHOW synchronous_commit"), ACTOR)
         isolation = await db.write(lambda tx: tx.scalar("SHOW transaction_isolation"), ACTOR)
         assert (setting, isolation) == ("on", "repeatable read")
+
+
+async def test_observers_are_told_of_each_write_and_cannot_break_one(db_path: Path) -> None:
+    def refused(tx: Tx) -> None:
+        raise NotFound("deal", 1)
+
+    def broken(seconds: float, outcome: str) -> None:
+        raise RuntimeError("an observer's own bug")
+
+    seen: list[tuple[float, str]] = []
+    async with Database(db_path) as db:
+        db.observe_writes(broken)
+        db.observe_writes(lambda seconds, outcome: seen.append((seconds, outcome)))
+        results = await asyncio.gather(
+            *(db.write(add_user(f"u{n}"), ACTOR) for n in range(5)),
+            db.write(refused, ACTOR),
+            return_exceptions=True,
+        )
+        assert isinstance(results[-1], NotFound) and results[:5] == [1, 2, 3, 4, 5]
+    assert sorted(outcome for _, outcome in seen) == ["committed"] * 5 + ["failed"]
+    assert all(seconds >= 0 for seconds, _ in seen)
+
+
+async def test_an_exclusive_write_runs_as_any_other_and_is_observed(db_path: Path) -> None:
+    from engine.store.claims import exclusively
+
+    seen: list[str] = []
+    async with Database(db_path) as db:
+        db.observe_writes(lambda seconds, outcome: seen.append(outcome))
+        first, second = await asyncio.gather(
+            db.write(exclusively("test", add_user("alone")), ACTOR),
+            db.write(exclusively("test", add_user("also")), ACTOR),
+        )
+        assert {first, second} == {1, 2} and sorted(await names(db)) == ["alone", "also"]
+    assert seen == ["committed", "committed"]

@@ -1,0 +1,199 @@
+"""What runs in a writer's (or reader's) thread: a batch, one job, one snapshot.
+
+Every await on aiosqlite or a psycopg connection's thread is a hop (~0.1 ms),
+so a unit of work is a plain function run *in* the database thread in one
+hop. ``db.py`` decides what to run and whom to answer; these functions run it:
+one transaction per batch, a savepoint per job, the lock of an
+:class:`~engine.store.tx.Exclusive` write, the snapshot of a read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from engine.actors import Actor
+from engine.errors import RelaisError, StorageError
+from engine.events import DomainEvent
+from engine.store import targets
+from engine.store.tx import Tx
+
+log = logging.getLogger("relais.db")
+
+T = TypeVar("T")
+LOCK_WAIT = "300s"  # how long an exclusive write waits for another instance's (PostgreSQL)
+# PostgreSQL: the lock every write transaction holds from before BEGIN to after COMMIT.
+WRITE_TURN = zlib.crc32(b"relais:write-turn")
+
+
+@dataclass
+class Job(Generic[T]):
+    fn: Callable[[Tx], T]
+    actor: Actor
+    future: asyncio.Future[T]
+    tries: int = 0
+    started: float = 0.0
+
+
+@dataclass
+class Outcome:
+    result: Any = None
+    error: BaseException | None = None
+    events: list[DomainEvent] | None = None
+
+
+def failed(exc: BaseException) -> StorageError:
+    return StorageError(f"the database could not commit: {exc}")
+
+
+def as_outcome(exc: Exception) -> Outcome:
+    """A commit that failed: a lost race stays one (it may run again), else a storage error."""
+    return Outcome(error=exc if isinstance(exc, targets.ConcurrentUpdate) else failed(exc))
+
+
+def log_failed_commit(jobs: int, exc: Exception) -> None:
+    """A lost race is expected with several writers (INFO); anything else is an ERROR."""
+    if isinstance(exc, targets.ConcurrentUpdate):
+        log.info("event=commit_raced jobs=%d error=%r", jobs, exc)
+    else:
+        log.error("event=commit_failed jobs=%d error=%r", jobs, exc)
+
+
+def told(outcome: Outcome) -> Outcome:
+    """A race lost too often is a :class:`StorageError` (retry later), never a driver's error."""
+    if isinstance(outcome.error, targets.ConcurrentUpdate):
+        busy = f"the database is busy with the same records: {outcome.error}"
+        return Outcome(error=StorageError(busy))
+    return outcome
+
+
+def settle(future: asyncio.Future[Any], outcome: Outcome) -> None:
+    if future.done():
+        return
+    if outcome.error is not None:
+        future.set_exception(outcome.error)
+    else:
+        future.set_result(outcome.result)
+
+
+def run_batch(conn: sqlite3.Connection, begin: str, batch: Sequence[Job[Any]]) -> list[Outcome]:
+    """Runs in the writer thread: one transaction, one savepoint per job.
+
+    A job alone in its batch needs no savepoint (its failure rolls the whole
+    transaction back): each statement is a round trip to the GIL for this
+    thread, which the busy event loop may hold for a switch interval.
+    """
+    started = time.perf_counter()
+    conn.execute(begin)
+    try:
+        if len(batch) == 1:
+            outcomes = [_attempt(batch[0], conn)]
+            conn.execute("COMMIT" if outcomes[0].error is None else "ROLLBACK")
+        else:
+            outcomes = [_run_job(conn, job) for job in batch]
+            conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    elapsed = time.perf_counter() - started
+    if elapsed > 1.0:
+        log.warning("event=slow_commit jobs=%d seconds=%.3f", len(outcomes), elapsed)
+    return outcomes
+
+
+def run_batch_in_turn(conn: Any, begin: str, batch: Sequence[Job[Any]]) -> list[Outcome]:
+    """:func:`run_batch` on PostgreSQL: one write transaction at a time, database-wide.
+
+    The engine reads its timeline (and the Slack events) by id after a cursor: the
+    workflow runner and the notifier of every instance. Ids are drawn when a row is
+    inserted, but become visible when their transaction commits, so two transactions
+    in flight at once could commit id 11 before id 10, and a cursor that read 11 would
+    never see 10: a workflow not run, a notice not sent. Taking turns (the session
+    lock before BEGIN, released after COMMIT) makes commit order id order on every
+    instance; the snapshot, taken after the lock, sees the previous turn's commit, so
+    lost races become rare. The price: writes are not concurrent across instances
+    (docs/scaling.md says what that costs).
+    """
+    conn.execute("SELECT pg_advisory_lock(?)", (WRITE_TURN,))
+    try:
+        return run_batch(conn, begin, batch)
+    finally:
+        _unlock(conn, WRITE_TURN)
+
+
+def locked_job(conn: Any, begin: str, job: Job[Any], key: int) -> tuple[Outcome, bool]:
+    """Runs in its own connection's thread: the session lock ``key``, then the job's transaction.
+
+    The lock is taken before ``BEGIN``, so the transaction's snapshot sees what the
+    previous holder committed; then the write turn, as every write (only these writes
+    take ``key``, and they take it first: no deadlock). Returns the outcome and whether
+    the commit went through.
+    """
+    conn.execute(f"SET lock_timeout = '{LOCK_WAIT}'")
+    try:
+        conn.execute("SELECT pg_advisory_lock(?)", (key,))
+    except sqlite3.Error as exc:  # waited LOCK_WAIT: not a race to run again
+        busy = f"another instance held the lock of this write for {LOCK_WAIT}: {exc}"
+        return Outcome(error=StorageError(busy)), False
+    try:
+        return run_batch_in_turn(conn, begin, [job])[0], True
+    except Exception as exc:
+        log_failed_commit(1, exc)
+        return as_outcome(exc), False
+    finally:
+        _unlock(conn, key)
+
+
+def _unlock(conn: Any, key: int) -> None:
+    try:
+        conn.execute("SELECT pg_advisory_unlock(?)", (key,))
+    except Exception as exc:  # the connection is gone: so is its lock
+        log.warning("event=unlock_failed error=%r", exc)
+
+
+def _run_job(conn: sqlite3.Connection, job: Job[Any]) -> Outcome:
+    conn.execute("SAVEPOINT job")
+    outcome = _attempt(job, conn)
+    if outcome.error is not None:
+        conn.execute("ROLLBACK TO job")
+    conn.execute("RELEASE job")
+    return outcome
+
+
+def _attempt(job: Job[Any], conn: sqlite3.Connection) -> Outcome:
+    """Run one job; a failure is its outcome (logged here unless it is expected).
+
+    A lost race (:class:`~engine.store.targets.ConcurrentUpdate`) is not logged
+    here: the job runs again, and ``db.py`` logs ``write_retried`` (INFO), or an
+    ERROR once it gives up.
+    """
+    tx = Tx(conn, job.actor)
+    try:
+        result = job.fn(tx)
+        if getattr(conn, "aborted", False):
+            raise StorageError("a statement of this write failed and was not retried")
+    except Exception as exc:
+        if not isinstance(exc, RelaisError | targets.ConcurrentUpdate):
+            log.exception("event=write_job_failed actor=%s", job.actor.kind)
+        return Outcome(error=exc)
+    return Outcome(result=result, events=tx.events)
+
+
+def in_snapshot(conn: sqlite3.Connection, begin: str, fn: Callable[[sqlite3.Connection], T]) -> T:
+    """Runs in a reader's thread: ``fn(conn)`` in one read transaction."""
+    conn.execute(begin)
+    try:
+        result = fn(conn)
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result

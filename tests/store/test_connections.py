@@ -1,0 +1,110 @@
+"""Read connections in one instance (PostgreSQL), writes that take turns, and lost races.
+
+On PostgreSQL an instance opens ``readers`` read connections; SQLite keeps one.
+Writes take turns database-wide, so commit order is id order. A job that still
+loses a race (a row changed since its snapshot) runs again, and its caller gets
+the answer of the run that committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from engine.actors import Actor
+from engine.errors import StorageError
+from engine.store import db as store
+from engine.store.db import Database, Tx
+from engine.store.targets import ConcurrentUpdate
+
+ACTOR = Actor.cli("connections-test")
+WAIT = 10.0  # seconds: a deadline, not a pause
+
+
+def named(name: str) -> Callable[[Tx], tuple[int, str]]:
+    def job(tx: Tx) -> tuple[int, str]:
+        user_id = tx.insert("users", {"name": name, "created_at": tx.now, "updated_at": tx.now})
+        row = tx.one("SELECT name FROM users WHERE id = ?", (user_id,))
+        assert row is not None
+        return user_id, str(row["name"])
+
+    return job
+
+
+async def test_many_writers_answer_each_caller_with_its_own_result(db_path: Path) -> None:
+    async with Database(db_path, writers=4) as db:
+        answers = await asyncio.gather(*(db.write(named(f"u{n}"), ACTOR) for n in range(120)))
+        assert [name for _, name in answers] == [f"u{n}" for n in range(120)]
+        assert len({user_id for user_id, _ in answers}) == 120
+        stored = await db.read(lambda c: c.execute("SELECT count(*) FROM users").fetchone()[0])
+        assert stored == 120 and db.stats["jobs"] == 120
+
+
+async def test_sqlite_keeps_one_writer_and_one_reader(db_path: Path) -> None:
+    database = Database(db_path, writers=4, readers=4)
+    expected = (1, 1) if database.url is None else (4, 4)
+    assert database.sizes == expected
+
+
+@pytest.mark.postgres
+async def test_writes_take_turns_across_instances(db_path: Path) -> None:
+    """A write holding its turn keeps another database's write waiting until it commits.
+
+    Commit order is then id order: a cursor reading the timeline by id never passes an
+    entry that commits later (batches.run_batch_in_turn).
+    """
+    held, release = threading.Event(), threading.Event()
+
+    def slow(tx: Tx) -> tuple[int, str]:
+        held.set()
+        assert release.wait(WAIT)
+        return named("A")(tx)
+
+    async with Database(db_path) as one, Database(db_path) as other:
+        first = asyncio.create_task(one.write(slow, ACTOR))
+        assert await asyncio.to_thread(held.wait, WAIT)
+        second = asyncio.create_task(other.write(named("B"), ACTOR))
+        done, _ = await asyncio.wait({second}, timeout=0.5)
+        assert not done  # waiting for the first write's turn
+        release.set()
+        assert (await first)[0] < (await second)[0]
+
+
+async def test_a_race_lost_every_time_is_given_up_and_logged_once_as_an_error(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    runs: list[int] = []
+
+    def always_loses(tx: Tx) -> None:
+        runs.append(1)
+        raise ConcurrentUpdate("could not serialize access due to concurrent update")
+
+    caplog.set_level(logging.INFO, logger="relais.db")
+    async with Database(db_path) as db:
+        with pytest.raises(StorageError, match="busy"):
+            await db.write(always_loses, ACTOR)
+    assert len(runs) == store.RETRIES + 1
+    levels = [(r.levelno, r.getMessage().split()[0]) for r in caplog.records]
+    assert levels.count((logging.INFO, "event=write_retried")) == store.RETRIES
+    assert [event for level, event in levels if level >= logging.ERROR] == ["event=write_given_up"]
+    assert all(r.exc_info is None for r in caplog.records)
+
+
+@pytest.mark.postgres
+async def test_reads_run_in_parallel_on_several_readers(db_path: Path) -> None:
+    """Two reads pass a barrier of two only if two connections run them at the same time."""
+    both = threading.Barrier(2, timeout=WAIT)
+
+    def meet(conn: sqlite3.Connection) -> int:
+        both.wait()
+        return int(conn.execute("SELECT pg_backend_pid()").fetchone()[0])
+
+    async with Database(db_path, readers=2) as db:
+        pids = await asyncio.gather(db.read(meet), db.read(meet))
+        assert len(set(pids)) == 2
