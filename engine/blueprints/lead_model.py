@@ -121,9 +121,9 @@ def governs(conn: sqlite3.Connection, lead: sqlite3.Row, now: datetime | str) ->
     return None if criteria.unmet(version.blueprint.entry, values.get) else version
 
 
-def save(tx: Tx, blueprint: Blueprint) -> Saved:
+def save(tx: Tx, blueprint: Blueprint, fits: FormFit | None = None) -> Saved:
     """Store a lead blueprint: a new version if it changed (or re-enabled), else nothing."""
-    problems = check(blueprint)
+    problems = check(blueprint, fits)
     if problems:
         raise ValidationFailed(problems_as_errors(problems))
     definition = json.dumps(to_dict(blueprint), sort_keys=True, ensure_ascii=False)

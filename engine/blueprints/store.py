@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine.blueprints.check import Problem, StageRef, check_blueprint
+from engine.blueprints.check import FormFit, Problem, StageRef, check_blueprint
 from engine.blueprints.model import Blueprint, from_dict, to_dict
 from engine.crm import criteria
 from engine.crm.fields import DealValues, moment
@@ -143,10 +143,14 @@ def problems_as_errors(problems: Sequence[Problem]) -> dict[str, str]:
     return errors
 
 
-def save(tx: Tx, blueprint: Blueprint) -> Saved:
-    """Store ``blueprint`` for its pipeline: a new version if it changed, else nothing."""
+def save(tx: Tx, blueprint: Blueprint, fits: FormFit | None = None) -> Saved:
+    """Store ``blueprint`` for its pipeline: a new version if it changed, else nothing.
+
+    ``fits`` is the renderer's check of each transition's form (the Slack bot's, as
+    the service registers it): a form reps could not be shown is refused here too.
+    """
     pipeline = pipeline_row(tx, blueprint.pipeline)
-    problems = check_blueprint(blueprint, stage_refs(tx.conn, pipeline["id"]))
+    problems = check_blueprint(blueprint, stage_refs(tx.conn, pipeline["id"]), fits)
     if problems:
         raise ValidationFailed(problems_as_errors(problems))
     definition = json.dumps(to_dict(blueprint), sort_keys=True, ensure_ascii=False)

@@ -3,8 +3,9 @@
 Made with fpdf2 (pure Python, maintained, no system dependency), in DejaVu
 Sans embedded as a subset (:mod:`engine.cpq.pdf_fonts`): accents, ``€``,
 ``≥``, ``Ł``, ``ő`` print as themselves, a character the font lacks as ``□``.
-Amounts are written the French way (``1 234,50 €``) or the English way
-(``€1,234.50``). A French devis carries the legal mentions of
+Amounts, dates, quantities and rates are written by :mod:`engine.text.formats`,
+as everywhere else: ``1 234,50 €`` / ``€1,234.50``, ``-69,00 €`` / ``-€69.00``,
+``31/12/2026`` / ``Dec 31, 2026``. A French devis carries the legal mentions of
 :mod:`engine.cpq.pdf_mentions`: the seller's identity in the footer of every
 page, the work's start and duration under the project, the terms (validity,
 payment, penalties, the 40 € indemnity, the décennale insurance) before the
@@ -21,22 +22,26 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from engine.cpq.lines import PricedLine, Totals
-from engine.cpq.mention_text import mention
 from engine.cpq.pdf_fonts import install, printable
 from engine.cpq.pdf_mentions import (
     client_address,
     conditions,
-    date_text,
     identity,
-    money_text,
-    number_text,
+    legal_mention,
+    percent_text,
     seller_lines,
     work_lines,
 )
 from engine.cpq.quotes import Quote, QuoteSettings
 from engine.cpq.text import word
+from engine.text import formats
 
 __all__ = ["date_text", "money_text", "number_text", "render"]
+
+# The names engine.api.cpq gives adapters: the one formatting module's functions.
+money_text = formats.money
+date_text = formats.day
+number_text = formats.number
 
 GREY = (90, 90, 90)
 LIGHT = (235, 238, 242)
@@ -143,10 +148,10 @@ def _header(pdf: _Document, quote: Quote, settings: QuoteSettings, locale: str) 
     pdf.cell(75, 9, _plain(word("title", locale).upper()), align="R")
     rows = [
         (word("number", locale), quote.number),
-        (word("date", locale), date_text(quote.quote_date, locale)),
+        (word("date", locale), formats.day(quote.quote_date, locale)),
     ]
     if quote.valid_until is not None:
-        rows.append((word("valid_until", locale), date_text(quote.valid_until, locale)))
+        rows.append((word("valid_until", locale), formats.day(quote.valid_until, locale)))
     if quote.status != "draft":
         rows.append((word("status", locale), word(quote.status, locale)))
     pdf.set_font(pdf.family, size=9)
@@ -203,17 +208,17 @@ def _line_cells(line: PricedLine, currency: str, locale: str) -> list[str]:
     if line.free:
         discount = word("free", locale)
     elif line.discount:
-        discount = money_text(line.discount, currency, locale)
+        discount = formats.money(line.discount, currency, locale)
     else:
         discount = ""
     return [
         line.code or "",
         item,
-        number_text(line.quantity, locale),
-        money_text(line.list_price, currency, locale),
+        formats.number(line.quantity, locale),
+        formats.money(line.list_price, currency, locale),
         discount,
-        money_text(line.net, currency, locale),
-        f"{number_text(line.tax_rate, locale)} %",
+        formats.money(line.net, currency, locale),
+        percent_text(line.tax_rate, locale),
     ]
 
 
@@ -228,13 +233,13 @@ def _totals(pdf: _Document, totals: Totals, currency: str, locale: str) -> None:
         label = word(
             "tax_at",
             locale,
-            rate=number_text(tax.rate, locale),
-            base=money_text(tax.base, currency, locale),
+            rate=formats.number(tax.rate, locale),
+            base=formats.money(tax.base, currency, locale),
         )
         rows.append((label, tax.tax, False))
     rows.append((word("total", locale), totals.total, True))
     for label, amount, bold in rows:
-        _total_row(pdf, label, money_text(amount, currency, locale), bold)
+        _total_row(pdf, label, formats.money(amount, currency, locale), bold)
 
 
 def _total_row(pdf: _Document, label: str, amount: str, bold: bool) -> None:
@@ -255,7 +260,7 @@ def _closing(pdf: _Document, quote: Quote, settings: QuoteSettings, locale: str)
         pdf.ln(4)
     terms = conditions(quote, settings, locale)
     if terms:
-        _text(pdf, mention("conditions", locale), 9, "B")
+        _text(pdf, legal_mention("conditions", locale), 9, "B")
         for line in terms:
             _text(pdf, line, 8.5, height=4.2)
         pdf.ln(4)

@@ -34,7 +34,7 @@ from engine.i18n import LOCALES
 from engine.outbox import queue as outbox
 from engine.store.db import Tx
 from engine.text import formats
-from engine.text.catalogue import text
+from engine.text.catalogue import Phrase, text
 
 PDF = "application/pdf"
 
@@ -83,7 +83,7 @@ class Queued:
 
 def check_sendable(number: str, status: str) -> None:
     if status == "rejected":
-        raise ValidationFailed({"status": f"quote {number} was rejected: make a new quote"})
+        raise ValidationFailed({"status": Phrase("quote.rejected_send", number=number)})
 
 
 # -- before the write -----------------------------------------------------------------
@@ -111,18 +111,15 @@ def audience(conn: sqlite3.Connection, quote: Quote, actor: Actor, ask: Ask) -> 
 
 def _nobody(quote: Quote, contact: sqlite3.Row | None) -> str:
     if contact is None:
-        return f"deal #{quote.deal_id} has no contact: give the address to send the quote to"
-    return (
-        f"contact {contact['name']} (deal #{quote.deal_id}) has no e-mail address:"
-        " give the address to send the quote to"
-    )
+        return Phrase("quote.no_contact", deal=quote.deal_id)
+    return Phrase("quote.contact_no_email", name=contact["name"], deal=quote.deal_id)
 
 
 def _checked(address: str) -> str:
     try:
         return normalize_email(address).normalized
-    except ValueError as exc:
-        raise ValidationFailed({"to": f"{address} is not a valid e-mail address: {exc}"}) from None
+    except ValueError:
+        raise ValidationFailed({"to": Phrase("value.bad_email", address=address)}) from None
 
 
 def _rep(conn: sqlite3.Connection, actor: Actor, quote: Quote) -> str | None:

@@ -1,10 +1,12 @@
 """What the quote document says about the seller, the work and the terms.
 
 Each function turns settings (:class:`engine.cpq.seller.Seller`) and the
-quote's record into sentences in the reader's language; a mention whose
-setting is empty is left out (``run.py config check`` warns about those a
-French devis needs). Amounts stay :class:`~decimal.Decimal`, rounded half-up
-to the cent.
+quote's record into sentences in the reader's language: the catalogue's
+``cpq.mention.*`` messages, with amounts, dates, numbers and percentages written
+by :mod:`engine.text.formats` like everywhere else (``-69,00 €`` / ``-€69.00``).
+A mention whose setting is empty is left out (``run.py config check`` warns about
+those a French devis needs). Amounts stay :class:`~decimal.Decimal`, rounded
+half-up to the cent.
 """
 
 from __future__ import annotations
@@ -14,33 +16,24 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from engine.cpq.mention_text import mention
 from engine.cpq.quotes import Quote, QuoteSettings
-from engine.cpq.rounding import show_number
 from engine.cpq.seller import Seller
+from engine.text import formats
+from engine.text.catalogue import plural, text
 
 CENT = Decimal("0.01")
 
 
-def money_text(amount: Decimal, currency: str, locale: str) -> str:
-    """``1 234,50 €`` (fr) or ``€1,234.50`` (en); other currencies by their code."""
-    symbol = {"EUR": "€", "USD": "$", "GBP": "£"}.get(currency)
-    sign = "-" if amount < 0 else ""
-    amount = abs(amount)
-    digits = f"{amount:,.2f}" if currency not in ("JPY", "KRW") else f"{amount:,.0f}"
-    if locale == "fr":
-        digits = digits.replace(",", "\xa0").replace(".", ",")
-        return f"{sign}{digits}\xa0{symbol or currency}"
-    return f"{sign}{symbol}{digits}" if symbol else f"{sign}{digits} {currency}"
+def legal_mention(key: str, locale: str, **params: str) -> str:
+    """A legal mention of the document in ``locale`` (``cpq.mention.<key>``)."""
+    return text(locale, f"cpq.mention.{key}", **params)
 
 
-def date_text(day: date, locale: str) -> str:
-    return day.strftime("%d/%m/%Y") if locale == "fr" else day.isoformat()
-
-
-def number_text(value: Decimal, locale: str) -> str:
-    text = show_number(value)
-    return text.replace(".", ",") if locale == "fr" else text
+def percent_text(value: Decimal, locale: str) -> str:
+    """``30 %`` / ``30%``, ``12,5 %`` / ``12.5%``: as many decimals as the value has."""
+    exponent = value.normalize().as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return formats.percent(value, locale, places)
 
 
 def seller_lines(settings: QuoteSettings) -> list[str]:
@@ -57,22 +50,22 @@ def identity(seller: Seller, currency: str, locale: str) -> str:
     parts: list[str] = []
     name = " ".join(part for part in (seller.name, seller.legal_form) if part)
     if seller.share_capital is not None:
-        capital = mention("capital", locale, amount=_whole(seller.share_capital, locale))
+        capital = legal_mention("capital", locale, amount=_whole(seller.share_capital, locale))
         name = f"{name}{capital}".strip(" ,")
     if name:
         parts.append(name)
     siren = _grouped(seller.siren or seller.siret[:9])
     if locale == "fr":
         if seller.siret:
-            parts.append(mention("siret", locale, number=_grouped(seller.siret)))
+            parts.append(legal_mention("siret", locale, number=_grouped(seller.siret)))
         elif siren:
-            parts.append(mention("siren", locale, number=siren))
+            parts.append(legal_mention("siren", locale, number=siren))
     elif seller.company_number or siren:
-        parts.append(mention("siren", locale, number=seller.company_number or siren))
+        parts.append(legal_mention("siren", locale, number=seller.company_number or siren))
     if seller.rcs_city and siren:
-        parts.append(mention("rcs", locale, city=seller.rcs_city, number=siren))
+        parts.append(legal_mention("rcs", locale, city=seller.rcs_city, number=siren))
     if seller.vat_number:
-        parts.append(mention("vat", locale, number=seller.vat_number))
+        parts.append(legal_mention("vat", locale, number=seller.vat_number))
     return " · ".join(parts)
 
 
@@ -85,12 +78,13 @@ def _grouped(number: str) -> str:
 
 def _whole(amount: Decimal, locale: str) -> str:
     """A share capital: without cents when it is a whole number of euros."""
-    text = money_text(amount.quantize(CENT, ROUND_HALF_UP), "EUR", locale)
-    return text.replace(",00\xa0", "\xa0") if locale == "fr" else text.removesuffix(".00")
+    shown = formats.money(amount.quantize(CENT, ROUND_HALF_UP), "EUR", locale)
+    return shown.replace(",00\xa0", "\xa0") if locale == "fr" else shown.removesuffix(".00")
 
 
 def client_address(quote: Quote, settings: QuoteSettings) -> str | None:
-    """The organisation's address, else the deal's address field (a private client)."""
+    """The contact's postal address, else the organisation's, else the deal's address field
+    (how a private client's address was kept before contacts had one)."""
     return quote.address or _custom_text(quote.custom, settings.deal_fields.client_address)
 
 
@@ -101,15 +95,15 @@ def work_lines(quote: Quote, settings: QuoteSettings, locale: str) -> list[str]:
     start = _custom_text(quote.custom, fields.work_start)
     if start:
         with suppress(ValueError):
-            start = date_text(date.fromisoformat(start), locale)
-        lines.append(mention("work_start", locale, date=start))
+            start = formats.day(date.fromisoformat(start), locale)
+        lines.append(legal_mention("work_start", locale, date=start))
     duration = quote.custom.get(fields.work_duration)
     if isinstance(duration, int | float | Decimal) and not isinstance(duration, bool):
         count = Decimal(str(duration))
-        words = mention("one_day", locale) if count == 1 else None
-        duration = words or mention("days", locale, count=number_text(count, locale))
+        shown = formats.number(count, locale)
+        duration = plural(locale, "cpq.mention.days", 1 if count == 1 else 2, count=shown)
     if duration not in (None, ""):
-        lines.append(mention("work_duration", locale, duration=str(duration)))
+        lines.append(legal_mention("work_duration", locale, duration=str(duration)))
     return lines
 
 
@@ -124,28 +118,28 @@ def conditions(quote: Quote, settings: QuoteSettings, locale: str) -> list[str]:
     lines = []
     if quote.valid_until is not None:
         days = str((quote.valid_until - quote.quote_date).days)
-        until = date_text(quote.valid_until, locale)
-        lines.append(mention("validity_days", locale, days=days, date=until))
+        until = formats.day(quote.valid_until, locale)
+        lines.append(legal_mention("validity_days", locale, days=days, date=until))
     if seller.payment_days is not None:
         key = "payment_days" if seller.payment_days else "payment_now"
-        lines.append(mention(key, locale, days=str(seller.payment_days)))
+        lines.append(legal_mention(key, locale, days=str(seller.payment_days)))
     if seller.deposit_percent:
         deposit = (quote.priced.totals.total * seller.deposit_percent / 100).quantize(
             CENT, ROUND_HALF_UP
         )
-        amount = money_text(deposit, quote.currency, locale)
-        percent = number_text(seller.deposit_percent, locale)
-        lines.append(mention("deposit", locale, percent=percent, amount=amount))
+        amount = formats.money(deposit, quote.currency, locale)
+        percent = percent_text(seller.deposit_percent, locale)
+        lines.append(legal_mention("deposit", locale, percent=percent, amount=amount))
     if seller.late_penalty_rate is not None:
-        rate = number_text(seller.late_penalty_rate, locale)
-        lines.append(mention("penalty", locale, rate=rate))
+        rate = percent_text(seller.late_penalty_rate, locale)
+        lines.append(legal_mention("penalty", locale, rate=rate))
         if quote.organisation:
-            lines.append(mention("indemnity", locale))
-        lines.append(mention("no_discount", locale))
+            lines.append(legal_mention("indemnity", locale))
+        lines.append(legal_mention("no_discount", locale))
     cover = seller.insurance
     if cover.insurer or cover.policy:
         lines.append(
-            mention(
+            legal_mention(
                 "insurance",
                 locale,
                 insurer=cover.insurer or "—",

@@ -61,7 +61,7 @@ from engine.cpq.price_rules import PriceIndex, PriceRule, RuleBook
 from engine.cpq.rounding import HUNDRED, ZERO, QuoteCurrency, round_money
 from engine.cpq.rule_prices import Prices, evaluate
 from engine.errors import ValidationFailed
-from engine.text.catalogue import reason_of
+from engine.text.catalogue import Phrase, reason_of
 
 
 def price_quote(
@@ -117,11 +117,15 @@ def _work_line(line: LineInput, catalogue: Catalogue, currency: str) -> WorkLine
         return _manual_line(line, currency)
     product = catalogue.get(line.code)
     if product is None:
-        raise ValueError(f"unknown product {line.code}")
+        raise ValueError(Phrase("quote.line.unknown_product", code=line.code))
     if not product.active:
-        raise ValueError(f"product {line.code} is no longer sold")
+        raise ValueError(Phrase("quote.line.not_sold", code=line.code))
     if product.currency != currency:
-        raise ValueError(f"{line.code} is priced in {product.currency}, the quote in {currency}")
+        raise ValueError(
+            Phrase(
+                "quote.line.currency", code=line.code, priced=product.currency, currency=currency
+            )
+        )
     return WorkLine(
         input=line,
         code=product.code,
@@ -136,12 +140,12 @@ def _work_line(line: LineInput, catalogue: Catalogue, currency: str) -> WorkLine
 
 def _manual_line(line: LineInput, currency: str) -> WorkLine:
     if not (line.name or "").strip():
-        raise ValueError("a manual line needs a name")
+        raise ValueError(Phrase("quote.line.name_required"))
     if line.unit_price is None or line.unit_price < 0:
-        raise ValueError("a manual line needs a unit price of 0 or more")
+        raise ValueError(Phrase("quote.line.price_required"))
     tax_rate = Decimal(20) if line.tax_rate is None else line.tax_rate
     if not 0 <= tax_rate <= 100:
-        raise ValueError("the tax rate is a percentage (0 to 100)")
+        raise ValueError(Phrase("quote.line.tax_rate"))
     return WorkLine(
         input=line,
         code=None,

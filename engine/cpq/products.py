@@ -18,6 +18,7 @@ from engine import money
 from engine.cpq.catalogue import Product
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx, like_escaped
+from engine.text.catalogue import Phrase
 
 CHUNK = 500
 
@@ -41,11 +42,20 @@ def product_from_row(row: sqlite3.Row) -> Product:
         name=row["name"],
         unit_price=price,
         currency=row["currency"],
-        tax_rate=Decimal(row["tax_rate"]),
+        tax_rate=Decimal(rate_text(Decimal(row["tax_rate"]))),  # "2E+1" of old rows: 20
         description=row["description"],
         active=bool(row["active"]),
         fields={k: Decimal(v) for k, v in json.loads(row["fields"]).items()},
     )
+
+
+def rate_text(rate: Decimal) -> str:
+    """A tax rate as people write it: ``20``, ``5.5`` — never ``2E+1`` nor ``20.00``.
+
+    ``Decimal.normalize`` drops the trailing zeros but writes 20 as ``2E+1``;
+    fixed-point formatting of the normalised value gives the plain digits.
+    """
+    return format(rate.normalize(), "f")
 
 
 def _columns(product: Product) -> dict[str, Any]:
@@ -54,7 +64,7 @@ def _columns(product: Product) -> dict[str, Any]:
         "description": product.description,
         "unit_price_cents": money.to_cents(product.unit_price),
         "currency": product.currency,
-        "tax_rate": str(product.tax_rate.normalize()),
+        "tax_rate": rate_text(product.tax_rate),
         "active": int(product.active),
         "fields": json.dumps({k: str(v) for k, v in sorted(product.fields.items())}),
     }
@@ -79,9 +89,8 @@ def import_products(tx: Tx, products: Iterable[Product]) -> ImportResult:
 
 def _check_cents(product: Product) -> None:
     if product.unit_price != money.quantize(product.unit_price):
-        raise ValidationFailed(
-            {product.code: f"the unit price {product.unit_price} has more than 2 decimals"}
-        )
+        too_precise = Phrase("product.too_precise", price=str(product.unit_price))
+        raise ValidationFailed({product.code: too_precise})
 
 
 def _create(tx: Tx, code: str, columns: dict[str, Any]) -> None:

@@ -39,11 +39,14 @@ from engine.cpq.products import load_products
 from engine.cpq.quote_deal import StageOutcome, deal_context, move_deal, refresh_revenue
 from engine.cpq.seller import DealFields, Seller
 from engine.crm import deals
+from engine.crm.records import ADDRESS_PARTS, PostalAddress
 from engine.crm.versioning import check_version, update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase, labelled
 
 STATUSES = ("draft", "sent", "accepted", "rejected")
+STATUS_LABEL = "cpq.document."  # a status's label: cpq.document.sent
 NEXT_STATUS: dict[str, tuple[str, ...]] = {
     "draft": ("sent",),
     "sent": ("accepted", "rejected"),
@@ -183,10 +186,10 @@ def save_quote(
         _check_editable(row)
         deal_id = row["deal_id"]
     if deal_id is None:
-        raise ValidationFailed({"deal": "a quote belongs to a deal"})
+        raise ValidationFailed({"deal": Phrase("quote.deal_required")})
     deals.deal_row(tx.conn, deal_id)
     if not draft.lines:
-        raise ValidationFailed({"lines": "a quote needs at least one line"})
+        raise ValidationFailed({"lines": Phrase("quote.lines_required")})
     priced = price(tx.conn, draft, setup.book, deal_id, on)
     columns = quote_rows.columns(priced, on, setup.settings.validity_days)
     if row is None:
@@ -204,9 +207,19 @@ def save_quote(
 
 def _check_editable(row: sqlite3.Row) -> None:
     if row["status"] in ("accepted", "rejected"):
+        status = labelled((row["status"],), STATUS_LABEL)[0]
         raise ValidationFailed(
-            {"status": f"quote {row['number']} is {row['status']}: make a new quote instead"}
+            {"status": Phrase("quote.closed", number=row["number"], status=status)}
         )
+
+
+def _refused_status(was: str, wanted: str) -> Phrase:
+    """Why ``was`` cannot become ``wanted``: the statuses it can become, or none (final)."""
+    allowed = labelled(NEXT_STATUS[was], STATUS_LABEL)
+    current, asked = labelled((was, wanted), STATUS_LABEL)
+    if not allowed:
+        return Phrase("quote.status_final", status=current, wanted=asked)
+    return Phrase("quote.cannot_become", status=current, allowed=allowed, wanted=asked)
 
 
 def _snapshot(tx: Tx, quote_id: int) -> None:
@@ -231,14 +244,13 @@ def set_status(
     row = quote_row(tx.conn, quote_id)
     check_version(tx, "quote", row, expected_version)
     if status not in STATUSES:
-        raise ValidationFailed({"status": f"one of {', '.join(STATUSES)}"})
+        raise ValidationFailed(
+            {"status": Phrase("value.choose", choices=labelled(STATUSES, STATUS_LABEL))}
+        )
     if status == row["status"]:
         return {}
     if status not in NEXT_STATUS[row["status"]]:
-        allowed = ", ".join(NEXT_STATUS[row["status"]]) or "nothing: it is final"
-        raise ValidationFailed(
-            {"status": f"a {row['status']} quote can become {allowed}, not {status}"}
-        )
+        raise ValidationFailed({"status": _refused_status(row["status"], status)})
     moment = {"sent": "sent_at"}.get(status, "decided_at")
     columns = {"status": status, moment: tx.now}
     data = {"number": row["number"], "deal_id": row["deal_id"], "from": row["status"], "to": status}
@@ -267,7 +279,8 @@ def quote_row(conn: sqlite3.Connection, ref: int | str) -> sqlite3.Row:
 def get_quote(conn: sqlite3.Connection, ref: int | str) -> Quote:
     row = quote_row(conn, ref)
     deal = conn.execute(
-        "SELECT d.title, d.custom, o.name AS org, o.address, c.name AS contact, c.email"
+        "SELECT d.title, d.custom, o.name AS org, o.address, c.name AS contact, c.email,"
+        " c.street, c.postcode, c.city, c.country"
         " FROM deals d LEFT JOIN organisations o ON o.id = d.organisation_id"
         " LEFT JOIN contacts c ON c.id = d.contact_id WHERE d.id = ?",
         (row["deal_id"],),
@@ -294,7 +307,7 @@ def get_quote(conn: sqlite3.Connection, ref: int | str) -> Quote:
         organisation=deal["org"],
         contact_name=deal["contact"],
         contact_email=deal["email"],
-        address=deal["address"],
+        address=_client_address(deal),
         status=row["status"],
         quote_date=date.fromisoformat(row["quote_date"]),
         valid_until=None if row["valid_until"] is None else date.fromisoformat(row["valid_until"]),
@@ -307,6 +320,12 @@ def get_quote(conn: sqlite3.Connection, ref: int | str) -> Quote:
         decided_at=None if row["decided_at"] is None else clock.from_db(row["decided_at"]),
         custom=json.loads(deal["custom"] or "{}"),
     )
+
+
+def _client_address(deal: sqlite3.Row) -> str | None:
+    """The client's postal address: the contact's, else the organisation's (one text)."""
+    contact = PostalAddress(*(deal[part] or "" for part in ADDRESS_PARTS))
+    return contact.text() or deal["address"] or None
 
 
 def deal_quotes(conn: sqlite3.Connection, deal_id: int) -> list[Quote]:

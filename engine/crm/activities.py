@@ -12,7 +12,7 @@ from engine.crm.users import user_id_or_error
 from engine.crm.versioning import record_created, update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
-from engine.text.catalogue import Phrase
+from engine.text.catalogue import Phrase, labelled
 
 KINDS = ("call", "meeting", "task", "email", "note")
 
@@ -42,18 +42,18 @@ def activity_row(conn: sqlite3.Connection, activity_id: int) -> sqlite3.Row:
 def create_activity(tx: Tx, draft: ActivityDraft) -> int:
     errors: dict[str, str] = {}
     if draft.kind not in KINDS:
-        errors["kind"] = f"choose one of {', '.join(KINDS)}"
+        errors["kind"] = Phrase("value.choose", choices=labelled(KINDS, "slack.kind_"))
     if not draft.subject.strip():
         errors["subject"] = Phrase("activity.subject_required")
     if not (draft.deal_id or draft.lead_id or draft.contact_id):
-        errors["record"] = "attach the activity to a deal, a lead or a contact"
+        errors["record"] = Phrase("activity.record_required")
     owner_id = tx.actor.user_id
     if draft.owner is not None:
         owner_id = user_id_or_error(tx.conn, draft.owner, errors, "owner")
     for name, table in (("deal_id", "deals"), ("lead_id", "leads"), ("contact_id", "contacts")):
         ref = getattr(draft, name)
         if ref is not None and not tx.one(f"SELECT 1 FROM {table} WHERE id = ?", (ref,)):
-            errors[name] = f"no such record: {ref}"
+            errors[name] = Phrase("activity.no_record", ref=ref)
     if errors:
         raise ValidationFailed(errors)
     columns = {

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
-
+from engine.crm.records import ADDRESS_PARTS, PostalAddress
 from engine.crm.versioning import record_created, update_record
 from engine.errors import NotFound, ValidationFailed
+from engine.store.claims import is_postgres
 from engine.store.db import Tx
+from engine.store.targets import ConcurrentUpdate
+from engine.text.catalogue import Phrase, reason_of
 
 # Mail providers whose domain says nothing about the sender's company.
 PUBLIC_MAIL_DOMAINS = frozenset(
@@ -38,6 +41,9 @@ def normalize_email(raw: str) -> EmailAddress:
     The key is case-folded: mail providers treat local parts case-insensitively,
     so ``Jean.Dupont@X.fr`` and ``jean.dupont@x.fr`` are one contact.
     """
+    # Imported on the first address read: its tables cost every command that reads none.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         valid = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
@@ -48,7 +54,7 @@ def normalize_email(raw: str) -> EmailAddress:
 def normalize_phone(raw: str) -> str:
     text = raw.strip()
     if not _PHONE_ALLOWED.match(text) or sum(ch.isdigit() for ch in text) < 6:
-        raise ValueError(f"not a phone number: {raw!r}")
+        raise ValueError(Phrase("value.not_a_phone", value=raw))
     return re.sub(r"\s+", " ", text)
 
 
@@ -62,6 +68,40 @@ class ContactDraft:
     email: str | None = None
     phone: str | None = None
     organisation: str | None = None
+    address: PostalAddress | None = None  # the client's postal address (a devis prints it)
+
+
+ADDRESS_PART_LENGTH = 200  # characters: a street of a few lines, never a document
+
+
+def address_columns(address: PostalAddress | None) -> dict[str, str | None]:
+    """The contacts columns of ``address``, each part trimmed (``None`` when empty).
+
+    Raises ``ValidationFailed`` keyed by the part when one is longer than an envelope holds.
+    """
+    given = address or PostalAddress()
+    parts: dict[str, str] = {part: getattr(given, part) for part in ADDRESS_PARTS}
+    errors = {
+        part: Phrase("contact.address_too_long", limit=ADDRESS_PART_LENGTH)
+        for part, value in parts.items()
+        if len(value.strip()) > ADDRESS_PART_LENGTH
+    }
+    if errors:
+        raise ValidationFailed(errors)
+    return {part: value.strip() or None for part, value in parts.items()}
+
+
+def set_address(
+    tx: Tx, contact_id: int, address: PostalAddress, expected_version: int | None = None
+) -> bool:
+    """Give the contact this postal address (every part; empty parts clear); whether it changed."""
+    row = tx.one("SELECT * FROM contacts WHERE id = ?", (contact_id,))
+    if row is None:
+        raise NotFound("contact", contact_id)
+    changed = update_record(
+        tx, "contacts", "contact", row, address_columns(address), expected_version
+    )
+    return bool(changed)
 
 
 def find_or_create_contact(tx: Tx, draft: ContactDraft) -> tuple[int, bool]:
@@ -77,17 +117,18 @@ def find_or_create_contact(tx: Tx, draft: ContactDraft) -> tuple[int, bool]:
     organisation_id = _organisation_for(tx, draft.organisation, email)
     name = draft.name.strip() or (email.normalized.split("@")[0] if email else "")
     if not name:
-        raise ValidationFailed({"name": "a contact needs a name or an e-mail"})
+        raise ValidationFailed({"name": Phrase("contact.name_or_email_required")})
     columns = {
         "name": name,
         "email": email.normalized if email else None,
         "email_key": email.key if email else None,
         "phone": phone,
         "organisation_id": organisation_id,
+        **address_columns(draft.address),
         "created_at": tx.now,
         "updated_at": tx.now,
     }
-    contact_id = tx.insert("contacts", columns)
+    contact_id = _insert_new(tx, "contacts", columns)
     record_created(
         tx, "contact", contact_id, {k: v for k, v in columns.items() if k != "email_key"}
     )
@@ -100,13 +141,13 @@ def _validated(draft: ContactDraft) -> tuple[EmailAddress | None, str | None, di
     if draft.email:
         try:
             email = normalize_email(draft.email)
-        except ValueError as exc:
-            errors["email"] = str(exc)
+        except ValueError:
+            errors["email"] = Phrase("value.bad_email", address=draft.email)
     if draft.phone:
         try:
             phone = normalize_phone(draft.phone)
         except ValueError as exc:
-            errors["phone"] = str(exc)
+            errors["phone"] = reason_of(exc)
     return email, phone, errors
 
 
@@ -119,6 +160,8 @@ def _complete(tx: Tx, row: sqlite3.Row, draft: ContactDraft, phone: str | None) 
         columns["name"] = draft.name.strip()
     if draft.organisation and not row["organisation_id"]:
         columns["organisation_id"] = find_or_create_organisation(tx, draft.organisation, None)
+    if draft.address and not any(row[part] for part in ADDRESS_PARTS):
+        columns.update(address_columns(draft.address))
     if columns:
         update_record(tx, "contacts", "contact", row, columns, None)
 
@@ -146,9 +189,25 @@ def find_or_create_organisation(tx: Tx, name: str | None, domain: str | None) ->
         "created_at": tx.now,
         "updated_at": tx.now,
     }
-    organisation_id = tx.insert("organisations", columns)
+    organisation_id = _insert_new(tx, "organisations", columns)
     record_created(tx, "organisation", organisation_id, columns)
     return organisation_id
+
+
+def _insert_new(tx: Tx, table: str, columns: dict[str, Any]) -> int:
+    """Insert a contact or organisation this write found missing.
+
+    On PostgreSQL another instance may insert the same e-mail or domain after this
+    write's snapshot began (two commands at once for one new company): the unique key
+    refuses the second insert. That is a race lost, not an error: the whole write runs
+    again in a new snapshot (``ConcurrentUpdate``), which finds the other's row.
+    """
+    try:
+        return tx.insert(table, columns)
+    except sqlite3.IntegrityError as exc:
+        if not is_postgres(tx.conn):
+            raise
+        raise ConcurrentUpdate(str(exc)) from exc
 
 
 def _name_from_domain(domain: str) -> str:
@@ -168,7 +227,7 @@ def update_contact(
             "SELECT id FROM contacts WHERE email_key = ? AND id != ?", (email.key, contact_id)
         )
         if other is not None:
-            errors["email"] = f"already used by contact {other['id']}"
+            errors["email"] = Phrase("contact.email_taken", id=other["id"])
     if errors:
         raise ValidationFailed(errors)
     columns: dict[str, object] = {}

@@ -142,7 +142,7 @@ def _parse_fields(tx: Tx, values: dict[str, Any], errors: dict[str, str]) -> dic
     columns: dict[str, Any] = {}
     for name, value in values.items():
         if name not in EDITABLE:
-            errors[name] = "unknown field"
+            errors[name] = Phrase("value.unknown_field")
             continue
         try:
             columns.update(_parse_field(tx, name, value))
@@ -167,7 +167,7 @@ def _parse_field(tx: Tx, name: str, value: Any) -> dict[str, Any]:  # noqa: C901
     if name == "priority":
         stars = int(value or 0)
         if not 0 <= stars <= 3:
-            raise ValueError("priority is 0 to 3 stars")
+            raise ValueError(Phrase("value.priority"))
         return {"priority": stars}
     if name == "probability":
         if empty:  # back to the stage's probability
@@ -194,9 +194,9 @@ def _parse_field(tx: Tx, name: str, value: Any) -> dict[str, Any]:  # noqa: C901
         return {"archived": int(_boolean(value))}
     if name == "custom":
         if not isinstance(value, dict):
-            raise ValueError("custom fields are a mapping of names to values")
+            raise ValueError(Phrase("value.custom_mapping"))
         return {"custom": value}
-    raise ValueError("unknown field")
+    raise ValueError(Phrase("value.unknown_field"))
 
 
 def _date(value: Any) -> date:
@@ -216,13 +216,13 @@ def _boolean(value: Any) -> bool:
         return True
     if text in ("0", "false", "no", "non", "n"):
         return False
-    raise ValueError(f"not yes/no: {value!r}")
+    raise ValueError(Phrase("value.not_yes_no", value=repr(value)))
 
 
 def _user_id(tx: Tx, ref: Any) -> int:
     row = find_user_row(tx.conn, ref)
     if row is None:
-        raise ValueError(f"unknown user {ref!r}")
+        raise ValueError(Phrase("user.unknown", user=str(ref)))
     return int(row["id"])
 
 
@@ -233,7 +233,7 @@ def _contact_ref(tx: Tx, ref: Any) -> int:
     else:
         row = tx.one("SELECT id FROM contacts WHERE email_key = ?", (text.casefold(),))
     if row is None:
-        raise ValueError(f"unknown contact {ref!r}")
+        raise ValueError(Phrase("contact.unknown", ref=str(ref)))
     return int(row["id"])
 
 
@@ -242,7 +242,7 @@ def _organisation_ref(tx: Tx, ref: Any) -> int:
     if text.isdigit():
         row = tx.one("SELECT id FROM organisations WHERE id = ?", (int(text),))
         if row is None:
-            raise ValueError(f"unknown organisation {ref!r}")
+            raise ValueError(Phrase("organisation.unknown", ref=str(ref)))
         return int(row["id"])
     return find_or_create_organisation(tx, text, None)
 
@@ -250,7 +250,7 @@ def _organisation_ref(tx: Tx, ref: Any) -> int:
 def _template_id(tx: Tx, key: str) -> int:
     row = tx.one("SELECT id FROM project_templates WHERE key = ? OR name = ?", (key, key))
     if row is None:
-        raise ValueError(f"unknown project template {key!r}")
+        raise ValueError(Phrase("project.unknown_template", key=key))
     return int(row["id"])
 
 

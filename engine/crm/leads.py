@@ -14,7 +14,7 @@ from engine.crm.users import find_user_row, user_id_or_error
 from engine.crm.versioning import check_version, record_created, update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
-from engine.text.catalogue import Phrase
+from engine.text.catalogue import Phrase, labelled
 
 STATUSES = ("new", "contacted", "qualified", "disqualified", "converted")
 # Which status a lead may go to from which; converted is final.
@@ -85,9 +85,11 @@ def set_status(
     row = lead_row(tx.conn, lead_id)
     check_version(tx, "lead", row, expected_version)
     if status not in STATUSES or status == "converted":
-        raise ValidationFailed({"status": "choose new, contacted, qualified or disqualified"})
+        choices = labelled(STATUSES[:-1], "lead_status.")
+        raise ValidationFailed({"status": Phrase("value.choose", choices=choices)})
     if status != row["status"] and status not in NEXT[row["status"]]:
-        raise ValidationFailed({"status": f"a {row['status']} lead cannot become {status}"})
+        was, wanted = labelled((row["status"], status), "lead_status.")
+        raise ValidationFailed({"status": Phrase("lead.cannot_become", status=was, wanted=wanted)})
     if status == "disqualified" and not (reason or "").strip():
         raise ValidationFailed({"reason": Phrase("lead.disqualify_reason_required")})
     lead_blueprints.refuse_free_status(tx, row, status)
@@ -108,7 +110,7 @@ def assign(
     row = lead_row(tx.conn, lead_id)
     user = find_user_row(tx.conn, owner)
     if user is None:
-        raise ValidationFailed({"owner": f"unknown user {owner!r}"})
+        raise ValidationFailed({"owner": Phrase("user.unknown", user=str(owner))})
     return update_record(tx, "leads", "lead", row, {"owner_id": user["id"]}, expected_version)
 
 
@@ -141,7 +143,8 @@ def open_deal(
     """The conversion itself (no gate): the deal, then the lead marked converted."""
     lead_id = row["id"]
     if row["status"] in ("converted", "disqualified"):
-        raise ValidationFailed({"status": f"a {row['status']} lead cannot be converted"})
+        was = labelled((row["status"],), "lead_status.")[0]
+        raise ValidationFailed({"status": Phrase("lead.cannot_convert", status=was)})
     deal_id = create_deal(
         tx,
         DealDraft(

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from engine.crm.leads import STATUSES
 from engine.crm.records import Deal, Lead
 from engine.crm.users import find_user_row
 from engine.errors import ValidationFailed
+from engine.i18n import LEAD_STATUS_NAMES as STATUSES  # engine.crm.leads' (light)
 from engine.money import quantize
 from engine.store.db import like_escaped
+from engine.text.catalogue import Phrase
 
 OPEN_LEAD_STATUSES = ("new", "contacted", "qualified")
 LEAD_STATUS_CHOICES = (*STATUSES, "open", "all")
@@ -213,7 +214,7 @@ def _deal_scope(conn: sqlite3.Connection, filters: DealFilters) -> _Scope:
 
 def _check_limit(scope: _Scope, limit: int) -> None:
     if limit < 1:
-        scope.errors["limit"] = f"a number of rows from 1, not {limit}"
+        scope.errors["limit"] = Phrase("listing.limit", limit=limit)
 
 
 def _pipeline_ids(conn: sqlite3.Connection, ref: str | None, scope: _Scope) -> list[int]:
@@ -223,8 +224,8 @@ def _pipeline_ids(conn: sqlite3.Connection, ref: str | None, scope: _Scope) -> l
     wanted = ref.casefold()
     found = [r["id"] for r in rows if wanted in (r["key"].casefold(), r["name"].casefold())]
     if not found:
-        keys = ", ".join(r["key"] for r in rows)
-        scope.errors["pipeline"] = f"no pipeline {ref!r}; the pipelines: {keys}"
+        keys = [r["key"] for r in rows]
+        scope.errors["pipeline"] = Phrase("listing.no_pipeline", ref=ref, keys=keys)
     return found[:1]
 
 
@@ -241,9 +242,12 @@ def _stage_ids(
     wanted = ref.casefold()
     found = [r["id"] for r in rows if wanted in (r["key"].casefold(), r["name"].casefold())]
     if not found:
-        where = f"in pipeline {pipeline!r}" if pipeline else "in any pipeline"
-        keys = ", ".join(dict.fromkeys(r["key"] for r in rows))
-        scope.errors["stage"] = f"no stage {ref!r} {where}; the stages: {keys}"
+        keys = list(dict.fromkeys(r["key"] for r in rows))
+        scope.errors["stage"] = (
+            Phrase("listing.no_stage_in", ref=ref, pipeline=pipeline, keys=keys)
+            if pipeline
+            else Phrase("listing.no_stage", ref=ref, keys=keys)
+        )
     return found
 
 
@@ -253,9 +257,7 @@ def _owner(conn: sqlite3.Connection, column: str, ref: str, scope: _Scope) -> No
         return
     user = find_user_row(conn, ref)
     if user is None:
-        scope.errors["owner"] = (
-            f"no user {ref!r}: give an e-mail, a Slack id or an id ({UNASSIGNED!r}: nobody's)"
-        )
+        scope.errors["owner"] = Phrase("listing.no_user", ref=ref, nobody=UNASSIGNED)
         return
     scope.add(f"{column} = :owner", owner=user["id"])
 
@@ -290,7 +292,9 @@ def _lead_statuses(status: str, scope: _Scope) -> tuple[str, ...]:
     if status == "open":
         return OPEN_LEAD_STATUSES
     if status not in LEAD_STATUS_CHOICES:
-        scope.errors["status"] = f"choose one of {', '.join(LEAD_STATUS_CHOICES)}, not {status!r}"
+        scope.errors["status"] = Phrase(
+            "listing.status", choices=LEAD_STATUS_CHOICES, status=status
+        )
     return () if status == "all" else (status,)
 
 

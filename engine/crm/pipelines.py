@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from engine.blueprints.stages import refuse_removal
 from engine.crm.records import Pipeline, Stage
 from engine.crm.stage_outcomes import follow_outcome, status_for
 from engine.errors import NotFound, StageNotEmpty, ValidationFailed
@@ -59,7 +58,7 @@ def _check_spec(spec: StageSpec) -> None:
     if not 0 <= spec.probability <= 100:
         errors["probability"] = Phrase("value.between_0_and_100")
     if spec.outcome not in OUTCOMES:
-        errors["outcome"] = "must be won, lost or empty"
+        errors["outcome"] = Phrase("stage.outcome_choice")
     if errors:
         raise ValidationFailed(errors)
 
@@ -74,7 +73,7 @@ def create_pipeline(
     is_default: bool = False,
 ) -> int:
     if tx.one("SELECT 1 FROM pipelines WHERE key = ?", (key,)):
-        raise ValidationFailed({"key": f"pipeline {key!r} already exists"})
+        raise ValidationFailed({"key": Phrase("pipeline.exists", key=key)})
     if is_default:
         tx.execute("UPDATE pipelines SET is_default = 0")
     has_default = tx.scalar("SELECT count(*) FROM pipelines WHERE is_default = 1")
@@ -143,7 +142,7 @@ def stage_row(tx: Tx, pipeline_id: int, ref: str | int) -> sqlite3.Row:
 def add_stage(tx: Tx, pipeline_id: int, spec: StageSpec, position: int | None = None) -> int:
     _check_spec(spec)
     if tx.one("SELECT 1 FROM stages WHERE pipeline_id = ? AND key = ?", (pipeline_id, spec.key)):
-        raise ValidationFailed({"key": f"stage {spec.key!r} already exists"})
+        raise ValidationFailed({"key": Phrase("stage.exists", key=spec.key)})
     last = tx.scalar(
         "SELECT coalesce(max(position), 0) FROM stages WHERE pipeline_id = ?", (pipeline_id,)
     )
@@ -226,7 +225,7 @@ def reorder_stages(tx: Tx, pipeline_id: int, keys: list[str]) -> None:
     )
     known = [r["key"] for r in rows]
     if sorted(keys) != sorted(known):
-        raise ValidationFailed({"stages": f"give every stage exactly once: {', '.join(known)}"})
+        raise ValidationFailed({"stages": Phrase("pipeline.stages_once", stages=known)})
     ids = {r["key"]: r["id"] for r in rows}
     for position, key in enumerate(keys, start=1):
         tx.execute("UPDATE stages SET position = ? WHERE id = ?", (position, ids[key]))
@@ -244,6 +243,8 @@ def delete_stage(tx: Tx, pipeline_id: int, ref: str | int) -> None:
     count = deals_in_stage(tx, row["id"])
     if count:
         raise StageNotEmpty(row["name"], count)
+    from engine.blueprints.stages import refuse_removal  # blueprints: a removal only
+
     refuse_removal(tx.conn, pipeline_id, row["key"])
     tx.execute("DELETE FROM stages WHERE id = ?", (row["id"],))
     tx.execute(
@@ -263,7 +264,7 @@ def update_pipeline(
         "currency": currency if currency is not None else row["currency"],
     }
     if not values["name"].strip():
-        raise ValidationFailed({"name": "a pipeline needs a name"})
+        raise ValidationFailed({"name": Phrase("pipeline.name_required")})
     changes = {k: (row[k], v) for k, v in values.items() if row[k] != v}
     if changes:
         tx.update("pipelines", pipeline_id, values)

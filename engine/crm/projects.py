@@ -9,6 +9,7 @@ from typing import Any
 
 from engine.errors import ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 QUESTION_KINDS = ("text", "number", "choice", "yes_no", "date")
 
@@ -84,16 +85,17 @@ def save_answers(
     tx: Tx, deal_id: int, template_id: int | None, answers: dict[str, Any]
 ) -> dict[str, tuple[Any, Any]]:
     if template_id is None:
-        raise ValidationFailed({"answers": "the deal has no project template"})
+        raise ValidationFailed({"answers": Phrase("project.no_template")})
     questions = {
         q["key"]: q
         for q in tx.all("SELECT * FROM project_questions WHERE template_id = ?", (template_id,))
     }
-    errors, changes = {}, {}
+    errors: dict[str, str] = {}
+    changes = {}
     for key, value in answers.items():
         question = questions.get(key)
         if question is None:
-            errors[f"answers.{key}"] = "not a question of this project template"
+            errors[f"answers.{key}"] = Phrase("project.not_a_question")
             continue
         problem = _check_answer(question, str(value))
         if problem:
@@ -118,14 +120,14 @@ def save_answers(
 def _check_answer(question: sqlite3.Row, value: str) -> str | None:
     choices = json.loads(question["choices"])
     if question["kind"] == "choice" and value not in choices:
-        return f"choose one of: {', '.join(choices)}"
+        return Phrase("value.choose", choices=choices)
     if question["kind"] == "number":
         try:
             float(value.replace(",", "."))
         except ValueError:
-            return "a number is expected"
+            return Phrase("value.number_expected")
     if question["kind"] == "yes_no" and value.lower() not in ("yes", "no", "oui", "non"):
-        return "answer yes or no"
+        return Phrase("value.yes_or_no")
     return None
 
 

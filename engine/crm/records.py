@@ -67,6 +67,31 @@ class Organisation:
 
 
 @dataclass(frozen=True, slots=True)
+class PostalAddress:
+    """Where a letter reaches a person: street (lines), postcode, city, country.
+
+    A French envelope's order; ``country`` empty for one in the seller's own country.
+    Every part is optional: a city alone is still worth printing on a devis.
+    """
+
+    street: str = ""
+    postcode: str = ""
+    city: str = ""
+    country: str = ""
+
+    def lines(self) -> list[str]:
+        """The address as printed: the street's lines, "postcode city", the country."""
+        town = " ".join(part for part in (self.postcode, self.city) if part)
+        return [line for line in (*self.street.splitlines(), town, self.country) if line]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def __bool__(self) -> bool:
+        return bool(self.lines())
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     id: int
     name: str
@@ -74,6 +99,7 @@ class Contact:
     phone: str | None
     organisation_id: int | None
     version: int
+    address: PostalAddress = field(default_factory=PostalAddress)  # empty when none
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Contact:
@@ -84,7 +110,12 @@ class Contact:
             row["phone"],
             row["organisation_id"],
             row["version"],
+            PostalAddress(*(row[part] or "" for part in ADDRESS_PARTS)),
         )
+
+
+# The contacts columns of a postal address (migration 15), in PostalAddress's order.
+ADDRESS_PARTS = ("street", "postcode", "city", "country")
 
 
 @dataclass(frozen=True, slots=True)

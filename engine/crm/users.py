@@ -11,6 +11,7 @@ from engine.crm.records import User
 from engine.crm.versioning import record_created, update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 ROLES = ("admin", "manager", "rep")
 LOCALES = ("fr", "en")
@@ -36,11 +37,11 @@ def _validate(draft: UserDraft) -> tuple[str | None, dict[str, str]]:
         except ValueError as exc:
             errors["email"] = str(exc)
     if not draft.email and not draft.slack_id:
-        errors["email"] = "a user needs an e-mail or a Slack id"
+        errors["email"] = Phrase("user.email_or_slack_required")
     if draft.role not in ROLES:
-        errors["role"] = f"must be one of {', '.join(ROLES)}"
+        errors["role"] = Phrase("value.one_of", choices=ROLES)
     if draft.locale not in LOCALES:
-        errors["locale"] = f"must be one of {', '.join(LOCALES)}"
+        errors["locale"] = Phrase("value.one_of", choices=LOCALES)
     try:
         clock.zone(draft.timezone)
     except ValueError as exc:
@@ -91,7 +92,7 @@ def user_id_or_error(
     """The id of the user ``ref`` names; None, with ``errors[field]`` said, if none."""
     row = find_user_row(conn, ref)
     if row is None:
-        errors[field] = f"unknown user {ref!r}"
+        errors[field] = Phrase("user.unknown", user=str(ref))
         return None
     return int(row["id"])
 

@@ -31,10 +31,12 @@ from engine.actors import Actor
 from engine.clock import utcnow
 from engine.crm.contacts import ContactDraft, find_or_create_contact
 from engine.crm.deals import DealDraft, create_deal
+from engine.crm.records import ADDRESS_PARTS, PostalAddress
 from engine.data.csv_cells import restored
 from engine.errors import NotFound, RelaisError, ValidationFailed
 from engine.store.db import Database, Tx
 from engine.text import typed
+from engine.text.catalogue import Phrase, labelled, reason_of
 
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
@@ -43,6 +45,15 @@ Entity = Literal["contacts", "deals"]
 T = TypeVar("T")
 BATCH_SIZE = 200
 
+# The postal address of a contact (docs/data.md): street (lines), postcode, city, country.
+ADDRESS_HEADERS = {
+    "street": "street", "address": "street", "adresse": "street", "rue": "street",
+    "adresse_postale": "street", "postal_address": "street",
+    "postcode": "postcode", "postal_code": "postcode", "zip": "postcode",
+    "zip_code": "postcode", "code_postal": "postcode", "cp": "postcode",
+    "city": "city", "town": "city", "ville": "city", "commune": "city",
+    "country": "country", "pays": "country",
+}  # fmt: skip
 # Normalised header (see _normalise) → field. Several spellings, one field.
 HEADERS: dict[str, dict[str, str]] = {
     "contacts": {
@@ -51,6 +62,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "phone": "phone", "telephone": "phone", "tel": "phone", "phone_number": "phone",
         "organisation": "organisation", "organization": "organisation",
         "company": "organisation", "societe": "organisation", "entreprise": "organisation",
+        **ADDRESS_HEADERS,
     },
     "deals": {
         "title": "title", "titre": "title",
@@ -75,6 +87,7 @@ HEADERS: dict[str, dict[str, str]] = {
         "date_cloture": "expected_close", "cloture_prevue": "expected_close",
         "origin": "origin", "origine": "origin", "source": "origin",
         "campaign": "campaign", "campagne": "campaign",
+        **ADDRESS_HEADERS,  # the contact's postal address (a private client's, for the devis)
     },
 }  # fmt: skip
 # A file must have one of these columns.
@@ -141,11 +154,11 @@ def read_csv(entity: Entity, stream: TextIO) -> CsvFile:
     try:
         header = next(reader, None)
         if header is None:
-            raise ValidationFailed({"header": "the file is empty"})
+            raise ValidationFailed({"header": Phrase("import.empty_file")})
         columns, ignored = _map_header(entity, header)
         rows, rejected = _rows(reader, columns)
     except csv.Error as exc:
-        raise ValidationFailed({"file": f"line {reader.line_num}: {exc}"}) from exc
+        raise ValidationFailed({"file": Phrase("import.bad_line", line=reader.line_num)}) from exc
     return CsvFile(rows, rejected, ignored)
 
 
@@ -195,13 +208,14 @@ def _map_header(entity: Entity, header: list[str]) -> tuple[list[str | None], li
             if title.strip():
                 ignored.append(title)
         elif name in seen:
-            errors[name] = f"columns {seen[name]!r} and {title!r} both give the {name}"
+            field = labelled((name,), "field.")[0]
+            errors[name] = Phrase("import.same_column", first=seen[name], second=title, field=field)
         else:
             seen[name] = title
         columns.append(name)
     if not any(name in seen for name in REQUIRED[entity]):
-        wanted = " or ".join(REQUIRED[entity])
-        errors["header"] = f"no {wanted} column (headers found: {', '.join(header)})"
+        wanted = labelled(REQUIRED[entity], "field.")
+        errors["header"] = Phrase("import.no_column", wanted=wanted, headers=header)
     if errors:
         raise ValidationFailed(errors)
     return columns, ignored
@@ -262,6 +276,12 @@ def _optional(values: dict[str, str], name: str) -> str | None:
     return values.get(name) or None
 
 
+def _address(values: dict[str, str]) -> PostalAddress | None:
+    """The row's postal address columns; ``None`` when it has none."""
+    address = PostalAddress(*(values.get(part, "") for part in ADDRESS_PARTS))
+    return address or None
+
+
 def write_contact(tx: Tx, values: dict[str, str]) -> bool:
     """One contact row; returns whether a contact was created (else one was reused)."""
     draft = ContactDraft(
@@ -269,6 +289,7 @@ def write_contact(tx: Tx, values: dict[str, str]) -> bool:
         email=_optional(values, "email"),
         phone=_optional(values, "phone"),
         organisation=_optional(values, "organisation"),
+        address=_address(values),
     )
     _, created = find_or_create_contact(tx, draft)
     return created
@@ -285,6 +306,7 @@ def write_deal(tx: Tx, values: dict[str, str]) -> bool:
         email=get("contact_email"),
         phone=get("contact_phone"),
         organisation=get("organisation"),
+        address=_address(values),
     )
     draft = DealDraft(
         title=values.get("title", ""), contact=contact, organisation=get("organisation"),
@@ -307,7 +329,7 @@ def _parsed(
     try:
         return parse(text)
     except ValueError as exc:
-        errors[name] = str(exc)
+        errors[name] = reason_of(exc)
         return None
 
 
@@ -323,7 +345,7 @@ def _priority(text: str) -> int | None:
     else:
         stars = -1
     if not 0 <= stars <= 3:
-        raise ValueError(f"priority is 0 to 3 stars, not {text!r}")
+        raise ValueError(Phrase("import.priority", value=text))
     return stars
 
 
@@ -335,7 +357,7 @@ def _day(text: str) -> date | None:
     try:  # the one reader of typed days (engine.text.typed), day first
         return typed.day(text, utcnow().date())
     except ValueError:
-        raise ValueError(f"not a date (YYYY-MM-DD or DD/MM/YYYY): {text!r}") from None
+        raise ValueError(Phrase("import.not_a_day", value=text)) from None
 
 
 _WRITERS: dict[str, Callable[[Tx, dict[str, str]], bool]] = {

@@ -71,6 +71,7 @@ SPECS: dict[str, EntitySpec] = {
         " LEFT JOIN organisations o ON o.id = c.organisation_id ORDER BY c.id",
         (
             Field("id"), Field("name"), Field("email"), Field("phone"),
+            Field("street"), Field("postcode"), Field("city"), Field("country"),
             Field("organisation_id"), _ref("organisation"), *_STAMPS,
         ),
         internal=("email_key",),

@@ -19,6 +19,7 @@ from engine import clock, money
 from engine.data.export_specs import ENTITIES, SPECS, Backup, Field, Kind, fields_of
 from engine.errors import Forbidden, RelaisError, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase, reason_of
 
 
 class RestoreRefused(RelaisError):
@@ -34,7 +35,7 @@ def restore_all(tx: Tx, data: Any) -> dict[str, int]:
     any error rolls the whole restore back.
     """
     if not tx.actor.is_admin:
-        raise Forbidden("only an admin can restore a backup")
+        raise Forbidden(Phrase("restore.admin_only"))
     backup = _checked_shape(data)
     _refuse_if_not_empty(tx)
     refs = _References(tx)
@@ -51,17 +52,15 @@ def restore_all(tx: Tx, data: Any) -> dict[str, int]:
 
 def _checked_shape(data: Any) -> Backup:
     if not isinstance(data, dict):
-        raise ValidationFailed(
-            {"backup": "a backup is a JSON object (run.py export --format json)"}
-        )
-    errors = {}
+        raise ValidationFailed({"backup": Phrase("restore.not_an_object")})
+    errors: dict[str, str] = {}
     for entity in ENTITIES:
         records = data.get(entity)
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            errors[entity] = "missing, or not a list of records"
+            errors[entity] = Phrase("restore.not_records")
     unknown = sorted(set(data) - set(ENTITIES))
     if unknown:
-        errors["backup"] = f"unknown keys: {', '.join(unknown)}"
+        errors["backup"] = Phrase("restore.unknown_keys", keys=unknown)
     if errors:
         raise ValidationFailed(errors)
     return data
@@ -133,8 +132,7 @@ class _References:
         if self.unknown:
             raise ValidationFailed(
                 {
-                    label: f"not in this database: {', '.join(sorted(keys))} (configure them "
-                    "before restoring)"
+                    label: Phrase("restore.not_here", keys=sorted(keys))
                     for label, keys in self.unknown.items()
                 }
             )
@@ -165,14 +163,14 @@ def _columns(
     index, record = item
     columns: dict[str, Any] = {}
     if not isinstance(record.get("id"), int):
-        errors[f"{entity}[{index}].id"] = "every record needs its whole-number id"
+        errors[f"{entity}[{index}].id"] = Phrase("restore.id_required")
     for f in fields:
         if not f.restored or f.name not in record:
             continue
         try:
             columns[f.source] = _stored(f.kind, record.get(f.name))
         except (ValueError, TypeError) as exc:
-            errors[f"{entity}[{index}].{f.name}"] = str(exc)
+            errors[f"{entity}[{index}].{f.name}"] = reason_of(exc)
     columns.update(_RESOLVERS[entity](record, refs))
     return columns
 
@@ -194,15 +192,13 @@ def _stored(kind: Kind, value: Any) -> Any:
         return money.to_cents(money.parse_amount(value))
     if kind == "json":
         if not isinstance(value, dict):
-            raise TypeError(f"expected an object, not {value!r}")
+            raise TypeError(Phrase("restore.not_a_json_object", value=repr(value)))
         return json.dumps(value, ensure_ascii=False)
     if kind == "time":
         try:
             return clock.to_db(clock.from_db(str(value)))
         except ValueError:
-            raise ValueError(
-                f"expected a UTC time like 2026-01-31T09:00:00.000000Z: {value!r}"
-            ) from None
+            raise ValueError(Phrase("restore.not_a_time", value=repr(value))) from None
     return date.fromisoformat(str(value)).isoformat()
 
 
@@ -244,7 +240,8 @@ def _insert_all(tx: Tx, entity: str, rows: list[dict[str, Any]]) -> None:
         try:
             tx.insert(table, columns)
         except sqlite3.IntegrityError as exc:
-            raise ValidationFailed({f"{entity}[{index}]": f"cannot be restored: {exc}"}) from exc
+            refused = Phrase("restore.refused", reason=str(exc))
+            raise ValidationFailed({f"{entity}[{index}]": refused}) from exc
     tx.ids_taken(table)
 
 
@@ -256,7 +253,8 @@ def _link_leads_to_deals(tx: Tx, leads: list[dict[str, Any]]) -> None:
         try:
             tx.execute("UPDATE leads SET deal_id = ? WHERE id = ?", (lead["deal_id"], lead["id"]))
         except sqlite3.IntegrityError as exc:
-            raise ValidationFailed({f"leads[{index}].deal_id": f"no such deal: {exc}"}) from exc
+            no_deal = Phrase("restore.no_deal", deal=lead["deal_id"])
+            raise ValidationFailed({f"leads[{index}].deal_id": no_deal}) from exc
 
 
 def _insert_answers(tx: Tx, deals: list[dict[str, Any]], refs: _References) -> None:
@@ -266,7 +264,7 @@ def _insert_answers(tx: Tx, deals: list[dict[str, Any]], refs: _References) -> N
         answers = deal.get("answers") or {}
         template_id = refs.template(deal.get("project_template"))
         if answers and (not isinstance(answers, dict) or template_id is None):
-            errors[f"deals[{index}].answers"] = "answers need an object and a project template"
+            errors[f"deals[{index}].answers"] = Phrase("restore.answers")
             continue
         for key, value in answers.items():
             rows.append((deal["id"], refs.question(template_id or 0, str(key)), str(value)))

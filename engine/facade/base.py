@@ -9,6 +9,7 @@ from typing import TypeVar
 from engine.actors import Actor
 from engine.errors import Forbidden
 from engine.store.db import Database, Tx
+from engine.text.catalogue import Phrase
 
 T = TypeVar("T")
 
@@ -30,7 +31,9 @@ class Part:
         return await self._db.read(fn)
 
 
-def require_admin(actor: Actor, message: str) -> None:
-    """Refuse ``actor`` unless an admin: ``message`` says what only an admin can do."""
+def require_admin(actor: Actor, reason: str) -> None:
+    """Refuse ``actor`` unless an admin: ``reason`` is the catalogue key of what only an
+    admin can do (``admin_only.workflows``), read in each reader's language; a sentence
+    that is no key reads as it is."""
     if not actor.is_admin:
-        raise Forbidden(message)
+        raise Forbidden(Phrase(reason))

@@ -13,7 +13,7 @@ from engine.blueprints import lead_transitions
 from engine.blueprints import store as blueprint_store
 from engine.blueprints import stuck as stuck_deals
 from engine.blueprints import transitions as deal_transitions
-from engine.blueprints.check import StageRef
+from engine.blueprints.check import FormFit, StageRef
 from engine.blueprints.lead_transitions import LeadLogEntry, LeadPerformed
 from engine.blueprints.model import Blueprint
 from engine.crm import deals, pipelines
@@ -22,7 +22,7 @@ from engine.store.claims import CONFIGURATION, exclusively
 from engine.timers import escalations
 from engine.timers import lead_escalations as lead_timers
 
-ADMIN_ONLY = "only an admin can change a blueprint"
+ADMIN_ONLY = "admin_only.blueprint"  # a catalogue key: what only an admin can do
 TIMERS = Actor("scheduler", "scheduler", label="scheduler")
 
 
@@ -32,15 +32,28 @@ class Blueprints(Part):
 
     # -- versions -------------------------------------------------------------
 
+    form_fit: FormFit | None = None  # the renderer's check of forms, once one is registered
+
+    def use_form_fit(self, fits: FormFit) -> None:
+        """Refuse, from now on, to save a blueprint whose forms ``fits`` says reps can't see.
+
+        The renderer (the Slack bot) knows its limits; the engine does not import it,
+        so whoever wires the parts together registers its check here (service/wiring.py).
+        """
+        self.form_fit = fits
+
     async def save(self, blueprint: Blueprint, actor: Actor) -> blueprint_store.Saved:
         """Load a blueprint for its pipeline: a new version if it changed (admins only)."""
         require_admin(actor, ADMIN_ONLY)
+        fits = self.form_fit
         if blueprint.record == "lead":
             return await self._write(
-                exclusively(CONFIGURATION, lambda tx: lead_blueprints.save(tx, blueprint)), actor
+                exclusively(CONFIGURATION, lambda tx: lead_blueprints.save(tx, blueprint, fits)),
+                actor,
             )
         return await self._write(
-            exclusively(CONFIGURATION, lambda tx: blueprint_store.save(tx, blueprint)), actor
+            exclusively(CONFIGURATION, lambda tx: blueprint_store.save(tx, blueprint, fits)),
+            actor,
         )
 
     async def disable(self, pipeline: str | None, actor: Actor) -> bool:
@@ -70,7 +83,7 @@ class Blueprints(Part):
         self, pipeline: str | None, actor: Actor, deal_id: int | None = None
     ) -> list[int]:
         """Move pinned deals to the latest blueprint version; returns their ids."""
-        require_admin(actor, "only an admin can migrate deals to a new blueprint")
+        require_admin(actor, "admin_only.migrate")
         return await self._write(lambda tx: blueprint_store.migrate(tx, pipeline, deal_id), actor)
 
     # -- deal transitions -----------------------------------------------------

@@ -12,6 +12,7 @@ from engine.data.restore import restore_all
 from engine.errors import ValidationFailed
 from engine.facade.base import Part
 from engine.store.copy import CopyReport, copy_database
+from engine.text.catalogue import Phrase
 
 
 class Data(Part):
@@ -41,5 +42,5 @@ class Data(Part):
         Every table in one transaction, counts and money sums checked on both sides.
         """
         if self._db.url is not None:
-            raise ValidationFailed({"database": "the copy reads a SQLite database"})
+            raise ValidationFailed({"database": Phrase("restore.copy_sqlite")})
         return await asyncio.to_thread(copy_database, self._db.path, url)

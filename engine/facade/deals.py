@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine import clock
 from engine.actors import Actor
-from engine.blueprints.protected import protected_fields, refuse_protected
 from engine.crm import deals, listings, queries
 from engine.crm.records import Deal, StageSummary
 from engine.crm.versioning import check_version
 from engine.facade.base import Part, require_admin
-from engine.facade.deal_view import DealView, read_view
 from engine.store.db import Tx
+
+if TYPE_CHECKING:  # the card's reads (blueprint transitions) load when a card is asked for
+    from engine.facade.deal_view import DealView
 
 
 class Deals(Part):
@@ -51,6 +52,8 @@ class Deals(Part):
         """A person's edit of the deal's fields: :meth:`update`, refusing what only a
         transition may write (:class:`~engine.blueprints.protected.FieldsProtected`)."""
 
+        from engine.blueprints.protected import refuse_protected  # blueprints: edits only
+
         def edit(tx: Tx) -> Deal:
             row = deals.deal_row(tx.conn, deal_id)
             check_version(tx, "deal", row, expected_version)
@@ -62,6 +65,8 @@ class Deals(Part):
 
     async def protected(self, deal_id: int) -> dict[str, list[str]]:
         """The deal's fields only a transition may write, with the transitions' names."""
+
+        from engine.blueprints.protected import protected_fields
 
         def read(conn: sqlite3.Connection) -> dict[str, list[str]]:
             return protected_fields(conn, deals.deal_row(conn, deal_id), clock.utcnow())
@@ -85,7 +90,7 @@ class Deals(Part):
         return await self._write(move, actor)
 
     async def delete(self, deal_id: int, actor: Actor, expected_version: int | None = None) -> None:
-        require_admin(actor, "only an admin can delete a deal; archive it instead")
+        require_admin(actor, "admin_only.delete_deal")
         await self._write(lambda tx: deals.delete_deal(tx, deal_id, expected_version), actor)
 
     async def search(self, text: str) -> list[Deal]:
@@ -109,4 +114,6 @@ class Deals(Part):
 
         ``actor`` given, the transitions open to them now are included.
         """
+        from engine.facade.deal_view import read_view
+
         return await self._read(lambda c: read_view(c, deal_id, actor))

@@ -10,7 +10,7 @@ from engine.crm.records import Pipeline
 from engine.facade.base import Part, require_admin
 from engine.store.db import Tx
 
-ADMIN_ONLY = "only an admin can change the pipeline's stages"
+ADMIN_ONLY = "admin_only.pipeline"  # a catalogue key: what only an admin can do
 
 
 class Pipelines(Part):

@@ -16,7 +16,7 @@ class Products(Part):
 
     async def import_all(self, items: Iterable[Product], actor: Actor) -> ImportResult:
         """Create or update catalogue products by code (admins only)."""
-        require_admin(actor, "only an admin can change the catalogue")
+        require_admin(actor, "admin_only.catalogue")
         chosen = list(items)
         return await self._write(lambda tx: products.import_products(tx, chosen), actor)
 

@@ -1,4 +1,4 @@
-"""The timeline part: what changed on a record, and every change as a durable feed."""
+"""The timeline part: what changed on a record (and since when), and a durable feed."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import sqlite3
 
 from engine.crm import queries
 from engine.crm.records import TimelineEntry
+from engine.crm.timeline import Edit, changes_since
 from engine.facade.base import Part
 
 
@@ -15,6 +16,14 @@ class Timeline(Part):
     async def of(self, entity: str, entity_id: int) -> list[TimelineEntry]:
         """The history of one record (``deal``, ``lead``, ``contact``…)."""
         return await self._read(lambda c: queries.timeline(c, entity, entity_id))
+
+    async def changes_since(self, entity: str, entity_id: int, version: int) -> list[Edit]:
+        """Who changed which fields of a record past ``version`` (the last change first).
+
+        An out-of-date button or form names these people and fields; the query is the
+        engine's, the wording the adapter's.
+        """
+        return await self._read(lambda c: changes_since(c, entity, entity_id, version))
 
     async def since(self, after_id: int, limit: int = 200) -> list[TimelineEntry]:
         """Every change recorded after entry ``after_id``, oldest first (a durable feed)."""

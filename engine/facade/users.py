@@ -7,6 +7,7 @@ from engine.crm import users
 from engine.crm.records import User
 from engine.errors import Forbidden
 from engine.facade.base import Part
+from engine.text.catalogue import Phrase
 
 
 class Users(Part):
@@ -25,5 +26,5 @@ class Users(Part):
         """The actor a person acts as (``--as`` on the command line, a Slack user)."""
         user = await self.get(ref)
         if not user.active:
-            raise Forbidden(f"user {user.name} is deactivated")
+            raise Forbidden(Phrase("user.deactivated", name=user.name))
         return Actor("user", channel, user.id, user.name, user.role)

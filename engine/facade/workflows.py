@@ -14,7 +14,7 @@ from engine.workflows import model
 from engine.workflows import store as workflow_store
 from engine.workflows.runner import WorkflowRunner
 
-ADMIN_ONLY = "only an admin can change workflows"
+ADMIN_ONLY = "admin_only.workflows"  # a catalogue key: what only an admin can do
 
 
 class Workflows(Part):

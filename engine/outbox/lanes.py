@@ -19,6 +19,7 @@ from engine.errors import NotFound, ValidationFailed
 from engine.outbox.queue import DUE, HEAD, LEASE, Message, enqueue, lease_row
 from engine.store import claims
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase, labelled
 
 SLACK = "slack"
 BOT_FORMS = ("post", "notice", "notice_update")
@@ -132,9 +133,9 @@ def retry(tx: Tx, message_id: int) -> None:
     if row is None:
         raise NotFound("outbox message", message_id)
     if row["status"] != "failed":
-        raise ValidationFailed(
-            {"id": f"message {message_id} is {row['status']}: only a dead letter can be retried"}
-        )
+        status = labelled((row["status"],), "cli.outbox.status.")[0]
+        not_dead = Phrase("outbox.not_dead", id=message_id, status=status)
+        raise ValidationFailed({"id": not_dead})
     tx.execute(
         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,"
         " claimed_until = NULL WHERE id = ?",

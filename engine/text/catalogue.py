@@ -171,9 +171,19 @@ def placeholders(key: str, locale: str = DEFAULT) -> set[str]:
 
 
 def label(locale: str, field: str) -> str:
-    """A field's label in ``locale`` (``field.<name>``); an unknown field as it is."""
+    """A field's label in ``locale`` (``field.<name>``); an unknown field as it is.
+
+    A numbered field (``line 2``: a quote's second line) is ``field.<name>_numbered``
+    with its ``number``: ``ligne 2``, ``line 2``.
+    """
     key = f"field.{field}"
-    return text(locale, key) if has(key) else field
+    if has(key):
+        return text(locale, key)
+    name, _, number = field.rpartition(" ")
+    numbered = f"field.{name}_numbered"
+    if number.isdigit() and has(numbered):
+        return text(locale, numbered, number=number)
+    return field
 
 
 def engine_key(code: str) -> str:
@@ -218,3 +228,9 @@ def reason_of(exc: BaseException) -> str:
     """The reason an exception carries: its :class:`Phrase` kept, else its text."""
     first = exc.args[0] if len(exc.args) == 1 else None
     return first if isinstance(first, Phrase) else str(exc)
+
+
+def labelled(values: Iterable[str], prefix: str) -> list[str]:
+    """Choices as the reader reads them: each value's label (``prefix`` + value, a
+    :class:`Phrase`) where the catalogue has one, the value itself otherwise."""
+    return [Phrase(prefix + value) if has(prefix + value) else value for value in values]

@@ -8,10 +8,11 @@ A lookup is a call whose key is a string literal: the catalogue's own API
 ``Phrase("deal.title_required")``, the marker ``N_("…")``) and the thin helpers
 that add a prefix (``t(locale, "deal_created")`` in ``bot/`` is ``slack.deal_created``,
 ``say("total", locale)`` in ``cli/`` is ``cli.total``, ``translate("not_found", …)``
-is ``engine.not_found``, ``word("title", locale)`` is ``cpq.document.title``). A key
-built at run time (``t(locale, f"kind_{kind}")``) is not seen here; the messages it
-reaches stay in the catalogue (``scripts/i18n extract`` keeps every message of the
-English catalogue in the template).
+is ``engine.not_found``, ``word("title", locale)`` is ``cpq.document.title``,
+``legal_mention("vat", locale)`` is ``cpq.mention.vat``). A key built at run time
+(``t(locale, f"kind_{kind}")``) is not seen here; the messages it reaches stay in the
+catalogue (``scripts/i18n extract`` keeps every message of the English catalogue in the
+template).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ CALLS: dict[str, tuple[int, str]] = {
     "_say": (0, "quote_mail."),
     "words": (0, "cli.outbox."),
     "word": (0, "cpq.document."),
+    "legal_mention": (0, "cpq.mention."),
+    "require_admin": (1, ""),
     "translate": (0, "engine"),
     "_refuse": (0, "engine"),
 }

@@ -23,6 +23,7 @@ from engine.crm.users import find_user_row
 from engine.errors import ValidationFailed
 from engine.outbox import queue as outbox
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase, labelled
 from engine.workflows.conditions import Cause
 from engine.workflows.model import (
     Action,
@@ -34,7 +35,7 @@ from engine.workflows.model import (
     UpdateFields,
     pick,
 )
-from engine.workflows.updates import update
+from engine.workflows.updates import ENTITY_LABEL, update
 from engine.workflows.values import (
     FIELDS,
     RELATED,
@@ -115,7 +116,7 @@ def _activity(scope: Scope, action: Any) -> Detail:
     assert isinstance(action, CreateActivity)
     owner = person(scope, action.owner)
     if owner is None and action.owner not in PEOPLE:
-        raise ValidationFailed({"owner": f"unknown user {action.owner!r}"})
+        raise ValidationFailed({"owner": Phrase("user.unknown", user=action.owner)})
     attached = links(scope, action.attach_to)
     draft = ActivityDraft(
         kind=action.kind,
@@ -141,7 +142,9 @@ def links(scope: Scope, attach_to: str) -> dict[str, int]:
     name = "deal" if attach_to == "record" and record.entity == "quote" else attach_to
     found = related_record(record, name)
     if found is None or found.entity not in ("deal", "lead", "contact"):
-        raise ValidationFailed({"attach_to": f"the {record.entity} has no {name} to attach to"})
+        entity, missing = labelled((record.entity, name), ENTITY_LABEL)
+        refused = Phrase("workflow.nothing_to_attach", entity=entity, name=missing)
+        raise ValidationFailed({"attach_to": refused})
     return {f"{found.entity}_id": found.id}
 
 
@@ -168,7 +171,9 @@ def person(scope: Scope, who: str) -> sqlite3.Row | None:
 
 def _required(scope: Scope) -> Record:
     if scope.record is None:
-        raise ValidationFailed({"record": f"{scope.entity} {scope.entity_id} no longer exists"})
+        entity = labelled((str(scope.entity),), ENTITY_LABEL)[0]
+        gone = Phrase("workflow.record_gone", entity=entity, id=scope.entity_id)
+        raise ValidationFailed({"record": gone})
     return scope.record
 
 
@@ -180,7 +185,9 @@ def _update(scope: Scope, action: Any) -> Detail:
     record = _required(scope)
     target = record if action.target == "record" else related_record(record, action.target)
     if target is None:
-        raise ValidationFailed({"target": f"the {record.entity} has no {action.target}"})
+        entity, missing = labelled((record.entity, action.target), ENTITY_LABEL)
+        refused = Phrase("workflow.no_target", entity=entity, target=missing)
+        raise ValidationFailed({"target": refused})
     values = {name: _rendered(scope, value) for name, value in action.values}
     changes = update(scope.tx, target.entity, target.id, values)
     scope.refresh()

@@ -136,9 +136,12 @@ def runs_on(conn: sqlite3.Connection, entity: str, entity_id: int) -> list[RunRe
 
 def summaries(conn: sqlite3.Connection) -> dict[int, Summary]:
     rows = conn.execute(
-        "SELECT workflow_id, count(*) AS runs, sum(status = 'succeeded') AS ok,"
-        " sum(status IN ('failed', 'stopped')) AS bad, sum(status = 'not_met') AS not_met,"
-        " sum(status IN ('waiting', 'running')) AS waiting, max(started_at) AS last"
+        "SELECT workflow_id, count(*) AS runs,"
+        " count(CASE WHEN status = 'succeeded' THEN 1 END) AS ok,"
+        " count(CASE WHEN status IN ('failed', 'stopped') THEN 1 END) AS bad,"
+        " count(CASE WHEN status = 'not_met' THEN 1 END) AS not_met,"
+        " count(CASE WHEN status IN ('waiting', 'running') THEN 1 END) AS waiting,"
+        " max(started_at) AS last"
         " FROM workflow_runs GROUP BY workflow_id"
     )
     return {

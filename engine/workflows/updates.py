@@ -25,6 +25,7 @@ from engine.crm.users import find_user_row
 from engine.crm.versioning import update_record
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase, labelled, reason_of
 from engine.workflows.values import TABLES, load_row
 
 Changes = dict[str, tuple[Any, Any]]
@@ -43,11 +44,15 @@ def writable(entity: str, name: str) -> bool:
     return name in WRITABLE.get(entity, ())
 
 
+ENTITY_LABEL = "slack.entity_"  # a record kind's name: slack.entity_deal
+
+
 def update(tx: Tx, entity: str, record_id: int, values: dict[str, Any]) -> Changes:
     """Apply ``values`` (readable field names) to the record; returns what changed."""
     updater = UPDATERS.get(entity)
     if updater is None:
-        raise ValidationFailed({"target": f"a workflow cannot update a {entity}"})
+        what = labelled((entity,), ENTITY_LABEL)[0]
+        raise ValidationFailed({"target": Phrase("workflow.cannot_update", entity=what)})
     return updater(tx, record_id, _customs(values))
 
 
@@ -153,7 +158,7 @@ def _contact(tx: Tx, contact_id: int, values: dict[str, Any]) -> Changes:
         changes.update(contacts.update_contact(tx, contact_id, draft, None))
     if locale is not None:
         if locale not in ("fr", "en"):
-            raise ValidationFailed({"locale": "fr or en"})
+            raise ValidationFailed({"locale": Phrase("value.one_of", choices=("fr", "en"))})
         changes.update(_plain_update(tx, "contact", contact_id, {"locale": locale}))
     return changes
 
@@ -164,9 +169,9 @@ def _organisation(tx: Tx, organisation_id: int, values: dict[str, Any]) -> Chang
         try:
             values["phone"] = contacts.normalize_phone(str(values["phone"]))
         except ValueError as exc:
-            raise ValidationFailed({"phone": str(exc)}) from exc
+            raise ValidationFailed({"phone": reason_of(exc)}) from exc
     if "name" in values and not str(values["name"] or "").strip():
-        raise ValidationFailed({"name": "an organisation needs a name"})
+        raise ValidationFailed({"name": Phrase("organisation.name_required")})
     return _plain_update(tx, "organisation", organisation_id, values)
 
 
@@ -194,7 +199,7 @@ def _activity(tx: Tx, activity_id: int, values: dict[str, Any]) -> Changes:
 def _user_id(tx: Tx, ref: Any) -> int:
     row = find_user_row(tx.conn, str(ref))
     if row is None:
-        raise ValidationFailed({"owner": f"unknown user {ref!r}"})
+        raise ValidationFailed({"owner": Phrase("user.unknown", user=str(ref))})
     return int(row["id"])
 
 
@@ -204,7 +209,7 @@ def _moment(value: Any) -> datetime:
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ValidationFailed({"due_at": f"not a date and time: {value!r}"}) from exc
+        raise ValidationFailed({"due_at": Phrase("value.not_a_moment", value=str(value))}) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=clock.utcnow().tzinfo)
 
 
@@ -221,7 +226,8 @@ def _plain_update(tx: Tx, entity: str, record_id: int, values: dict[str, Any]) -
         columns["custom"] = json.dumps(merged, ensure_ascii=False)
     for name in ("title", "subject"):
         if name in columns and not str(columns[name] or "").strip():
-            raise ValidationFailed({name: f"the {name} cannot be empty"})
+            field = labelled((name,), "field.")[0]
+            raise ValidationFailed({name: Phrase("value.empty", field=field)})
     return update_record(tx, TABLES[entity], entity, row, columns, None)
 
 

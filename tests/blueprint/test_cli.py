@@ -28,8 +28,9 @@ def ok(tmp_path: Path, *args: str) -> str:
 
 @pytest.mark.slow
 def test_a_deal_worked_through_the_blueprint_from_the_command_line(tmp_path: Path) -> None:
-    assert "from the YAML, not applied" in ok(tmp_path, "blueprint", "show")
-    assert "version 1 in force" in ok(tmp_path, "blueprint", "apply")
+    assert "blueprints OK" in ok(tmp_path, "blueprint", "apply", "--check")  # reads only
+    assert "version 1, in force" in ok(tmp_path, "blueprint", "show")  # the first command's
+    assert "unchanged" in ok(tmp_path, "blueprint", "apply")
     assert "| Estimer (`estimer`) | Nouveau | Estimation |" in ok(tmp_path, "blueprint", "show")
     assert "nouveau --> estimation: Estimer" in ok(tmp_path, "blueprint", "show", "--mermaid")
     created = ok(tmp_path, "deal", "new", "Poêle Rika", "--contact", "jeanne@example.com")

@@ -260,7 +260,8 @@ def test_a_lead_worked_through_its_blueprint_from_the_command_line(tmp_path: Pat
         return result.stdout
 
     assert "blueprints OK" in ok("blueprint", "apply", "--check")
-    assert "leads: Qualification des prospects: version 1 in force" in ok("blueprint", "apply")
+    applied = ok("blueprint", "apply")  # the first command applied the folder: nothing new
+    assert "leads: Qualification des prospects: unchanged" in applied
     assert ok("lead", "new", "Insert salon", "--contact", "paul@example.com").startswith("lead #1")
     listing = ok("lead", "transitions", "1")
     assert "✓ qualifier" in listing and "✓ disqualifier" in listing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from decimal import Decimal
@@ -21,10 +22,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``run.py ARGS`` on a fresh database whose configuration is the shipped pricing only
+    (the first command applies the folder: no blueprint, no catalogue, as these tests want)."""
+    folder = tmp_path / "config"
+    if not folder.exists():
+        folder.mkdir()
+        shutil.copy(ROOT / "config" / "pricing.yaml", folder / "pricing.yaml")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
     env.update(
         RELAIS_DATABASE=str(tmp_path / "cli.db"),
-        RELAIS_CONFIG_DIR=str(ROOT / "config"),
+        RELAIS_CONFIG_DIR=str(folder),
         RELAIS_SMTP_ENABLED="false",
         RELAIS_LOCALE="fr",
     )
@@ -72,7 +79,7 @@ async def test_import_price_save_and_print_a_quote(tmp_path: Path) -> None:
     deal_id = await a_deal(tmp_path)
     saved = run(tmp_path, "quote", "new", str(deal_id), *lines, "--as", "alice@example.com")
     assert saved.returncode == 0, saved.stderr
-    assert "Devis D-2026-0001" in saved.stdout and "deal moved to Devis" in saved.stdout
+    assert "Devis D-2026-0001" in saved.stdout and "affaire passée en Devis" in saved.stdout
 
     pdf = tmp_path / "devis.pdf"
     printed = run(tmp_path, "quote", "pdf", "D-2026-0001", "-o", str(pdf), "--lang", "en")
@@ -90,7 +97,7 @@ async def test_import_price_save_and_print_a_quote(tmp_path: Path) -> None:
     assert "row 2, unit_price: not a number: 'abc'" in refused.stderr
 
     wrong = run(tmp_path, "quote", "price", "--line", "NOPE=1", "--lang", "en")
-    assert wrong.returncode == 1 and "line 1: unknown product NOPE" in wrong.stderr
+    assert wrong.returncode == 1 and "Line 1: unknown product NOPE" in wrong.stderr
 
 
 async def a_deal_with_a_contact(tmp_path: Path) -> int:
@@ -114,7 +121,7 @@ async def test_quote_send_queues_the_pdf_and_says_no_relay_is_configured(tmp_pat
 
     wrong = run(tmp_path, "quote", "send", "D-2026-0001", "--to", "jean@", "--lang", "en")
     assert wrong.returncode == 1
-    assert "to: jean@ is not a valid e-mail address" in wrong.stderr
+    assert "To: jean@ is not a valid e-mail address" in wrong.stderr
 
     sent = run(tmp_path, "quote", "send", "D-2026-0001", "--note", "Merci !", "--lang", "en")
     assert sent.returncode == 0, sent.stderr

@@ -75,9 +75,9 @@ FRENCH = (
 ENGLISH = (
     "QUOTE", "Company no. 123 456 782", "Poêles & Flammes SARL, share capital €10,000",
     "VAT no. FR11123456782",
-    "registered in Lyon (RCS 123 456 782)", "Work starts on: 2026-05-04",
-    "Estimated duration: 3 days", "This quote is valid for 30 days, until 2026-04-09.",
-    "Payment: within 30 days of the invoice date.", "interest at 12.5 % a year",
+    "registered in Lyon (RCS 123 456 782)", "Work starts on: May 4, 2026",
+    "Estimated duration: 3 days", "This quote is valid for 30 days, until Apr 9, 2026.",
+    "Payment: within 30 days of the invoice date.", "interest at 12.5% a year",
     "fixed recovery indemnity of €40", "Ten-year liability insurance (décennale): MAAF Pro",
     "Total incl. tax",
 )  # fmt: skip

@@ -99,7 +99,7 @@ async def test_a_dead_letter_is_listed_with_its_reason(
     assert code == 0 and out.splitlines()[1:] == [
         "    motif : cannot build the e-mail: invalid recipient address 'x@'"
     ]
-    assert out.startswith(f"#{message.id} email à x@ : failed après 1 tentative, créé le ")
+    assert out.startswith(f"#{message.id} email à x@ : en échec après 1 tentative, créé le ")
     assert (await run_cli(tmp_path, "outbox", "--status", "delivered"))[1] == "Aucun message.\n"
 
 

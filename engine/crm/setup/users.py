@@ -12,6 +12,7 @@ from engine.crm.setup.changes import change_line
 from engine.crm.users import UserDraft
 from engine.errors import ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 FIELDS = ("name", "email", "slack_id", "role", "locale", "timezone")
 
@@ -42,7 +43,11 @@ def _existing_user(tx: Tx, user: UserDraft) -> User | None:
     by_email = users.find_user_row(tx.conn, user.email) if user.email else None
     if by_slack is not None and by_email is not None and by_slack["id"] != by_email["id"]:
         raise ValidationFailed(
-            {f"user {user.email}": f"Slack id {user.slack_id} belongs to {by_slack['name']}"}
+            {
+                f"user {user.email}": Phrase(
+                    "user.slack_id_taken", slack_id=user.slack_id, name=by_slack["name"]
+                )
+            }
         )
     row = by_slack or by_email
     return None if row is None else User.from_row(row)
