@@ -138,9 +138,10 @@ def _row(item: Activity, ctx: Context, locale: str, now: datetime) -> tuple[str,
     elif item.overdue(now):
         due = text(locale, "cli.activity_overdue_mark", due=due)
     on = next(
-        (f"{r} #{getattr(item, f'{r}_id')}" for r in RECORDS if getattr(item, f"{r}_id")), "—"
-    )
-    return (f"#{item.id}", item.kind, item.subject, due, on)
+        (text(locale, f"cli.activity_on.{r}", id=getattr(item, f"{r}_id"))
+         for r in RECORDS if getattr(item, f"{r}_id")), "—",
+    )  # fmt: skip
+    return (f"#{item.id}", text(locale, f"cli.activity_kind.{item.kind}"), item.subject, due, on)
 
 
 async def done_activity(args: argparse.Namespace, ctx: Context) -> int:

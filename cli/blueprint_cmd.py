@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from bot import forms_fit
+from cli import admin_lang
 from cli.context import Context
+from cli.listing import print_json
 from config.blueprint_schema import (
     blueprint_files,
     load_blueprint_file,
@@ -21,9 +23,10 @@ from config.blueprint_schema import (
     problems_against,
 )
 from config.loader import ConfigError
-from engine.api import LOCALES, Engine, ValidationFailed, clock
+from engine.api import LOCALES, Engine, ValidationFailed, clock, formats, text
 from engine.api.blueprints import Blueprint
 from engine.api.blueprints import lead_model as lead_blueprints
+from engine.api.blueprints import model as blueprint_model
 from engine.api.blueprints import view as blueprint_view
 
 
@@ -32,43 +35,47 @@ def register(sub: Any) -> None:
     commands = parser.add_subparsers(dest="blueprint_command", metavar="ACTION", required=True)
     apply = commands.add_parser("apply", help="load config/blueprints/*.yaml (new versions)")
     apply.add_argument("--check", action="store_true", help="validate only, change nothing")
-    apply.set_defaults(handler=apply_blueprints)
+    admin_lang.option(apply).set_defaults(handler=apply_blueprints)
     show = commands.add_parser("show", help="a blueprint as a transition table")
     show.add_argument("pipeline", nargs="?", metavar="PIPELINE", help="a pipeline key, or leads")
     show.add_argument("--mermaid", action="store_true", help="a Mermaid state diagram instead")
-    show.set_defaults(handler=show_blueprint)
+    show.add_argument("--json", action="store_true", help="print JSON")
+    admin_lang.option(show).set_defaults(handler=show_blueprint)
     stuck = commands.add_parser("stuck", help="open deals that no transition can move on")
     stuck.add_argument("pipeline", nargs="?", metavar="PIPELINE")
-    stuck.add_argument("--lang", choices=LOCALES, help="language of the reasons")
+    stuck.add_argument("--lang", choices=LOCALES, help="language (default: RELAIS_LOCALE)")
+    stuck.add_argument("--json", action="store_true", help="print JSON")
     stuck.set_defaults(handler=stuck_deals)
     migrate = commands.add_parser("migrate", help="move in-flight deals to the latest version")
     migrate.add_argument("pipeline", nargs="?", metavar="PIPELINE")
     migrate.add_argument("--deal", type=int, metavar="ID", help="only this deal")
-    migrate.set_defaults(handler=migrate_deals)
+    admin_lang.option(migrate).set_defaults(handler=migrate_deals)
     disable = commands.add_parser("disable", help="stop governing a pipeline (free moves)")
     disable.add_argument("pipeline", metavar="PIPELINE", help="a pipeline key, or leads")
-    disable.set_defaults(handler=disable_blueprint)
+    admin_lang.option(disable).set_defaults(handler=disable_blueprint)
     timers = commands.add_parser(
         "timers", help="run the escalations and automatic transitions due (deals and leads)"
     )
     timers.add_argument("--at", metavar="ISO", help="as if it were this moment (UTC if naive)")
-    timers.set_defaults(handler=run_timers)
+    admin_lang.option(timers).set_defaults(handler=run_timers)
 
 
-def _problems(ctx: Context, lines: list[str] | tuple[str, ...]) -> int:
+def _problems(ctx: Context, lines: list[str] | tuple[str, ...], lang: str) -> int:
     for line in lines:
         ctx.fail(line)
-    ctx.fail(f"blueprints invalid: {len(lines)} problem(s)")
+    ctx.fail(text(lang, "cli.blueprints_invalid", count=len(lines)))
     return 1
 
 
 async def apply_blueprints(args: argparse.Namespace, ctx: Context) -> int:
+    lang = admin_lang.of(args)
     try:
         loaded = load_blueprints(ctx.settings.config_path)
     except ConfigError as exc:
-        return _problems(ctx, exc.problems)
+        return _problems(ctx, exc.problems, lang)
     if not loaded:
-        ctx.print(f"no blueprint in {ctx.settings.config_path / 'blueprints'}")
+        folder = ctx.settings.config_path / "blueprints"
+        ctx.print(text(lang, "cli.no_blueprint_file", folder=folder))
         return 0
     engine = await ctx.engine()
     actor = await ctx.actor(None)
@@ -86,15 +93,16 @@ async def apply_blueprints(args: argparse.Namespace, ctx: Context) -> int:
         except ValidationFailed as exc:
             problems += [f"{path}: {where}: {reason}" for where, reason in exc.errors.items()]
             continue
-        state = f"version {saved.version} in force" if saved.created else "unchanged"
-        kept = (
-            f"; {saved.pinned} deal(s) in flight keep the previous version" if saved.pinned else ""
-        )
+        state = (
+            text(lang, "cli.blueprint_in_force", version=saved.version)
+            if saved.created else text(lang, "cli.blueprint_unchanged")
+        )  # fmt: skip
+        kept = text(lang, "cli.blueprint_pinned", count=saved.pinned) if saved.pinned else ""
         ctx.print(f"{saved.pipeline}: {blueprint.name}: {state}{kept}")
     if problems:
-        return _problems(ctx, problems)
+        return _problems(ctx, problems, lang)
     if args.check:
-        ctx.print(f"blueprints OK: {len(loaded)} file(s)")
+        ctx.print(text(lang, "cli.blueprints_ok", count=len(loaded)))
     return 0
 
 
@@ -123,34 +131,46 @@ async def show_blueprint(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
     pipeline = await engine.pipelines.get(args.pipeline)
     version = await engine.blueprints.current(pipeline.key)
-    if version is not None:
-        blueprint, origin = version.blueprint, f"version {version.version}, in force"
-    else:
-        found = _from_files(ctx, pipeline.key)
-        if found is None:
-            ctx.print(f"pipeline {pipeline.key} has no blueprint: its stages move freely")
-            return 0
-        blueprint, origin = found, "from the YAML, not applied"
+    found = version.blueprint if version is not None else _from_files(ctx, pipeline.key)
+    number = None if version is None else version.version
+    if args.json:
+        print_json(ctx, _blueprint_json(pipeline.key, found, number))
+        return 0
+    lang = admin_lang.of(args)
+    if found is None:
+        ctx.print(text(lang, "cli.pipeline_no_blueprint", pipeline=pipeline.key))
+        return 0
+    origin = _origin(number, lang)
+    subject = text(lang, "cli.blueprint_subject_pipeline", pipeline=pipeline.key, origin=origin)
     names = {s.key: s.name for s in pipeline.stages}
     first = next((s.key for s in pipeline.stages if s.outcome is None), None)
-    _show(ctx, blueprint, names, first, f"pipeline {pipeline.key} ({origin})", args.mermaid)
+    _show(ctx, found, names, first, subject, args.mermaid)
     return 0
 
 
 async def _show_leads(args: argparse.Namespace, ctx: Context) -> int:
     version = await (await ctx.engine()).blueprints.lead_current()
-    if version is not None:
-        blueprint, origin = version.blueprint, f"version {version.version}, in force"
-    else:
-        found = _from_files(ctx, lead_blueprints.LEADS)
-        if found is None:
-            ctx.print("leads have no blueprint: their statuses change freely")
-            return 0
-        blueprint, origin = found, "from the YAML, not applied"
+    found = version.blueprint if version is not None else _from_files(ctx, lead_blueprints.LEADS)
+    number = None if version is None else version.version
+    if args.json:
+        print_json(ctx, _blueprint_json(lead_blueprints.LEADS, found, number))
+        return 0
+    lang = admin_lang.of(args)
+    if found is None:
+        ctx.print(text(lang, "cli.leads_no_blueprint"))
+        return 0
     names = {status: status for status in lead_blueprints.STATUSES}
     first = lead_blueprints.STATUSES[0]
-    _show(ctx, blueprint, names, first, f"leads ({origin})", args.mermaid)
+    subject = text(lang, "cli.blueprint_subject_leads", origin=_origin(number, lang))
+    _show(ctx, found, names, first, subject, args.mermaid)
     return 0
+
+
+def _origin(version: int | None, lang: str) -> str:
+    """``version 2, in force``, or ``from the YAML, not applied``."""
+    if version is None:
+        return text(lang, "cli.blueprint_origin_yaml")
+    return text(lang, "cli.blueprint_origin_in_force", version=version)
 
 
 def _show(
@@ -167,6 +187,14 @@ def _show(
         return
     ctx.print(f"{blueprint.name} — {subject}\n")
     ctx.print(blueprint_view.table(blueprint, names))
+
+
+def _blueprint_json(governed: str, found: Blueprint | None, version: int | None) -> Any:
+    """``blueprint show --json``: the blueprint as its YAML reads, and whether it is in force."""
+    return {
+        "governs": governed, "version": version, "in_force": version is not None,
+        "blueprint": None if found is None else blueprint_model.to_dict(found),
+    }  # fmt: skip
 
 
 def _governs(blueprint: Blueprint) -> str:
@@ -186,36 +214,48 @@ def _from_files(ctx: Context, governed: str) -> Blueprint | None:
 
 
 async def stuck_deals(args: argparse.Namespace, ctx: Context) -> int:
+    locale = str(args.lang or ctx.settings.locale)
     if args.pipeline == lead_blueprints.LEADS:
-        ctx.fail(
-            "error: blueprint stuck is for deals; for a lead, `run.py lead transitions ID`"
-            " says why each transition is not open"
-        )
+        ctx.fail(text(locale, "cli.error", message=text(locale, "cli.stuck_leads")))
         return 1
     engine = await ctx.engine()
-    locale = args.lang or ctx.settings.locale
     found = await engine.blueprints.stuck(args.pipeline)
+    if args.json:
+        print_json(ctx, [_stuck_json(deal, locale) for deal in found])
+        return 0
     if not found:
-        ctx.print("no stuck deal")
+        ctx.print(text(locale, "cli.stuck_none"))
         return 0
     for deal in found:
-        since = clock.show(deal.since, ctx.settings.timezone)
-        ctx.print(f"#{deal.deal_id} {deal.title} — {deal.stage} since {since}")
+        since = formats.when(deal.since, ctx.settings.timezone, locale, zone=True)
+        ctx.print(text(locale, "cli.stuck_deal", id=deal.deal_id, title=deal.title,
+                       stage=deal.stage, since=since))  # fmt: skip
         if not deal.blockers:
-            ctx.print("    no transition leaves this stage")
+            ctx.print("    " + text(locale, "cli.stuck_no_exit"))
         for name, reasons in deal.blockers:
             ctx.print(f"    {name}: " + "; ".join(r.text(locale) for r in reasons))
     return 0
 
 
+def _stuck_json(deal: Any, locale: str) -> dict[str, Any]:
+    """A stuck deal as ``blueprint stuck --json`` prints it, the reasons in ``locale``."""
+    return {
+        "deal_id": deal.deal_id, "title": deal.title, "stage": deal.stage,
+        "since": deal.since.isoformat(),
+        "blockers": [{"transition": name, "reasons": [r.text(locale) for r in reasons]}
+                     for name, reasons in deal.blockers],
+    }  # fmt: skip
+
+
 async def migrate_deals(args: argparse.Namespace, ctx: Context) -> int:
+    lang = admin_lang.of(args)
     if args.pipeline == lead_blueprints.LEADS:
-        ctx.print("leads: nothing to migrate, leads always follow the version in force")
+        ctx.print(text(lang, "cli.leads_nothing_to_migrate"))
         return 0
     engine = await ctx.engine()
     moved = await engine.blueprints.migrate(args.pipeline, await ctx.actor(None), args.deal)
-    shown = ", ".join(f"#{deal_id}" for deal_id in moved) or "none"
-    ctx.print(f"{len(moved)} deal(s) now follow the latest version: {shown}")
+    shown = ", ".join(f"#{deal_id}" for deal_id in moved) or text(lang, "cli.none")
+    ctx.print(text(lang, "cli.deals_migrated", count=len(moved), deals=shown))
     return 0
 
 
@@ -225,7 +265,8 @@ async def disable_blueprint(args: argparse.Namespace, ctx: Context) -> int:
         changed = await engine.blueprints.disable_lead(await ctx.actor(None))
     else:
         changed = await engine.blueprints.disable(args.pipeline, await ctx.actor(None))
-    ctx.print(f"{args.pipeline}: " + ("blueprint disabled" if changed else "had no blueprint"))
+    key = "cli.blueprint_disabled" if changed else "cli.had_no_blueprint"
+    ctx.print(f"{args.pipeline}: {text(admin_lang.of(args), key)}")
     return 0
 
 
@@ -236,8 +277,8 @@ async def run_timers(args: argparse.Namespace, ctx: Context) -> int:
         moment = datetime.fromisoformat(args.at)
         now = moment if moment.tzinfo else moment.replace(tzinfo=clock.utcnow().tzinfo)
     report = await engine.blueprints.run_timers(now)
-    ctx.print(
-        f"{report.escalated} escalation(s), {report.transitioned} automatic transition(s),"
-        f" {report.skipped} skipped"
-    )
+    ctx.print(text(
+        admin_lang.of(args), "cli.timers_done", escalated=report.escalated,
+        transitioned=report.transitioned, skipped=report.skipped,
+    ))  # fmt: skip
     return 0

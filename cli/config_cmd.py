@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from bot import forms_fit
+from cli import admin_lang
 from cli.context import Context
+from cli.listing import explain
 from config.apply import ApplyRefused, apply_folder, read_folder
 from config.check import check_folder
 from config.export import export_config
 from config.loader import FILES, ConfigError
-from engine.api import StageNotEmpty
+from engine.api import StageNotEmpty, plural, text
 
 
 def register(sub: Any) -> None:
@@ -23,72 +25,70 @@ def register(sub: Any) -> None:
         help="validate every file the service reads (pipelines, users, projects, pricing, "
         "catalogue, routing, workflows, blueprints); change nothing",
     )
-    check.set_defaults(handler=check_config)
+    admin_lang.option(check).set_defaults(handler=check_config)
     apply = commands.add_parser(
         "apply",
         help="make the database match every configuration file: pipelines, users, projects, "
         "blueprints, workflows, catalogue (one transaction: all or nothing)",
     )
-    apply.set_defaults(handler=apply_command)
+    admin_lang.option(apply).set_defaults(handler=apply_command)
     export = commands.add_parser("export", help="write the live configuration as YAML")
     export.add_argument("--output", type=Path, metavar="DIR", help="write the files into DIR")
-    export.set_defaults(handler=export_command)
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
+    admin_lang.option(export).set_defaults(handler=export_command)
 
 
 async def check_config(args: argparse.Namespace, ctx: Context) -> int:
     """Every file the service reads (see :mod:`config.check`); exit 1 on any problem."""
+    lang = admin_lang.of(args)
     report = check_folder(ctx.settings.config_path, forms_fit.fits)  # forms as Slack shows them
     if report.problems or report.config is None:
         for problem in report.problems:
             ctx.fail(problem)
-        ctx.fail(f"configuration invalid: {len(report.problems)} problem(s)")
+        ctx.fail(text(lang, "cli.config_invalid", count=len(report.problems)))
         return 1
     config = report.config
     counts = (
-        _count(len(config.pipelines or ()), "pipeline"),
-        _count(len(config.users or ()), "user"),
-        _count(len(config.projects or ()), "project template"),
-    )
-    ctx.print(f"configuration OK: {', '.join(counts)}")
+        plural(lang, "cli.count_pipelines", len(config.pipelines or ()),
+               count=len(config.pipelines or ())),
+        plural(lang, "cli.count_users", len(config.users or ()), count=len(config.users or ())),
+        plural(lang, "cli.count_projects", len(config.projects or ()),
+               count=len(config.projects or ())),
+    )  # fmt: skip
+    ctx.print(text(lang, "cli.config_ok", counts=", ".join(counts)))
     folder = ctx.settings.config_path
     for spec in FILES:
         if not (folder / spec.name).is_file():
-            ctx.print(
-                f"  (no {folder / spec.name}: apply leaves that part of the database as it is)"
-            )
+            ctx.print(text(lang, "cli.config_file_missing", path=folder / spec.name))
     for line in report.found:
         ctx.print(f"  {line}")
     return 0
 
 
 async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
+    lang = admin_lang.of(args)
     try:
         folder = read_folder(ctx.settings.config_path, forms_fit.fits)
     except ConfigError as exc:
         for problem in exc.problems:
             ctx.fail(problem)
-        ctx.fail(f"configuration invalid: {len(exc.problems)} problem(s)")
+        ctx.fail(text(lang, "cli.config_invalid", count=len(exc.problems)))
         return 1
     engine = await ctx.engine()
     try:
         changes = await apply_folder(engine, folder, await ctx.actor(None))
     except StageNotEmpty as exc:
-        ctx.fail(f"refused: {exc.message}")
-        ctx.fail("nothing was changed")
+        ctx.fail(text(lang, "cli.refused", reason=explain(exc, lang)))
+        ctx.fail(text(lang, "cli.nothing_changed"))
         return 1
     except ApplyRefused as exc:
         for line in exc.lines(ctx.settings.config_path):
             ctx.fail(line)
-        ctx.fail("nothing was changed")
+        ctx.fail(text(lang, "cli.nothing_changed"))
         return 1
     for line in changes:
         ctx.print(line)
     if not changes:
-        ctx.print("nothing to change")
+        ctx.print(text(lang, "cli.nothing_to_change"))
     for note in folder.notes:  # pricing and routing: in force from the files themselves
         ctx.print(f"  ({note})")
     return 0
@@ -98,15 +98,15 @@ async def export_command(args: argparse.Namespace, ctx: Context) -> int:
     files = await export_config(await ctx.engine())
     output: Path | None = args.output
     if output is None:
-        ctx.print("\n".join(f"# file: {name}\n{text}" for name, text in files.items()))
+        ctx.print("\n".join(f"# file: {name}\n{content}" for name, content in files.items()))
         return 0
     for path in write_files(output, files):
-        ctx.print(f"wrote {path}")
+        ctx.print(text(admin_lang.of(args), "cli.wrote", path=path))
     return 0
 
 
 def write_files(folder: Path, files: dict[str, str]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        (folder / name).write_text(text, encoding="utf-8")
+    for name, content in files.items():
+        (folder / name).write_text(content, encoding="utf-8")
     return [folder / name for name in files]

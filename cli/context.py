@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from typing import TextIO
 
 from config.settings import Settings
 from engine.api import Actor, Engine
+
+log = logging.getLogger("relais.cli")
 
 Handler = Callable[[argparse.Namespace, "Context"], Awaitable[int]]
 
@@ -19,12 +22,35 @@ class Context:
     settings: Settings
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
+    # The command may apply the configuration folder to a database never started (run.py
+    # sets it for every command but those that manage the database or its configuration).
+    first_run: bool = False
     _engine: Engine | None = None
 
     async def engine(self) -> Engine:
         if self._engine is None:
             self._engine = await Engine.open(self.settings.database_target)
+            if self.first_run:
+                await self._first_start(self._engine)
         return self._engine
+
+    async def _first_start(self, engine: Engine) -> None:
+        """The first start's configuration, or one warning when the folder doesn't validate.
+
+        Unlike ``serve``, a command goes on: the command may be the one that mends or
+        checks the folder (``blueprint apply --check``), and the database stays unmarked,
+        so the next command with a valid folder applies it.
+        """
+        try:
+            await first_start(engine, self.settings)
+        except Exception as exc:
+            if not _the_folders(exc):
+                raise
+            from engine.api import text
+
+            log.info("event=first_run applied=false reason=invalid_config error=%r", exc)
+            folder = self.settings.config_path
+            self.fail(text(self.settings.locale, "cli.first_run_invalid", folder=folder))
 
     async def actor(self, ref: str | None) -> Actor:
         """``--as`` resolved to a user; without it, the command line acts as an admin."""
@@ -43,3 +69,32 @@ class Context:
 
     def fail(self, *parts: object) -> None:
         print(*parts, file=self.err)
+
+
+def _the_folders(exc: Exception) -> bool:
+    """Whether ``exc`` is the configuration folder's problem (imported only when one is)."""
+    from cli.main import config_errors
+    from engine.api import ValidationFailed
+
+    return isinstance(exc, (*config_errors(), ValidationFailed))
+
+
+async def first_start(engine: Engine, settings: Settings) -> list[str] | None:
+    """A database no start has set up gets the configuration folder first, as ``serve``.
+
+    The same function as the service's first start (:func:`config.apply.first_run`: one
+    transaction, logged, exactly once even when two commands race on a new database), so
+    that ``deal new`` before the first ``serve`` does not leave the database "in use"
+    without the shipped pipelines, users, blueprints, workflows and catalogue. Every later
+    open costs one read. Without a configuration folder there is nothing to apply: the
+    database stays unmarked for a later start that has one.
+    """
+    if await engine.first_run_done():
+        return None
+    if not settings.config_path.is_dir():
+        log.info("event=first_run applied=false reason=no_folder folder=%s", settings.config_path)
+        return None
+    from bot import forms_fit  # what Slack's forms hold: blueprints are checked as serve does
+    from config.apply import first_run
+
+    return await first_run(engine, settings.config_path, forms_fit.fits)

@@ -18,7 +18,9 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from cli import admin_lang
 from cli.context import Context
+from engine.api import phrase_text, plural, text
 from engine.api.data import (
     ENTITIES,
     EXCEL,
@@ -61,7 +63,7 @@ def _register_export(sub: Any) -> None:
     parser.add_argument(
         "--output", type=Path, metavar="PATH", help="a file (a folder for CSV without --entity)"
     )
-    parser.set_defaults(handler=export)
+    admin_lang.option(parser).set_defaults(handler=export)
 
 
 def _register_import(sub: Any) -> None:
@@ -83,7 +85,7 @@ def _register_import(sub: Any) -> None:
     parser.add_argument(
         "--dry-run", action="store_true", help="check every row and report, writing nothing"
     )
-    parser.set_defaults(handler=import_file)
+    admin_lang.option(parser).set_defaults(handler=import_file)
 
 
 def _register_restore(sub: Any) -> None:
@@ -96,7 +98,7 @@ def _register_restore(sub: Any) -> None:
     )
     parser.add_argument("file", help="the JSON backup ('-' reads stdin)")
     parser.add_argument("--as", dest="as_user", metavar="USER", help="act as this (admin) user")
-    parser.set_defaults(handler=restore)
+    admin_lang.option(parser).set_defaults(handler=restore)
 
 
 # -- export -------------------------------------------------------------------
@@ -117,20 +119,25 @@ async def export(args: argparse.Namespace, ctx: Context) -> int:
     try:
         written = _write_files(format_, data, args.output, style)
     except OSError as exc:
-        ctx.fail(f"error: cannot write {args.output}: {exc.strerror or exc}")
+        lang = admin_lang.of(args)
+        reason = exc.strerror or str(exc)
+        ctx.fail(text(lang, "cli.error", message=text(lang, "cli.cannot_write", path=args.output,
+                                                      reason=reason)))  # fmt: skip
         return 1
-    ctx.print(f"exported {_counts(data)} to {', '.join(map(str, written))}")
+    shown = ", ".join(map(str, written))
+    ctx.print(text(admin_lang.of(args), "cli.exported", counts=_counts(data), files=shown))
     return 0
 
 
 def _format(args: argparse.Namespace, ctx: Context) -> str | None:
     """The format asked for, or ``None`` after saying why the options do not fit."""
+    lang = admin_lang.of(args)
     if args.excel and args.format == "json":
-        ctx.fail("error: --excel writes CSV: leave out --format json")
+        ctx.fail(text(lang, "cli.error", message=text(lang, "cli.export_excel_json")))
         return None
     format_: str = "csv" if args.excel else args.format or "json"
     if format_ == "csv" and args.entity is None and args.output is None:
-        ctx.fail("error: CSV is one file per entity: give --entity NAME or --output DIR")
+        ctx.fail(text(lang, "cli.error", message=text(lang, "cli.export_csv_target")))
         return None
     return format_
 
@@ -161,15 +168,15 @@ def _counts(data: Backup) -> str:
 
 async def import_file(args: argparse.Namespace, ctx: Context) -> int:
     try:
-        text = _read_text(args.file)
+        content = _read_text(args.file)
     except OSError as exc:
-        ctx.fail(f"error: cannot read {args.file}: {exc.strerror or exc}")
+        _cannot_read(ctx, args, exc)
         return 1
     engine = await ctx.engine()
     actor = await ctx.actor(args.as_user)
     entity: Entity = args.entity
-    report = await engine.data.import_csv(entity, io.StringIO(text), actor, dry_run=args.dry_run)
-    _print_report(report, ctx)
+    report = await engine.data.import_csv(entity, io.StringIO(content), actor, dry_run=args.dry_run)
+    _print_report(report, ctx, admin_lang.of(args))
     return 1 if report.rejected else 0
 
 
@@ -182,37 +189,48 @@ def _read_text(name: str) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def _print_report(report: ImportReport, ctx: Context) -> None:
-    verb = "would import" if report.dry_run else "imported"
-    summary = f"{report.entity}: {verb} {report.imported} of {report.rows} rows"
+def _cannot_read(ctx: Context, args: argparse.Namespace, exc: OSError) -> None:
+    lang = admin_lang.of(args)
+    reason = exc.strerror or str(exc)
+    ctx.fail(text(lang, "cli.error", message=text(lang, "cli.cannot_read", path=args.file,
+                                                  reason=reason)))  # fmt: skip
+
+
+def _print_report(report: ImportReport, ctx: Context, lang: str) -> None:
+    """``deals: imported 2 of 3 rows, 1 rejected``, then each rejected row and why."""
+    key = "cli.import_would" if report.dry_run else "cli.import_done"
+    summary = text(lang, key, entity=report.entity, imported=report.imported, rows=report.rows)
     if report.existing:
-        plural = "s" if report.existing > 1 else ""
-        summary += f" ({report.existing} existing contact{plural} reused)"
-    summary += f", {len(report.rejected)} rejected"
+        summary += plural(lang, "cli.import_reused", report.existing, count=report.existing)
+    summary += text(lang, "cli.import_rejected", count=len(report.rejected))
     if report.dry_run:
-        summary = f"dry run, nothing written: {summary}"
+        summary = text(lang, "cli.import_dry_run", summary=summary)
     ctx.print(summary)
     if report.ignored_columns:
-        ctx.print(f"ignored columns: {', '.join(report.ignored_columns)}")
+        ctx.print(text(lang, "cli.import_ignored", columns=", ".join(report.ignored_columns)))
     for rejection in report.rejected:
         for name, reason in rejection.errors.items():
-            ctx.print(f"line {rejection.line}: {name}: {reason}")
+            why = phrase_text(reason, lang)
+            ctx.print(text(lang, "cli.import_line", line=rejection.line, field=name, reason=why))
 
 
 # -- restore ------------------------------------------------------------------
 
 
 async def restore(args: argparse.Namespace, ctx: Context) -> int:
+    lang = admin_lang.of(args)
     try:
         data = json.loads(_read_text(args.file))
     except OSError as exc:
-        ctx.fail(f"error: cannot read {args.file}: {exc.strerror or exc}")
+        _cannot_read(ctx, args, exc)
         return 1
     except json.JSONDecodeError as exc:
-        ctx.fail(f"error: {args.file} is not JSON: {exc}")
+        message = text(lang, "cli.not_json", file=args.file, reason=exc)
+        ctx.fail(text(lang, "cli.error", message=message))
         return 1
     engine = await ctx.engine()
     actor = await ctx.actor(args.as_user)
     counts = await engine.data.restore(data, actor)
-    ctx.print("restored " + ", ".join(f"{n} {entity}" for entity, n in counts.items()))
+    shown = ", ".join(f"{n} {entity}" for entity, n in counts.items())
+    ctx.print(text(lang, "cli.restored", counts=shown))
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from cli import listing, record_json
 from cli.context import Context
@@ -21,15 +21,19 @@ from engine.api import (
     TransitionRefused,
     formats,
     label,
+    plural,
     text,
     translate,
 )
-from engine.api.blueprints import InputsRejected, Option, TransitionUnavailable, Version
+from engine.api.blueprints import InputsRejected, TransitionUnavailable
 from engine.api.crm import (
     CUSTOM,
     ContactDraft,
     DealDraft,
 )
+
+if TYPE_CHECKING:  # annotations only: transitions load when a command moves a deal
+    from engine.api.blueprints import Option, Version
 
 T = TypeVar("T")
 
@@ -236,9 +240,11 @@ async def _show_history(engine: Engine, deal_id: int, ctx: Context, locale: str)
         ctx.print(text(locale, "cli.outbox"))
     for message in messages:
         why = message.waiting_for or message.last_error or ""
-        line = f"  #{message.id} {message.kind} to {message.recipient}: {message.status}"
-        line += f" after {message.attempts} attempt(s)" + (f" ({why})" if why else "")
-        ctx.print(line)
+        attempts = plural(locale, "cli.attempts", message.attempts, count=message.attempts)
+        ctx.print(text(
+            locale, "cli.deal_outbox_line", id=message.id, kind=message.kind,
+            to=message.recipient, status=message.status, attempts=attempts,
+        ) + (f" ({why})" if why else ""))  # fmt: skip
 
 
 async def update_deal(args: argparse.Namespace, ctx: Context) -> int:
@@ -256,7 +262,7 @@ async def update_deal(args: argparse.Namespace, ctx: Context) -> int:
 async def transitions(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
     options = await engine.blueprints.transitions(args.deal_id, actor)
-    free = f"deal #{args.deal_id} follows no blueprint: its stage moves freely"
+    free = text(locale, "cli.deal_free", id=args.deal_id)
     return _print_options(ctx, options, locale, free, args.json)
 
 
@@ -277,6 +283,17 @@ def _print_options(
     for option in options:
         ctx.print(_option_line(option, locale))
     return 0
+
+
+def governed(exc: TransitionRefused, source: str, options: list[Option], locale: str) -> str:
+    """Why ``--to`` was refused, and the transitions open from ``source`` (or that none is)."""
+    open_ = [f"{o.key} ({o.name} → {o.target_name or translate('any_stage', locale)})"
+             for o in options if o.available]  # fmt: skip
+    return text(
+        locale, "cli.stage_governed", deal=exc.params.get("deal", "?"), source=source,
+        blueprint=exc.params.get("blueprint", "?"), stage=exc.params.get("stage", "?"),
+        transitions=", ".join(open_) or text(locale, "cli.stage_governed_none"),
+    )  # fmt: skip
 
 
 def _option_line(option: Option, locale: str) -> str:
@@ -326,10 +343,11 @@ async def move_deal(args: argparse.Namespace, ctx: Context) -> int:
     done = await attempt(ctx, locale, args.transition, work)
     if done is None:
         return 1
-    ctx.print(
-        f"deal #{done.deal_id}: {done.name}: {done.from_stage} → {done.to_stage}"
-        f" (version {done.version}, {done.queued} message(s) queued)"
-    )
+    queued = plural(locale, "cli.messages_queued", done.queued, count=done.queued)
+    ctx.print(text(
+        locale, "cli.deal_transitioned", id=done.deal_id, name=done.name, source=done.from_stage,
+        target=done.to_stage, version=done.version, queued=queued,
+    ))  # fmt: skip
     return 0
 
 
@@ -337,13 +355,21 @@ async def _move_freely(
     engine: Engine, actor: Actor, locale: str, args: argparse.Namespace, ctx: Context
 ) -> int:
     """``deal move ID --to STAGE``: a stage change on a pipeline without a blueprint (a
-    governed deal is refused by the engine, which names its transitions)."""
+    governed deal is refused, naming the transitions open from its current stage)."""
     before = await engine.deals.get(args.deal_id)
-    deal = await engine.deals.move(
-        args.deal_id, args.to, actor, args.version, lost_reason=args.reason
-    )
-    pipeline = await engine.pipelines.get(deal.pipeline_id)
+    pipeline = await engine.pipelines.get(before.pipeline_id)
     names = {s.id: s.name for s in pipeline.stages}
+    try:
+        deal = await engine.deals.move(
+            args.deal_id, args.to, actor, args.version, lost_reason=args.reason
+        )
+    except TransitionRefused as exc:
+        if exc.code != "stage_governed":
+            raise
+        source = names.get(before.stage_id, "?")
+        options = await engine.blueprints.transitions(args.deal_id, actor)
+        ctx.fail(text(locale, "cli.error", message=governed(exc, source, options, locale)))
+        return 1
     ctx.print(text(
         locale, "cli.deal_moved", id=deal.id, source=names.get(before.stage_id, "?"),
         target=names.get(deal.stage_id, "?"), version=deal.version,

@@ -17,7 +17,9 @@ from cli.listing import (
     clip,
     counted,
     day,
+    explain,
     named_json,
+    option_error,
     option_errors,
     person,
     print_json,
@@ -37,7 +39,7 @@ async def list_deals(args: argparse.Namespace, ctx: Context) -> int:
     try:
         found = await engine.deals.listing(filters)
     except ValidationFailed as exc:
-        return option_errors(ctx, exc)
+        return option_errors(ctx, exc, locale)
     if args.json:
         print_json(ctx, _listing_json(found))
     elif not found.deals:
@@ -117,7 +119,7 @@ async def show_board(args: argparse.Namespace, ctx: Context) -> int:
     try:
         pipeline = await engine.pipelines.get(args.pipeline)
     except NotFound as exc:
-        ctx.fail(f"error: --pipeline: {exc.message}")
+        ctx.fail(option_error("--pipeline", explain(exc, locale), locale))
         return 1
     summaries = await engine.deals.board(pipeline.key)
     if args.json:
@@ -148,7 +150,7 @@ def _board_lines(pipeline: Pipeline, summaries: list[StageSummary], locale: str)
     rows = [head]
     rows += [[name(s), str(s.count), money(s.revenue), money(s.weighted)] for s in summaries]
     count, revenue, weighted = _board_total(summaries)
-    rows.append(["total", str(count), money(revenue), money(weighted)])
+    rows.append([say("total_row", locale), str(count), money(revenue), money(weighted)])
     return table(rows, right=frozenset({1, 2, 3}))
 
 

@@ -30,7 +30,7 @@ from cli.listing import (
     say,
     table,
 )
-from engine.api import ValidationFailed, text, translate
+from engine.api import ValidationFailed, plural, text, translate
 from engine.api.blueprints import LeadStatusGoverned
 from engine.api.crm import (
     LEAD_STATUS_CHOICES,
@@ -75,10 +75,11 @@ def register(sub: Any) -> None:
 
 
 async def new_lead(args: argparse.Namespace, ctx: Context) -> int:
-    engine, actor, _ = await _who(args, ctx)
+    engine, actor, locale = await _who(args, ctx)
     contact = ContactDraft(args.name or args.contact or "", args.contact) if args.contact else None
     lead = await engine.leads.create(LeadDraft(args.title, contact=contact), actor)
-    ctx.print(f"lead #{lead.id} created: {lead.title} ({lead.status})")
+    shown = say(lead.status, locale)
+    ctx.print(text(locale, "cli.lead_created", id=lead.id, title=lead.title, status=shown))
     return 0
 
 
@@ -91,15 +92,25 @@ async def show_lead(args: argparse.Namespace, ctx: Context) -> int:
         history = await engine.blueprints.lead_history(args.lead_id)
         print_json(ctx, record_json.lead(lead, version, history))
         return 0
-    ctx.print(f"lead #{lead.id} {lead.title} — {lead.status} (version {lead.version})")
-    shown = "none (free status changes)" if version is None else version.blueprint.name
-    ctx.print(f"blueprint: {shown}")
+    status = say(lead.status, locale)
+    ctx.print(text(locale, "cli.lead_heading", id=lead.id, title=lead.title, status=status,
+                   version=lead.version))  # fmt: skip
+    shown = text(locale, "cli.lead_no_blueprint") if version is None else version.blueprint.name
+    ctx.print(text(locale, "cli.lead_blueprint", name=shown))
     for entry in await engine.blueprints.lead_history(args.lead_id):
-        deal = f" → deal #{entry.deal_id}" if entry.deal_id is not None else ""
-        who = "automatic" if entry.automatic else entry.actor_label
-        at = moment(entry.at, ctx, locale)
-        ctx.print(f"  {at} {entry.name}: {entry.from_status} → {entry.to_status} by {who}{deal}")
+        ctx.print(_history_line(entry, ctx, locale))
     return 0
+
+
+def _history_line(entry: Any, ctx: Context, locale: str) -> str:
+    """``  03/12/2026 14:30 CET Qualifier: nouveau → qualifié par Alice → affaire n° 1``."""
+    deal = "" if entry.deal_id is None else text(locale, "cli.lead_history_deal", id=entry.deal_id)
+    who = text(locale, "cli.automatic") if entry.automatic else entry.actor_label
+    return text(
+        locale, "cli.lead_history", at=moment(entry.at, ctx, locale), name=entry.name,
+        source=say(entry.from_status, locale), target=say(entry.to_status, locale), who=who,
+        deal=deal,
+    )  # fmt: skip
 
 
 async def convert_lead(args: argparse.Namespace, ctx: Context) -> int:
@@ -108,7 +119,9 @@ async def convert_lead(args: argparse.Namespace, ctx: Context) -> int:
         args.lead_id, actor, pipeline=args.pipeline, title=args.title,
         expected_revenue=args.amount, expected_version=args.version,
     )  # fmt: skip
-    ctx.print(text(locale, "cli.lead_converted", lead=args.lead_id, id=deal.id, title=deal.title))
+    ctx.print(
+        text(locale, "cli.lead_converted_deal", lead=args.lead_id, id=deal.id, title=deal.title)
+    )
     return 0
 
 
@@ -117,16 +130,16 @@ async def status_lead(args: argparse.Namespace, ctx: Context) -> int:
     try:
         lead = await engine.leads.set_status(args.lead_id, args.status, actor, reason=args.reason)
     except LeadStatusGoverned as exc:
-        ctx.fail(f"error: {translate(exc.code, locale, **exc.params)}")
+        ctx.fail(text(locale, "cli.error", message=translate(exc.code, locale, **exc.params)))
         return 1
-    ctx.print(f"lead #{lead.id}: {lead.status}")
+    ctx.print(text(locale, "cli.lead_status_set", id=lead.id, status=say(lead.status, locale)))
     return 0
 
 
 async def transitions(args: argparse.Namespace, ctx: Context) -> int:
     engine, actor, locale = await _who(args, ctx)
     options = await engine.blueprints.lead_transitions(args.lead_id, actor)
-    free = f"lead #{args.lead_id} follows no blueprint: its status changes freely"
+    free = text(locale, "cli.lead_free", id=args.lead_id)
     return _print_options(ctx, options, locale, free, args.json)
 
 
@@ -138,11 +151,13 @@ async def move_lead(args: argparse.Namespace, ctx: Context) -> int:
     done = await attempt(ctx, locale, args.transition, work)
     if done is None:
         return 1
-    deal = f", deal #{done.deal_id} opened" if done.deal_id is not None else ""
-    ctx.print(
-        f"lead #{done.lead_id}: {done.name}: {done.from_status} → {done.to_status}"
-        f" (version {done.version}, {done.queued} message(s) queued{deal})"
-    )
+    deal = "" if done.deal_id is None else text(locale, "cli.lead_moved_deal", id=done.deal_id)
+    queued = plural(locale, "cli.messages_queued", done.queued, count=done.queued)
+    ctx.print(text(
+        locale, "cli.lead_moved", id=done.lead_id, name=done.name, version=done.version,
+        source=say(done.from_status, locale), target=say(done.to_status, locale),
+        queued=queued, deal=deal,
+    ))  # fmt: skip
     return 0
 
 
@@ -152,7 +167,7 @@ async def list_leads(args: argparse.Namespace, ctx: Context) -> int:
     try:
         found = await engine.leads.listing(LeadFilters(args.status, args.owner, args.limit))
     except ValidationFailed as exc:
-        return option_errors(ctx, exc)
+        return option_errors(ctx, exc, locale)
     if args.json:
         print_json(ctx, _listing_json(found))
     elif not found.leads:

@@ -138,8 +138,13 @@ def _reasons(exc: ValidationFailed, locale: str) -> dict[str, str]:
     return {name: phrase_text(why, locale) for name, why in exc.errors.items()}
 
 
-def option_errors(ctx: Context, exc: ValidationFailed) -> int:
-    """A refused filter, named as the option the user typed."""
+def option_errors(ctx: Context, exc: ValidationFailed, locale: str) -> int:
+    """A refused filter, named as the option the user typed, in ``locale``."""
     for name, reason in exc.errors.items():
-        ctx.fail(f"error: --{name}: {reason}")
+        ctx.fail(option_error(f"--{name}", phrase_text(reason, locale), locale))
     return 1
+
+
+def option_error(option: str, reason: str, locale: str) -> str:
+    """``error: --pipeline: no pipeline 'pro'`` / ``erreur : --pipeline : …``."""
+    return text(locale, "cli.option_error", option=option, reason=reason)

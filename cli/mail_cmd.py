@@ -23,10 +23,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from cli import listing, mail_show
+from cli import admin_lang, listing, mail_show
 from cli.context import Context
 from config.routing import RoutingError, load_routing
-from engine.api import utcnow
+from engine.api import text, utcnow
 from engine.api.mail import IntakePolicy, MailRecord
 from ingest.auth import hash_password
 from ingest.listener import MailListener
@@ -44,7 +44,7 @@ def register(sub: Any) -> None:
         "RELAIS_SMTP_HOST:RELAIS_SMTP_PORT and turn it into leads and deals, until "
         "SIGINT/SIGTERM. Messages left unprocessed by a crash are processed at start.",
     )
-    smtp.set_defaults(handler=run_smtp)
+    admin_lang.option(smtp).set_defaults(handler=run_smtp)
     mail = sub.add_parser("mail", help="received mail: list, show, retry, release, send-test")
     commands = mail.add_subparsers(dest="mail_command", metavar="ACTION", required=True)
     _register_list(commands)
@@ -56,13 +56,14 @@ def register(sub: Any) -> None:
         help="print a users-file line for SMTP AUTH (reads the password from the terminal)",
     )
     password.add_argument("login")
-    password.set_defaults(handler=hash_password_cmd)
+    admin_lang.option(password).set_defaults(handler=hash_password_cmd)
 
 
 def _register_list(commands: Any) -> None:
     parser = commands.add_parser("list", help="recent messages with their outcome")
     parser.add_argument("--status", choices=("received", "processed", "held", "ignored", "failed"))
     parser.add_argument("--limit", type=int, default=30)
+    parser.add_argument("--lang", choices=("fr", "en"), help="language (default: RELAIS_LOCALE)")
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=list_mails)
 
@@ -70,12 +71,12 @@ def _register_list(commands: Any) -> None:
 def _register_retry(commands: Any) -> None:
     retry = commands.add_parser("retry", help="re-process a failed message (all without ID)")
     retry.add_argument("id", type=int, nargs="?")
-    retry.set_defaults(handler=retry_mail)
+    admin_lang.option(retry).set_defaults(handler=retry_mail)
     release = commands.add_parser(
         "release", help="process a held message past the sender cap and spam checks"
     )
     release.add_argument("id", type=int)
-    release.set_defaults(handler=release_mail)
+    admin_lang.option(release).set_defaults(handler=release_mail)
 
 
 def _register_send_test(commands: Any) -> None:
@@ -86,14 +87,15 @@ def _register_send_test(commands: Any) -> None:
     parser.add_argument("--port", type=int, help="listener port (default: RELAIS_SMTP_PORT)")
     parser.add_argument("--to", help="recipient (default: the first lead capture address)")
     parser.add_argument("--sender", default="camille.martin@exemple-chauffage.fr")
-    parser.set_defaults(handler=send_test)
+    admin_lang.option(parser).set_defaults(handler=send_test)
 
 
 # -- the listener -------------------------------------------------------------------
 
 
 async def run_smtp(args: argparse.Namespace, ctx: Context) -> int:
-    policy = _policy(ctx)
+    lang = admin_lang.of(args)
+    policy = _policy(ctx, lang)
     if policy is None:
         return 2
     engine = await ctx.engine()
@@ -105,7 +107,7 @@ async def run_smtp(args: argparse.Namespace, ctx: Context) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         await listener.start()
-        ctx.print(f"listening on {ctx.settings.smtp_host}:{listener.port}")
+        ctx.print(text(lang, "cli.smtp_listening", host=ctx.settings.smtp_host, port=listener.port))
         ctx.out.flush()
         await stop.wait()
     finally:
@@ -115,11 +117,11 @@ async def run_smtp(args: argparse.Namespace, ctx: Context) -> int:
     return 0
 
 
-def _policy(ctx: Context) -> IntakePolicy | None:
+def _policy(ctx: Context, lang: str) -> IntakePolicy | None:
     try:
         return load_routing(ctx.settings.config_path)
     except RoutingError as exc:
-        ctx.fail("error: invalid mail routing")
+        ctx.fail(text(lang, "cli.error", message=text(lang, "cli.mail.bad_routing")))
         for problem in exc.problems:
             ctx.fail(f"  {problem}")
         return None
@@ -134,44 +136,53 @@ async def list_mails(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         listing.print_json(ctx, [mail_show.mail_json(mail) for mail in mails])
         return 0
+    lang = str(args.lang or ctx.settings.locale)
     if not mails:
-        ctx.print("no mail")
+        ctx.print(text(lang, "cli.mail.none"))
         return 0
     for mail in mails:
-        ctx.print(_line(mail, ctx))
+        ctx.print(_line(mail, ctx, lang, worded=args.lang is not None))
     return 0
 
 
-def _line(mail: MailRecord, ctx: Context) -> str:
-    when = listing.moment(mail.received_at, ctx, ctx.settings.locale)  # the zone, named
-    outcome = f"{mail.status}/{mail.outcome}" if mail.outcome else mail.status
+def _line(mail: MailRecord, ctx: Context, lang: str | None = None, *, worded: bool = False) -> str:
+    """One message: id, time (the zone named), status/outcome, record, sender, subject.
+
+    The status is a code (``processed/lead``, which scripts read) unless ``worded``
+    (``--lang``) asks for it in words; the outcome stays a code.
+    """
+    locale = lang or ctx.settings.locale
+    when = listing.moment(mail.received_at, ctx, locale)  # the zone, named
+    status = mail_show.status_text(mail, locale) if worded else mail.status
+    outcome = f"{status}/{mail.outcome}" if mail.outcome else status
     sender = mail.mail_from or "<>"
     subject = (mail.subject or "").replace("\n", " ")[:50]
-    record = mail_show.record_text(mail)
+    record = mail_show.record_text(mail, locale)
     return f"{mail.id:>6}  {when}  {outcome:<18} {record:<10} {sender:<32} {subject}"
 
 
 async def retry_mail(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
+    lang = admin_lang.of(args)
     ids = [args.id] if args.id is not None else await engine.mail.failed()
     if not ids:
-        ctx.print("no failed mail")
+        ctx.print(text(lang, "cli.mail.no_failed"))
         return 0
     actor = await ctx.actor(None)
     for mail_id in ids:
         await engine.mail.retry(mail_id, actor)
-    return await _process_now(ctx, ids)
+    return await _process_now(ctx, ids, lang)
 
 
 async def release_mail(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
     await engine.mail.release(args.id, await ctx.actor(None))
-    return await _process_now(ctx, [args.id])
+    return await _process_now(ctx, [args.id], admin_lang.of(args))
 
 
-async def _process_now(ctx: Context, ids: list[int]) -> int:
+async def _process_now(ctx: Context, ids: list[int], lang: str) -> int:
     """Process here and now (the running service would also pick them up on its next scan)."""
-    policy = _policy(ctx)
+    policy = _policy(ctx, lang)
     if policy is None:
         return 2
     processor = MailProcessor(await ctx.engine(), policy, workers=0)
@@ -180,7 +191,8 @@ async def _process_now(ctx: Context, ids: list[int]) -> int:
         outcome = await processor.process(mail_id)
         mail = await processor.engine.mail.get(mail_id)
         failed += outcome is None
-        ctx.print(_line(mail, ctx) + (f"\n        error: {mail.error}" if mail.error else ""))
+        why = "\n        " + text(lang, "cli.error", message=mail.error) if mail.error else ""
+        ctx.print(_line(mail, ctx) + why)
     return 1 if failed else 0
 
 
@@ -188,7 +200,8 @@ async def _process_now(ctx: Context, ids: list[int]) -> int:
 
 
 async def send_test(args: argparse.Namespace, ctx: Context) -> int:
-    policy = _policy(ctx)
+    lang = admin_lang.of(args)
+    policy = _policy(ctx, lang)
     if policy is None:
         return 2
     host = args.host or ctx.settings.smtp_host
@@ -198,11 +211,12 @@ async def send_test(args: argparse.Namespace, ctx: Context) -> int:
     try:
         reply = await asyncio.to_thread(_deliver, host, port, args.sender, recipient, message)
     except (OSError, smtplib.SMTPException) as exc:
-        ctx.fail(f"error: could not deliver to {host}:{port}: {exc}")
-        ctx.fail("  is the listener running? start it with 'run.py serve' or 'run.py smtp'")
+        message_ = text(lang, "cli.mail.not_delivered", host=host, port=port, reason=exc)
+        ctx.fail(text(lang, "cli.error", message=message_))
+        ctx.fail(text(lang, "cli.mail.listener_running"))
         return 1
     ctx.print(f"{recipient} ← {args.sender}: {reply}")
-    return await _await_outcome(ctx, reply)
+    return await _await_outcome(ctx, reply, lang)
 
 
 def _test_recipient(policy: IntakePolicy) -> str:
@@ -241,7 +255,7 @@ def _deliver(host: str, port: int, sender: str, recipient: str, message: bytes) 
         return f"{code} {text.decode('utf-8', 'replace')}"
 
 
-async def _await_outcome(ctx: Context, reply: str) -> int:
+async def _await_outcome(ctx: Context, reply: str, lang: str) -> int:
     mail_id = int(reply.rsplit(" ", 1)[-1]) if reply.rsplit(" ", 1)[-1].isdigit() else None
     if mail_id is None:
         return 0
@@ -253,17 +267,18 @@ async def _await_outcome(ctx: Context, reply: str) -> int:
         mail = await engine.mail.get(mail_id)
     ctx.print(_line(mail, ctx))
     if mail.status == "received":
-        ctx.print("still waiting to be processed; see 'run.py mail show " + f"{mail_id}'")
+        ctx.print(text(lang, "cli.mail.still_waiting", id=mail_id))
     return 0
 
 
 async def hash_password_cmd(args: argparse.Namespace, ctx: Context) -> int:
+    lang = admin_lang.of(args)
     if sys.stdin.isatty():
-        password = getpass.getpass(f"password for {args.login}: ")
+        password = getpass.getpass(text(lang, "cli.mail.password_for", login=args.login))
     else:
         password = sys.stdin.readline().rstrip("\n")
     if not password:
-        ctx.fail("error: empty password")
+        ctx.fail(text(lang, "cli.error", message=text(lang, "cli.mail.empty_password")))
         return 1
     ctx.print(f"{args.login}:{hash_password(password)}")
     return 0

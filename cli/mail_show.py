@@ -2,10 +2,10 @@
 
 A message can reach the listener several times: an MTA retrying, or splitting its
 recipients over several transactions. Each delivery is listed with its envelope
-(sender, recipients, client, time in UTC) and what it did — stored the message, stored
-it again for a capture address it lacked, or only counted — so that an operator can
-tell a redelivery from new mail. Field names are English unless ``--lang fr`` asks
-for French: scripts read the default output.
+(sender, recipients, client, time in RELAIS_TIMEZONE, named) and what it did — stored
+the message, stored it again for a capture address it lacked, or only counted — so
+that an operator can tell a redelivery from new mail. Field names are English unless
+``--lang fr`` asks for French: scripts read the default output.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from typing import Any
 
 from cli.context import Context
-from engine.api import Engine, text
+from engine.api import Engine, formats, has_text, text
 from engine.api.mail import Delivery, MailRecord
 
 
@@ -53,6 +53,12 @@ def record_text(mail: MailRecord, lang: str = "en") -> str:
     return "-"
 
 
+def status_text(mail: MailRecord, lang: str) -> str:
+    """A message's status in ``lang`` (``cli.mail.status.<status>``), an unknown one as it is."""
+    key = f"cli.mail.status.{mail.status}"
+    return text(lang, key) if has_text(key) else mail.status
+
+
 async def show_mail(args: argparse.Namespace, ctx: Context) -> int:
     """Print one message: its fields, deliveries, attachments and text (or its raw bytes)."""
     engine = await ctx.engine()
@@ -70,7 +76,9 @@ async def show_mail(args: argparse.Namespace, ctx: Context) -> int:
         data = {**mail_json(mail), "body_text": mail.body_text, "attachments": shown}
         ctx.print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    for label, value in [*_fields(mail, lang), *await _deliveries(engine, mail.id, lang)]:
+    zone = ctx.settings.timezone
+    fields = [*_fields(mail, lang, zone), *await _deliveries(engine, mail.id, lang, zone)]
+    for label, value in fields:
         _field(ctx, label, value, lang)
     for item in await engine.mail.attachments(args.id):
         size = f"{item.size} {_word('bytes', lang)}"
@@ -85,12 +93,12 @@ def _field(ctx: Context, label: str, value: object, lang: str) -> None:
     ctx.print(f"{_label(label, lang) + ':':<14}{value}")
 
 
-def _fields(mail: MailRecord, lang: str) -> list[tuple[str, object]]:
+def _fields(mail: MailRecord, lang: str, zone: str) -> list[tuple[str, object]]:
     fields: list[tuple[str, object]] = [
-        ("mail", mail.id), ("received", mail.received_at.isoformat()),
+        ("mail", mail.id), ("received", formats.when(mail.received_at, zone, lang, zone=True)),
         ("from", mail.mail_from or "<>"), ("to", ", ".join(mail.rcpt_tos)),
         ("client", mail.peer), ("message-id", mail.message_id or "-"),
-        ("size", f"{mail.size} {_word('bytes', lang)}"), ("status", mail.status),
+        ("size", f"{mail.size} {_word('bytes', lang)}"), ("status", status_text(mail, lang)),
         ("outcome", mail.outcome or "-"), ("record", record_text(mail, lang)),
         ("deliveries", mail.deliveries), ("subject", mail.subject or "-"),
     ]  # fmt: skip
@@ -99,20 +107,23 @@ def _fields(mail: MailRecord, lang: str) -> list[tuple[str, object]]:
     return fields
 
 
-async def _deliveries(engine: Engine, mail_id: int, lang: str) -> list[tuple[str, object]]:
+async def _deliveries(
+    engine: Engine, mail_id: int, lang: str, zone: str
+) -> list[tuple[str, object]]:
     found = await engine.mail.deliveries(mail_id)
     rows = await engine.mail.copies(mail_id)
-    lines: list[tuple[str, object]] = [("delivery", _delivery(d, lang)) for d in found]
+    lines: list[tuple[str, object]] = [("delivery", _delivery(d, lang, zone)) for d in found]
     others = [str(row) for row in rows if row != mail_id]
     if others:
         lines.append(("copies", f"{_label('mail', lang)} {', '.join(others)}"))
     return lines
 
 
-def _delivery(delivery: Delivery, lang: str) -> str:
-    """``2025-06-01T08:00:00+00:00 from a@b to leads@… client 192.0.2.1 → mail 5: …``."""
+def _delivery(delivery: Delivery, lang: str, zone: str) -> str:
+    """``Jun 1, 2025, 10:00 AM CEST from a@b to leads@… client 192.0.2.1 → mail 5: …``."""
+    at = formats.when(delivery.delivered_at, zone, lang, zone=True)
     return (
-        f"{delivery.delivered_at.isoformat()} {_label('from', lang)} {delivery.mail_from or '<>'}"
+        f"{at} {_label('from', lang)} {delivery.mail_from or '<>'}"
         f" {_label('to', lang)} {', '.join(delivery.rcpt_tos)}"
         f" {_label('client', lang)} {delivery.peer or '-'}"
         f" → {_label('mail', lang)} {delivery.mail_id}: {_word(delivery.kind, lang)}"

@@ -76,6 +76,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+# Commands that never apply the configuration folder to a new database on their own
+# (cli.context.first_start): serve does it itself; the others move, copy, restore into or
+# configure the database, which must stay as they find it.
+NO_FIRST_RUN = frozenset({"serve", "migrate", "backup", "database", "restore", "config"})
+
+
 def config_errors() -> tuple[type[Exception], ...]:
     """A configuration file that does not validate stops a command with its message."""
     from config.cpq_schema import CpqConfigError
@@ -146,38 +152,48 @@ def _main(argv: Sequence[str] | None) -> int:
 
     try:
         settings = load_settings()
-    except SettingsError as exc:
-        print(f"relais: configuration error: {exc}", file=sys.stderr)
+    except SettingsError as exc:  # no RELAIS_LOCALE to read: --lang, else English
+        from engine.api import text
+
+        lang = getattr(args, "lang", None) or "en"
+        print(text(lang, "cli.settings_error", error=exc), file=sys.stderr)
         return 2
     configure_logging(settings)
-    return asyncio.run(_run(args, Context(settings)))
+    # A check (``--check``) reads the folder and leaves the database as it is.
+    first_run = args.command not in NO_FIRST_RUN and not getattr(args, "check", False)
+    return asyncio.run(_run(args, Context(settings, first_run=first_run)))
+
+
+def _locale(args: argparse.Namespace, ctx: Context) -> str:
+    """The language of a command's errors: ``--lang``; else English for the administrators'
+    commands (cli.admin_lang) and those without ``--lang``, RELAIS_LOCALE for the others."""
+    if getattr(args, "lang", None):
+        return str(args.lang)
+    if getattr(args, "default_lang", None):
+        return str(args.default_lang)
+    return ctx.settings.locale if hasattr(args, "lang") else "en"
 
 
 async def _run(args: argparse.Namespace, ctx: Context) -> int:
     from cli import listing
-    from engine.api import RelaisError
+    from engine.api import RelaisError, text
 
     try:
         code: int = await args.handler(args, ctx)
         return code
     except RelaisError as exc:
-        # A command with --lang speaks the reader's language (else RELAIS_LOCALE); the
-        # administrators' commands, which have none, speak English throughout.
-        locale = (args.lang or ctx.settings.locale) if hasattr(args, "lang") else "en"
+        locale = _locale(args, ctx)
         listing.fail(ctx, exc, locale)
         return 1
     except config_errors() as exc:
-        ctx.fail(
-            f"relais: configuration error (fix the file, then run `run.py config check`):\n{exc}"
-        )
+        ctx.fail(text(_locale(args, ctx), "cli.config_file_error", error=exc))
         return 2
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise  # main() says the reader went away
         # A file the command reads or writes (`quote pdf -o /no/such/dir/x.pdf`, `backup`
         # into a folder it may not write): one line in the reader's language, no traceback.
-        locale = (args.lang or ctx.settings.locale) if hasattr(args, "lang") else "en"
-        listing.fail_file(ctx, exc, locale)
+        listing.fail_file(ctx, exc, _locale(args, ctx))
         return 1
     finally:
         await ctx.close()

@@ -78,7 +78,7 @@ async def list_outbox(args: argparse.Namespace, ctx: Context) -> int:
     if not messages:
         ctx.print(view.words("none", locale))
     for message in messages:
-        for line in view.lines(message, locale):
+        for line in view.lines(message, locale, ctx.settings.timezone):
             ctx.print(line)
     return 0
 
@@ -93,7 +93,7 @@ async def show_message(args: argparse.Namespace, ctx: Context) -> int:
         found = view.as_json(message) | {"attempts": [view.attempt_json(a) for a in attempts]}
         ctx.print(json.dumps(found, indent=2, ensure_ascii=False))
         return 0
-    for line in view.detail_lines(message, attempts, _locale(args, ctx)):
+    for line in view.detail_lines(message, attempts, _locale(args, ctx), ctx.settings.timezone):
         ctx.print(line)
     return 0
 
@@ -105,7 +105,8 @@ async def retry_message(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     locale = _locale(args, ctx)
     if message.status != "failed":
-        ctx.fail(view.words("not_dead", locale, id=message.id, status=message.status))
+        status = view.status_text(message.status, locale)
+        ctx.fail(view.words("not_dead", locale, id=message.id, status=status))
         return 1
     actor = await ctx.actor(args.as_user)
     retried = await (await ctx.engine()).outbox.retry(message.id, actor)

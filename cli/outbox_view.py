@@ -6,9 +6,10 @@ functions from engine records to lines or JSON.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from engine.api import text
+from engine.api import formats, has_text, text
 from engine.api.outbox import Attempt, Message
 
 
@@ -24,10 +25,12 @@ def kind_of(message: Message) -> str:
     return message.kind
 
 
-def lines(message: Message, locale: str) -> list[str]:
-    at = message.created_at.strftime("%Y-%m-%d %H:%M UTC")
+def lines(message: Message, locale: str, zone: str = "UTC") -> list[str]:
+    """A message's line (its moments in ``zone``, named) and why it waits or failed."""
+    at = formats.when(message.created_at, zone, locale, zone=True)
     values = {"id": message.id, "kind": kind_of(message), "to": message.recipient}
-    values |= {"status": message.status, "attempts": message.attempts, "at": at}
+    values |= {"status": status_text(message.status, locale), "attempts": message.attempts}
+    values |= {"at": at}
     values |= {"count": message.attempts}  # "1 attempt", "2 attempts"
     found = [words("line", locale, **values)]
     why = message.waiting_for or message.last_error
@@ -36,30 +39,39 @@ def lines(message: Message, locale: str) -> list[str]:
     return found
 
 
-def detail_lines(message: Message, attempts: list[Attempt], locale: str) -> list[str]:
+def status_text(status: str, locale: str) -> str:
+    """A message's status in ``locale`` (``cli.outbox.status.<status>``), else the code."""
+    key = f"cli.outbox.status.{status}"
+    return text(locale, key) if has_text(key) else status
+
+
+def detail_lines(
+    message: Message, attempts: list[Attempt], locale: str, zone: str = "UTC"
+) -> list[str]:
     """One message in full: its line, when it is tried next, then every attempt."""
-    found = lines(message, locale)
+    found = lines(message, locale, zone)
     if message.status == "pending":
-        found.append(words("next", locale, at=_at(message.next_attempt_at)))
+        found.append(words("next", locale, at=_at(message.next_attempt_at, zone, locale)))
     found.append(words("attempts", locale))
     if not attempts:
         found.append(words("no_attempt", locale))
     for attempt in attempts:
-        found.append(words("attempt", locale, **_attempt_values(attempt, locale)))
+        found.append(words("attempt", locale, **_attempt_values(attempt, locale, zone)))
     return found
 
 
-def _attempt_values(attempt: Attempt, locale: str) -> dict[str, object]:
+def _attempt_values(attempt: Attempt, locale: str, zone: str) -> dict[str, object]:
     return {
-        "at": _at(attempt.at), "result": words("ok" if attempt.ok else "ko", locale),
+        "at": _at(attempt.at, zone, locale), "result": words("ok" if attempt.ok else "ko", locale),
         "http": "" if attempt.status_code is None else f" {attempt.status_code}",
         "ms": "" if attempt.duration_ms is None else f" ({attempt.duration_ms} ms)",
         "detail": attempt.detail,
     }  # fmt: skip
 
 
-def _at(moment: Any) -> str:
-    return str(moment.strftime("%Y-%m-%d %H:%M:%S UTC"))
+def _at(moment: datetime, zone: str, locale: str) -> str:
+    """A moment in the reader's format and zone, the zone named."""
+    return formats.when(moment, zone, locale, zone=True)
 
 
 def as_json(message: Message) -> dict[str, Any]:

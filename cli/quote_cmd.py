@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from cli import admin_lang
 from cli.context import Context
 from cli.listing import fail_file
 from cli.quote_view import heading, queued_json, queued_lines, render, saved_json, stage_text
@@ -92,10 +93,11 @@ def _products(sub: Any) -> None:
     load = commands.add_parser("import", help="create or update products from CSV or YAML")
     load.add_argument("file", type=Path, metavar="FILE", help="a .csv file or a catalogue.yaml")
     load.add_argument("--as", dest="as_user", metavar="USER", help="an admin's e-mail")
-    load.set_defaults(handler=import_cmd)
+    admin_lang.option(load).set_defaults(handler=import_cmd)
     search = commands.add_parser("search", help="active products whose code or name matches")
     search.add_argument("text", nargs="?", default="")
     search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument("--lang", choices=LANGS, help="language (default: RELAIS_LOCALE)")
     search.set_defaults(handler=search_cmd)
 
 
@@ -164,7 +166,7 @@ def _manual(text: str) -> LineInput:
     return LineInput.manual(name.strip(), parse_decimal(parts[0]), parse_decimal(parts[1]), tax)
 
 
-async def _engine(ctx: Context) -> Engine | None:
+async def _engine(ctx: Context, lang: str) -> Engine | None:
     """The engine with the CPQ rules of the configuration folder in use."""
     try:
         # Compiled once per version of pricing.yaml: a 10,000-rule book is not parsed again.
@@ -172,7 +174,7 @@ async def _engine(ctx: Context) -> Engine | None:
     except CpqConfigError as exc:
         for problem in exc.problems:
             ctx.fail(problem)
-        ctx.fail(f"configuration invalid: {len(exc.problems)} problem(s)")
+        ctx.fail(catalogue_text(lang, "cli.config_invalid", count=len(exc.problems)))
         return None
     engine = await ctx.engine()
     engine.quotes.use(setup)
@@ -193,7 +195,7 @@ def _lang(ctx: Context, args: argparse.Namespace) -> str:
 
 
 async def price_cmd(args: argparse.Namespace, ctx: Context) -> int:
-    engine = await _engine(ctx)
+    engine = await _engine(ctx, _lang(ctx, args))
     if engine is None:
         return 1
     draft = parse_lines(args.lines, args.manual)
@@ -207,7 +209,7 @@ async def price_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def new_cmd(args: argparse.Namespace, ctx: Context) -> int:
-    engine = await _engine(ctx)
+    engine = await _engine(ctx, _lang(ctx, args))
     if engine is None:
         return 1
     draft = parse_lines(args.lines, args.manual)
@@ -221,13 +223,13 @@ async def new_cmd(args: argparse.Namespace, ctx: Context) -> int:
     ctx.print(f"{word('title', lang)} {saved.quote.number} (id {saved.quote.id})")
     for line in render(saved.quote.priced, lang, trace=False):
         ctx.print(line)
-    ctx.print(stage_text(saved.stage))
+    ctx.print(stage_text(saved.stage, lang))
     return 0
 
 
 async def edit_cmd(args: argparse.Namespace, ctx: Context) -> int:
     """New lines (``--line``/``--manual`` replace them all) or notes: a new version."""
-    engine = await _engine(ctx)
+    engine = await _engine(ctx, _lang(ctx, args))
     if engine is None:
         return 1
     quote = await engine.quotes.get(args.quote)
@@ -239,7 +241,7 @@ async def edit_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 async def reprice_cmd(args: argparse.Namespace, ctx: Context) -> int:
     """The same lines priced again with the rules in force: a new version if a price moved."""
-    engine = await _engine(ctx)
+    engine = await _engine(ctx, _lang(ctx, args))
     if engine is None:
         return 1
     quote = await engine.quotes.get(args.quote)
@@ -290,7 +292,7 @@ async def status_cmd(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def pdf_cmd(args: argparse.Namespace, ctx: Context) -> int:
-    engine = await _engine(ctx)
+    engine = await _engine(ctx, _lang(ctx, args))
     if engine is None:
         return 1
     document = await engine.quotes.pdf(args.quote, _lang(ctx, args))
@@ -299,12 +301,13 @@ async def pdf_cmd(args: argparse.Namespace, ctx: Context) -> int:
     except OSError as exc:
         fail_file(ctx, exc, _lang(ctx, args))  # one line in the reader's language
         return 1
-    ctx.print(f"wrote {args.output} ({len(document):,} bytes)")
+    size = formats.number(len(document), _lang(ctx, args))
+    ctx.print(catalogue_text(_lang(ctx, args), "cli.wrote_bytes", path=args.output, size=size))
     return 0
 
 
 async def send_cmd(args: argparse.Namespace, ctx: Context) -> int:
-    engine = await _engine(ctx)
+    engine = await _engine(ctx, _lang(ctx, args))
     if engine is None:
         return 1
     actor = await ctx.actor(args.as_user)
@@ -316,7 +319,7 @@ async def send_cmd(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         ctx.print(json.dumps(queued_json(queued, relay), indent=2, ensure_ascii=False))
         return 0
-    for line in queued_lines(queued, relay):
+    for line in queued_lines(queued, relay, _lang(ctx, args)):
         ctx.print(line)
     return 0
 
@@ -333,16 +336,18 @@ async def import_cmd(args: argparse.Namespace, ctx: Context) -> int:
         items = _read_products(args.file)
     except (CpqConfigError, CsvError) as exc:
         problems = exc.problems if isinstance(exc, CpqConfigError) else _csv_lines(exc)
+        lang = admin_lang.of(args)
         for problem in problems:
             ctx.fail(problem)
-        ctx.fail(f"{args.file}: nothing imported")
+        ctx.fail(catalogue_text(lang, "cli.products_nothing_imported", file=args.file))
         return 1
     engine = await ctx.engine()
     result = await engine.products.import_all(items, await ctx.actor(args.as_user))
-    ctx.print(
-        f"{args.file}: {len(result.created)} created, {len(result.updated)} updated, "
-        f"{len(result.unchanged)} unchanged"
-    )
+    ctx.print(catalogue_text(
+        admin_lang.of(args), "cli.products_imported", file=args.file,
+        created=len(result.created), updated=len(result.updated),
+        unchanged=len(result.unchanged),
+    ))  # fmt: skip
     return 0
 
 
@@ -369,7 +374,7 @@ async def search_cmd(args: argparse.Namespace, ctx: Context) -> int:
         ctx.print(json.dumps([_product_json(p) for p in found], indent=2, ensure_ascii=False))
         return 0
     for product in found:
-        price = formats.money(product.unit_price, product.currency, ctx.settings.locale)
+        price = formats.money(product.unit_price, product.currency, _lang(ctx, args))
         ctx.print(f"{product.code:<20} {product.name:<50} {price:>14}")
     return 0
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from engine.api import formats, text
+from engine.api import formats, phrase_text, text
 from engine.api.cpq import (
     PricedQuote,
     Queued,
@@ -24,20 +24,20 @@ from engine.api.outbox import WAITING
 QTY_WIDTH = 11  # "999 999,999": the largest quantity allowed, in French
 
 
-def queued_lines(queued: Queued, relay: str | None) -> list[str]:
-    """What ``quote send`` did, and whether a relay will send it."""
+def queued_lines(queued: Queued, relay: str | None, lang: str = "en") -> list[str]:
+    """What ``quote send`` did, and whether a relay will send it, in ``lang``."""
     mail, quote = queued.mail, queued.quote
-    size = len(mail.attachment.data)
+    size = formats.number(len(mail.attachment.data), lang)
+    marked = text(lang, "cli.quote_send.marked", number=quote.number) if queued.marked_sent else ""
     lines = [
         f"{quote.number} → {mail.to} ({mail.locale}): {mail.subject}",
-        f"  attachment: {mail.attachment.filename} ({size:,} bytes)",
-        f"  outbox message {queued.outbox_id}"
-        + (f"; quote {quote.number} marked sent" if queued.marked_sent else ""),
+        text(lang, "cli.quote_send.attachment", file=mail.attachment.filename, size=size),
+        text(lang, "cli.quote_send.outbox", id=queued.outbox_id, marked=marked),
     ]
     if relay is None:  # say so: nothing leaves until a relay is configured
-        lines.append(f"  not sent yet: {WAITING['email']}; set RELAIS_SMTP_RELAY_HOST")
+        lines.append(text(lang, "cli.quote_send.no_relay"))
     else:
-        lines.append(f"  queued: the service sends it through the relay {relay}")
+        lines.append(text(lang, "cli.quote_send.relay", relay=relay))
     return lines
 
 
@@ -108,30 +108,28 @@ def _totals(priced: PricedQuote, lang: str) -> list[str]:
 
 
 def heading(quote: Quote, lang: str) -> list[str]:
-    """A saved quote's number, status, version, deal and dates."""
-    valid = "" if quote.valid_until is None else f" → {quote.valid_until.isoformat()}"
+    """A saved quote's number, status, version, deal and dates (in the reader's format)."""
+    valid = "" if quote.valid_until is None else f" → {formats.day(quote.valid_until, lang)}"
     return [
         f"{word('title', lang)} {quote.number} · {word(quote.status, lang)} · v{quote.version}",
         f"{word('deal', lang)}: {quote.deal_title} (#{quote.deal_id})"
         + (f" · {quote.customer}" if quote.customer else ""),
-        f"{word('date', lang)}: {quote.quote_date.isoformat()}{valid}",
+        f"{word('date', lang)}: {formats.day(quote.quote_date, lang)}{valid}",
     ]
 
 
-def stage_text(stage: StageOutcome) -> str:
-    """What saving the quote did to its deal's stage."""
-    if stage.status == "moved":
-        return f"deal moved to {stage.stage}"
-    if stage.status == "needs_transition":
-        options = ", ".join(stage.transitions) or "none from its current stage"
-        return f"deal not moved to {stage.stage}: perform the transition ({options})"
-    if stage.status == "unchanged":
-        return f"deal stays in {stage.stage}"
-    if stage.status == "refused":
-        return f"deal not moved to {stage.stage}: {stage.message}"
-    if stage.status == "no_stage":
-        return f"deal not moved: its pipeline has no stage {stage.stage}"
-    return "deal not moved (quotes.move_deal_to is off)"
+def stage_text(stage: StageOutcome, lang: str) -> str:
+    """What saving the quote did to its deal's stage (``cli.quote_stage.<status>``)."""
+    options = ", ".join(stage.transitions) or text(lang, "cli.quote_stage.no_transition")
+    status = stage.status if stage.status in STAGE_OUTCOMES else "off"
+    return text(
+        lang, f"cli.quote_stage.{status}", stage=stage.stage, options=options,
+        message=phrase_text(stage.message, lang),
+    )  # fmt: skip
+
+
+# What saving a quote can do to its deal's stage; anything else means the move is off.
+STAGE_OUTCOMES = ("moved", "needs_transition", "unchanged", "refused", "no_stage")
 
 
 def saved_json(saved: Saved) -> dict[str, Any]:

@@ -6,10 +6,12 @@ Values JSON cannot hold as they are (amounts, dates) are written as text.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.api import Engine
-from engine.api.blueprints import Version, lead_model
+
+if TYPE_CHECKING:  # annotations only: the blueprint modules load when a command uses them
+    from engine.api.blueprints import Version, lead_model
 from engine.api.crm import Activity, Deal, Lead, Pipeline
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from cli import admin_lang
 from cli.context import Context
 from config.loader import ConfigError
 from config.workflow_schema import FILE, load_workflows
-from engine.api import clock, plural
+from engine.api import clock, formats, plural
 from engine.api import text as catalogue_text
 from engine.api.workflows import RunRecord, Stored, Summary, codec
 from engine.api.workflows import model as workflows
@@ -22,7 +23,7 @@ def register(sub: Any) -> None:
     commands = parser.add_subparsers(dest="workflows_command", metavar="ACTION", required=True)
     listed = commands.add_parser("list", help="every workflow, active or not")
     listed.add_argument("--json", action="store_true", help="print JSON")
-    listed.set_defaults(handler=list_workflows)
+    admin_lang.option(listed).set_defaults(handler=list_workflows)
     for name, handler, text in (
         ("show", show_workflow, "a workflow's trigger and steps"),
         ("activate", activate, "switch a workflow on"),
@@ -33,23 +34,23 @@ def register(sub: Any) -> None:
         command.add_argument("name", metavar="NAME")
         if name == "show":
             command.add_argument("--json", action="store_true", help="print JSON")
-        command.set_defaults(handler=handler)
+        admin_lang.option(command).set_defaults(handler=handler)
     runs = commands.add_parser("runs", help="the latest runs, newest first")
     runs.add_argument("name", nargs="?", metavar="NAME")
     runs.add_argument("--failed", action="store_true", help="failed and stopped runs only")
     runs.add_argument("--limit", type=int, default=30, metavar="N")
     runs.add_argument("--json", action="store_true", help="print JSON")
-    runs.set_defaults(handler=list_runs)
+    admin_lang.option(runs).set_defaults(handler=list_runs)
     run = commands.add_parser("run", help="one run, step by step")
     run.add_argument("run_id", type=int, metavar="ID")
     run.add_argument("--json", action="store_true", help="print JSON")
-    run.set_defaults(handler=show_run)
+    admin_lang.option(run).set_defaults(handler=show_run)
     apply = commands.add_parser("apply", help=f"load config/{FILE} (create or update by name)")
     apply.add_argument("--check", action="store_true", help="validate only, change nothing")
-    apply.set_defaults(handler=apply_workflows)
+    admin_lang.option(apply).set_defaults(handler=apply_workflows)
     tick = commands.add_parser("tick", help="run due delays, date triggers and reminders now")
     tick.add_argument("--at", metavar="ISO", help="as if it were this moment (UTC if naive)")
-    tick.set_defaults(handler=run_tick)
+    admin_lang.option(tick).set_defaults(handler=run_tick)
 
 
 # -- workflows ------------------------------------------------------------------------
@@ -62,26 +63,44 @@ async def list_workflows(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         _json(ctx, [_stored_json(item, summaries.get(item.id)) for item in found])
         return 0
+    lang = admin_lang.of(args)
     if not found:
-        ctx.print("no workflow (see run.py workflows apply)")
+        ctx.print(catalogue_text(lang, "cli.workflow_none"))
         return 0
     for item in found:
-        ctx.print(_line(item, summaries.get(item.id)))
+        ctx.print(_line(item, summaries.get(item.id), lang, ctx.settings.timezone))
     return 0
 
 
-def _line(item: Stored, summary: Summary | None) -> str:
-    state = "active  " if item.active else "inactive"
-    runs = "no run yet"
+def _line(item: Stored, summary: Summary | None, lang: str, zone: str) -> str:
+    """``active   Name — deal created — 2 runs: 1 ok, …``, the state padded to a column."""
+    state = catalogue_text(lang, "cli.workflow_active" if item.active else "cli.workflow_inactive")
+    runs = catalogue_text(lang, "cli.workflow_no_run")
     if summary is not None:
-        last = _when(summary.last_run)
-        # the administrators' commands speak English, with its plurals: "1 run", "2 runs"
+        last = "—" if summary.last_run is None else formats.when(summary.last_run, zone, lang, True)
         runs = catalogue_text(
-            "en", "cli.workflow_summary", runs=plural("en", "cli.workflow_runs", summary.runs,
+            lang, "cli.workflow_summary", runs=plural(lang, "cli.workflow_runs", summary.runs,
             count=summary.runs), ok=summary.succeeded, failed=summary.failed,
             not_met=summary.not_met, waiting=summary.waiting, last=last,
         )  # fmt: skip
-    return f"{state} {item.name} — {item.trigger} — {runs}"
+    trigger = _trigger(item.workflow.trigger, lang)
+    return f"{state:<8} {item.name} — {trigger} — {runs}"
+
+
+def _trigger(trigger: workflows.Trigger, lang: str) -> str:
+    """``deal stage_changed (stage)`` in English, ``affaire : étape changée (stage)`` in French."""
+    entity = catalogue_text(lang, f"cli.workflow_entity.{trigger.entity}")
+    if isinstance(trigger, workflows.EventTrigger):
+        watched = f" ({', '.join(trigger.fields)})" if trigger.fields else ""
+        event = catalogue_text(lang, f"cli.workflow_event.{trigger.event}")
+        return catalogue_text(lang, "cli.workflow_trigger_event", entity=entity, event=event,
+                              fields=watched)  # fmt: skip
+    shift = ""
+    if trigger.offset:
+        span = formats.duration(timedelta(seconds=abs(trigger.offset)), lang)
+        shift = f" {'-' if trigger.offset < 0 else '+'}{span}"
+    return catalogue_text(lang, "cli.workflow_trigger_date", entity=entity, field=trigger.field,
+                          shift=shift, at=trigger.at)  # fmt: skip
 
 
 async def show_workflow(args: argparse.Namespace, ctx: Context) -> int:
@@ -90,70 +109,79 @@ async def show_workflow(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         _json(ctx, {**_stored_json(item, None), "definition": codec.to_dict(item.workflow)})
         return 0
-    flow = item.workflow
-    ctx.print(f"{flow.name} ({'active' if item.active else 'inactive'}, version {item.version})")
+    flow, lang = item.workflow, admin_lang.of(args)
+    state = catalogue_text(lang, "cli.workflow_active" if item.active else "cli.workflow_inactive")
+    ctx.print(catalogue_text(lang, "cli.workflow_heading", name=flow.name, state=state,
+                             version=item.version))  # fmt: skip
     if flow.description:
         ctx.print(f"  {flow.description}")
-    ctx.print(f"  owner: {flow.owner or '—'}; triggered by: {flow.triggered_by}")
-    ctx.print(f"  trigger: {workflows.describe_trigger(flow.trigger)}")
-    for line in _steps(flow.steps, "  "):
+    ctx.print(catalogue_text(lang, "cli.workflow_owner", owner=flow.owner or "—",
+                             by=flow.triggered_by))  # fmt: skip
+    ctx.print(catalogue_text(lang, "cli.workflow_trigger", trigger=_trigger(flow.trigger, lang)))
+    for line in _steps(flow.steps, "  ", lang):
         ctx.print(line)
     return 0
 
 
-def _steps(steps: tuple[workflows.Step, ...], indent: str) -> list[str]:
+def _steps(steps: tuple[workflows.Step, ...], indent: str, lang: str) -> list[str]:
+    """The steps numbered, a branch's two ways indented under it (the steps' own words are
+    the engine's, as the YAML names them)."""
     lines: list[str] = []
     for index, step in enumerate(steps, start=1):
         lines.append(f"{indent}{index}. {workflows.describe_step(step)}")
         if isinstance(step, workflows.Branch):
-            lines.append(f"{indent}   then:")
-            lines += _steps(step.then, indent + "     ")
+            lines.append(f"{indent}   {catalogue_text(lang, 'cli.workflow_then')}")
+            lines += _steps(step.then, indent + "     ", lang)
             if step.otherwise:
-                lines.append(f"{indent}   else:")
-                lines += _steps(step.otherwise, indent + "     ")
+                lines.append(f"{indent}   {catalogue_text(lang, 'cli.workflow_else')}")
+                lines += _steps(step.otherwise, indent + "     ", lang)
     return lines
 
 
 async def activate(args: argparse.Namespace, ctx: Context) -> int:
-    return await _switch(args.name, True, ctx)
+    return await _switch(args.name, True, ctx, admin_lang.of(args))
 
 
 async def deactivate(args: argparse.Namespace, ctx: Context) -> int:
-    return await _switch(args.name, False, ctx)
+    return await _switch(args.name, False, ctx, admin_lang.of(args))
 
 
-async def _switch(name: str, active: bool, ctx: Context) -> int:
+async def _switch(name: str, active: bool, ctx: Context, lang: str) -> int:
     engine = await ctx.engine()
     changed = await engine.workflows.set_active(name, active, await ctx.actor(None))
-    state = "active" if active else "inactive"
-    ctx.print(f"{name}: {state}" if changed else f"{name}: already {state}")
+    state = catalogue_text(lang, "cli.workflow_active" if active else "cli.workflow_inactive")
+    key = "cli.workflow_switched" if changed else "cli.workflow_already"
+    ctx.print(catalogue_text(lang, key, name=name, state=state))
     return 0
 
 
 async def delete(args: argparse.Namespace, ctx: Context) -> int:
     engine = await ctx.engine()
     await engine.workflows.delete(args.name, await ctx.actor(None))
-    ctx.print(f"{args.name}: deleted")
+    ctx.print(catalogue_text(admin_lang.of(args), "cli.workflow_deleted", name=args.name))
     return 0
 
 
 async def apply_workflows(args: argparse.Namespace, ctx: Context) -> int:
+    lang = admin_lang.of(args)
     try:
         found = load_workflows(ctx.settings.config_path)
     except ConfigError as exc:
         for line in exc.problems:
             ctx.fail(line)
-        ctx.fail(f"workflows invalid: {len(exc.problems)} problem(s)")
+        ctx.fail(catalogue_text(lang, "cli.workflows_invalid", count=len(exc.problems)))
         return 1
     if args.check:
-        ctx.print(f"workflows OK: {len(found)} workflow(s)")
+        ctx.print(catalogue_text(lang, "cli.workflows_ok", count=len(found)))
         return 0
     if not found:
-        ctx.print(f"no workflow in {ctx.settings.config_path / FILE}")
+        path = ctx.settings.config_path / FILE
+        ctx.print(catalogue_text(lang, "cli.no_workflow_file", path=path))
         return 0
     engine = await ctx.engine()
+    unchanged = catalogue_text(lang, "cli.workflow_unchanged")
     for saved in await engine.workflows.apply(found, await ctx.actor(None)):
-        change = ", ".join(saved.changed) if saved.changed else "unchanged"
+        change = ", ".join(saved.changed) if saved.changed else unchanged
         ctx.print(f"{saved.name}: {change}")
     return 0
 
@@ -167,20 +195,27 @@ async def list_runs(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         _json(ctx, [_run_json(run) for run in found])
         return 0
+    lang = admin_lang.of(args)
     if not found:
-        ctx.print("no run")
+        ctx.print(catalogue_text(lang, "cli.workflow_no_runs"))
         return 0
     for run in found:
-        ctx.print(_run_line(run))
+        ctx.print(_run_line(run, lang, ctx.settings.timezone))
     return 0
 
 
-def _run_line(run: RunRecord) -> str:
+def _run_line(run: RunRecord, lang: str, zone: str) -> str:
+    """``#3 Mar 1, 2026, 10:00 AM CET Name: deal.created deal 7 → waiting until …`` (the
+    event, record and status as stored)."""
     reason = f" — {run.reason}" if run.reason else ""
-    waiting = f" until {_when(run.resume_at)}" if run.status == "waiting" else ""
-    depth = f" depth {run.depth}" if run.depth else ""
+    waiting = ""
+    if run.status == "waiting":
+        until = _when(run.resume_at, lang, zone)
+        waiting = " " + catalogue_text(lang, "cli.workflow_until", when=until)
+    depth = " " + catalogue_text(lang, "cli.workflow_depth", depth=run.depth) if run.depth else ""
+    started = _when(run.started_at, lang, zone)
     return (
-        f"#{run.id} {_when(run.started_at)} {run.workflow}: {run.event} {run.record}{depth}"
+        f"#{run.id} {started} {run.workflow}: {run.event} {run.record}{depth}"
         f" → {run.status}{waiting}{reason}"
     )
 
@@ -191,11 +226,13 @@ async def show_run(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         _json(ctx, _run_json(run))
         return 0
-    ctx.print(_run_line(run))
+    lang = admin_lang.of(args)
+    ctx.print(_run_line(run, lang, ctx.settings.timezone))
     cause = run.cause
     who = cause.get("actor_label") or cause.get("actor_kind")
     changes = json.dumps(cause.get("changes", {}), ensure_ascii=False)
-    ctx.print(f"  caused by {who} ({cause.get('channel')}); changes: {changes}")
+    ctx.print(catalogue_text(lang, "cli.workflow_cause", who=who, channel=cause.get("channel"),
+                             changes=changes))  # fmt: skip
     for step in run.steps:
         took = "" if step.duration_ms is None else f" {step.duration_ms:.1f} ms"
         detail = json.dumps(step.detail, ensure_ascii=False)
@@ -209,11 +246,10 @@ async def run_tick(args: argparse.Namespace, ctx: Context) -> int:
     runner = workflow_runner(engine, ctx.settings)
     report = await runner.tick(now)
     sent = await engine.reminders.run(reminder_settings(ctx.settings), now)
-    ctx.print(
-        f"{report.started} change(s) read, {report.resumed} run(s) resumed,"
-        f" {report.dated} date trigger(s) fired, {sent.reminders} reminder(s),"
-        f" {sent.digests} digest(s)"
-    )
+    ctx.print(catalogue_text(
+        admin_lang.of(args), "cli.workflow_tick", started=report.started, resumed=report.resumed,
+        dated=report.dated, reminders=sent.reminders, digests=sent.digests,
+    ))  # fmt: skip
     return 0
 
 
@@ -222,8 +258,9 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=clock.utcnow().tzinfo)
 
 
-def _when(moment: datetime | None) -> str:
-    return "—" if moment is None else moment.strftime("%Y-%m-%d %H:%M UTC")
+def _when(moment: datetime | None, lang: str, zone: str) -> str:
+    """A moment in the reader's format and RELAIS_TIMEZONE, the zone named."""
+    return "—" if moment is None else formats.when(moment, zone, lang, zone=True)
 
 
 # -- JSON ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
 from engine.crm.users import UserDraft
 from engine.mail.intake import MAIL_ACTOR
+from tests.cli.conftest import RunCli
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Actor.cli("test")
@@ -104,12 +105,6 @@ def deals(folder: Path) -> Path:
     return folder
 
 
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def listed(out: str) -> list[list[str]]:
     """The rows of a list: no heading, no count line."""
     return [cells(line) for line in out.splitlines()[1:-1]]
@@ -119,9 +114,9 @@ def listed(out: str) -> list[list[str]]:
 
 
 def test_deal_list_shows_the_open_deals_latest_changed_first_with_exact_totals(
-    deals: Path, capsys: pytest.CaptureFixture[str]
+    deals: Path, run_cli: RunCli
 ) -> None:
-    code, out, err = run(capsys, "deal", "list")
+    code, out, err = run_cli("deal", "list")
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert cells(lines[0]) == [
@@ -139,10 +134,8 @@ def test_deal_list_shows_the_open_deals_latest_changed_first_with_exact_totals(
     assert lines[-1] == f"3 affaires · total {eur('4 500,49')} · pondéré {eur('2 000,30')}"
 
 
-def test_deal_list_all_adds_the_won_lost_and_archived_deals(
-    deals: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, _ = run(capsys, "deal", "list", "--all", "--lang", "en")
+def test_deal_list_all_adds_the_won_lost_and_archived_deals(deals: Path, run_cli: RunCli) -> None:
+    code, out, _ = run_cli("deal", "list", "--all", "--lang", "en")
     assert code == 0
     rows = listed(out)
     assert [(row[0], row[2]) for row in rows] == [
@@ -154,11 +147,9 @@ def test_deal_list_all_adds_the_won_lost_and_archived_deals(
     assert out.splitlines()[-1] == "6 deals · total €10,500.49 · weighted €7,070.30"
 
 
-def test_deal_list_filters_by_stage_pipeline_owner_and_search(
-    deals: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_deal_list_filters_by_stage_pipeline_owner_and_search(deals: Path, run_cli: RunCli) -> None:
     def ids(*args: str) -> list[str]:
-        code, out, err = run(capsys, "deal", "list", *args)
+        code, out, err = run_cli("deal", "list", *args)
         assert code == 0, err
         return [row[0] for row in listed(out)] if "#" in out else []
 
@@ -178,35 +169,31 @@ def test_deal_list_filters_by_stage_pipeline_owner_and_search(
     assert ids("--owner", "alice@example.com", "--stage", "devis") == []
 
 
-def test_the_count_line_totals_only_what_matches(
-    deals: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    _, out, _ = run(capsys, "deal", "list", "--stage", "devis", "--lang", "en")
+def test_the_count_line_totals_only_what_matches(deals: Path, run_cli: RunCli) -> None:
+    _, out, _ = run_cli("deal", "list", "--stage", "devis", "--lang", "en")
     assert out.splitlines()[-1] == "1 deal · total €2,500.50 · weighted €1,500.30"
 
 
 def test_limit_cuts_the_list_but_the_count_and_totals_cover_every_match(
-    deals: Path, capsys: pytest.CaptureFixture[str]
+    deals: Path, run_cli: RunCli
 ) -> None:
-    _, out, _ = run(capsys, "deal", "list", "--limit", "2")
+    _, out, _ = run_cli("deal", "list", "--limit", "2")
     assert [row[0] for row in listed(out)] == ["#2", "#3"]
     assert out.splitlines()[-1] == (
         f"3 affaires, 2 affichées · total {eur('4 500,49')} · pondéré {eur('2 000,30')}"
     )
-    _, out, _ = run(capsys, "deal", "list", "--limit", "1", "--lang", "en")
+    _, out, _ = run_cli("deal", "list", "--limit", "1", "--lang", "en")
     assert out.splitlines()[-1].startswith("3 deals, 1 shown · total €4,500.49")
 
 
-def test_weighted_total_is_rounded_once_from_integer_cents(
-    folder: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_weighted_total_is_rounded_once_from_integer_cents(folder: Path, run_cli: RunCli) -> None:
     async def at_15_percent(engine: Engine) -> None:
         for amount in ("1000.00", "2500.50", "999.99"):
             deal = await engine.deals.create(DealDraft(amount, expected_revenue=amount), ADMIN)
             await engine.deals.update(deal.id, {"probability": "15"}, ADMIN)
 
     on_engine(folder, at_15_percent)
-    code, out, _ = run(capsys, "deal", "list", "--json")
+    code, out, _ = run_cli("deal", "list", "--json")
     assert code == 0
     data = json.loads(out)
     # 150,00 + 375,075 + 149,9985 = 675,0735: each deal rounded would add up to 675,08.
@@ -216,8 +203,8 @@ def test_weighted_total_is_rounded_once_from_integer_cents(
     ]
 
 
-def test_deal_list_json_shape(deals: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "deal", "list", "--json", "--limit", "2")
+def test_deal_list_json_shape(deals: Path, run_cli: RunCli) -> None:
+    code, out, _ = run_cli("deal", "list", "--json", "--limit", "2")
     assert code == 0
     data = json.loads(out)
     assert (data["count"], data["shown"]) == (3, 2)
@@ -236,16 +223,16 @@ def test_deal_list_json_shape(deals: Path, capsys: pytest.CaptureFixture[str]) -
 
 
 def test_dates_are_shown_in_the_configured_time_zone(
-    deals: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    deals: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, out, _ = run(capsys, "deal", "list", "--stage", "nouveau")
+    _, out, _ = run_cli("deal", "list", "--stage", "nouveau")
     assert listed(out)[0][-1] == "15/03/2026"  # 23:30 UTC is past midnight in Paris
     monkeypatch.setenv("RELAIS_TIMEZONE", "UTC")
-    _, out, _ = run(capsys, "deal", "list", "--stage", "nouveau", "--lang", "en")
+    _, out, _ = run_cli("deal", "list", "--stage", "nouveau", "--lang", "en")
     assert listed(out)[0][-1] == "Mar 14, 2026"
 
 
-def test_each_currency_has_its_own_total(deals: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_each_currency_has_its_own_total(deals: Path, run_cli: RunCli) -> None:
     async def in_pounds(engine: Engine) -> None:
         await engine.db.write(
             lambda tx: pipelines.create_pipeline(tx, "uk", "UK", currency="GBP"), ADMIN
@@ -256,21 +243,21 @@ def test_each_currency_has_its_own_total(deals: Path, capsys: pytest.CaptureFixt
         await touched(engine, deal.id, "2026-03-01T09:00:00.000000Z")
 
     on_engine(deals, in_pounds)
-    _, out, _ = run(capsys, "deal", "list", "--lang", "en")
+    _, out, _ = run_cli("deal", "list", "--lang", "en")
     assert listed(out)[-1][:4] == ["#7", "Stove UK", "Nouveau", "£200.00"]
     assert out.splitlines()[-1] == (
         "4 deals · total €4,500.49 + £200.00 · weighted €2,000.30 + £20.00"
     )
-    _, out, _ = run(capsys, "deal", "list", "--pipeline", "uk", "--lang", "en")
+    _, out, _ = run_cli("deal", "list", "--pipeline", "uk", "--lang", "en")
     assert out.splitlines()[-1] == "1 deal · total £200.00 · weighted £20.00"
-    _, out, _ = run(capsys, "deal", "list", "--pipeline", "uk", "--stage", "devis")
+    _, out, _ = run_cli("deal", "list", "--pipeline", "uk", "--stage", "devis")
     assert out == "Aucune affaire ouverte ne correspond.\n"
 
 
-def test_an_unknown_filter_is_refused_naming_the_option(
-    deals: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, err = run(capsys, "deal", "list", "--stage", "signé", "--owner", "carol@x.fr")
+def test_an_unknown_filter_is_refused_naming_the_option(deals: Path, run_cli: RunCli) -> None:
+    code, out, err = run_cli(
+        "deal", "list", "--stage", "signé", "--owner", "carol@x.fr", "--lang", "en"
+    )
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         "error: --stage: no stage 'signé' in any pipeline; the stages: nouveau, estimation,"
@@ -278,34 +265,34 @@ def test_an_unknown_filter_is_refused_naming_the_option(
         "error: --owner: no user 'carol@x.fr': give an e-mail, a Slack id or an id"
         " ('none': nobody's)",
     ]
-    code, _, err = run(capsys, "deal", "list", "--pipeline", "pro", "--stage", "devis")
+    code, _, err = run_cli("deal", "list", "--pipeline", "pro", "--stage", "devis", "--lang", "en")
     assert (code, err) == (1, "error: --pipeline: no pipeline 'pro'; the pipelines: default\n")
-    code, _, err = run(capsys, "deal", "list", "--limit", "0")
+    code, _, err = run_cli("deal", "list", "--limit", "0", "--lang", "en")
     assert (code, err) == (1, "error: --limit: a number of rows from 1, not 0\n")
-    code, _, err = run(capsys, "lead", "list", "--owner", "carol@x.fr")
+    code, _, err = run_cli("lead", "list", "--owner", "carol@x.fr", "--lang", "en")
     assert code == 1 and err.startswith("error: --owner: no user 'carol@x.fr'")
+    code, _, err = run_cli("deal", "list", "--limit", "0", "--lang", "fr")  # RELAIS_LOCALE too
+    assert code == 1 and err.startswith("erreur : --limit : ")
 
 
-def test_empty_lists_say_so(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(capsys, "deal", "list") == (0, "Aucune affaire ouverte ne correspond.\n", "")
-    assert run(capsys, "deal", "list", "--all", "--lang", "en") == (0, "No deal matches.\n", "")
-    assert run(capsys, "lead", "list") == (0, "Aucun prospect ne correspond.\n", "")
-    assert run(capsys, "lead", "list", "--status", "all", "--lang", "en") == (
+def test_empty_lists_say_so(folder: Path, run_cli: RunCli) -> None:
+    assert run_cli("deal", "list") == (0, "Aucune affaire ouverte ne correspond.\n", "")
+    assert run_cli("deal", "list", "--all", "--lang", "en") == (0, "No deal matches.\n", "")
+    assert run_cli("lead", "list") == (0, "Aucun prospect ne correspond.\n", "")
+    assert run_cli("lead", "list", "--status", "all", "--lang", "en") == (
         0, "No lead matches.\n", "",
     )  # fmt: skip
-    _, out, _ = run(capsys, "deal", "list", "--json")
+    _, out, _ = run_cli("deal", "list", "--json")
     assert json.loads(out) == {"deals": [], "count": 0, "shown": 0, "totals": []}
-    _, out, _ = run(capsys, "lead", "list", "--json")
+    _, out, _ = run_cli("lead", "list", "--json")
     assert json.loads(out) == {"leads": [], "count": 0, "shown": 0}
 
 
 # -- board ---------------------------------------------------------------------------
 
 
-def test_board_sums_the_open_deals_per_stage(
-    deals: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, _ = run(capsys, "board", "--lang", "en")
+def test_board_sums_the_open_deals_per_stage(deals: Path, run_cli: RunCli) -> None:
+    code, out, _ = run_cli("board", "--lang", "en")
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "Pipeline (default): open deals"
@@ -319,17 +306,19 @@ def test_board_sums_the_open_deals_per_stage(
         ["total", "3", "€4,500.49", "€2,000.30"],
         ["1 folded stage hidden: Perdu (--folded to show it)"],
     ]
-    code, out, _ = run(capsys, "board", "--folded", "--lang", "fr")  # shown, marked
+    code, out, _ = run_cli("board", "--folded", "--lang", "fr")  # shown, marked
     assert [cells(line)[0] for line in out.splitlines()[-3:-1]] == ["Gagné", "Perdu (repliée)"]
-    code, out, _ = run(capsys, "board", "--json")
+    code, out, _ = run_cli("board", "--json")
     data = json.loads(out)
     assert data["stages"][3] == {
         "stage": "devis", "name": "Devis", "folded": False, "count": 1,
         "amount": "2500.50", "weighted": "1500.30",
     }  # fmt: skip
     assert data["totals"] == {"count": 3, "amount": "4500.49", "weighted": "2000.30"}
-    code, _, err = run(capsys, "board", "--pipeline", "pro")
-    assert (code, err) == (1, "error: --pipeline: pipeline pro not found\n")
+    code, _, err = run_cli("board", "--pipeline", "pro", "--lang", "en")
+    assert code == 1 and err.startswith("error: --pipeline: ") and "pro" in err
+    code, _, err = run_cli("board", "--pipeline", "pro")
+    assert code == 1 and err.startswith("erreur : --pipeline : ") and "pro" in err
 
 
 # -- lead list -------------------------------------------------------------------------
@@ -359,10 +348,8 @@ def leads(folder: Path) -> Path:
     return folder
 
 
-def test_lead_list_shows_the_open_leads_newest_first(
-    leads: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    code, out, _ = run(capsys, "lead", "list")
+def test_lead_list_shows_the_open_leads_newest_first(leads: Path, run_cli: RunCli) -> None:
+    code, out, _ = run_cli("lead", "list")
     assert code == 0
     lines = out.splitlines()
     assert cells(lines[0]) == [
@@ -385,11 +372,9 @@ def test_lead_list_shows_the_open_leads_newest_first(
     assert lines[-1] == "3 prospects"
 
 
-def test_lead_list_filters_by_status_and_owner(
-    leads: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_lead_list_filters_by_status_and_owner(leads: Path, run_cli: RunCli) -> None:
     def ids(*args: str) -> list[str]:
-        code, out, err = run(capsys, "lead", "list", "--lang", "en", *args)
+        code, out, err = run_cli("lead", "list", "--lang", "en", *args)
         assert code == 0, err
         return [row[0] for row in listed(out)] if "#" in out else []
 
@@ -400,15 +385,15 @@ def test_lead_list_filters_by_status_and_owner(
     assert ids("--owner", "alice@example.com", "--status", "all") == ["#5", "#2"]
     assert ids("--owner", "none") == ["#1"]
     assert ids("--status", "all", "--limit", "2") == ["#5", "#4"]
-    _, out, _ = run(capsys, "lead", "list", "--status", "all", "--limit", "2", "--lang", "en")
+    _, out, _ = run_cli("lead", "list", "--status", "all", "--limit", "2", "--lang", "en")
     assert out.splitlines()[-1] == "5 leads, 2 shown"
-    _, out, _ = run(capsys, "lead", "list", "--status", "converted", "--lang", "en")
+    _, out, _ = run_cli("lead", "list", "--status", "converted", "--lang", "en")
     assert cells(out.splitlines()[1])[2] == "converted"
     assert out.splitlines()[-1] == "1 lead"
 
 
-def test_lead_list_json_shape(leads: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "lead", "list", "--json", "--limit", "2")
+def test_lead_list_json_shape(leads: Path, run_cli: RunCli) -> None:
+    code, out, _ = run_cli("lead", "list", "--json", "--limit", "2")
     assert code == 0
     data = json.loads(out)
     assert (data["count"], data["shown"]) == (3, 2)

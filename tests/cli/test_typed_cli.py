@@ -10,7 +10,8 @@ import pytest
 from engine.core import Engine
 from engine.crm.deals import DealDraft
 from engine.mail.inbox import RawMail
-from tests.cli.test_list_commands import ADMIN, folder, on_engine, run
+from tests.cli.conftest import RunCli
+from tests.cli.test_list_commands import ADMIN, folder, on_engine
 
 __all__ = ["folder"]  # the fixture, shared with the list commands' tests
 
@@ -22,9 +23,7 @@ async def a_deal(engine: Engine) -> None:
     await engine.db.write(lambda tx: tx.execute(sql).close(), ADMIN)
 
 
-def test_deal_update_reads_a_close_date_as_import_does(
-    folder: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_deal_update_reads_a_close_date_as_import_does(folder: Path, run_cli: RunCli) -> None:
     on_engine(folder, a_deal)
     seen: list[date | None] = []
 
@@ -36,23 +35,21 @@ def test_deal_update_reads_a_close_date_as_import_does(
         ("expected_close=2027-01-15", date(2027, 1, 15)),
         ("close_date=3 février 2027", date(2027, 2, 3)),
     ):
-        code, _, err = run(capsys, "deal", "update", "1", "--set", typed)
+        code, _, err = run_cli("deal", "update", "1", "--set", typed)
         assert code == 0, err
         on_engine(folder, read)
         assert seen[-1] == day
-    code, _, err = run(capsys, "deal", "update", "1", "--set", "close_date=31/02/2026")
+    code, _, err = run_cli("deal", "update", "1", "--set", "close_date=31/02/2026")
     assert code == 1 and "31/02/2026" in err
 
 
-def test_deal_show_writes_money_and_times_for_the_reader(
-    folder: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_deal_show_writes_money_and_times_for_the_reader(folder: Path, run_cli: RunCli) -> None:
     on_engine(folder, a_deal)
-    code, out, err = run(capsys, "deal", "show", "1", "--lang", "fr")
+    code, out, err = run_cli("deal", "show", "1", "--lang", "fr")
     assert code == 0, err
     assert "2\u202f890,00\u00a0€" in out and "1\u202f234,50\u00a0€" in out
     assert "2890.00 EUR" not in out
-    code, out, _ = run(capsys, "deal", "show", "1", "--lang", "en")
+    code, out, _ = run_cli("deal", "show", "1", "--lang", "en")
     assert "€2,890.00" in out and "€1,234.50" in out
 
 
@@ -64,14 +61,14 @@ async def a_mail(engine: Engine) -> None:
 
 
 def test_mail_list_names_the_zone_it_shows(
-    folder: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    folder: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     on_engine(folder, a_mail)
     monkeypatch.setenv("RELAIS_TIMEZONE", "Europe/Paris")
-    code, out, err = run(capsys, "mail", "list")
+    code, out, err = run_cli("mail", "list")
     assert code == 0, err
     assert "15/03/2026 00:30 CET" in out  # 23:30 UTC was past midnight in Paris
     monkeypatch.setenv("RELAIS_TIMEZONE", "America/New_York")
     monkeypatch.setenv("RELAIS_LOCALE", "en")
-    code, out, err = run(capsys, "mail", "list")
+    code, out, err = run_cli("mail", "list")
     assert "Mar 14, 2026, 7:30\u202fPM EDT" in out
