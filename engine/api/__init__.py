@@ -6,12 +6,16 @@ never from the engine's inner modules: the inside can be rearranged without
 touching an adapter. A test (tests/test_layout.py) holds them to it.
 
 Engine, actors, errors, events, time and money: what every adapter needs.
+``DealView`` is imported on first use (with the deals part): a command that shows no deal
+card does not load what the card reads.
 """
+
+from typing import TYPE_CHECKING
 
 from engine import clock
 from engine.actors import Actor
 from engine.clock import utcnow
-from engine.core import DealView, Engine
+from engine.core import Engine
 from engine.durations import parse_duration
 from engine.errors import (
     Conflict,
@@ -30,6 +34,13 @@ from engine.text import formats, typed
 from engine.text.catalogue import Phrase, engine_key, label, plural, text
 from engine.text.catalogue import has as has_text
 from engine.text.catalogue import rendered as phrase_text
+
+if TYPE_CHECKING:
+    from engine.core import DealView
+else:
+    from engine.api import _lazy
+
+    __getattr__ = _lazy.names(__name__, {"DealView": "engine.facade.deal_view"})
 
 __all__ = [
     "LEAD_STATUS_NAMES",

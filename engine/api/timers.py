@@ -2,7 +2,20 @@
 
 Part of the public face adapters import (see :mod:`engine.api`)."""
 
-from engine.timers.reminders import ReminderReport, ReminderSettings
+from typing import TYPE_CHECKING
+
+from engine.api import _lazy
+
+if TYPE_CHECKING:
+    from engine.timers.reminders import ReminderReport, ReminderSettings
+else:
+    __getattr__ = _lazy.names(
+        __name__,
+        {
+            "ReminderReport": "engine.timers.reminders",
+            "ReminderSettings": "engine.timers.reminders",
+        },
+    )
 
 __all__ = [
     "ReminderReport",
