@@ -142,6 +142,7 @@ class SlackBot:
 
     async def handle(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
+        await self.runtime.acks.admit(time.monotonic())  # backpressure: see bot.priority
         self.runtime.acks.started()
         try:
             response, kind = await self._answer(request)

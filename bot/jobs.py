@@ -39,7 +39,7 @@ from bot.errors import error_message
 from bot.home import Home
 from bot.i18n import t
 from bot.people import People, Who
-from bot.priority import MODAL_PATIENCE, AckFirst
+from bot.priority import MODAL_BUDGET, MODAL_PATIENCE, AckFirst
 from bot.replays import Claim
 from bot.screens import deal_card
 from bot.tasks import Tasks
@@ -50,6 +50,7 @@ from engine.api.chat import store
 log = logging.getLogger("relais.slack")
 
 REPLAY_WINDOW = timedelta(minutes=30)  # response_url works this long
+UNJOURNALED = 0  # the id of a read-only job, run without a journal row (nothing to lose)
 JobHandler = Callable[["JobContext"], Awaitable[None]]
 
 
@@ -99,7 +100,9 @@ class JobContext:
         self.job = job
         self.body: dict[str, Any] = job.payload
         self._who: Who | None = None
-        self.view_id: str | None = None  # the loading modal opened for this job
+        self.view_id: str | None = None  # the modal opened for this job
+        self._late: asyncio.TimerHandle | None = None  # a loading modal, if the form is late
+        self._loading: asyncio.Task[None] | None = None  # that loading modal, opening
 
     @property
     def slack_user(self) -> str:
@@ -182,8 +185,27 @@ class JobContext:
         response = await self.rt.client.views_open(trigger_id=self.body["trigger_id"], view=view)
         self.view_id = str((response.get("view") or {}).get("id"))
 
+    def open_late(self, deadline: float) -> None:
+        """Open a loading modal at ``deadline`` (monotonic) unless the form is shown first."""
+        delay = max(0.0, deadline - time.monotonic())
+        self._late = asyncio.get_running_loop().call_later(delay, self._open_now)
+
+    def _open_now(self) -> None:
+        self._late = None
+        self._loading = self.rt.tasks.spawn(self.open_loading(), f"slack-loading-{self.job.id}")
+
+    def disarm(self) -> None:
+        """No loading modal from now on (the form is shown, or the job is over)."""
+        if self._late is not None:
+            self._late.cancel()
+            self._late = None
+
     async def show_view(self, view: Block) -> None:
-        """Fill the loading modal with ``view`` (or open it, when none was opened)."""
+        """Open ``view`` in one ``views.open``, or fill the loading modal opened past the budget."""
+        self.disarm()
+        if self._loading is not None:  # opening, or open: wait for its view id
+            await asyncio.wait([self._loading])
+            self._loading = None
         if self.view_id is None:
             response = await self.rt.client.views_open(
                 trigger_id=self.body["trigger_id"], view=view
@@ -260,13 +282,18 @@ class Journal:
             self._hire()
         entry = _Queued(JobContext(self.rt, job), time.monotonic())
         modal = not replayed and self.specs[job.kind].modal(job.payload)
+        if modal:  # the form opens in one views.open if ready within the budget
+            entry.ctx.open_late(entry.since + MODAL_BUDGET)
         (self._opening if modal else self._ready).put_nowait(entry)
+        self.rt.acks.queued()  # in the backlog until a worker is done with it
 
     def _hire(self) -> None:
         self._workers.clear()
         for number in range(self.concurrency):
-            for name, loop in (("opener", self._open_loop), ("worker", self._work_loop)):
-                work = loop()
+            for name, queue, patience in (
+                ("opener", self._opening, MODAL_PATIENCE), ("worker", self._ready, None)
+            ):  # fmt: skip
+                work = self._loop(queue, patience)
                 self._workers.append(
                     self.rt.tasks.spawn(work, f"slack-job-{name}-{number}", service=True)
                 )
@@ -285,29 +312,18 @@ class Journal:
             log.info("event=slack_jobs_replayed replayed=%d expired=%d", len(fresh), len(stale))
         return len(fresh)
 
-    async def _open_loop(self) -> None:
+    async def _loop(self, queue: asyncio.Queue[_Queued], patience: float | None) -> None:
+        """Take jobs in turn; each waits for calm at most ``patience`` (None: the default)."""
         while True:
-            entry = await self._opening.get()
+            entry = await queue.get()
             self._active += 1
             try:
-                await self.rt.acks.wait(entry.since, MODAL_PATIENCE)
-                error = await self._guarded(entry.ctx, entry.ctx.open_loading)
-            finally:
-                self._active -= 1
-            if error is None:
-                self._ready.put_nowait(entry)
-            else:
-                await self._finish(entry.ctx, error)
-
-    async def _work_loop(self) -> None:
-        while True:
-            entry = await self._ready.get()
-            self._active += 1
-            try:
-                await self.rt.acks.wait(entry.since)
+                await self.rt.acks.wait(entry.since, patience)
                 await self._run(entry.ctx)
             finally:
+                entry.ctx.disarm()
                 self._active -= 1
+                self.rt.acks.done()
 
     async def _run(self, ctx: JobContext) -> None:
         """Do the job now and record how it ended."""
@@ -317,6 +333,8 @@ class Journal:
 
     async def _finish(self, ctx: JobContext, error: str | None) -> None:
         job_id = ctx.job.id
+        if job_id == UNJOURNALED:
+            return
         await self.rt.engine.chat.finish_job(job_id, error)
 
     async def _guarded(self, ctx: JobContext, step: Callable[[], Awaitable[None]]) -> str | None:

@@ -15,6 +15,9 @@ A request is claimed durably *before* it can do anything:
   before their ack, and the claim rides in that same write — no extra
   commit on the busiest path; a copy finds the claim, journals nothing, and
   gets the stored (empty) ack;
+* but those their listener declares read-only (a card, a list, a form to
+  open) are not kept at all (``Claim.kept``): a copy reads and answers again,
+  and the read costs no write;
 * anything else that carries a key (modal submissions, whose engine work
   runs before the ack) is claimed in a write of its own before Bolt sees it;
   a copy arriving while the first is still being answered waits for that
@@ -62,6 +65,7 @@ class Claim:
     folded: bool  # claimed by the listener's journal write, not before dispatch
     taken: bool = False  # this request is the first: it does the work
     replayed: bool = False  # the listener found it already claimed
+    kept: bool = True  # False: the listener declared it read-only, nothing to keep
 
     @property
     def keys(self) -> RequestKeys:
@@ -167,6 +171,8 @@ class Replays:
 
     async def _settle(self, claim: Claim, answer: Answer) -> Answer | None:
         """Keep the answer of a first request; the stored one for a copy (None: as is)."""
+        if not claim.kept:
+            return None
         if claim.replayed:
             log.info("event=slack_replay_answered trigger=%s", claim.trigger)
             return await self._stored(claim)

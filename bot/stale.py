@@ -43,28 +43,17 @@ def labels(changed: list[str], locale: str) -> str:
 
 
 async def change_of(engine: Engine, who: Who, exc: Conflict) -> Change:
-    """Read the record's timeline past the version the person saw."""
-    entries = [
-        e for e in await engine.timeline.of(exc.entity, exc.entity_id)
-        if e.version is not None and e.version > exc.expected
-    ]  # fmt: skip
+    """Who changed the record past the version the person saw, as the engine tells it."""
+    edits = await engine.timeline.changes_since(exc.entity, exc.entity_id, exc.expected)
     names: list[str] = []
     by_reader = False
-    for entry in reversed(entries):  # the last change first
-        if entry.actor_user_id is not None and entry.actor_user_id == who.user.id:
+    for edit in edits:  # the last change first
+        if edit.user_id is not None and edit.user_id == who.user.id:
             by_reader = True
-            continue
-        name = await _name(engine, entry.actor_user_id) if entry.actor_user_id else None
-        if name and name not in names:
-            names.append(name)
-    return Change(names, by_reader, labels(exc.changed, who.locale))
-
-
-async def _name(engine: Engine, user_id: int) -> str | None:
-    try:
-        return (await engine.users.get(user_id)).name
-    except NotFound:
-        return None
+        elif edit.name and edit.name not in names:
+            names.append(edit.name)
+    changed = exc.changed or [f for edit in edits for f in edit.fields]
+    return Change(names, by_reader, labels(changed, who.locale))
 
 
 def changed_text(change: Change, exc: Conflict, locale: str, *, form: bool = False) -> str:

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import socket
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Gauge
+if TYPE_CHECKING:  # every command's logs name the instance; only the service has metrics
+    from prometheus_client import CollectorRegistry
 
 
 @lru_cache(maxsize=1)
@@ -20,5 +22,7 @@ def name() -> str:
 
 def install(registry: CollectorRegistry) -> None:
     """``relais_instance_info{instance="…"} 1``: the name beside this instance's metrics."""
+    from prometheus_client import Gauge
+
     info = Gauge("relais_instance_info", "this instance's name", ["instance"], registry=registry)
     info.labels(instance=name()).set(1)

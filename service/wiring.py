@@ -25,10 +25,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlencode
 
-from engine.api import DomainEvent
+from bot import forms_fit
+from engine.api import DomainEvent, Engine, NotFound
+from service.web import RecordPages, SlackLink
 
 if TYPE_CHECKING:  # only their listeners are named here; no import of the parts themselves
+    from bot.app import SlackBot
     from bot.runtime import Runtime
     from engine.api.workflows import WorkflowRunner
     from ingest.processor import MailProcessor
@@ -132,3 +136,56 @@ def _when(condition: Condition, handler: Handler) -> Handler:
 def describe(wiring: Iterable[Wire] = WIRING) -> str:
     """The table as text (docs, ``--help`` or a look in a shell)."""
     return "\n".join(f"{w.pattern:<22} → {w.listener:<20} {w.why}" for w in wiring)
+
+
+# -- the renderer's limits -------------------------------------------------------
+
+
+def renderers(engine: Engine) -> None:
+    """Register the Slack bot's check of forms with the engine, which cannot import it.
+
+    Every blueprint a rep meets is shown by the bot: once registered, the engine's
+    own save (``engine.blueprints.save``) refuses a form the bot could not show, as
+    ``blueprint apply`` and ``config check``/``config apply`` already did beforehand.
+    """
+    engine.blueprints.use_form_fit(forms_fit.fits)
+
+
+# -- the record pages (service/web.py) ------------------------------------------
+
+
+def record_pages(
+    engine: Engine, slack: SlackBot | None, *, public_url: str = "", locale: str = "en"
+) -> RecordPages:
+    """The record pages of the web server: the engine says what exists, Slack where to go."""
+
+    async def exists(kind: str, record_id: int) -> bool:
+        try:
+            await (engine.deals.get(record_id) if kind == "deal" else engine.leads.get(record_id))
+        except NotFound:
+            return False
+        return True
+
+    def link() -> SlackLink:
+        return slack_link(slack.identity if slack is not None else {})
+
+    return RecordPages(exists, link, public_url, locale)
+
+
+def slack_link(identity: Mapping[str, object]) -> SlackLink:
+    """The app in its workspace when ``auth.test`` said which; else Slack itself.
+
+    ``team_id`` and ``app_id`` give ``slack://app?team=…&id=…`` (the app's home);
+    the workspace's address (``url``) is offered too, for a browser without the app.
+    """
+    team, app, url = (identity.get(k) for k in ("team_id", "app_id", "url"))
+    workspace = str(url) if isinstance(url, str) and url.startswith("https://") else None
+    if isinstance(team, str) and team and isinstance(app, str) and app:
+        query = urlencode({"team": team, "id": app})
+        there = (
+            f"{workspace.rstrip('/')}/app_redirect?{urlencode({'app': app})}" if workspace else None
+        )
+        return SlackLink(f"slack://app?{query}", there)
+    if isinstance(team, str) and team:
+        return SlackLink(f"slack://open?{urlencode({'team': team})}", workspace)
+    return SlackLink("slack://open", workspace)

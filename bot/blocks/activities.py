@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot import i18n
 from bot.blocks.common import (
     Block,
     Message,
@@ -20,6 +19,7 @@ from bot.blocks.common import (
 from bot.blocks.values import pack
 from bot.i18n import t
 from bot.when import local_today
+from engine.api import formats
 from engine.api.crm import Activity
 
 MAX_LISTED = 20
@@ -31,7 +31,7 @@ def activity_line(activity: Activity, locale: str, tz: str, now: datetime) -> st
     subject = escape(clip(activity.subject, 120))
     if activity.due_at is None:
         return f"{icon} {subject}"
-    due = i18n.when(activity.due_at, tz, locale)
+    due = formats.when(activity.due_at, tz, locale)
     late = " ⚠️" if activity.overdue(now) else ""
     deal = f" · #{activity.deal_id}" if activity.deal_id else ""
     return f"{icon} *{due}*{late} — {subject}{deal}"

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-from bot import i18n
 from bot.blocks.common import Block, Message, button, clip, context, escape, fields, header, section
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.api import Phrase, phrase_text
+from engine.api import Phrase, formats, phrase_text
 from engine.api.workflows import RunRecord, StepRecord, Stored, Summary
 
 ICONS = {
@@ -24,7 +23,7 @@ def status(value: str, locale: str) -> str:
 
 
 def _run_line(run: RunRecord, locale: str, tz: str) -> str:
-    when = i18n.when(run.started_at, tz, locale)
+    when = formats.when(run.started_at, tz, locale)
     line = (
         f"*#{run.id} {escape(run.workflow)}* — {status(run.status, locale)} · "
         f"{run.entity} #{run.entity_id} · `{run.event}` · {when}"
@@ -66,8 +65,8 @@ def run_detail(run: RunRecord, locale: str, tz: str) -> Message:
     facts = [
         (t(locale, "run_status"), status(run.status, locale)),
         (t(locale, "run_record"), f"{run.entity} #{run.entity_id} · `{run.event}`"),
-        (t(locale, "run_started"), i18n.when(run.started_at, tz, locale)),
-        (t(locale, "run_finished"), i18n.when(finished, tz, locale) if finished else "—"),
+        (t(locale, "run_started"), formats.when(run.started_at, tz, locale)),
+        (t(locale, "run_finished"), formats.when(finished, tz, locale) if finished else "—"),
     ]
     blocks: list[Block] = [header(title), fields(facts)]
     if run.reason:
@@ -80,7 +79,7 @@ def run_detail(run: RunRecord, locale: str, tz: str) -> Message:
 def _summary_line(summary: Summary | None, locale: str, tz: str) -> str:
     if summary is None or not summary.runs:
         return t(locale, "workflow_never_ran")
-    last = i18n.when(summary.last_run, tz, locale) if summary.last_run else "—"
+    last = formats.when(summary.last_run, tz, locale) if summary.last_run else "—"
     return t(
         locale, "workflow_summary", runs=summary.runs, ok=summary.succeeded, bad=summary.failed,
         not_met=summary.not_met, waiting=summary.waiting, last=last,

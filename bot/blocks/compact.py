@@ -10,14 +10,13 @@ privately. Within a message's 50 blocks: two blocks a card at most.
 
 from __future__ import annotations
 
-from bot import i18n
 from bot.blocks.common import Block, Message, actions, button, clip, context, escape, section
 from bot.blocks.deal import DealCard
 from bot.blocks.leads import LeadView, sender
 from bot.blocks.share import share_button
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.api import lead_status_name
+from engine.api import formats, lead_status_name
 from engine.api.cpq import Quote
 from engine.api.crm import Contact, Organisation
 
@@ -34,7 +33,7 @@ def titled(code: str, title: str, url: str | None) -> str:
 def deal_lines(card: DealCard, locale: str) -> str:
     deal = card.deal
     owner = escape(card.owner.name) if card.owner else t(locale, "nobody")
-    parts = [escape(card.stage), i18n.money(deal.expected_revenue, deal.currency, locale), owner]
+    parts = [escape(card.stage), formats.money(deal.expected_revenue, deal.currency, locale), owner]
     if deal.status != "open":
         parts.append(t(locale, f"status_{deal.status}"))
     line = " · ".join(parts)
@@ -69,7 +68,7 @@ def lead_card(view: LeadView, locale: str, url: str | None) -> list[Block]:
 
 
 def quote_card(quote: Quote, locale: str) -> list[Block]:
-    total = i18n.money(quote.priced.totals.total, quote.currency, locale)
+    total = formats.money(quote.priced.totals.total, quote.currency, locale)
     heading = escape(t(locale, "quote_heading", number=quote.number))
     text = f"*{heading}* · {total}\nD-{quote.deal_id} · {escape(clip(quote.deal_title, 150))}" + (
         f" · {escape(clip(quote.customer, 100))}" if quote.customer else ""

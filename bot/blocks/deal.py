@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot import i18n
 from bot.blocks.activities import activity_line
 from bot.blocks.common import (
     Block,
@@ -24,6 +23,7 @@ from bot.blocks.edit import edit_button
 from bot.blocks.share import share_button
 from bot.blocks.values import pack
 from bot.i18n import t
+from engine.api import formats
 from engine.api.crm import Activity, Contact, Deal
 
 MAX_NEXT = 3
@@ -64,7 +64,7 @@ def deal_title(deal: Deal) -> str:
 
 
 def probability(deal: Deal, locale: str) -> str:
-    text = i18n.percent(deal.probability, locale)
+    text = formats.percent(deal.probability, locale)
     return f"{text} ({t(locale, 'manual')})" if deal.probability_manual else text
 
 
@@ -74,14 +74,14 @@ def _facts(card: DealCard, locale: str) -> list[tuple[str, str]]:
     pairs = [
         (t(locale, "deal_stage"), escape(card.stage)),
         (t(locale, "deal_probability"), probability(deal, locale)),
-        (t(locale, "deal_amount"), i18n.money(deal.expected_revenue, deal.currency, locale)),
+        (t(locale, "deal_amount"), formats.money(deal.expected_revenue, deal.currency, locale)),
         (t(locale, "deal_owner"), owner),
     ]
     if card.contact is not None:
         email = f" <{card.contact.email}>" if card.contact.email else ""
         pairs.append((t(locale, "deal_contact"), escape(card.contact.name + email)))
     if deal.expected_close is not None:
-        pairs.append((t(locale, "deal_close"), i18n.day(deal.expected_close, locale)))
+        pairs.append((t(locale, "deal_close"), formats.day(deal.expected_close, locale)))
     if deal.status != "open":
         pairs.append((t(locale, "deal_status"), t(locale, f"status_{deal.status}")))
     return pairs
@@ -97,7 +97,7 @@ def _mails(card: DealCard, locale: str, tz: str) -> Block | None:
     if not card.mails:
         return None
     lines = [
-        f"✉️ {i18n.when(m.due_at or m.done_at or card.deal.created_at, tz, locale)} — "
+        f"✉️ {formats.when(m.due_at or m.done_at or card.deal.created_at, tz, locale)} — "
         f"*{escape(clip(m.subject, 80))}*\n> {escape(clip(' '.join(m.note.split()), 160))}"
         for m in card.mails[:MAX_MAILS]
     ]
@@ -132,7 +132,8 @@ def deal_card(card: DealCard, locale: str, tz: str, now: datetime) -> Message:
     if mails is not None:
         blocks.append(mails)
     blocks.extend(move_buttons(card, locale))
-    blocks.append(context(t(locale, "deal_updated", when=i18n.when(deal.updated_at, tz, locale))))
+    updated = formats.when(deal.updated_at, tz, locale)
+    blocks.append(context(t(locale, "deal_updated", when=updated)))
     text = f"{deal_title(deal)} — {card.stage}"
     return Message(text, blocks)
 
@@ -145,7 +146,7 @@ def search_results(deals: list[Deal], text: str, stages: dict[int, str], locale:
     for deal in deals[:20]:
         line = (
             f"*{escape(deal_title(deal))}* — {escape(stages.get(deal.stage_id, '?'))} · "
-            f"{i18n.money(deal.expected_revenue, deal.currency, locale)}"
+            f"{formats.money(deal.expected_revenue, deal.currency, locale)}"
         )
         blocks.append(section(line, button("deal_show", t(locale, "deal_open"), pack(deal.id))))
     return Message(intro, blocks)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import i18n
 from bot.blocks.common import (
     Block,
     Message,
@@ -27,7 +26,7 @@ from bot.blocks.common import (
 from bot.blocks.deal import Person
 from bot.blocks.values import pack
 from bot.i18n import t
-from engine.api import lead_status_name
+from engine.api import formats, lead_status_name
 from engine.api.crm import Activity, Contact, Lead
 
 EXCERPT = 300
@@ -95,7 +94,7 @@ def _change_line(view: LeadView, locale: str, tz: str) -> str:
     if view.last_change is None:
         return ""
     who = mention(view.last_change.who.slack_id, view.last_change.who.name)
-    return f"{who} · {i18n.when(view.last_change.at, tz, locale)}"
+    return f"{who} · {formats.when(view.last_change.at, tz, locale)}"
 
 
 def lead_notice(view: LeadView, locale: str, tz: str) -> Message:
@@ -127,7 +126,7 @@ def lead_list(views: list[LeadView], locale: str, tz: str) -> Message:
     blocks: list[Block] = [header(title)]
     for view in views[:15]:
         lead = view.lead
-        when = i18n.when(lead.created_at, tz, locale)
+        when = formats.when(lead.created_at, tz, locale)
         line = f"*#{lead.id} {escape(clip(lead.title, 150))}*\n{sender(view.contact)} · {when}"
         if excerpt(lead.note):
             line += "\n" + excerpt(clip(lead.note, 150))

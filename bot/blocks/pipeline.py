@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot import i18n
 from bot.blocks.common import (
     MESSAGE_BLOCKS,
     Block,
@@ -23,6 +22,7 @@ from bot.blocks.common import (
 )
 from bot.blocks.values import pack
 from bot.i18n import t
+from engine.api import formats
 from engine.api.crm import Deal, StageSummary
 
 MAX_DEALS_PER_STAGE = 5
@@ -35,8 +35,8 @@ def summary_lines(summaries: list[StageSummary], currency: str, locale: str) -> 
             "pipeline_stage",
             stage=escape(s.stage),
             count=s.count,
-            amount=i18n.money(s.revenue, currency, locale),
-            weighted=i18n.money(s.weighted, currency, locale),
+            amount=formats.money(s.revenue, currency, locale),
+            weighted=formats.money(s.weighted, currency, locale),
         )
         for s in summaries
         if s.count
@@ -48,14 +48,15 @@ def total_line(summaries: list[StageSummary], currency: str, locale: str) -> str
     amount = sum((s.revenue for s in summaries), Decimal(0))
     weighted = sum((s.weighted for s in summaries), Decimal(0))
     return t(
-        locale, "pipeline_total", count=count, amount=i18n.money(amount, currency, locale),
-        weighted=i18n.money(weighted, currency, locale),
+        locale, "pipeline_total", count=count, amount=formats.money(amount, currency, locale),
+        weighted=formats.money(weighted, currency, locale),
     )  # fmt: skip
 
 
 def _deal_line(deal: Deal, locale: str) -> str:
-    amount = i18n.money(deal.expected_revenue, deal.currency, locale)
-    return f"#{deal.id} {escape(deal.title)} — {amount} · {i18n.percent(deal.probability, locale)}"
+    amount = formats.money(deal.expected_revenue, deal.currency, locale)
+    probability = formats.percent(deal.probability, locale)
+    return f"#{deal.id} {escape(deal.title)} — {amount} · {probability}"
 
 
 def _stage_blocks(

@@ -33,7 +33,8 @@ from bot.blocks.modals import modal
 from bot.blocks.quote_send import send_button
 from bot.blocks.share import share_button
 from bot.blocks.values import pack
-from bot.i18n import money, t
+from bot.i18n import t
+from engine.api import formats
 from engine.api.cpq import PricedLine, PricedQuote, Quote, Source, StageOutcome, Totals
 
 CALLBACK = "quote_new"
@@ -127,7 +128,7 @@ def suggestions_input(priced: PricedQuote, rev: int, locale: str) -> Block:
         {
             "text": plain(
                 f"{s.name} × {quantity_text(s.quantity)} — "
-                f"{money(s.unit_price, priced.currency, locale)}",
+                f"{formats.money(s.unit_price, priced.currency, locale)}",
                 75,
             ),
             "description": plain(t(locale, "quote_suggested_by", rule=s.rule), 75),
@@ -155,9 +156,9 @@ def line_text(line: PricedLine, currency: str, locale: str) -> str:
     name = escape(line.name) + (f" `{escape(line.code)}`" if line.code else "")
     amounts = t(
         locale, "quote_line_amounts",
-        list=money(line.list_price, currency, locale),
-        discount=money(line.discount, currency, locale),
-        net=money(line.net, currency, locale),
+        list=formats.money(line.list_price, currency, locale),
+        discount=formats.money(line.discount, currency, locale),
+        net=formats.money(line.net, currency, locale),
     )  # fmt: skip
     free = f" · 🎁 {t(locale, 'quote_free')}" if line.free else ""
     return f"*{name}* × {quantity_text(line.quantity)}\n{amounts}{free}{_why(line, locale)}"
@@ -169,7 +170,7 @@ def trace_text(line: PricedLine, locale: str) -> str:
 
 def totals_block(totals: Totals, currency: str, locale: str) -> Block:
     def amount(value: Decimal) -> str:
-        return money(value, currency, locale)
+        return formats.money(value, currency, locale)
 
     return fields(
         [
@@ -212,7 +213,7 @@ def saved_message(
     ``moves`` are the transitions that lead to the quote stage (their buttons
     reuse the deal card's ``deal_move_*`` flow).
     """
-    total = money(quote.priced.totals.total, quote.currency, locale)
+    total = formats.money(quote.priced.totals.total, quote.currency, locale)
     text = t(locale, "quote_saved", number=quote.number, id=quote.deal_id, total=total)
     blocks: list[Block] = [
         header(t(locale, "quote_heading", number=quote.number)),

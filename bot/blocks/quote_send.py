@@ -11,7 +11,8 @@ from bot.blocks.common import Block, button, context, escape, section
 from bot.blocks.forms import input_block, text_element
 from bot.blocks.modals import modal
 from bot.blocks.values import pack
-from bot.i18n import money, t
+from bot.i18n import t
+from engine.api import formats
 from engine.api.cpq import Quote
 
 SEND = "quote_send"  # the button on the saved quote's message
@@ -25,7 +26,7 @@ def send_button(quote: Quote, locale: str) -> Block:
 
 
 def send_modal(quote: Quote, locale: str, metadata: str) -> Block:
-    total = money(quote.priced.totals.total, quote.currency, locale)
+    total = formats.money(quote.priced.totals.total, quote.currency, locale)
     heading = t(locale, "quote_heading", number=quote.number)
     recipient: Block = {"type": "email_text_input"}
     if quote.contact_email:

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import i18n, moves, screens
+from bot import moves, screens
 from bot.blocks import modals
 from bot.blocks.common import Message, section
 from bot.blocks.values import number, unpack
@@ -24,7 +24,7 @@ from bot.listeners.commands import modal_metadata
 from bot.people import Who
 from bot.runtime import runtime_of
 from bot.when import snoozed
-from engine.api import Engine, ValidationFailed, clock
+from engine.api import Engine, ValidationFailed, clock, formats
 
 MOVE = re.compile(r"^deal_move_\d+$")
 SIMPLE = (
@@ -32,13 +32,15 @@ SIMPLE = (
     "activity_snooze_menu", "lead_claim", "lead_qualify", "lead_convert", "lead_disqualify",
     "home_new_deal", "home_refresh",
 )  # fmt: skip
+# Buttons that only read or open a form: run without a journal row (see bot.listeners).
+READS = ("deal_show", "deal_log", "lead_disqualify", "home_new_deal")
 
 
 def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
-    app.action(MOVE)(deferred(runtime, "deal_move"))
+    app.action(MOVE)(deferred(runtime, "deal_move", reads=asks_fields))  # a form: a read
     for action_id in SIMPLE:
-        app.action(action_id)(deferred(runtime, action_id))
+        app.action(action_id)(deferred(runtime, action_id, reads=action_id in READS))
 
 
 def _ids(ctx: JobContext, count: int) -> list[str]:
@@ -74,7 +76,7 @@ async def deal_move(ctx: JobContext) -> None:
 
 
 async def _move_with_form(ctx: JobContext, deal_id: int, key: str, version: int | None) -> None:
-    """The loading modal is already open (see ``asks_fields``): fill it with the form."""
+    """Open the form (in one views.open when it is ready in time: see ``bot.jobs``)."""
     who = await ctx.who()
     deal = await ctx.engine.deals.get(deal_id)
     form = await moves.form(ctx.engine, who, deal, key)
@@ -135,7 +137,7 @@ async def activity_snooze(ctx: JobContext) -> None:
     moved = await ctx.engine.activities.reschedule(
         _record(activity_id), due, who.actor, number(version)
     )
-    shown = i18n.when(due, who.tz, who.locale)
+    shown = formats.when(due, who.tz, who.locale)
     note = "⏰ " + t(who.locale, "activity_snoozed", subject=moved.subject, when=shown)
     await _after_activity(ctx, who, note)
 

@@ -23,7 +23,7 @@ FAILED = ("failed", "échecs", "echecs")
 
 def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
-    app.action("run_show")(deferred(runtime, "run_show"))
+    app.action("run_show")(deferred(runtime, "run_show", reads=True))
     app.action("workflow_toggle")(deferred(runtime, "workflow_toggle"))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot import i18n, parse, quotes, screens
+from bot import parse, quotes, screens
 from bot.blocks import modals
 from bot.blocks.common import Message, section
 from bot.blocks.help import help_message
@@ -21,17 +21,22 @@ from bot.listeners import stages as stage_admin
 from bot.listeners.pictures import forecast_command
 from bot.people import Who
 from bot.runtime import runtime_of
-from engine.api import Engine, clock, typed
+from engine.api import Engine, clock, formats, typed
 from engine.api.crm import ActivityDraft, ContactDraft, DealDraft, LeadDraft
 
 COMMAND = "/crm"
 SubCommand = Callable[[JobContext, Who, str], Awaitable[None]]
 CREATES = ("deal_new", "lead_new", "log", "todo", "stages", "quote")
+# Sub-commands that only read: answered without a journal row (see bot.listeners).
+READS = (
+    "help", "unknown", "deal_show", "pipeline", "activities", "leads", "runs", "workflows",
+    "search", "forecast",
+)  # fmt: skip
 PAST_GRACE = timedelta(minutes=1)  # "now" typed a few seconds ago is not the past
 
 
 def register(app: AsyncApp, engine: Engine) -> None:
-    app.command(COMMAND)(deferred(runtime_of(app), "crm"))
+    app.command(COMMAND)(deferred(runtime_of(app), "crm", reads=reads))
 
 
 def opens_form(body: Mapping[str, Any]) -> bool:
@@ -40,6 +45,14 @@ def opens_form(body: Mapping[str, Any]) -> bool:
     if command.name == "quote":
         return quotes.opens_builder(command.rest)
     return command.name in ("deal_new", "lead_new") and not command.rest
+
+
+def reads(body: Mapping[str, Any]) -> bool:
+    """A card, a list, a search, the stages alone, or a form to open: nothing written."""
+    command = parse.parse(str(body.get("text", "")))
+    if command.name == "stages":
+        return not command.rest.strip()
+    return command.name in READS or opens_form(body)
 
 
 def creates(body: Mapping[str, Any]) -> bool:
@@ -127,12 +140,12 @@ async def todo(ctx: JobContext, who: Who, rest: str) -> None:
         await ctx.say(Message(t(who.locale, "usage_todo")))
         return
     if line.due < now - PAST_GRACE:  # a to-do in the past: refused, in so many words
-        shown = i18n.when(line.due, who.tz, who.locale)
+        shown = formats.when(line.due, who.tz, who.locale)
         await ctx.say(Message(typed.said("date.past", who.locale, when=shown)))
         return
     draft = ActivityDraft("task", line.subject, due_at=line.due, deal_id=line.deal_id)
     activity = await ctx.engine.activities.create(draft, who.actor)
-    shown = i18n.when(activity.due_at or line.due, who.tz, who.locale)
+    shown = formats.when(activity.due_at or line.due, who.tz, who.locale)
     text = t(who.locale, "todo_created", id=line.deal_id, when=shown, subject=line.subject)
     await ctx.say(Message(text))
 

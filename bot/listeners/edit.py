@@ -1,8 +1,9 @@
 """Edit a deal from Slack: the card's "Edit" button, its form, and the submission.
 
-The button opens the form on the deal as it is now (a loading modal first:
-the trigger lives three seconds). The submission is read as the person
-types (``7 500 €``, ``31/12/2026``, in their language), and only what they
+The button opens the form on the deal as it is now, in one ``views.open``
+(a loading modal first only if the form is late: the trigger lives three
+seconds); opening it only reads, so it is not journaled. The submission is
+read as the person types (``7 500 €``, ``31/12/2026``, in their language), and only what they
 changed goes to the engine's one gate, :meth:`engine.deals.edit`, with the
 version the form was opened on, before the ack — Slack shows field errors
 only in the ack:
@@ -61,7 +62,7 @@ FIELDS = {block: name for name, block in BLOCKS.items()}  # input block id → e
 
 def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
-    app.action(ACTION)(deferred(runtime, "deal_edit"))
+    app.action(ACTION)(deferred(runtime, "deal_edit", reads=True))  # opens the form
     app.view(CALLBACK)(_listener(runtime))
 
 
@@ -79,7 +80,7 @@ async def form_of(engine: Engine, deal: Deal) -> EditForm:
 
 
 async def deal_edit(ctx: JobContext) -> None:
-    """Fill the loading modal with the form, on the deal as it is now."""
+    """Open the form, on the deal as it is now."""
     deal_id, seen = unpack(ctx.action_value, 2)
     who = await ctx.who()
     found = number(deal_id)

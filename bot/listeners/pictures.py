@@ -11,12 +11,14 @@ hands out, ``files.completeUploadExternal`` to share the file.
 * The weekly forecast goes to the team channel (``RELAIS_SLACK_TEAM_CHANNEL``) on
   Mondays from the digest hour, in the team's language, once a week: the week is
   the job's dedupe key in the journal, so a restart or a second instance does not
-  post it twice.
+  queue it twice; and the job claims the week before it uploads, so a job replayed
+  after a crash (uploaded, not yet marked done) does not post it twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -24,15 +26,17 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.blocks.common import Message
-from bot.i18n import money, t
+from bot.i18n import t
 from bot.jobs import JobContext, JobSpec
 from bot.people import Who
 from bot.runtime import Runtime
 from charts.forecast import forecast_png
-from engine.api import Engine, clock
+from engine.api import Engine, clock, formats
 from engine.api.reports import Forecast
 
 WEEKLY = "weekly_forecast"
+
+log = logging.getLogger("relais.slack")
 
 
 def register(app: AsyncApp, engine: Engine) -> None:
@@ -57,7 +61,7 @@ async def forecast_command(ctx: JobContext, who: Who, rest: str) -> None:
     found, png = await draw(ctx.engine, who.locale, rest.strip() or None)
     opened = await ctx.rt.client.conversations_open(users=ctx.slack_user)
     dm = str((opened.get("channel") or {}).get("id"))
-    amount = money(found.total, found.currency, who.locale)
+    amount = formats.money(found.total, found.currency, who.locale)
     comment = t(who.locale, "forecast_comment", pipeline=found.pipeline, amount=amount)
     await upload(ctx.rt.client, dm, found, png, who.locale, comment)
     await ctx.say(Message(t(who.locale, "forecast_sent")))
@@ -85,11 +89,29 @@ async def weekly(runtime: Runtime, now: datetime) -> bool:
 
 
 async def weekly_forecast(ctx: JobContext) -> None:
+    """Draw the chart, claim the week's post, then upload: a replayed job uploads nothing.
+
+    The journal runs a job again when the process died before it was marked done —
+    after the upload, say. The claim, written before the upload, is what the replay
+    finds: at most one chart a week (one lost to a crash mid-upload is not re-sent).
+    """
     locale = ctx.rt.settings.locale
     found, png = await draw(ctx.engine, locale, None)
-    amount = money(found.total, found.currency, locale)
+    amount = formats.money(found.total, found.currency, locale)
     comment = t(locale, "weekly_digest", pipeline=found.pipeline, amount=amount)
+    if not await claim_week(ctx.engine, str(ctx.body.get("week") or "")):
+        log.info(
+            "event=weekly_forecast_skipped week=%s reason=already_posted", ctx.body.get("week")
+        )
+        return
     await upload(ctx.rt.client, str(ctx.body["team_channel"]), found, png, locale, comment)
+
+
+async def claim_week(engine: Engine, week: str) -> bool:
+    """Mark the week's chart as posted (True), or find it was already (False)."""
+    if not week:
+        return True  # a job journaled before weeks were named: nothing to claim by
+    return await engine.chat.claim_request((f"{week}:posted", None), None)
 
 
 JOBS: dict[str, JobSpec] = {WEEKLY: JobSpec(weekly_forecast)}

@@ -39,7 +39,7 @@ from bot.blocks.quote import (
 )
 from bot.blocks.values import metadata, read_metadata, unpack
 from bot.errors import describe, error_message
-from bot.i18n import money, t
+from bot.i18n import t
 from bot.jobs import JobContext, JobSpec
 from bot.listeners import deferred, quote_send
 from bot.people import Who
@@ -55,7 +55,7 @@ from bot.quotes import (
     ticked,
 )
 from bot.runtime import Runtime, runtime_of
-from engine.api import Engine, RelaisError, ValidationFailed
+from engine.api import Engine, RelaisError, ValidationFailed, formats
 from engine.api.cpq import PricedQuote, Saved, StageOutcome
 
 log = logging.getLogger("relais.slack")
@@ -108,7 +108,9 @@ def _product_options(runtime: Runtime) -> Callable[..., Awaitable[None]]:
             log.warning("event=slack_options_failed error=%r", exc)
             found = []
         choices = [
-            option(f"{p.code} — {p.name} · {money(p.unit_price, p.currency, locale)}", p.code)
+            option(
+                f"{p.code} — {p.name} · {formats.money(p.unit_price, p.currency, locale)}", p.code
+            )
             for p in found
         ]
         await ack(options=choices)

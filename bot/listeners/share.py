@@ -42,8 +42,9 @@ log = logging.getLogger("relais.slack")
 
 def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
-    for action_id in (SHARE, compact.OPEN_REF, compact.SEARCH_AGAIN):
-        app.action(action_id)(deferred(runtime, action_id))
+    app.action(SHARE)(deferred(runtime, SHARE))  # posts in the channel: once, journaled
+    for action_id in (compact.OPEN_REF, compact.SEARCH_AGAIN):  # only read
+        app.action(action_id)(deferred(runtime, action_id, reads=True))
 
 
 def _record(ctx: JobContext) -> tuple[str, int]:

@@ -43,7 +43,7 @@ TITLE_LENGTH = 80
 def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
     app.shortcut(LEAD_FROM_MESSAGE)(deferred(runtime, LEAD_FROM_MESSAGE))
-    app.shortcut(NEW_DEAL)(deferred(runtime, "new_deal_shortcut"))
+    app.shortcut(NEW_DEAL)(deferred(runtime, "new_deal_shortcut", reads=True))  # a form
 
 
 def always(body: Mapping[str, Any]) -> bool:

@@ -36,7 +36,7 @@ def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
     app.action("stage_menu")(deferred(runtime, "stage_menu"))
     for action_id in PAGE_ACTIONS:
-        app.action(action_id)(deferred(runtime, "stages_page"))
+        app.action(action_id)(deferred(runtime, "stages_page", reads=True))
 
 
 def slug(name: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot import moves, screens
+from bot import moves, screens, stale
 from bot.blocks import modals
 from bot.blocks.common import Block, Message, section
 from bot.blocks.forms import NOTE, MoveForm, field_values, submitted
@@ -270,12 +270,29 @@ async def _refusal(engine: Engine, who: Who, exc: RelaisError, view: Mapping[str
     """The refusal in place of the form, under the form's own title (it names its action)."""
     message = error_message(exc, who.locale)
     blocks = list(message.blocks)
-    if isinstance(exc, Conflict) and exc.entity == "deal":
-        fresh = await screens.deal_card(engine, who, exc.entity_id)
-        blocks += [b for b in fresh.blocks if b.get("type") != "actions"]
+    if isinstance(exc, Conflict) and exc.entity in stale.KINDS:
+        blocks += await _fresh_card(engine, who, exc)
     title = view.get("title")
     shown = title.get("text") if isinstance(title, dict) else None
     return modals.result(shown or t(who.locale, "move_title"), blocks, who.locale)
+
+
+async def _fresh_card(engine: Engine, who: Who, exc: Conflict) -> list[Block]:
+    """The refused record as it is now (a deal's, a lead's or a quote's card), no buttons.
+
+    The conflict's sentence promises the fresh card, whatever the record; a form's
+    result is read, not clicked, so the card's buttons are left out.
+    """
+    try:
+        fresh = await stale.current_blocks(engine, who, exc.entity, exc.entity_id)
+    except RelaisError:  # gone meanwhile: the sentence alone
+        return []
+    return [_inert(b) for b in fresh if b.get("type") != "actions"]
+
+
+def _inert(block: Block) -> Block:
+    """A card's block without its button: a form's result shows, it is not clicked."""
+    return {k: v for k, v in block.items() if k != "accessory"}
 
 
 # -- follow-ups (jobs) ----------------------------------------------------------

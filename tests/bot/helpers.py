@@ -63,6 +63,26 @@ def errors_of(body: str) -> dict[str, str]:
     return errors
 
 
+def opened_view(fake: FakeSlack) -> dict[str, Any]:
+    """The modal the last ``views.open`` showed, as the fake Slack holds it (with its id)."""
+    sent = view_of(fake.of("views.open")[-1])
+    for view in reversed(fake.views.values()):
+        if {k: v for k, v in view.items() if k not in ("id", "hash")} == sent:
+            return view
+    raise AssertionError("the last views.open opened nothing")
+
+
+async def open_in_one_call(
+    fake: FakeSlack, opened: int, updated: int, callback_id: str
+) -> dict[str, Any]:
+    """The form a click opened: exactly one ``views.open``, of the form itself, no update."""
+    assert len(fake.of("views.open")) == opened + 1
+    assert len(fake.of("views.update")) == updated  # no loading modal filled afterwards
+    view = opened_view(fake)
+    assert view["callback_id"] == callback_id
+    return view
+
+
 def shown_view(fake: FakeSlack) -> dict[str, Any]:
     """The modal on screen: the last one opened, as its last update left it."""
     opened = fake.of("views.open")[-1]

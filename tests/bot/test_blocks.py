@@ -7,13 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from bot import i18n, parse
+from bot import parse
 from bot.blocks.forms import element_for, field_values, submitted
 from bot.errors import describe, modal_errors
 from bot.when import parse_due, snoozed
 from engine.blueprints.model import InputField
 from engine.blueprints.refusals import InputsRejected, Reason
 from engine.errors import Conflict, StageNotEmpty, ValidationFailed
+from engine.text import formats
 from engine.text.catalogue import Phrase, has
 
 NOW = datetime(2025, 6, 12, 12, 0, tzinfo=UTC)  # 14:00 in Paris
@@ -61,11 +62,11 @@ def test_dates_typed_are_read_in_the_users_zone() -> None:
 
 
 def test_money_and_dates_as_each_reader_reads_them() -> None:
-    assert i18n.money(Decimal("8000.5"), "EUR", "fr") == "8\u202f000,50\u00a0€"
-    assert i18n.money(Decimal("8000.5"), "EUR", "en") == "€8,000.50"
-    assert i18n.when(NOW, "Europe/Paris", "fr") == "12/06/2025 14:00"
-    assert i18n.when(NOW, "America/New_York", "en") == "Jun 12, 2025, 8:00\u202fAM"
-    assert i18n.day(date(2025, 6, 12), "fr") == "12/06/2025"
+    assert formats.money(Decimal("8000.5"), "EUR", "fr") == "8\u202f000,50\u00a0€"
+    assert formats.money(Decimal("8000.5"), "EUR", "en") == "€8,000.50"
+    assert formats.when(NOW, "Europe/Paris", "fr") == "12/06/2025 14:00"
+    assert formats.when(NOW, "America/New_York", "en") == "Jun 12, 2025, 8:00\u202fAM"
+    assert formats.day(date(2025, 6, 12), "fr") == "12/06/2025"
 
 
 @pytest.mark.parametrize(

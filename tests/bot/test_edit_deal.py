@@ -21,7 +21,14 @@ from engine.core import Engine
 from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
 from engine.crm.users import UserDraft
-from tests.bot.helpers import button_named, buttons, errors_of, input_block, last_answer
+from tests.bot.helpers import (
+    button_named,
+    buttons,
+    errors_of,
+    input_block,
+    last_answer,
+    open_in_one_call,
+)  # fmt: skip
 from tests.fakes.slack import Call, FakeSlack, SlackClient
 
 DEFAULT = Path(__file__).resolve().parents[2] / "config" / "blueprints" / "default.yaml"
@@ -52,17 +59,13 @@ async def card_of(
 async def open_edit(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, card: Call, label: str, user: str
 ) -> dict[str, Any]:
-    """Click "Edit": a loading modal opens at once, then the form fills it."""
+    """Click "Edit": the form opens in one views.open, on the deal as it is now."""
     opened, updated = len(fake.of("views.open")), len(fake.of("views.update"))
     action_id, value = button_named(card, label)
     assert action_id == "deal_edit"
     assert await slack.click(action_id, value, user=user) == (200, "")
     await bot.runtime.settle()
-    assert fake.of("views.open")[opened].params["view"]["callback_id"] == "loading"
-    form = fake.of("views.update")[updated]
-    view: dict[str, Any] = fake.views[form.params["view_id"]]
-    assert view["callback_id"] == "deal_edit"
-    return view
+    return await open_in_one_call(fake, opened, updated, "deal_edit")
 
 
 async def test_the_edit_button_opens_the_form_with_the_deal_as_it_is(
@@ -241,7 +244,7 @@ async def test_a_button_of_a_deleted_deal_says_it_is_gone_in_each_language(
     said = "\n".join(c.text() for c in fake.of("response_url"))
     assert f"l'affaire n° {deal.id} n'existe plus" in said  # Alice's Edit
     assert f"deal #{deal.id} no longer exists" in said  # Bob's Open
-    (gone,) = [c for c in fake.of("views.update") if c.params["view"]["callback_id"] == "result"]
+    (gone,) = [c for c in fake.of("views.open") if c.params["view"]["callback_id"] == "result"]
     assert "n'existe plus" in json.dumps(gone.params["view"], ensure_ascii=False)
     assert fake.take_violations() == []
 

@@ -7,13 +7,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from bot import jobs
 from bot.app import SlackBot
 from config.blueprint_schema import load_blueprint_file
 from engine.actors import Actor
 from engine.core import Engine
 from engine.crm.deals import DealDraft
 from engine.crm.users import UserDraft
-from tests.bot.helpers import button_named, buttons, errors_of, input_block, last_answer
+from tests.bot.helpers import (
+    button_named,
+    buttons,
+    errors_of,
+    input_block,
+    last_answer,
+    open_in_one_call,
+)  # fmt: skip
 from tests.fakes.slack import Call, FakeSlack, SlackClient
 
 DEFAULT = Path(__file__).resolve().parents[2] / "config" / "blueprints" / "default.yaml"
@@ -22,18 +30,13 @@ DEFAULT = Path(__file__).resolve().parents[2] / "config" / "blueprints" / "defau
 async def open_move(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, card: Call, label: str, user: str
 ) -> dict[str, Any]:
-    """Click a transition button: a loading modal opens at once, then the form replaces it."""
+    """Click a transition button: the form opens in one views.open (no loading modal)."""
     opened, updated = len(fake.of("views.open")), len(fake.of("views.update"))
     action_id, value = button_named(card, label)
     status, _ = await slack.click(action_id, value, user=user)
     assert status == 200
     await bot.runtime.settle()
-    loading = fake.of("views.open")[opened]
-    assert loading.params["view"]["callback_id"] == "loading"
-    form = fake.of("views.update")[updated]
-    view: dict[str, Any] = fake.views[form.params["view_id"]]
-    assert view["callback_id"] == "deal_move"
-    return view
+    return await open_in_one_call(fake, opened, updated, "deal_move")
 
 
 async def card_of(
@@ -186,3 +189,20 @@ async def test_an_unavailable_transition_says_why_in_the_modal(
         e["text"]["text"] for b in card.params["blocks"] for e in b.get("elements", [])
         if e.get("type") == "button"
     ]  # fmt: skip
+
+
+async def test_a_form_late_past_the_budget_opens_a_loading_modal_then_fills_it(
+    slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine, monkeypatch: Any
+) -> None:
+    """With no budget at all, the trigger is spent at once on a loading modal, then updated."""
+    await governed(relais)
+    await slack.command("deal new Poêle Tardif jean@tardif.fr 9000")
+    card = await last_answer(fake, bot)
+    monkeypatch.setattr(jobs, "MODAL_BUDGET", 0.0)
+    action_id, value = button_named(card, "Estimer → Estimation")
+    assert (await slack.click(action_id, value, user="U_ALICE"))[0] == 200
+    await bot.runtime.settle()
+    (loading,) = fake.of("views.open")
+    assert loading.params["view"]["callback_id"] == "loading"
+    (form,) = fake.of("views.update")
+    assert fake.views[form.params["view_id"]]["callback_id"] == "deal_move"

@@ -45,7 +45,7 @@ async def test_send_opens_a_prefilled_form_refuses_a_bad_address_then_queues_the
     quote_id, value = await a_saved_quote(slack, fake, bot, relais, "U_ALICE")
     await slack.click("quote_send", value, user="U_ALICE")
     await bot.runtime.settle()
-    assert fake.of("views.open")[-1].params["view"]["callback_id"] == "loading"
+    assert fake.of("views.open")[-1].params["view"]["callback_id"] == "quote_send"
     view = shown_view(fake)
     assert (view["callback_id"], view["title"]["text"]) == ("quote_send", "Envoyer au client")
     assert input_block(view, "quote_to")["element"]["initial_value"] == "jean@dupont.fr"

@@ -20,7 +20,7 @@ from engine.cpq.configurator import Action, ConfiguratorRule, QuantityOp, Quanti
 from engine.cpq.price_rules import PriceRule, RuleBook, RuleKind
 from engine.cpq.quotes import CpqSetup
 from engine.crm.deals import DealDraft
-from tests.bot.helpers import buttons, errors_of, last_answer
+from tests.bot.helpers import buttons, errors_of, last_answer, opened_view
 from tests.fakes.slack import TEAM, Call, FakeSlack, SlackClient
 
 D = Decimal
@@ -129,9 +129,7 @@ async def test_the_builder_searches_prices_adds_a_suggestion_and_saves(
     deal_id = await new_deal(shop)
     await slack.command(f"quote {deal_id}", user="U_BOB")
     await bot.runtime.settle()
-    loading = fake.of("views.open")[-1]
-    assert loading.params["view"]["callback_id"] == "loading"
-    view_id = fake.of("views.update")[-1].params["view_id"]
+    view_id = opened_view(fake)["id"]  # the builder, opened in one views.open
     view = modal_now(fake, view_id)
     assert view["callback_id"] == "quote_new"
     picker = next(b for b in view["blocks"] if b.get("block_id") == "qp0_0")
@@ -187,7 +185,7 @@ async def test_an_unknown_product_is_reported_on_its_field(
     deal_id = await new_deal(shop)
     await slack.command(f"quote {deal_id}", user="U_ALICE")
     await bot.runtime.settle()
-    view = modal_now(fake, fake.of("views.update")[-1].params["view_id"])
+    view = opened_view(fake)
     await slack.interact(view_action(view, "quote_add_line", user="U_ALICE"))
     await bot.runtime.settle()
     view = modal_now(fake, view["id"])
@@ -246,8 +244,7 @@ async def test_a_governed_deal_offers_the_transition_to_devis(
     }  # fmt: skip
     await slack.click("deal_move_0", buttons(answer)["deal_move_0"], user="U_ADA")
     await bot.runtime.settle()
-    form = fake.of("views.update")[-1]
-    assert fake.views[form.params["view_id"]]["callback_id"] == "deal_move"
+    assert opened_view(fake)["callback_id"] == "deal_move"
 
     fresh = await new_deal(shop, "Poêle neuf")  # no transition leads to Devis from Nouveau
     await slack.command(f"quote {fresh} POELE-GR8=1", user="U_ADA")

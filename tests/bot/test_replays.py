@@ -22,6 +22,7 @@ from engine import clock
 from engine.actors import Actor
 from engine.chat import store
 from engine.core import Engine
+from engine.crm.deals import DealDraft
 from service.app import Service
 from tests.bot.conftest import slack_settings
 from tests.bot.helpers import errors_of, shown_view
@@ -155,8 +156,8 @@ async def test_a_copy_sent_after_a_restart_does_nothing(tmp_path: Path, fake: Fa
 async def test_requests_are_forgotten_after_an_hour(
     slack: SlackClient, bot: SlackBot, relais: Engine
 ) -> None:
-    await slack.command("help")
-    await slack.command("help")
+    await slack.command("deal new Poêle gardé 1000")  # writes: kept
+    await slack.command("deal new Insert gardé 2000")
     await bot.runtime.settle()
     assert await rows(relais, "slack_requests") == 2
     old = clock.to_db(clock.utcnow() - KEEP - timedelta(minutes=1))
@@ -176,3 +177,41 @@ async def test_requests_are_forgotten_after_an_hour(
     assert await relais.db.read(lambda c: store.answered(c, (keys[0], keys[1]))) == store.Answer(
         200, ""
     )
+
+
+async def test_a_read_sent_twice_answers_twice_and_writes_nothing(
+    slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
+) -> None:
+    """A deal card only reads: no journal row, no claim; the copy just answers again."""
+    deal = await relais.deals.create(DealDraft("Poêle lu", expected_revenue="5000"), Actor.cli())
+    await bot.runtime.settle()
+    jobs, requests = await rows(relais, "slack_jobs"), await rows(relais, "slack_requests")
+    body = command_body(slack, f"deal {deal.id}")
+    headers = slack.headers(body)
+    assert await slack.post(body, headers) == await slack.post(body, headers) == (200, "")
+    await bot.runtime.settle()
+    cards = [c for c in fake.of("response_url") if "Poêle lu" in c.text()]
+    assert len(cards) == 2
+    assert await rows(relais, "slack_jobs") == jobs
+    assert await rows(relais, "slack_requests") == requests
+
+
+async def test_a_click_that_writes_sent_twice_is_done_once(
+    slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
+) -> None:
+    """Claiming a deal writes: journaled and claimed, so its copy does nothing."""
+    deal = await relais.deals.create(DealDraft("Poêle à prendre"), Actor.cli())
+    payload = {
+        "type": "block_actions", "user": {"id": "U_ALICE"}, "team": {"id": TEAM},
+        "trigger_id": slack.trigger(), "channel": {"id": "C_SALES"},
+        "response_url": fake.response_url("claim"), "container": {"type": "message"},
+        "actions": [{"action_id": "deal_claim", "value": f"{deal.id}|{deal.version}"}],
+    }  # fmt: skip
+    body = urlencode({"payload": json.dumps(payload)})
+    headers = slack.headers(body)
+    assert await slack.post(body, headers) == await slack.post(body, headers) == (200, "")
+    await bot.runtime.settle()
+    assert (await rows(relais, "slack_jobs"), await rows(relais, "slack_requests")) == (1, 1)
+    claimed = await relais.deals.get(deal.id)
+    assert claimed.version == deal.version + 1  # claimed once: the copy did not move it again
+    assert fake.of("response_url") == []  # nor did it answer with a conflict

@@ -216,7 +216,7 @@ async def test_the_new_deal_shortcut_opens_the_new_deal_form(
     }  # fmt: skip
     assert (await slack.interact(payload))[0] == 200
     await bot.runtime.settle()
-    view = shown_view(fake)  # opened at once: a loading modal, then the form
+    view = shown_view(fake)  # the form, opened in one views.open
     assert view["callback_id"] == "deal_new" and view["title"]["text"] == "New deal"
     status, _ = await slack.submit(view, {"title": "Insert Morel"}, user="U_BOB")
     assert status == 200

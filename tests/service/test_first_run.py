@@ -196,3 +196,25 @@ async def test_a_service_built_without_defaults_applies_nothing(settings: Settin
         assert not await svc.engine.setup.first_run_done()
     finally:
         await svc.stop()
+
+
+async def test_the_service_reads_the_price_book_from_the_cache_commands_share(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A start compiles ``pricing.yaml`` into the cache (as ``run.py quote``); the next start
+    (and every quote command) reads it from there, the entry left as it was."""
+    monkeypatch.setenv("RELAIS_CACHE_DIR", str(tmp_path / "cache"))
+    first = Service(settings, defaults=True)
+    await first.start()
+    await first.stop()
+    (entry,) = (tmp_path / "cache").glob("pricing-*")
+    written = entry.stat().st_mtime_ns
+    second = Service(settings, defaults=True)
+    await second.start()
+    try:
+        assert second.engine is not None
+        priced = await second.engine.quotes.price(QuoteDraft((LineInput("PG-ECO8", Decimal(1)),)))
+        assert priced.lines[0].code == "PG-ECO8" and priced.totals.total > 0
+    finally:
+        await second.stop()
+    assert entry.stat().st_mtime_ns == written  # read, not compiled again

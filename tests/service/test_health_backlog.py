@@ -21,7 +21,7 @@ import pytest
 from ingest.parsing import WorkerParser
 from service.app import Service
 from tests.ingest.conftest import deliver, mail_settings
-from tests.service.test_web import get
+from tests.service.helpers import get
 
 
 @pytest.fixture

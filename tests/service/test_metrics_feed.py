@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,6 +16,7 @@ from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
 from engine.crm.users import UserDraft
 from service.app import Service
+from tests.service.helpers import get
 
 NOTIFY = """
 workflows:
@@ -50,10 +50,8 @@ async def service(settings: Settings) -> AsyncIterator[Service]:
 
 
 async def scrape(service: Service) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
-    url = f"http://127.0.0.1:{service.http_port}/metrics"
-    async with aiohttp.ClientSession() as http, http.get(url) as response:
-        assert response.status == 200
-        text = await response.text()
+    status, text = await get(service, "/metrics")
+    assert status == 200
     return {
         (sample.name, tuple(sorted(sample.labels.items()))): sample.value
         for family in text_string_to_metric_families(text)

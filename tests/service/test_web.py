@@ -3,11 +3,11 @@
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 
 from config.settings import Settings, load_settings
 from service.app import Service
+from tests.service.helpers import get
 
 
 @pytest.fixture
@@ -31,14 +31,6 @@ async def service(settings: Settings) -> AsyncIterator[Service]:
         yield svc
     finally:
         await svc.stop()
-
-
-async def get(service: Service, path: str) -> tuple[int, str]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(f"http://127.0.0.1:{service.http_port}{path}") as response,
-    ):
-        return response.status, await response.text()
 
 
 async def test_healthz_is_ok_when_every_part_is_up(service: Service) -> None:
