@@ -28,6 +28,11 @@ interleaved, each on its own copy of one seeded database. Read the ratios,
 not the absolute numbers: the machines are small and noisy.
 
     .venv/bin/python bench/engine.py [--quick] [--deals 100000] [--seconds 3]
+    .venv/bin/python bench/engine.py --database postgresql://user@host:5432/postgres
+
+With ``--database`` the same measures run on PostgreSQL against plain psycopg
+(issue 13, :mod:`bench.pg_engine`), in a scratch database the bench creates on
+that server and drops at the end.
 """
 
 from __future__ import annotations
@@ -50,6 +55,7 @@ from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 ROOT = Path(__file__).resolve().parent.parent
 # Run as a script, this file's own folder heads sys.path and its name would
@@ -135,9 +141,9 @@ class World:
         return {k: (v[0], v[1], v[2]) for k, v in board.items()}
 
 
-async def _create_schema(path: Path) -> None:
+async def create_schema(target: Path | str) -> None:
     """Migrations, the default pipeline and the reps, through the engine itself."""
-    engine = await Engine.open(path)
+    engine = await Engine.open(target)
     try:
         admin = Actor.cli("bench")
         for n in range(1, OWNERS + 1):
@@ -148,31 +154,47 @@ async def _create_schema(path: Path) -> None:
 
 def seed(path: Path, count: int, rng: random.Random) -> World:
     """A database made by the engine's migrations, then ``count`` bulk-inserted deals."""
-    asyncio.run(_create_schema(path))
+    asyncio.run(create_schema(path))
     conn = open_sync(path)
     try:
-        pipeline_id = conn.execute("SELECT id FROM pipelines WHERE is_default = 1").fetchone()[0]
-        world = World(
-            pipeline_id,
-            {
-                r["key"]: Stage(r["id"], r["key"], r["probability"], r["outcome"])
-                for r in conn.execute(
-                    "SELECT * FROM stages WHERE pipeline_id = ? ORDER BY position", (pipeline_id,)
-                )
-            },
-            [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")],
-        )
+        world = load_world(conn)
         conn.execute("BEGIN")
         for number in range(1, count + 1):
-            _insert_seed_deal(conn, world, number, rng)
+            conn.execute(INSERT_DEAL, seed_deal(world, number, rng))
         conn.execute("COMMIT")
+        find_open_deals(conn, world)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         conn.close()
     return world
 
 
-def _insert_seed_deal(conn: sqlite3.Connection, world: World, n: int, rng: random.Random) -> None:
+def load_world(conn: sqlite3.Connection) -> World:
+    """The pipeline, its stages and the reps the schema was created with."""
+    pipeline_id = conn.execute("SELECT id FROM pipelines WHERE is_default = 1").fetchone()[0]
+    return World(
+        pipeline_id,
+        {
+            r["key"]: Stage(r["id"], r["key"], r["probability"], r["outcome"])
+            for r in conn.execute(
+                "SELECT * FROM stages WHERE pipeline_id = ? ORDER BY position", (pipeline_id,)
+            )
+        },
+        [r[0] for r in conn.execute("SELECT id FROM users ORDER BY id")],
+    )
+
+
+def find_open_deals(conn: sqlite3.Connection, world: World) -> None:
+    """The seeded open deals, in the order they were inserted, for the stage moves."""
+    index = {stage.id: i for i, stage in enumerate(world.open_stages)}
+    rows = conn.execute(
+        "SELECT id, stage_id FROM deals WHERE status = 'open' AND archived = 0 ORDER BY id"
+    )
+    world.open_deals = [(r[0], index[r[1]]) for r in rows]
+
+
+def seed_deal(world: World, n: int, rng: random.Random) -> tuple[object, ...]:
+    """Seeded deal ``n``'s values, in ``INSERT_DEAL``'s order; an open one counts on the board."""
     key = rng.choices(list(STAGE_MIX), weights=list(STAGE_MIX.values()))[0]
     stage = world.stages[key]
     owner = rng.choice(world.owners)
@@ -182,21 +204,17 @@ def _insert_seed_deal(conn: sqlite3.Connection, world: World, n: int, rng: rando
     archived = rng.random() < ARCHIVED_SHARE
     status = stage.outcome or "open"
     day = f"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T09:00:00.000000Z"
-    cursor = conn.execute(
-        INSERT_DEAL,
-        (
-            world.pipeline_id, stage.id, f"Chantier {n}", owner, revenue, rng.randrange(4),
-            probability, int(manual), status, "prix" if status == "lost" else None,
-            int(archived), day, None if status == "open" else day, day, day,
-        ),
+    values = (
+        world.pipeline_id, stage.id, f"Chantier {n}", owner, revenue, rng.randrange(4),
+        probability, int(manual), status, "prix" if status == "lost" else None,
+        int(archived), day, None if status == "open" else day, day, day,
     )  # fmt: skip
     if status == "open" and not archived:
-        assert cursor.lastrowid is not None
-        world.open_deals.append((cursor.lastrowid, world.open_stages.index(stage)))
         sums = world.expected.setdefault((owner, stage.id), [0, 0, 0])
         sums[0] += 1
         sums[1] += revenue or 0
         sums[2] += (revenue or 0) * probability
+    return values
 
 
 # -- write throughput -------------------------------------------------------------
@@ -215,27 +233,39 @@ def plain_connection(path: Path, *, shared: bool = False) -> sqlite3.Connection:
     return conn
 
 
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+C = TypeVar("C", bound=Closable)
+
+
+def sqlite_opener(path: Path) -> Callable[[bool], sqlite3.Connection]:
+    return lambda shared: plain_connection(path, shared=shared)
+
+
 def thread_rate(
-    path: Path,
+    connect: Callable[[bool], C],
     threads: int,
     seconds: float,
-    make_op: Callable[[sqlite3.Connection, int], ThreadOp],
+    make_op: Callable[[C, int], ThreadOp],
     *,
     shared: bool = False,
 ) -> float:
     """Operations per second of ``threads`` threads.
 
-    Each thread has its own connection (and waits on SQLite's lock with the
-    busy timeout), or, ``shared``, all use one connection under a mutex.
+    Each thread has its own connection (on SQLite it waits on the write lock
+    with the busy timeout), or, ``shared``, all use one connection under a
+    mutex. ``connect(shared)`` opens one.
     """
-    common = plain_connection(path, shared=True) if shared else None
+    common = connect(True) if shared else None
     mutex = threading.Lock()
     counts = [0] * threads
     errors: list[BaseException] = []
     ready = threading.Barrier(threads + 1)
 
     def work(caller: int) -> None:
-        conn = common if common is not None else plain_connection(path)
+        conn = common if common is not None else connect(False)
         try:
             op = make_op(conn, caller)
             ready.wait()
@@ -284,17 +314,16 @@ BENCH_ACTOR = Actor.system("bench")
 
 
 async def task_rate(
-    path: Path,
+    target: Path | str,
     callers: int,
     seconds: float,
     make_op: Callable[[Engine, int], TaskOp],
     commits: CommitStats,
 ) -> float:
     """Operations per second of ``callers`` asyncio tasks sharing one engine."""
-    engine = await Engine.open(path)
+    engine = await Engine.open(target)
     try:
-        durability = await engine.db.write(lambda tx: tx.scalar("PRAGMA synchronous"), BENCH_ACTOR)
-        assert durability == 2, "the engine's writer must commit with synchronous=FULL"
+        await check_durable(engine)
         before = dict(engine.db.stats)
         ops = [make_op(engine, i) for i in range(callers)]
         deadline = time.perf_counter() + seconds
@@ -313,6 +342,18 @@ async def task_rate(
     finally:
         await engine.close()
     return sum(counts) / elapsed
+
+
+async def check_durable(engine: Engine) -> None:
+    """The engine's writer commits durably: ``synchronous=FULL``, or ``synchronous_commit=on``."""
+    if engine.db.dialect == "sqlite":
+        durability = await engine.db.write(lambda tx: tx.scalar("PRAGMA synchronous"), BENCH_ACTOR)
+        assert durability == 2, "the engine's writer must commit with synchronous=FULL"
+    else:
+        setting = await engine.db.write(
+            lambda tx: tx.scalar("SHOW synchronous_commit"), BENCH_ACTOR
+        )
+        assert setting == "on", "the engine's writer must commit with synchronous_commit=on"
 
 
 def _moves(world: World, caller: int, callers: int) -> Iterator[tuple[int, Stage]]:
@@ -396,6 +437,7 @@ class Settings:
     iterations: int
     plans: bool
     breakdown: bool
+    database: str | None = None  # a postgresql:// server: the PostgreSQL bench (bench/pg_engine.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -426,9 +468,10 @@ def measure_write(
     commits = CommitStats()
     seconds = settings.seconds
     for _ in range(settings.rounds):
-        own.append(thread_rate(fresh(), callers, seconds, case.sqlite(callers)))
+        own.append(thread_rate(sqlite_opener(fresh()), callers, seconds, case.sqlite(callers)))
         if callers > 1:
-            shared.append(thread_rate(fresh(), callers, seconds, case.sqlite(callers), shared=True))
+            opener = sqlite_opener(fresh())
+            shared.append(thread_rate(opener, callers, seconds, case.sqlite(callers), shared=True))
         engine_run = task_rate(fresh(), callers, seconds, case.engine(callers), commits)
         mine.append(asyncio.run(engine_run))
     engine_rate = max(mine)
@@ -519,7 +562,7 @@ def engine_job(world: World, job: Job) -> Callable[[Engine, int], TaskOp]:
     return make
 
 
-def measure_breakdown(fresh: Callable[[], Path], world: World, settings: Settings) -> str:
+def measure_breakdown(fresh: Callable[[], Path | str], world: World, settings: Settings) -> str:
     variants = {name: engine_job(world, job) for name, job in breakdown_jobs(world).items()}
     variants["Engine.deals.create (job, then read back)"] = engine_create(world)
     most = CALLERS[-1]
@@ -566,7 +609,9 @@ def _bound(
     return lambda conn: fn(conn, owner)
 
 
-async def engine_latencies(path: Path, world: World, iterations: int) -> dict[str, list[float]]:
+async def engine_latencies(
+    path: Path | str, world: World, iterations: int
+) -> dict[str, list[float]]:
     """Milliseconds per call of each query through ``Engine.read`` (the async path)."""
     engine = await Engine.open(path)
     samples: dict[str, list[float]] = {name: [] for name, _ in QUERIES}
@@ -584,7 +629,7 @@ async def engine_latencies(path: Path, world: World, iterations: int) -> dict[st
     return samples
 
 
-def direct_latencies(path: Path, world: World, iterations: int) -> dict[str, list[float]]:
+def direct_latencies(path: Path | str, world: World, iterations: int) -> dict[str, list[float]]:
     """The same query functions on a plain sqlite3 connection, no thread hop."""
     conn = open_sync(path)
     samples: dict[str, list[float]] = {name: [] for name, _ in QUERIES}
@@ -613,7 +658,7 @@ def check_summaries(world: World, name: str, owner: int, summaries: list[StageSu
         raise SystemExit(f"{name}: wrong figures\n got  {got}\n want {want}")
 
 
-def measure_reads(path: Path, world: World, settings: Settings) -> list[Row]:
+def measure_reads(path: Path | str, world: World, settings: Settings) -> list[Row]:
     mine = asyncio.run(engine_latencies(path, world, settings.iterations))
     direct = direct_latencies(path, world, settings.iterations)
     rows = []
@@ -707,11 +752,20 @@ def parse(argv: Sequence[str] | None) -> Settings:
     parser.add_argument("--seconds", type=float, help="length of one write run (default 3)")
     parser.add_argument("--rounds", type=int, help="write runs per figure, best kept (default 3)")
     parser.add_argument("--iterations", type=int, help="calls per query (default 500)")
-    parser.add_argument("--plans", action="store_true", help="print the queries' SQLite plans")
+    parser.add_argument(
+        "--plans", action="store_true", help="print the queries' plans (PostgreSQL: as run)"
+    )
     parser.add_argument(
         "--breakdown", action="store_true", help="also time parts of a deal creation"
     )
+    parser.add_argument(
+        "--database",
+        metavar="postgresql://…",
+        help="bench PostgreSQL instead: a server where the bench may create its own database",
+    )
     args = parser.parse_args(argv)
+    if args.database and not args.database.startswith(("postgresql://", "postgres://")):
+        parser.error("--database takes a postgresql:// URL (SQLite is the default)")
     quick = args.quick
     return Settings(
         deals=args.deals or (10_000 if quick else 100_000),
@@ -720,6 +774,7 @@ def parse(argv: Sequence[str] | None) -> Settings:
         iterations=args.iterations or (50 if quick else 500),
         plans=args.plans,
         breakdown=args.breakdown,
+        database=args.database,
     )
 
 
@@ -760,6 +815,10 @@ def run(settings: Settings, work: Path) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     settings = parse(argv)
+    if settings.database:
+        from bench.pg_engine import run_postgres  # psycopg only when PostgreSQL is asked for
+
+        return run_postgres(settings)
     print(
         f"Relais engine bench: Python {platform.python_version()}, SQLite"
         f" {sqlite3.sqlite_version}, {os.cpu_count()} CPUs; writes best of {settings.rounds}"

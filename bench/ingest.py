@@ -31,6 +31,10 @@ the load stopped, and for a plain mail sent right after a hostile HTML mail
 Read the ratios: the machine is small and noisy.
 
     .venv/bin/python bench/ingest.py [--quick] [--seconds 4] [--rounds 3] [--sessions 1,8,32]
+    .venv/bin/python bench/ingest.py --database postgresql://user@host:5432/postgres
+
+With ``--database`` Relais runs on PostgreSQL (issue 13, :mod:`bench.pg_ingest`):
+one ``run.py serve``, then three on the same database, against the same sink.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +65,14 @@ from bench.ingest_leads import (  # noqa: E402 (the path above first)
     visibility_idle,
     visibility_under_load,
 )
-from bench.ingest_smtp import SIZE, Figure, figure, percentile, run_load  # noqa: E402
+from bench.ingest_smtp import (  # noqa: E402
+    SIZE,
+    Figure,
+    figure,
+    percentile,
+    run_load,
+    run_spread,
+)
 
 # -- the servers --------------------------------------------------------------------
 
@@ -102,7 +113,7 @@ def serve_sink(port: int) -> None:
 class Server:
     kind: str
     port: int
-    database: Path | None
+    database: Path | str | None  # a SQLite file or a postgresql:// URL; None for the sink
     process: subprocess.Popen[bytes]
 
     def stop(self) -> None:
@@ -145,6 +156,7 @@ class Settings:
     sessions: tuple[int, ...]
     visibility: int
     hostile: int  # hostile-then-plain pairs
+    database: str | None = None  # a postgresql:// server: the PostgreSQL bench (bench/pg_ingest.py)
 
 
 def ms(seconds: float) -> str:
@@ -191,25 +203,43 @@ def report(results: dict[str, dict[int, Figure]], settings: Settings) -> str:
 async def measure(kind: str, work: Path, settings: Settings) -> tuple[dict[int, Figure], Server]:
     server = start_server(kind, work)
     numbers = itertools.count(1_000_000 if kind == "sink" else 0)
+    return await measure_servers([server], kind, settings, numbers), server
+
+
+async def measure_servers(
+    servers: Sequence[Server],
+    kind: str,
+    settings: Settings,
+    numbers: Iterator[int],
+    accepted: list[int] | None = None,
+) -> dict[int, Figure]:
+    """A figure per session count, the sessions dealt over ``servers`` (one database).
+
+    The numbers of the messages answered 250 are added to ``accepted``; the
+    backlog is drained after each figure, so that the next starts even.
+    """
+    ports, database = [s.port for s in servers], servers[0].database
     figures: dict[int, Figure] = {}
-    await run_load(server.port, 4, 0.5, numbers)  # warm-up
+    loads = [await run_spread(ports, 4, 0.5, numbers)]  # warm-up
     for n in settings.sessions:
-        loads = [
-            await run_load(server.port, n, settings.seconds, numbers)
-            for _ in range(settings.rounds)
+        measured = [
+            await run_spread(ports, n, settings.seconds, numbers) for _ in range(settings.rounds)
         ]
-        figures[n] = figure(loads, settings.seconds)
+        loads += measured
+        figures[n] = figure(measured, settings.seconds)
         print(
             f"  {kind:>6} {n:>2} sessions: {figures[n].rate:,.0f} msg/s, p99 {ms(figures[n].p99)}",
             flush=True,
         )
-        if server.database is not None:
-            await drain_time(server.database)
-    return figures, server
+        if database is not None:
+            await drain_time(database)
+    if accepted is not None:
+        accepted += [number for load in loads for number in load.accepted]
+    return figures
 
 
 async def lead_visibility(server: Server, settings: Settings) -> list[str]:
-    assert server.database is not None
+    assert isinstance(server.database, Path), "lead visibility reads a SQLite file"
     port, database = server.port, server.database
     idle = await visibility_idle(port, database, settings.visibility, itertools.count(5_000_000))
     since = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
@@ -270,8 +300,15 @@ def parse(argv: Sequence[str] | None) -> Settings | int:
     parser.add_argument("--seconds", type=float, help="length of one run (default 4)")
     parser.add_argument("--rounds", type=int, help="runs per figure, median (default 3)")
     parser.add_argument("--sessions", default="1,8,32", help="concurrent sessions (default 1,8,32)")
+    parser.add_argument(
+        "--database",
+        metavar="postgresql://…",
+        help="bench PostgreSQL: one and three `run.py serve` on a database the bench creates there",
+    )
     parser.add_argument("--serve-sink", type=int, metavar="PORT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.database and not args.database.startswith(("postgresql://", "postgres://")):
+        parser.error("--database takes a postgresql:// URL (SQLite is the default)")
     if args.serve_sink:
         serve_sink(args.serve_sink)
         return 0
@@ -281,6 +318,7 @@ def parse(argv: Sequence[str] | None) -> Settings | int:
         sessions=tuple(int(n) for n in args.sessions.split(",")),
         visibility=20 if args.quick else 200,
         hostile=2 if args.quick else 6,
+        database=args.database,
     )
 
 
@@ -288,6 +326,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = parse(argv)
     if isinstance(settings, int):
         return settings
+    if settings.database:
+        from bench.pg_ingest import bench_postgres  # psycopg only when PostgreSQL is asked for
+
+        return asyncio.run(bench_postgres(settings))
     return asyncio.run(bench(settings))
 
 

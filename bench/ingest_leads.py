@@ -15,6 +15,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 from bench.ingest_smtp import message_id, reply, transaction
 
@@ -70,9 +71,20 @@ def visibility_under_load(database: Path, since: str) -> tuple[list[float], int]
     return [r[0] for r in rows], int(waiting)
 
 
-async def drain_time(database: Path, limit: float = 300.0) -> float:
+def probe(database: Path | str) -> sqlite3.Connection:
+    """A connection of the bench's own to the server's database: a SQLite file, or a URL."""
+    if isinstance(database, str):
+        import psycopg  # PostgreSQL only when asked for
+
+        conn: Any = psycopg.connect(database, autocommit=True)
+        return cast(sqlite3.Connection, conn)  # execute(sql).fetchone() reads the same
+    return sqlite3.connect(database)
+
+
+async def drain_time(database: Path | str, limit: float = 300.0) -> float:
+    """Seconds until no mail waits to be processed (``limit`` at most)."""
     started = time.perf_counter()
-    conn = sqlite3.connect(database)
+    conn = probe(database)
     while conn.execute("SELECT count(*) FROM mails WHERE status = 'received'").fetchone()[0]:
         if time.perf_counter() - started > limit:
             break

@@ -47,6 +47,7 @@ class Load:
     sent: int = 0
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    accepted: list[int] = field(default_factory=list)  # the numbers of the messages answered 250
 
 
 async def transaction(
@@ -74,10 +75,12 @@ async def session(port: int, until: float, numbers: Iterator[int], load: Load) -
     writer.write(b"EHLO bench\r\n")
     await reply(reader)
     while time.perf_counter() < until:
-        code, elapsed = await transaction(reader, writer, next(numbers))
+        n = next(numbers)
+        code, elapsed = await transaction(reader, writer, n)
         if code == 250:
             load.sent += 1
             load.latencies.append(elapsed)
+            load.accepted.append(n)
         else:
             load.errors += 1
             writer.write(b"RSET\r\n")
@@ -88,9 +91,18 @@ async def session(port: int, until: float, numbers: Iterator[int], load: Load) -
 
 
 async def run_load(port: int, sessions: int, seconds: float, numbers: Iterator[int]) -> Load:
+    return await run_spread([port], sessions, seconds, numbers)
+
+
+async def run_spread(
+    ports: Sequence[int], sessions: int, seconds: float, numbers: Iterator[int]
+) -> Load:
+    """``sessions`` sessions dealt over ``ports`` in turn (several instances), one load."""
     load = Load()
     until = time.perf_counter() + seconds
-    await asyncio.gather(*(session(port, until, numbers, load) for _ in range(sessions)))
+    await asyncio.gather(
+        *(session(ports[i % len(ports)], until, numbers, load) for i in range(sessions))
+    )
     return load
 
 

@@ -1,5 +1,6 @@
-"""bench/engine.py still runs end to end (figures are not asserted: CI is noisy)."""
+"""The benches still run end to end (figures are not asserted: CI is noisy)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,52 @@ def test_cli_bench_quick_run_prints_its_table() -> None:
         assert f"| {measure} |" in done.stdout
     assert "| quote price, warm cache |" in done.stdout
     assert "| quote price, cold cache |" in done.stdout
+
+
+# -- PostgreSQL (issue #13): skipped unless RELAIS_TEST_POSTGRES names a server -------------
+
+
+def _bench_databases(server: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(server, autocommit=True) as conn:
+        rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'relais_bench_%'")
+        return {str(row[0]) for row in rows}
+
+
+def _run_on_postgres(script: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    server = os.environ["RELAIS_TEST_POSTGRES"]
+    before = _bench_databases(server)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), "--quick", "--database", server],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert _bench_databases(server) <= before, "the bench left its scratch database behind"
+    return done
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_engine_bench_on_postgres_prints_its_table() -> None:
+    done = _run_on_postgres("engine.py", timeout=300)
+    assert "PostgreSQL" in done.stdout.splitlines()[0]
+    for measure in ("deals created/s, 32 callers", "stage moves/s, 8 callers", "board p99"):
+        assert f"| {measure}" in done.stdout
+    assert "plain psycopg" in done.stdout
+    assert "matched the sums computed while seeding" in done.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_ingest_bench_on_postgres_counts_every_250_once() -> None:
+    done = _run_on_postgres("ingest.py", timeout=300)
+    header = next(line for line in done.stdout.splitlines() if line.startswith("| sessions"))
+    assert "1 instance msg/s" in header and "3 instances msg/s" in header
+    for sessions in ("1", "8", "32"):
+        assert any(line.startswith(f"| {sessions} ") for line in done.stdout.splitlines())
+    assert "stored: each exactly once" in done.stdout
