@@ -34,7 +34,7 @@ LEASE = 120.0  # seconds a claim holds; renewed when the batch is parsed
 
 def claim_waiting(tx: Tx, owner: str, limit: int, now: datetime, lease: float) -> list[int]:
     """The first ``limit`` waiting mails no other processor holds, now held by ``owner``."""
-    at = clock.to_db(now)
+    at = _shared(tx, clock.to_db(now))
     rows = tx.all(
         "SELECT id FROM mails WHERE status = 'received'"
         " AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)"
@@ -54,13 +54,23 @@ def claim_these(tx: Tx, ids: Sequence[int], owner: str, now: datetime, lease: fl
     """
     if not ids:
         return []
-    waiting, elsewhere = _waiting(tx, ids, owner, clock.to_db(now))
+    waiting, elsewhere = _waiting(tx, ids, owner, _shared(tx, clock.to_db(now)))
     free = [mail_id for mail_id in waiting if mail_id not in elsewhere]
     if claims.is_postgres(tx.conn) and free:  # rows another instance is claiming now
         free = _unlocked(tx, free)
     _hold(tx, free, owner, now, lease)
     taken = set(free)
     return [mail_id for mail_id in ids if mail_id in taken or mail_id not in waiting]
+
+
+def _shared(tx: Tx, at: str) -> str:
+    """The moment before which a claim has run out: ``at``, or, on SQLite, the end of time.
+
+    A SQLite file has one service (several instances need PostgreSQL), so a claim
+    another owner left there is a dead predecessor's: a restart after kill -9 parses
+    what it left at once instead of after the lease.
+    """
+    return at if claims.is_postgres(tx.conn) else "9999-12-31T23:59:59"
 
 
 def _waiting(tx: Tx, ids: Sequence[int], owner: str, at: str) -> tuple[set[int], set[int]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from engine import clock
 from engine.actors import Actor
 from engine.core import Engine
@@ -20,6 +22,7 @@ async def _store(engine: Engine, count: int) -> list[int]:
     return ids
 
 
+@pytest.mark.postgres  # several instances share PostgreSQL only
 async def test_a_lease_holds_until_it_ends_or_is_given_back(engine: Engine) -> None:
     ids = await _store(engine, 5)
     assert await engine.mail.claim("a", 2) == ids[:2]
@@ -32,6 +35,7 @@ async def test_a_lease_holds_until_it_ends_or_is_given_back(engine: Engine) -> N
     assert await engine.mail.claim_these(ids[::-1], "b") == ids[::-1]
 
 
+@pytest.mark.postgres
 async def test_a_mail_no_longer_waiting_is_left_to_the_intake(engine: Engine) -> None:
     ids = await _store(engine, 3)
     await engine.mail.mark_failed(ids[0], "broken")
@@ -39,3 +43,14 @@ async def test_a_mail_no_longer_waiting_is_left_to_the_intake(engine: Engine) ->
     assert await engine.mail.claim_these(ids, "b") == ids[:1]  # b may look at it: skipped
     await engine.mail.retry(ids[0], Actor.cli("test"))  # waiting again, free to claim
     assert await engine.mail.claim("b", 10) == ids[:1]
+
+
+@pytest.mark.sqlite_only("a SQLite file has one service; PostgreSQL keeps leases")
+async def test_on_sqlite_a_claim_left_by_another_owner_is_a_dead_predecessors(
+    engine: Engine,
+) -> None:
+    """One service per SQLite file: after a kill -9 the restart parses what was left at once."""
+    ids = await _store(engine, 3)
+    assert await engine.mail.claim("before-the-crash", 2) == ids[:2]
+    assert await engine.mail.claim("after-the-restart", 10) == ids
+    assert await engine.mail.claim_these(ids, "after-the-restart") == ids
