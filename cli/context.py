@@ -71,9 +71,17 @@ class Context:
         print(*parts, file=self.err)
 
 
+def config_errors() -> tuple[type[Exception], ...]:
+    """A configuration file that does not validate stops a command with its message."""
+    from config.cpq_schema import CpqConfigError
+    from config.loader import ConfigError
+    from config.routing import RoutingError
+
+    return (ConfigError, RoutingError, CpqConfigError)
+
+
 def _the_folders(exc: Exception) -> bool:
     """Whether ``exc`` is the configuration folder's problem (imported only when one is)."""
-    from cli.main import config_errors
     from engine.api import ValidationFailed
 
     return isinstance(exc, (*config_errors(), ValidationFailed))

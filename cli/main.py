@@ -82,15 +82,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
 NO_FIRST_RUN = frozenset({"serve", "migrate", "backup", "database", "restore", "config"})
 
 
-def config_errors() -> tuple[type[Exception], ...]:
-    """A configuration file that does not validate stops a command with its message."""
-    from config.cpq_schema import CpqConfigError
-    from config.loader import ConfigError
-    from config.routing import RoutingError
-
-    return (ConfigError, RoutingError, CpqConfigError)
-
-
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """Every command's parser; given ``command``, only that command's module is imported.
 
@@ -176,6 +167,7 @@ def _locale(args: argparse.Namespace, ctx: Context) -> str:
 
 async def _run(args: argparse.Namespace, ctx: Context) -> int:
     from cli import listing
+    from cli.context import config_errors
     from engine.api import RelaisError, text
 
     try:
