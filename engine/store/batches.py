@@ -58,7 +58,7 @@ def as_outcome(exc: Exception) -> Outcome:
 
 
 def log_failed_commit(jobs: int, exc: Exception) -> None:
-    """A lost race is expected with several writers (INFO); anything else is an ERROR."""
+    """A lost race is expected with several instances (INFO); anything else is an ERROR."""
     if isinstance(exc, targets.ConcurrentUpdate):
         log.info("event=commit_raced jobs=%d error=%r", jobs, exc)
     else:
@@ -177,6 +177,7 @@ def _attempt(job: Job[Any], conn: sqlite3.Connection) -> Outcome:
     tx = Tx(conn, job.actor)
     try:
         result = job.fn(tx)
+        _send_writes(conn)
         if getattr(conn, "aborted", False):
             raise StorageError("a statement of this write failed and was not retried")
     except Exception as exc:
@@ -184,6 +185,14 @@ def _attempt(job: Job[Any], conn: sqlite3.Connection) -> Outcome:
             log.exception("event=write_job_failed actor=%s", job.actor.kind)
         return Outcome(error=exc)
     return Outcome(result=result, events=tx.events)
+
+
+def _send_writes(conn: Any) -> None:
+    """PostgreSQL: the job's writes still kept for its next statement go now, so that
+    their failure is this job's (``PgConnection.execute_later``)."""
+    send = getattr(conn, "send_writes", None)
+    if send is not None:
+        send()
 
 
 def in_snapshot(conn: sqlite3.Connection, begin: str, fn: Callable[[sqlite3.Connection], T]) -> T:

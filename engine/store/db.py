@@ -1,4 +1,4 @@
-"""The store: writers with group commit, readers, numbered migrations.
+"""The store: one writer with group commit, readers, numbered migrations.
 
 On SQLite (a file path, the default) or PostgreSQL (a ``postgresql://`` URL):
 the same engine, the same migrations; what differs is in ``sqlite.py``,
@@ -8,12 +8,12 @@ Why this shape (see PLATFORM-NOTES §5 and §10):
 
 * A unit of work is a plain function run *in* a database thread in a single
   hop (``batches.py``); a job sees a :class:`~engine.store.tx.Tx`.
-* Writes go through write loops, each with its own connection. Jobs that
-  arrive while a commit is in flight are batched into the next ``BEGIN …
-  COMMIT``: they share one commit, and each runs inside its own SAVEPOINT so
-  that one job's failure rolls back only that job. SQLite has one loop (one
-  writer at a time is all a file allows); PostgreSQL ``writers`` of them
-  (``links.py``), whose round trips the server overlaps.
+* Writes go through one write loop with its own connection. Jobs that arrive
+  while a commit is in flight are batched into the next ``BEGIN … COMMIT``:
+  they share one commit, and each runs inside its own SAVEPOINT so that one
+  job's failure rolls back only that job. One writer is all a SQLite file
+  allows; on PostgreSQL write transactions take turns database-wide
+  (``batches.run_batch_in_turn``), so a second connection would only wait.
 * Readers use connections of their own; WAL lets them run beside the writer
   (on PostgreSQL each read is one REPEATABLE READ READ ONLY snapshot).
 * Domain events collected during a job are published only after COMMIT.
@@ -45,7 +45,7 @@ from engine.store.batches import (
     settle,
     told,
 )
-from engine.store.links import READERS, WRITERS, Link, Readers, close_all, open_link, open_links
+from engine.store.links import READERS, Link, Readers, close_all, open_link, open_links
 from engine.store.migrations import apply_migrations
 from engine.store.sqlite import open_sync as _open_sqlite
 from engine.store.tx import Exclusive, Tx, like_escaped
@@ -56,7 +56,7 @@ log = logging.getLogger("relais.db")
 
 T = TypeVar("T")
 MAX_BATCH = 256
-RETRIES = 5  # runs of a job that keeps losing races with other writers (instances or loops)
+RETRIES = 5  # runs of a job that keeps losing races with other instances' writes
 # Told of each write when it is settled: seconds from ``write()`` to the answer, and
 # ``"committed"`` or ``"failed"`` (the job raised, or its commit failed).
 WriteObserver = Callable[[float, str], None]
@@ -79,29 +79,22 @@ class Database:
     """The store. ``await db.write(fn, actor)`` runs ``fn(tx)`` durably, in one hop.
 
     ``target`` is a SQLite file or a ``postgresql://user@host:port/dbname`` URL.
-    ``writers`` and ``readers``: connections of each kind on PostgreSQL (SQLite: one each).
+    ``readers``: read connections on PostgreSQL (SQLite: one). Writes: one connection.
     """
 
     def __init__(
-        self,
-        target: str | Path,
-        bus: EventBus | None = None,
-        *,
-        writers: int = WRITERS,
-        readers: int = READERS,
+        self, target: str | Path, bus: EventBus | None = None, *, readers: int = READERS
     ) -> None:
         self.url = str(target) if targets.is_url(target) else None
         self.path = Path(target)
         self.bus = bus or EventBus()
-        postgres = self.url is not None
-        self.sizes = (max(1, writers) if postgres else 1, max(1, readers) if postgres else 1)
-        self._writers: list[Link] = []
+        self.readers = max(1, readers) if self.url is not None else 1
+        self._writer: Link | None = None
         self._readers: Readers | None = None
         self._begin = (sqlite.BEGIN_WRITE, sqlite.BEGIN_READ)
         self._pending: list[Job[Any]] = []
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
-        self._busy = 0  # write loops committing a batch now
+        self._task: asyncio.Task[None] | None = None
         self._closing = False
         self._observers: list[WriteObserver] = []
         self.stats = {"commits": 0, "jobs": 0, "failed_commits": 0}
@@ -125,22 +118,19 @@ class Database:
             self._begin = (postgres.BEGIN_WRITE, postgres.BEGIN_READ)
         else:
             sqlite.create(self.path)
-        first = await open_link(self.url, self.path)
+        writer = await open_link(self.url, self.path)
         try:
-            applied = await first.hop(apply_migrations, first.conn)
+            applied = await writer.hop(apply_migrations, writer.conn)
             if applied:
                 log.info("event=migrated database=%s applied=%s", self.where, applied)
-            more = await open_links(self.url, self.path, self.sizes[0] - 1, reader=False)
-            self._writers = [first, *more]
             self._readers = Readers(
-                await open_links(self.url, self.path, self.sizes[1], reader=True)
+                await open_links(self.url, self.path, self.readers, reader=True)
             )
         except BaseException:
-            await close_all(self._writers or [first])
-            self._writers = []
+            await writer.close()
             raise
-        loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._write_loop(link)) for link in self._writers]
+        self._writer = writer
+        self._task = asyncio.get_running_loop().create_task(self._write_loop(writer))
 
     @property
     def where(self) -> str:
@@ -152,12 +142,12 @@ class Database:
     async def close(self) -> None:
         self._closing = True
         self._wake.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks)
+        if self._task is not None:
+            await self._task
         if self._readers is not None:
             await self._readers.close()
-        await close_all(self._writers)
-        self._readers, self._writers, self._tasks = None, [], []
+        await close_all([self._writer] if self._writer is not None else [])
+        self._readers, self._writer, self._task = None, None, None
 
     async def __aenter__(self) -> Database:
         await self.open()
@@ -167,7 +157,7 @@ class Database:
         await self.close()
 
     async def write(self, fn: Callable[[Tx], T], actor: Actor) -> T:
-        if self._closing or not self._tasks:
+        if self._closing or self._task is None:
             raise StorageError("database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         job = Job(fn, actor, future, started=time.perf_counter())
@@ -212,30 +202,19 @@ class Database:
             return False
 
     async def _write_loop(self, link: Link) -> None:
-        """One writer: waits for jobs, commits them in batches on its own connection.
+        """The writer: waits for jobs, commits what waits (up to ``MAX_BATCH``) in one batch.
 
         The wake is cleared before ``_pending`` is looked at, so a job added after
-        the look sets it again: no job waits for a wake another loop cleared.
+        the look sets it again.
         """
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
-                batch = self._take()
-                self._busy += 1
-                try:
-                    await self._commit_batch(link, batch)
-                finally:
-                    self._busy -= 1
+                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                await self._commit_batch(link, batch)
             if self._closing:
                 return
-
-    def _take(self) -> list[Job[Any]]:
-        """This loop's share of the pending jobs: split among the loops not committing."""
-        idle = max(1, len(self._writers) - self._busy)
-        size = min(MAX_BATCH, -(-len(self._pending) // idle))
-        batch, self._pending = self._pending[:size], self._pending[size:]
-        return batch
 
     async def _commit_batch(self, link: Link, batch: list[Job[Any]]) -> None:
         try:

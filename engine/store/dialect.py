@@ -7,7 +7,7 @@ accept; what differs is translated here, once per statement text (cached):
   ``%%`` (psycopg's placeholders); ``INSERT OR IGNORE`` → ``INSERT … ON
   CONFLICT DO NOTHING``; an ``INSERT`` into a table whose key is ``id`` gets
   ``RETURNING id``, which stands for SQLite's ``lastrowid`` (which tables those
-  are, the migrations say: :data:`engine.store.migrations.ID_TABLES`);
+  are, the migration files say: :data:`engine.store.sql_files.ID_TABLES`);
 * schema (the numbered migrations): ``id INTEGER PRIMARY KEY`` → an identity
   column, ``INTEGER`` → ``BIGINT``, ``BLOB`` → ``BYTEA``, ``REAL`` → ``DOUBLE
   PRECISION``, an expression index gets its own parentheses, and a foreign key
@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from engine.store.migrations import ID_TABLES
+from engine.store.sql_files import ID_TABLES
 
 _INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+(IGNORE|REPLACE)\s+)?INTO\s+(\w+)", re.IGNORECASE)
 _RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)

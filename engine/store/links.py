@@ -5,7 +5,8 @@ writer; a second writer would only wait for the file lock). On PostgreSQL
 every statement is a round trip, so one connection that runs them one after
 another caps an instance's reads: the store opens ``readers`` read connections
 (``RELAIS_DB_READERS``) and the server overlaps them. Writes take turns database-wide
-(:func:`engine.store.batches.run_batch_in_turn`), so one write connection is enough.
+(:func:`engine.store.batches.run_batch_in_turn`), so one write connection is enough
+(``db.py``'s one write loop).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from engine.store import sqlite
 
 T = TypeVar("T")
 
-WRITERS = 1  # write connections: writes take turns database-wide (batches.run_batch_in_turn)
 READERS = 4  # read connections per instance on PostgreSQL (RELAIS_DB_READERS)
 
 

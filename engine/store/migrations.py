@@ -5,11 +5,13 @@ read in their number's order. Add one by adding the next file; never edit one
 that shipped. Keeping them as SQL files, not Python strings, puts the schema
 and its dialect in one place a reviewer (or another database) can read.
 
-The same files run on PostgreSQL, translated by its connection
+A statement that only one backend can run says so in a comment line before it
+(:func:`for_backend`). The same files run on PostgreSQL, translated by its connection
 (``PgConnection.translate_schema``, which uses :mod:`engine.store.dialect`),
 under an advisory lock so that instances starting together apply each once.
-This module knows the schema and never the dialect: it derives what the
-dialect needs from the files (:data:`ID_TABLES`), and the dialect imports it.
+This module knows the schema and never the dialect, not even for its types:
+the files are read in :mod:`engine.store.sql_files`, which the dialect imports
+too (:data:`ID_TABLES`), so the three modules import in one direction.
 A database already at a migration this code does not know is refused, naming
 it: an older instance must not write into a newer schema.
 """
@@ -18,57 +20,34 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from engine import clock
 from engine.errors import StorageError
+from engine.store.sql_files import ID_TABLES, MIGRATIONS, SQL_DIR, Migration, load_migrations
 
-if TYPE_CHECKING:
-    from engine.store.postgres import PgConnection
-
-SQL_DIR = Path(__file__).with_name("sql")
-_FILE = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    number: int
-    name: str
-    sql: str
-
-
-def load_migrations(folder: Path = SQL_DIR) -> tuple[Migration, ...]:
-    """Every ``NNNN_name.sql`` in ``folder``, numbered 1, 2, 3… without a gap."""
-    found = sorted(
-        (int(m.group(1)), m.group(2).replace("_", " "), path)
-        for path in folder.glob("*.sql")
-        if (m := _FILE.match(path.name))
-    )
-    numbers = [number for number, _, _ in found]
-    if numbers != list(range(1, len(numbers) + 1)):
-        raise RuntimeError(f"migrations in {folder} are not numbered 1..N: {numbers}")
-    return tuple(Migration(n, name, path.read_text(encoding="utf-8")) for n, name, path in found)
+__all__ = [
+    "ADVISORY_LOCK",
+    "ID_TABLES",
+    "MIGRATIONS",
+    "SQL_DIR",
+    "Migration",
+    "apply_migrations",
+    "current_version",
+    "load_migrations",
+]
 
 
-MIGRATIONS: tuple[Migration, ...] = load_migrations()
-_TABLE_WITH_ID = re.compile(r"CREATE TABLE (\w+) \(\s*id INTEGER PRIMARY KEY", re.IGNORECASE)
+class Migrating(Protocol):
+    """A ``sqlite3.Connection``, or PostgreSQL's, which also has ``script`` (DDL as it is)."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Any: ...
 
 
-def id_tables(migrations: tuple[Migration, ...]) -> frozenset[str]:
-    """Tables whose key is ``id INTEGER PRIMARY KEY``, as ``migrations`` create them.
-
-    PostgreSQL's ``INSERT`` into one of them gets ``RETURNING id`` (SQLite's ``lastrowid``).
-    """
-    return frozenset(name.lower() for m in migrations for name in _TABLE_WITH_ID.findall(m.sql))
-
-
-ID_TABLES = id_tables(MIGRATIONS)
 ADVISORY_LOCK = 0x52454C414953  # "RELAIS": held while a PostgreSQL database migrates
 
 
-def apply_migrations(conn: sqlite3.Connection | PgConnection) -> list[int]:
+def apply_migrations(conn: sqlite3.Connection | Migrating) -> list[int]:
     """Apply every migration not yet recorded; returns the numbers applied.
 
     ``conn`` is a ``sqlite3.Connection`` or a PostgreSQL ``PgConnection``.
@@ -125,7 +104,7 @@ def _apply(conn: Any, migration: Migration, postgres: bool) -> None:
         ).fetchone():
             conn.execute("COMMIT")
             return
-        statements = _statements(migration.sql)
+        statements = for_backend(_statements(migration.sql), postgres)
         if postgres:
             tables = {row[0] for row in conn.execute(_PG_TABLES)}
             for statement in conn.translate_schema(statements, tables):
@@ -157,6 +136,24 @@ def _statements(script: str) -> list[str]:
     if buffer.strip() and not _only_comments(buffer):
         raise ValueError(f"incomplete SQL statement in migration: {buffer.strip()[:60]}")
     return statements
+
+
+_ONLY = re.compile(r"^\s*--\s*only on (sqlite|postgresql)\b", re.IGNORECASE | re.MULTILINE)
+
+
+def for_backend(statements: list[str], postgres: bool) -> list[str]:
+    """The statements this backend runs: all but those a comment line reserves for the
+    other (``-- only on sqlite: …`` / ``-- only on postgresql: …``, before the statement).
+
+    For what one SQL text cannot say for both, such as triggers: SQLite's run per row,
+    PostgreSQL's are PL/pgSQL functions and can run once per statement.
+    """
+    wanted = "postgresql" if postgres else "sqlite"
+    return [
+        sql
+        for sql in statements
+        if (only := _ONLY.search(sql)) is None or only.group(1).lower() == wanted
+    ]
 
 
 def _only_comments(text: str) -> bool:

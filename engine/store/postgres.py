@@ -27,6 +27,7 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.types.string import StrDumperUnknown
 
 from engine.store.dialect import POLYFILLED, POLYFILLS, schema, statement
+from engine.store.repeat_reads import MAX_ROWS, KeptRows, RepeatReads
 from engine.store.targets import ConcurrentUpdate
 
 T = TypeVar("T")
@@ -97,8 +98,10 @@ class Cursor:
 BEGIN_WRITE = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 BEGIN_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
 # A transaction's start and the writer's savepoint around each job of a batch
-# (engine/store/db.py) are sent with the statement that follows, in one round trip.
+# (engine/store/db.py) are sent with the statement that follows, in one round trip;
+# so is a write whose answer nobody reads (``execute_later``: the timeline entry).
 _DEFERRED = frozenset({BEGIN_WRITE, BEGIN_READ, "SAVEPOINT job", "RELEASE job"})
+_RETURNING_ID = " RETURNING id"
 
 
 class PgConnection:
@@ -108,6 +111,9 @@ class PgConnection:
         self.raw = conn
         self._url, self._reader = url, reader
         self._deferred: list[str] = []
+        self._writes = 0  # of the deferred statements, writes sent by ``execute_later``
+        # The writer answers a read its transaction repeats from the first answer.
+        self._reads = None if reader else RepeatReads()
 
     @property
     def in_transaction(self) -> bool:
@@ -118,7 +124,9 @@ class PgConnection:
         """A statement failed in this transaction: PostgreSQL refuses the rest of it."""
         return self.raw.info.transaction_status == pq.TransactionStatus.INERROR
 
-    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> Cursor:
+    def execute(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> Cursor | KeptRows:
         if sql == "COMMIT" and self.aborted:
             # PostgreSQL would answer COMMIT with a silent ROLLBACK.
             raise sqlite3.OperationalError("the transaction was aborted by a failed statement")
@@ -127,15 +135,23 @@ class PgConnection:
             # may start on a new connection.
             self.raw = connect(self._url, reader=self._reader).raw
         if sql in _DEFERRED:
+            if sql.startswith("BEGIN") and self._reads is not None:
+                self._reads.forget()
             self._deferred.append(sql)
             return Cursor(None, False)
+        key = None if self._reads is None else self._read_key(sql, params)
+        if key is not None and self._reads is not None and (kept := self._reads.answer(key)):
+            return kept
         if sql == "ROLLBACK":
             self._deferred.clear()
+        if sql.startswith("ROLLBACK"):
+            self._forget_writes()  # the failed job's: never sent, nothing to undo
         translated = statement(sql)
         text, skip = translated.sql, len(self._deferred)
-        if skip:
-            text = "; ".join([*self._deferred, text])
+        if skip:  # the deferred texts are bound already: their ``%`` are not placeholders
+            text = "; ".join([*(part.replace("%", "%%") for part in self._deferred), text])
             self._deferred.clear()
+            self._writes = 0
         cursor = self.raw.cursor()
         try:
             cursor.execute(text, params)
@@ -143,9 +159,21 @@ class PgConnection:
             raise _as_sqlite(exc) from exc
         for _ in range(skip):
             cursor.nextset()
+        if key is not None and self._reads is not None and 0 <= cursor.rowcount <= MAX_ROWS:
+            return self._reads.keep(key, cursor.fetchall(), cursor.description)
         return Cursor(cursor, translated.returns_id)
 
+    def _read_key(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> Any:
+        """The writer's key for a read it may keep in this transaction; other statements
+        make it forget what they could have changed (:mod:`engine.store.repeat_reads`)."""
+        assert self._reads is not None
+        key = self._reads.key(sql, params) if self.in_transaction else None
+        if key is None:
+            self._reads.wrote(sql)
+        return key
+
     def executemany(self, sql: str, rows: Sequence[Sequence[Any] | Mapping[str, Any]]) -> Cursor:
+        self._forget_reads()
         self._flush()
         translated = statement(sql)
         cursor = self.raw.cursor()
@@ -155,15 +183,56 @@ class PgConnection:
             raise _as_sqlite(exc) from exc
         return Cursor(cursor, False)
 
+    def execute_later(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> None:
+        """A write whose answer nobody reads, sent with the next statement (one round trip less).
+
+        Its values are bound here (as ``execute`` binds them on the client). If it fails, the
+        next statement raises its error, or :meth:`send_writes` does: the writer calls it at
+        the end of each job, so the error is the job's own. Outside a transaction it is sent
+        at once.
+        """
+        text = statement(sql).sql.removesuffix(_RETURNING_ID)
+        if not self.in_transaction:
+            self.execute(sql, params)
+            return
+        if self._reads is not None:
+            self._reads.wrote(sql)
+        try:
+            bound = ClientCursor(self.raw).mogrify(text, params)
+        except psycopg.Error as exc:
+            raise _as_sqlite(exc) from exc
+        self._deferred.append(bound)
+        self._writes += 1
+
+    def send_writes(self) -> None:
+        """Send the writes ``execute_later`` kept, now: a job's end (its errors are its own)."""
+        if self._writes:
+            self._flush()
+
+    def _forget_writes(self) -> None:
+        """Drop the kept writes (a job rolled back); the deferred ``BEGIN``/``SAVEPOINT`` stay."""
+        if self._writes:
+            self._deferred = [text for text in self._deferred if text in _DEFERRED]
+            self._writes = 0
+
     def _flush(self) -> None:
         """Send what waits for the next statement now (it is not one ``execute``)."""
         if self._deferred:
             waiting = "; ".join(self._deferred)
             self._deferred.clear()
-            self.script(waiting)
+            self._writes = 0
+            self._send(waiting)  # what it writes, ``execute_later`` made the kept reads forget
+
+    def _forget_reads(self) -> None:
+        if self._reads is not None:
+            self._reads.forget()
 
     def script(self, sql: str) -> None:
         """DDL as it is, no placeholders."""
+        self._forget_reads()
+        self._send(sql)
+
+    def _send(self, sql: str) -> None:
         try:
             self.raw.execute(sql.encode())
         except psycopg.Error as exc:

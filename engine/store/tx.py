@@ -85,7 +85,9 @@ class Tx:
     ) -> DomainEvent:
         """Write a timeline entry and queue the matching domain event."""
         changes = changes or {}
-        self.conn.execute(
+        # PostgreSQL sends the entry with the job's next statement (nobody reads its answer).
+        write = getattr(self.conn, "execute_later", self.conn.execute)
+        write(
             "INSERT INTO timeline (at, actor_kind, actor_user_id, actor_label, channel,"
             " entity, entity_id, action, changes, version)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
