@@ -36,6 +36,8 @@ if TYPE_CHECKING:  # the driver is loaded only when a copy runs
 
 _SEEDED = re.compile(r"^\s*INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)", re.IGNORECASE | re.MULTILINE)
 KEPT = "schema_migrations"  # the target's own, written by its migrations
+# Kept by the target's own triggers as the deals go in (migration 16): not copied.
+DERIVED = frozenset({"board_totals"})
 
 
 class CopyRefused(RelaisError):
@@ -156,7 +158,7 @@ def _tables_in_order(reader: sqlite3.Connection) -> list[str]:
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             " ORDER BY name"
         )
-        if r[0] != KEPT
+        if r[0] != KEPT and r[0] not in DERIVED
     ]
     parents = {
         name: {r[2] for r in reader.execute(f"PRAGMA foreign_key_list({name})")} - {name}
