@@ -44,13 +44,10 @@ import asyncio
 import itertools
 import os
 import platform
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,23 +62,10 @@ from bench.ingest_leads import (  # noqa: E402 (the path above first)
     visibility_idle,
     visibility_under_load,
 )
-from bench.ingest_smtp import (  # noqa: E402
-    SIZE,
-    Figure,
-    figure,
-    percentile,
-    run_load,
-    run_spread,
-)
+from bench.ingest_smtp import SIZE, Figure, percentile, run_load  # noqa: E402
+from bench.smtp_load import Server, Settings, measure, ms, table  # noqa: E402
 
 # -- the servers --------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def serve_sink(port: int) -> None:
@@ -109,68 +93,7 @@ def serve_sink(port: int) -> None:
     asyncio.run(run())
 
 
-@dataclass
-class Server:
-    kind: str
-    port: int
-    database: Path | str | None  # a SQLite file or a postgresql:// URL; None for the sink
-    process: subprocess.Popen[bytes]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=60)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-
-def start_server(kind: str, work: Path) -> Server:
-    port = free_port()
-    if kind == "sink":
-        argv = [sys.executable, str(Path(__file__).resolve()), "--serve-sink", str(port)]
-        env, database = dict(os.environ), None
-    else:
-        database = work / f"relais-{port}.db"
-        argv = [sys.executable, "run.py", "smtp"]
-        env = {
-            **os.environ, "RELAIS_DATABASE": str(database), "RELAIS_CONFIG_DIR": str(work),
-            "RELAIS_SMTP_PORT": str(port), "RELAIS_SMTP_RATE_LIMIT": "0",
-            "RELAIS_SMTP_MAX_CONNECTIONS": "0", "RELAIS_LOG_LEVEL": "WARNING",
-            "RELAIS_SMTP_HOSTNAME": "relais",
-        }  # fmt: skip
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    if not line.startswith(b"listening"):
-        process.kill()
-        raise RuntimeError(f"{kind} server did not start: {line!r}")
-    return Server(kind, port, database, process)
-
-
 # -- the report ------------------------------------------------------------------------
-
-
-@dataclass
-class Settings:
-    seconds: float
-    rounds: int
-    sessions: tuple[int, ...]
-    visibility: int
-    hostile: int  # hostile-then-plain pairs
-    database: str | None = None  # a postgresql:// server: the PostgreSQL bench (bench/pg_ingest.py)
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = [
-        "| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |"
-        for row in rows
-    ]
-    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    return "\n".join(lines)
 
 
 def report(results: dict[str, dict[int, Figure]], settings: Settings) -> str:
@@ -198,44 +121,6 @@ def report(results: dict[str, dict[int, Figure]], settings: Settings) -> str:
              f"{ms(sink.p50)} / {ms(sink.p99)}", f"{ms(relais.p50)} / {ms(relais.p99)}", verdict]
         )  # fmt: skip
     return table(rows)
-
-
-async def measure(kind: str, work: Path, settings: Settings) -> tuple[dict[int, Figure], Server]:
-    server = start_server(kind, work)
-    numbers = itertools.count(1_000_000 if kind == "sink" else 0)
-    return await measure_servers([server], kind, settings, numbers), server
-
-
-async def measure_servers(
-    servers: Sequence[Server],
-    kind: str,
-    settings: Settings,
-    numbers: Iterator[int],
-    accepted: list[int] | None = None,
-) -> dict[int, Figure]:
-    """A figure per session count, the sessions dealt over ``servers`` (one database).
-
-    The numbers of the messages answered 250 are added to ``accepted``; the
-    backlog is drained after each figure, so that the next starts even.
-    """
-    ports, database = [s.port for s in servers], servers[0].database
-    figures: dict[int, Figure] = {}
-    loads = [await run_spread(ports, 4, 0.5, numbers)]  # warm-up
-    for n in settings.sessions:
-        measured = [
-            await run_spread(ports, n, settings.seconds, numbers) for _ in range(settings.rounds)
-        ]
-        loads += measured
-        figures[n] = figure(measured, settings.seconds)
-        print(
-            f"  {kind:>6} {n:>2} sessions: {figures[n].rate:,.0f} msg/s, p99 {ms(figures[n].p99)}",
-            flush=True,
-        )
-        if database is not None:
-            await drain_time(database)
-    if accepted is not None:
-        accepted += [number for load in loads for number in load.accepted]
-    return figures
 
 
 async def lead_visibility(server: Server, settings: Settings) -> list[str]:

@@ -10,7 +10,7 @@ Issue 13's figures, in the same run:
   row of ``mails`` with its Message-ID), none stored twice, none lost; and
   once the backlog has drained, every one of them processed.
 
-The sink and the clients are :mod:`bench.ingest`'s and :mod:`bench.ingest_smtp`'s
+The sink and the clients are :mod:`bench.smtp_load`'s and :mod:`bench.ingest_smtp`'s
 (the same ~3 KB messages, one persistent session per client, time-to-250 from
 the final dot). Every instance competes for the machine's cores with
 PostgreSQL, the clients and each other: on a 2-core machine three instances
@@ -36,9 +36,18 @@ from pathlib import Path
 
 import psycopg
 
-from bench.ingest import ROOT, Server, Settings, free_port, measure, measure_servers, ms, table
 from bench.ingest_smtp import SIZE, Figure, message_id
 from bench.pg_scratch import scratch, server_version
+from bench.smtp_load import (
+    ROOT,
+    Server,
+    Settings,
+    free_port,
+    measure,
+    measure_servers,
+    ms,
+    table,
+)
 
 INSTANCES = 3
 START_TIMEOUT = 120.0  # seconds for an instance to migrate, apply its configuration and listen

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
+from collections.abc import Mapping
 from pathlib import Path
 
 from config.routing import load_routing
@@ -28,6 +30,23 @@ def limits_from(settings: Settings) -> Limits:
         timeout=float(settings.smtp_timeout),
         max_line_length=settings.smtp_max_line_length,
     )
+
+
+def claims_owner(settings: Settings, environ: Mapping[str, str] = os.environ) -> str:
+    """Whose leases this listener's processor holds: this instance's, by its name.
+
+    A name that stays across a restart lets the restarted instance take back at once
+    what its predecessor held (``MailProcessor.start``) instead of waiting out the
+    lease: ``RELAIS_INSTANCE`` when set (two live processes must not share it), else
+    on SQLite, which has one service per file, the host's name. On PostgreSQL without
+    it, ``hostname-pid`` as in the logs (``service/instance.py``): no other live
+    process has it, and another instance may be alive.
+    """
+    named = environ.get("RELAIS_INSTANCE", "").strip()
+    if named:
+        return named
+    host = socket.gethostname()
+    return host if settings.database_url is None else f"{host}-{os.getpid()}"
 
 
 def options_from(settings: Settings) -> ServerOptions:
@@ -69,6 +88,7 @@ class MailListener:
             deadline=settings.mail_parse_deadline,
             metrics=self.metrics,
             busy=self.handler.busy,
+            owner=claims_owner(settings),
         )
         self.server: asyncio.Server | None = None
         self.port: int | None = None

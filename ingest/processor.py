@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -87,6 +88,11 @@ BATCH = 32  # messages parsed in one call to the worker and committed together
 # backlog at full speed as soon as the stream pauses.
 BUSY_BATCH = 8
 PACE = 0.1
+# ... and to a share of the time: a batch that took t seconds (parse and writes) is
+# followed by a pause of t * (1 - BUSY_SHARE) / BUSY_SHARE. Its writes take the one
+# writer's turns the SMTP 250s wait for: on PostgreSQL a mail's records are some twenty
+# round trips, its storing two, so an unpaced intake would take most of the turns.
+BUSY_SHARE = 0.25
 
 
 class MailProcessor:
@@ -103,6 +109,7 @@ class MailProcessor:
         busy: Callable[[], bool] = lambda: False,
         deadline: float = DEADLINE,
         scan_limit: int = SCAN,
+        owner: str | None = None,
     ) -> None:
         self.engine = engine
         self.policy = policy
@@ -118,14 +125,25 @@ class MailProcessor:
         self._tasks: list[asyncio.Task[None]] = []
         self._parser: Parser = ThreadParser(deadline)
         self._room = asyncio.Event()  # the queue ran low: a full scan may look again
+        self._spent = 0.0  # seconds the last batch took: the pause after it while busy
         self.running = False
-        self.owner = uuid.uuid4().hex  # whose lease a claimed mail is (engine/mail/leases.py)
+        # Whose lease a claimed mail is (engine/mail/leases.py): the instance's name when
+        # it runs as one (``ingest.listener.claims_owner``); else this object's alone.
+        self.owner = owner or uuid.uuid4().hex
 
     async def start(self) -> None:
-        """Start the parser and the work, and queue what waits."""
+        """Start the parser and the work, and queue what waits.
+
+        What this owner's name still holds was held by its predecessor (a crash, a
+        restart: one live process per name): given back first, so that the scan takes
+        it at once instead of after the lease.
+        """
         self._parser = self._new_parser()
         self.running = True
         loop = asyncio.get_running_loop()
+        taken_back = await self.engine.mail.release_claims(self.owner)
+        if taken_back:
+            log.info("event=mail_claims_taken_back owner=%s mails=%d", self.owner, taken_back)
         self._tasks = [loop.create_task(self._work())]
         found = await self.scan()  # what a crash or a stop left unprocessed
         self._tasks.append(loop.create_task(self._rescan_forever(found)))
@@ -193,7 +211,7 @@ class MailProcessor:
     async def _next_batch(self) -> list[int]:
         batch = [await self._queue.get()]
         if self._busy():
-            await asyncio.sleep(PACE)
+            await asyncio.sleep(max(PACE, self._spent * (1 - BUSY_SHARE) / BUSY_SHARE))
         limit = BUSY_BATCH if self._busy() else BATCH
         while len(batch) < limit and not self._queue.empty():
             batch.append(self._queue.get_nowait())
@@ -202,9 +220,11 @@ class MailProcessor:
     async def _work(self) -> None:
         while True:
             batch = await self._next_batch()
+            started = time.perf_counter()
             try:
                 await self.process_batch(batch)
             finally:
+                self._spent = time.perf_counter() - started
                 for mail_id in batch:
                     self._known.discard(mail_id)
                     self._raw.pop(mail_id, None)
@@ -232,6 +252,8 @@ class MailProcessor:
             return []
         raws = [await self._raw_of(mail_id) for mail_id in ids]
         parsed = await self._parse_all(raws)
+        if self._busy():  # one write at a time: no commit holds a whole batch's records
+            return [await self._route(i, one) for i, one in zip(ids, parsed, strict=True)]
         return list(await asyncio.gather(*map(self._route, ids, parsed)))
 
     async def _raw_of(self, mail_id: int) -> bytes | Exception:

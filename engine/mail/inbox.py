@@ -22,9 +22,7 @@ denied sender), ``held`` (over a cap or suspected spam; ``release`` it), or
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -33,16 +31,12 @@ from datetime import datetime
 from engine import clock
 from engine.errors import NotFound, ValidationFailed
 from engine.events import DomainEvent
+from engine.mail.dedupe import content_hash as content_hash  # its callers know it here
+from engine.mail.dedupe import dedupe_key
 from engine.store.db import Tx
 from engine.text.catalogue import Phrase, labelled
 
 STATUSES = ("received", "processed", "held", "ignored", "failed")
-MAX_MESSAGE_ID = 998
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MESSAGE_ID = re.compile(rb"^message-id[ \t]*:[ \t]*((?:.*)(?:\r?\n[ \t].*)*)", re.I | re.M)
-_ANGLE = re.compile(rb"<([^<>\s]+)>")
-_TRACE_NAMES = rb"received|return-path|delivered-to|x-original-to|x-received"
-_TRACE = re.compile(rb"^(" + _TRACE_NAMES + rb")[ \t]*:.*(?:\r?\n[ \t].*)*\r?\n?", re.I | re.M)
 
 
 def address_key(address: str) -> str:
@@ -141,50 +135,58 @@ class Attachment:
     deal_id: int | None
 
 
-def header_block(raw: bytes) -> bytes:
-    match = _HEADER_END.search(raw)
-    return raw if match is None else raw[: match.start()]
-
-
-def message_id(raw: bytes) -> str | None:
-    """The Message-ID without its angle brackets, read without a full MIME parse."""
-    match = _MESSAGE_ID.search(header_block(raw))
-    if match is None:
-        return None
-    value = match.group(1)
-    angle = _ANGLE.search(value)
-    token = angle.group(1) if angle else value.strip()
-    text = token.decode("ascii", errors="replace").strip()
-    return text[:MAX_MESSAGE_ID] or None
-
-
-def content_hash(raw: bytes) -> str:
-    """SHA-256 of the message without the trace headers relays add on the way."""
-    match = _HEADER_END.search(raw)
-    headers, body = (raw, b"") if match is None else (raw[: match.start()], raw[match.end() :])
-    stable = _TRACE.sub(b"", headers.replace(b"\r\n", b"\n") + b"\n")
-    return hashlib.sha256(stable + b"\n\n" + body.replace(b"\r\n", b"\n")).hexdigest()
-
-
-def dedupe_key(raw: bytes) -> tuple[str, str | None, str]:
-    """``(key, message_id, content_hash)``: the key of a message's first row."""
-    digest = content_hash(raw)
-    mid = message_id(raw)
-    return (f"mid:{mid}" if mid else f"sha256:{digest}"), mid, digest
-
-
 def store(tx: Tx, mail: RawMail) -> Stored:
-    """Keep the message, or count it again; record this delivery's envelope either way."""
+    """Keep the message, or count it again; record this delivery's envelope either way.
+
+    New mail for one capture address (nearly all of it) costs two statements: the
+    row, inserted unless its key is taken, and the delivery. On PostgreSQL each
+    statement is a round trip on the one writer connection, and the SMTP ``250``
+    waits for them all. A taken key (a redelivery, a split delivery, a reused
+    Message-ID) takes the careful way, which reads the copies first.
+    """
     key, mid, digest = dedupe_key(mail.raw)
-    copies = tx.all(
-        "SELECT id, dedupe_key, rcpt_tos FROM mails WHERE content_hash = ? ORDER BY id", (digest,)
-    )
-    if copies:
-        stored = _again(tx, mail, copies, mid, digest)
-    else:
-        stored = _first(tx, mail, _unused_key(tx, key, digest), mid, digest)
+    stored = _new(tx, mail, key, mid, digest) if len(_by_capture(mail, mail.rcpt_tos)) < 2 else None
+    if stored is None:
+        stored = _stored_again(tx, mail, key, mid, digest)
     _record_delivery(tx, mail, stored)
     return stored
+
+
+def _new(tx: Tx, mail: RawMail, key: str, mid: str | None, digest: str) -> Stored | None:
+    """The message's row if its key is free, else ``None``.
+
+    A free key means no copy of this content is stored: a copy's row is keyed by
+    this key, by it plus a suffix (which needs the key taken first), and mail is
+    never deleted.
+    """
+    rows = tx.all(
+        "INSERT INTO mails (received_at, dedupe_key, message_id, content_hash, mail_from,"
+        " rcpt_tos, peer, size, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+        (
+            tx.now, key, mid, digest, mail.mail_from, json.dumps(list(mail.rcpt_tos)),
+            mail.peer, len(mail.raw), mail.raw,
+        ),
+    )  # fmt: skip
+    if not rows:
+        return None
+    mail_id = int(rows[0][0])
+    tx.events.append(DomainEvent("mail", "received", mail_id, tx.actor))
+    return Stored(mail_id, created=True, kind="new")
+
+
+def _stored_again(tx: Tx, mail: RawMail, key: str, mid: str | None, digest: str) -> Stored:
+    """The careful way: this content's stored copies, and whether the key is taken (one read)."""
+    rows = tx.all(
+        "SELECT id, dedupe_key, rcpt_tos, content_hash FROM mails"
+        " WHERE content_hash = ? OR dedupe_key = ? ORDER BY id",
+        (digest, key),
+    )
+    copies = [row for row in rows if row["content_hash"] == digest]
+    if copies:
+        return _again(tx, mail, copies, mid, digest)
+    taken = any(row["dedupe_key"] == key for row in rows)
+    return _first(tx, mail, f"{key} sha256:{digest}" if taken else key, mid, digest)
 
 
 def _by_capture(mail: RawMail, recipients: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -213,12 +215,6 @@ def _add_rows(
         added = _insert(tx, replace(mail, rcpt_tos=group), row_key, mid, digest, "added")
         stored = stored or added
     return stored
-
-
-def _unused_key(tx: Tx, key: str, digest: str) -> str:
-    """A Message-ID reused by other content: the key is made unique by the content."""
-    taken = tx.one("SELECT 1 FROM mails WHERE dedupe_key = ?", (key,)) is not None
-    return f"{key} sha256:{digest}" if taken else key
 
 
 def _again(

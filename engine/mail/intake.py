@@ -93,7 +93,7 @@ def process(tx: Tx, mail: IncomingMail, policy: IntakePolicy) -> Outcome:
     matches = [m for m in map(policy.match, envelope.rcpt_tos) if m is not None]
     prospect = find_prospect(mail, policy, envelope.mail_from)
     outcome = _decide(tx, mail, envelope, matches, prospect, policy)
-    _finish(tx, mail, prospect, outcome)
+    _finish(tx, mail, prospect, outcome, row)
     return replace(outcome, received_at=clock.from_db(row["received_at"]))
 
 
@@ -252,7 +252,14 @@ def _log_email(
     return create_activity(tx, draft)
 
 
-def _finish(tx: Tx, mail: IncomingMail, prospect: Prospect, outcome: Outcome) -> None:
+def _finish(
+    tx: Tx, mail: IncomingMail, prospect: Prospect, outcome: Outcome, row: sqlite3.Row
+) -> None:
+    """Write the outcome on the mail's row; ``row`` is that row as this write first read it.
+
+    On PostgreSQL every statement is a round trip in the one write turn the SMTP
+    ``250`` waits for: what ``row`` already says is not read again.
+    """
     tx.execute(
         "UPDATE mails SET status = ?, outcome = ?, error = NULL, attempts = attempts + 1,"
         " subject = ?, sender_key = ?, body_text = ?, lead_id = ?, deal_id = ?,"
@@ -265,16 +272,19 @@ def _finish(tx: Tx, mail: IncomingMail, prospect: Prospect, outcome: Outcome) ->
         ),
     )  # fmt: skip
     if outcome.lead_id is not None or outcome.deal_id is not None:
-        mid = tx.scalar("SELECT message_id FROM mails WHERE id = ?", (mail.mail_id,))
+        mid = row["message_id"]
         remember_thread(tx, mid, lead_id=outcome.lead_id, deal_id=outcome.deal_id)
     if _kept_by_copy(tx, mail, outcome):  # its files are kept, on the record once
         outcome = replace(outcome, lead_id=None, deal_id=None)
-    _keep_attachments(tx, mail, outcome)
+    _keep_attachments(tx, mail, outcome, first=row["attempts"] == 0)
 
 
 def _kept_by_copy(tx: Tx, mail: IncomingMail, outcome: Outcome) -> bool:
-    """The record's e-mail activity is another row's (the same message), and so its files."""
-    if outcome.activity_id is None:
+    """The record's e-mail activity is another row's (the same message), and so its files.
+
+    A lead or a deal made by this mail has an activity of its own: nothing to look up.
+    """
+    if outcome.activity_id is None or outcome.created:
         return False
     other = tx.one(
         "SELECT id FROM mails WHERE activity_id = ? AND id != ? LIMIT 1",
@@ -283,8 +293,10 @@ def _kept_by_copy(tx: Tx, mail: IncomingMail, outcome: Outcome) -> bool:
     return other is not None
 
 
-def _keep_attachments(tx: Tx, mail: IncomingMail, outcome: Outcome) -> None:
-    tx.execute("DELETE FROM mail_attachments WHERE mail_id = ?", (mail.mail_id,))
+def _keep_attachments(tx: Tx, mail: IncomingMail, outcome: Outcome, *, first: bool) -> None:
+    """The mail's files; a retry (not its ``first`` processing) replaces those kept before."""
+    if not first:
+        tx.execute("DELETE FROM mail_attachments WHERE mail_id = ?", (mail.mail_id,))
     for item in mail.attachments:
         tx.insert(
             "mail_attachments",

@@ -12,7 +12,12 @@ processor *claims* what it parses, under a lease (``claimed_by``,
 * :func:`claim_these` takes, just before parsing, the mails of one batch that
   no other processor holds, renewing this processor's own lease — so a mail
   the listener handed over is not parsed by another instance's scan as well;
-* :func:`release` gives back what a processor that stops still holds.
+* :func:`release` gives back what a processor that stops still holds, and what a
+  starting one's name held before it (a restart after a crash: one live process
+  per name, so those claims are a dead predecessor's, taken back at once).
+
+Owners are instance names (``ingest.listener.claims_owner``), on both backends:
+a claim another name holds is respected until its lease runs out.
 
 On PostgreSQL the rows another instance is claiming right now are passed over
 (``SKIP LOCKED``); one it claimed after this transaction's snapshot makes the
@@ -34,7 +39,7 @@ LEASE = 120.0  # seconds a claim holds; renewed when the batch is parsed
 
 def claim_waiting(tx: Tx, owner: str, limit: int, now: datetime, lease: float) -> list[int]:
     """The first ``limit`` waiting mails no other processor holds, now held by ``owner``."""
-    at = _shared(tx, clock.to_db(now))
+    at = clock.to_db(now)
     rows = tx.all(
         "SELECT id FROM mails WHERE status = 'received'"
         " AND (claimed_until IS NULL OR claimed_until <= ? OR claimed_by = ?)"
@@ -54,23 +59,13 @@ def claim_these(tx: Tx, ids: Sequence[int], owner: str, now: datetime, lease: fl
     """
     if not ids:
         return []
-    waiting, elsewhere = _waiting(tx, ids, owner, _shared(tx, clock.to_db(now)))
+    waiting, elsewhere = _waiting(tx, ids, owner, clock.to_db(now))
     free = [mail_id for mail_id in waiting if mail_id not in elsewhere]
     if claims.is_postgres(tx.conn) and free:  # rows another instance is claiming now
         free = _unlocked(tx, free)
     _hold(tx, free, owner, now, lease)
     taken = set(free)
     return [mail_id for mail_id in ids if mail_id in taken or mail_id not in waiting]
-
-
-def _shared(tx: Tx, at: str) -> str:
-    """The moment before which a claim has run out: ``at``, or, on SQLite, the end of time.
-
-    A SQLite file has one service (several instances need PostgreSQL), so a claim
-    another owner left there is a dead predecessor's: a restart after kill -9 parses
-    what it left at once instead of after the lease.
-    """
-    return at if claims.is_postgres(tx.conn) else "9999-12-31T23:59:59"
 
 
 def _waiting(tx: Tx, ids: Sequence[int], owner: str, at: str) -> tuple[set[int], set[int]]:
@@ -105,7 +100,7 @@ def _hold(tx: Tx, ids: list[int], owner: str, now: datetime, lease: float) -> No
 
 
 def release(tx: Tx, owner: str) -> int:
-    """Give back every waiting mail ``owner`` holds (a processor that stops); how many."""
+    """Give back every waiting mail ``owner`` holds (it stops, or starts again); how many."""
     cursor = tx.execute(
         "UPDATE mails SET claimed_by = NULL, claimed_until = NULL"
         " WHERE status = 'received' AND claimed_by = ?",

@@ -12,7 +12,8 @@ from engine.core import Engine
 from engine.crm.leads import LeadDraft
 from engine.crm.users import UserDraft
 from engine.events import DomainEvent
-from engine.mail.inbox import RawMail, content_hash, dedupe_key
+from engine.mail.dedupe import content_hash, dedupe_key
+from engine.mail.inbox import RawMail
 from engine.mail.routes import IntakePolicy, OwnerRule, Route
 from ingest.processor import MailProcessor
 from tests.ingest.conftest import eml

@@ -16,7 +16,8 @@ import pytest
 
 from cli.main import main
 from engine import clock
-from engine.mail.inbox import Delivery, copies, dedupe_key, deliveries
+from engine.mail.dedupe import dedupe_key
+from engine.mail.inbox import Delivery, copies, deliveries
 from engine.store import migrations
 from engine.store.db import open_sync
 from tests.ingest.conftest import Reply, Smtp, StartSmtp
@@ -157,7 +158,7 @@ async def test_mail_show_lists_every_delivery(
     second = mail_id(await smtp.send(raw, sender="mta-2@relay.example", to=[DEALS]))
     await smtp.send(raw, sender="mta-3@relay.example", to=[DEALS])
     await smtp.settle()
-    english = await show(capsys, str(second))
+    english = await show(capsys, str(second), "--lang", "en")
     lines = [line for line in english.splitlines() if line.startswith("delivery:")]
     assert len(lines) == 3
     assert "from mta-1@relay.example to leads@relais.example client 127.0.0.1" in lines[0]

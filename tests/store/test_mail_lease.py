@@ -45,12 +45,12 @@ async def test_a_mail_no_longer_waiting_is_left_to_the_intake(engine: Engine) ->
     assert await engine.mail.claim("b", 10) == ids[:1]
 
 
-@pytest.mark.sqlite_only("a SQLite file has one service; PostgreSQL keeps leases")
-async def test_on_sqlite_a_claim_left_by_another_owner_is_a_dead_predecessors(
+async def test_a_claim_another_owner_left_holds_until_its_name_gives_it_back(
     engine: Engine,
 ) -> None:
-    """One service per SQLite file: after a kill -9 the restart parses what was left at once."""
+    """Both backends: a restart takes back its own name's claims (``MailProcessor.start``)."""
     ids = await _store(engine, 3)
     assert await engine.mail.claim("before-the-crash", 2) == ids[:2]
-    assert await engine.mail.claim("after-the-restart", 10) == ids
-    assert await engine.mail.claim_these(ids, "after-the-restart") == ids
+    assert await engine.mail.claim("someone-else", 10) == ids[2:]
+    assert await engine.mail.release_claims("before-the-crash") == 2
+    assert await engine.mail.claim_these(ids, "someone-else") == ids
