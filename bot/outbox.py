@@ -28,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.common import Message as Shown
 from bot.notifications import message_payload, slack_member
 from bot.tasks import Tasks
-from engine.api import DomainEvent, Engine, NotFound, clock
+from engine.api import DomainEvent, Engine, NotFound, Phrase, clock
 from engine.api.outbox import Message, Outcome
 
 log = logging.getLogger("relais.slack")
@@ -145,17 +145,20 @@ class Outbox:
     def _failure(self, message: Message, exc: Exception, ms: int) -> Outcome:
         base, attempts = self.base_delay, message.attempts
         if isinstance(exc, NotYet):
-            detail = f"waiting for the notice it replies to: {exc}"
+            detail = Phrase("outbox.error.not_yet", ref=str(exc)).stored()
             return Outcome(False, detail, None, ms, retry_after=exc.delay)
         if isinstance(exc, SlackApiError):
             return _classify(exc, attempts, base, ms)
         if isinstance(exc, aiohttp.ClientError | TimeoutError | OSError):
             retry = _backoff(attempts, base)
-            return Outcome(False, f"unreachable: {exc!r}", None, ms, retry_after=retry)
+            detail = Phrase("outbox.error.unreachable", error=repr(exc)).stored()
+            return Outcome(False, detail, None, ms, retry_after=retry)
         if isinstance(exc, NoMember):
-            return Outcome(False, f"no Slack member for {exc}", None, ms)
+            detail = Phrase("outbox.error.no_member", recipient=str(exc)).stored()
+            return Outcome(False, detail, None, ms)
         log.error("event=slack_outbox_render_failed id=%s", message.id, exc_info=exc)
-        return Outcome(False, f"{type(exc).__name__}: {exc}", None, ms, retry=False)
+        detail = Phrase("outbox.error.render", error=f"{type(exc).__name__}: {exc}").stored()
+        return Outcome(False, detail, None, ms, retry=False)
 
     def _log(self, message: Message, outcome: Outcome, status: str) -> None:
         if status == "delivered":
@@ -163,12 +166,12 @@ class Outbox:
         elif status == "pending":
             log.warning(
                 "event=slack_outbox_retry id=%s to=%s in=%.1fs error=%s", message.id,
-                message.recipient, outcome.retry_after or 0.0, outcome.detail,
+                message.recipient, outcome.retry_after or 0.0, Phrase.from_stored(outcome.detail),
             )  # fmt: skip
         elif status == "failed":
             log.error(
                 "event=slack_outbox_failed id=%s to=%s error=%s",
-                message.id, message.recipient, outcome.detail,
+                message.id, message.recipient, Phrase.from_stored(outcome.detail),
             )  # fmt: skip
 
     async def _deliver(self, message: Message) -> tuple[str, str] | None:
@@ -268,10 +271,12 @@ def _classify(exc: SlackApiError, attempts: int, base: float, ms: int) -> Outcom
     status = exc.response.status_code
     error = str(exc.response.get("error") or f"http {status}")
     if status == 429 or error == "ratelimited":
-        return Outcome(False, "ratelimited", status, ms, retry_after=_retry_after(exc.response))
+        detail = Phrase("outbox.error.ratelimited").stored()
+        return Outcome(False, detail, status, ms, retry_after=_retry_after(exc.response))
+    detail = Phrase("outbox.error.slack", error=error).stored()  # Slack's own error code
     if status >= 500 or error in ("service_unavailable", "fatal_error", "internal_error"):
-        return Outcome(False, error, status, ms, retry_after=_backoff(attempts, base))
-    return Outcome(False, error, status, ms, retry=False)
+        return Outcome(False, detail, status, ms, retry_after=_backoff(attempts, base))
+    return Outcome(False, detail, status, ms, retry=False)
 
 
 def _retry_after(response: Any) -> float:

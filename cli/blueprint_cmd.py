@@ -23,7 +23,8 @@ from config.blueprint_schema import (
     problems_against,
 )
 from config.loader import ConfigError
-from engine.api import LOCALES, Engine, ValidationFailed, clock, formats, text
+from config.problems import line as problem_line
+from engine.api import LOCALES, Engine, ValidationFailed, clock, formats, phrase_text, text
 from engine.api.blueprints import Blueprint
 from engine.api.blueprints import lead_model as lead_blueprints
 from engine.api.blueprints import model as blueprint_model
@@ -62,7 +63,7 @@ def register(sub: Any) -> None:
 
 def _problems(ctx: Context, lines: list[str] | tuple[str, ...], lang: str) -> int:
     for line in lines:
-        ctx.fail(line)
+        ctx.fail(phrase_text(line, lang))
     ctx.fail(text(lang, "cli.blueprints_invalid", count=len(lines)))
     return 1
 
@@ -91,7 +92,7 @@ async def apply_blueprints(args: argparse.Namespace, ctx: Context) -> int:
         try:
             saved = await engine.blueprints.save(blueprint, actor)
         except ValidationFailed as exc:
-            problems += [f"{path}: {where}: {reason}" for where, reason in exc.errors.items()]
+            problems += [problem_line(path, where, why) for where, why in exc.errors.items()]
             continue
         state = (
             text(lang, "cli.blueprint_in_force", version=saved.version)
@@ -110,7 +111,7 @@ async def _check(engine: Engine, path: Path, blueprint: Blueprint) -> list[str]:
     """Every problem, the forms measured by the Slack bot's limits (:mod:`bot.forms_fit`)."""
     if blueprint.record == "lead":
         found = lead_blueprints.check(blueprint, forms_fit.fits)
-        return [f"{path}: {p.path}: {p.message}" for p in found]
+        return [problem_line(path, p.path, p.message) for p in found]
     pipeline = await engine.pipelines.get(blueprint.pipeline)
     stages = await engine.blueprints.stage_refs(pipeline.id)
     return problems_against(blueprint, stages, str(path), forms_fit.fits)
@@ -119,7 +120,9 @@ async def _check(engine: Engine, path: Path, blueprint: Blueprint) -> list[str]:
 def _unshowable(path: Path, blueprint: Blueprint) -> list[str]:
     """What of the blueprint's forms Slack could not show (refused before saving)."""
     return [
-        f"{path}: transitions[{index}].during{'.' + p.path if p.path else ''}: {p.message}"
+        problem_line(
+            path, f"transitions[{index}].during{'.' + p.path if p.path else ''}", p.message
+        )
         for index, t in enumerate(blueprint.transitions)
         for p in forms_fit.fits(t.during)
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,10 @@ from cli.context import Context
 from cli.listing import explain
 from config.apply import ApplyRefused, apply_folder, read_folder
 from config.check import check_folder
+from config.cpq_cache import cache_folder
 from config.export import export_config
 from config.loader import FILES, ConfigError
-from engine.api import StageNotEmpty, plural, text
+from engine.api import StageNotEmpty, phrase_text, plural, text
 
 
 def register(sub: Any) -> None:
@@ -42,10 +44,7 @@ async def check_config(args: argparse.Namespace, ctx: Context) -> int:
     lang = admin_lang.of(args)
     report = check_folder(ctx.settings.config_path, forms_fit.fits)  # forms as Slack shows them
     if report.problems or report.config is None:
-        for problem in report.problems:
-            ctx.fail(problem)
-        ctx.fail(text(lang, "cli.config_invalid", count=len(report.problems)))
-        return 1
+        return _invalid(ctx, report.problems, lang)
     config = report.config
     counts = (
         plural(lang, "cli.count_pipelines", len(config.pipelines or ()),
@@ -60,19 +59,25 @@ async def check_config(args: argparse.Namespace, ctx: Context) -> int:
         if not (folder / spec.name).is_file():
             ctx.print(text(lang, "cli.config_file_missing", path=folder / spec.name))
     for line in report.found:
-        ctx.print(f"  {line}")
+        ctx.print(f"  {phrase_text(line, lang)}")
     return 0
+
+
+def _invalid(ctx: Context, problems: Sequence[str], lang: str) -> int:
+    """Every problem, ``file: path: reason``, in the reader's language; exit 1."""
+    for problem in problems:
+        ctx.fail(phrase_text(problem, lang))
+    ctx.fail(text(lang, "cli.config_invalid", count=len(problems)))
+    return 1
 
 
 async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
     lang = admin_lang.of(args)
     try:
-        folder = read_folder(ctx.settings.config_path, forms_fit.fits)
+        cache = cache_folder(ctx.settings)  # the quotes then read the book compiled here
+        folder = read_folder(ctx.settings.config_path, forms_fit.fits, cache)
     except ConfigError as exc:
-        for problem in exc.problems:
-            ctx.fail(problem)
-        ctx.fail(text(lang, "cli.config_invalid", count=len(exc.problems)))
-        return 1
+        return _invalid(ctx, exc.problems, lang)
     engine = await ctx.engine()
     try:
         changes = await apply_folder(engine, folder, await ctx.actor(None))
@@ -82,15 +87,15 @@ async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
         return 1
     except ApplyRefused as exc:
         for line in exc.lines(ctx.settings.config_path):
-            ctx.fail(line)
+            ctx.fail(phrase_text(line, lang))
         ctx.fail(text(lang, "cli.nothing_changed"))
         return 1
     for line in changes:
-        ctx.print(line)
+        ctx.print(phrase_text(line, lang))
     if not changes:
         ctx.print(text(lang, "cli.nothing_to_change"))
     for note in folder.notes:  # pricing and routing: in force from the files themselves
-        ctx.print(f"  ({note})")
+        ctx.print(f"  ({phrase_text(note, lang)})")
     return 0
 
 

@@ -11,16 +11,19 @@ import argparse
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from cli import listing, record_json
+from cli import listing, outbox_view, record_json
 from cli.context import Context
 from cli.deal_list import list_deals, show_board
 from engine.api import (
     LOCALES,
     Actor,
     Engine,
+    Phrase,
+    RelaisError,
     TransitionRefused,
     formats,
     label,
+    phrase_text,
     plural,
     text,
     translate,
@@ -144,12 +147,22 @@ def _values(parser: argparse.ArgumentParser) -> None:
 UPDATE_ALIASES = {"close_date": "expected_close", "amount": "expected_revenue"}
 
 
+class PairExpected(RelaisError):
+    """A ``--set`` that is not FIELD=VALUE: said in the reader's language by the command
+    line's one error handler (``stored.set_expects_pair``)."""
+
+    code = "stored.set_expects_pair"
+
+    def __init__(self, pair: str) -> None:
+        super().__init__(Phrase(self.code, pair=repr(pair)), pair=repr(pair))
+
+
 def parse_values(pairs: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise SystemExit(f"--set expects FIELD=VALUE, not {pair!r}")
+            raise PairExpected(pair)
         values[name.strip()] = value.strip()
     return values
 
@@ -239,7 +252,7 @@ async def _show_history(engine: Engine, deal_id: int, ctx: Context, locale: str)
     if messages:
         ctx.print(text(locale, "cli.outbox"))
     for message in messages:
-        why = message.waiting_for or message.last_error or ""
+        why = phrase_text(outbox_view.why(message) or "", locale)  # stored in any language
         attempts = plural(locale, "cli.attempts", message.attempts, count=message.attempts)
         ctx.print(text(
             locale, "cli.deal_outbox_line", id=message.id, kind=message.kind,

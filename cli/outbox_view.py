@@ -9,13 +9,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from engine.api import formats, has_text, text
+from engine.api import Phrase, formats, has_text, text
 from engine.api.outbox import Attempt, Message
 
 
 def words(code: str, locale: str, **params: object) -> str:
     """The outbox commands' text ``cli.outbox.<code>`` in ``locale`` (the catalogue's)."""
     return text(locale, f"cli.outbox.{code}", **params)
+
+
+# Why a pending message is not sent by this service yet (``Message.waiting_for``), by kind.
+WAITING = {"email": "outbox.error.waiting_relay", "notification": "outbox.error.waiting_slack"}
+
+
+def why(message: Message) -> str | None:
+    """Why a message waits or failed, as a phrase the reader reads in their language (the
+    stored reason comes back from the engine as the phrase it was written as)."""
+    if message.waiting_for and message.kind in WAITING:
+        return Phrase(WAITING[message.kind])
+    return message.waiting_for or message.last_error
 
 
 def kind_of(message: Message) -> str:
@@ -33,9 +45,9 @@ def lines(message: Message, locale: str, zone: str = "UTC") -> list[str]:
     values |= {"at": at}
     values |= {"count": message.attempts}  # "1 attempt", "2 attempts"
     found = [words("line", locale, **values)]
-    why = message.waiting_for or message.last_error
-    if why:
-        found.append(words("why", locale, why=why))
+    reason = why(message)
+    if reason:
+        found.append(words("why", locale, why=reason))
     return found
 
 

@@ -11,7 +11,7 @@ from cli import admin_lang
 from cli.context import Context
 from config.loader import ConfigError
 from config.workflow_schema import FILE, load_workflows
-from engine.api import clock, formats, plural
+from engine.api import Phrase, clock, formats, phrase_text, plural
 from engine.api import text as catalogue_text
 from engine.api.workflows import RunRecord, Stored, Summary, codec
 from engine.api.workflows import model as workflows
@@ -207,7 +207,7 @@ async def list_runs(args: argparse.Namespace, ctx: Context) -> int:
 def _run_line(run: RunRecord, lang: str, zone: str) -> str:
     """``#3 Mar 1, 2026, 10:00 AM CET Name: deal.created deal 7 → waiting until …`` (the
     event, record and status as stored)."""
-    reason = f" — {run.reason}" if run.reason else ""
+    reason = f" — {phrase_text(run.reason, lang)}" if run.reason else ""
     waiting = ""
     if run.status == "waiting":
         until = _when(run.resume_at, lang, zone)
@@ -235,9 +235,14 @@ async def show_run(args: argparse.Namespace, ctx: Context) -> int:
                              changes=changes))  # fmt: skip
     for step in run.steps:
         took = "" if step.duration_ms is None else f" {step.duration_ms:.1f} ms"
-        detail = json.dumps(step.detail, ensure_ascii=False)
+        detail = json.dumps(_said(step.detail, lang), ensure_ascii=False)
         ctx.print(f"  {step.path} {step.kind}: {step.outcome}{took} {detail}")
     return 0
+
+
+def _said(detail: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A step's detail with its phrases (an action's error) in the reader's language."""
+    return {k: phrase_text(v, lang) if isinstance(v, Phrase) else v for k, v in detail.items()}
 
 
 async def run_tick(args: argparse.Namespace, ctx: Context) -> int:

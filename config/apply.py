@@ -35,13 +35,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from config import problems as wording
 from config.blueprint_schema import load_blueprints
+from config.cpq_cache import load_cpq_cached
 from config.cpq_schema import (
     CATALOGUE_FILE,
     PRICING_FILE,
     CpqConfigError,
     load_catalogue_file,
-    load_pricing_file,
 )
 from config.loader import ConfigError, load_config
 from config.models import (
@@ -55,7 +56,7 @@ from config.routing import FILE_NAME as ROUTING_FILE
 from config.routing import RoutingError, load_routing
 from config.workflow_schema import FILE as WORKFLOWS_FILE
 from config.workflow_schema import load_workflows
-from engine.api import Actor, Engine, RelaisError, ValidationFailed
+from engine.api import Actor, Engine, Phrase, RelaisError, ValidationFailed
 from engine.api.blueprints import Blueprint, FormFit
 from engine.api.crm import (
     CrmSetup,
@@ -85,8 +86,9 @@ class ApplyRefused(RelaisError):
         self.problems = problems
 
     def lines(self, folder: Path) -> list[str]:
-        """One ``file: path: reason`` line per problem, the file in ``folder``."""
-        return [f"{folder / name}: {path}: {reason}" for name, path, reason in self.problems]
+        """One ``file: path: reason`` line per problem, the file in ``folder`` (a
+        catalogue message: the reason stays a ``Phrase`` where the engine gave one)."""
+        return [wording.line(folder / name, path, why) for name, path, why in self.problems]
 
 
 async def apply_config(engine: Engine, config: RelaisConfig, actor: Actor) -> list[str]:
@@ -148,9 +150,11 @@ class Folder:
     notes: tuple[str, ...]
 
 
-def read_folder(folder: Path, fits: FormFit | None = None) -> Folder:
+def read_folder(folder: Path, fits: FormFit | None = None, cache: Path | None = None) -> Folder:
     """Every file of ``folder``, by the loaders the service uses; raise ``ConfigError``
-    with every problem of every file. ``fits``: the renderer's check of blueprint forms."""
+    with every problem of every file. ``fits``: the renderer's check of blueprint forms;
+    ``cache``: the compiled price books' folder (:mod:`config.cpq_cache`), so that a first
+    start parses ``pricing.yaml`` once, not once here and once for the quotes."""
     problems: list[str] = []
 
     def attempt(load: Callable[[], R]) -> R | None:
@@ -167,7 +171,7 @@ def read_folder(folder: Path, fits: FormFit | None = None) -> Folder:
     workflows = attempt(lambda: load_workflows(folder))
     catalogue = folder / CATALOGUE_FILE
     products = attempt(lambda: load_catalogue_file(catalogue)) if catalogue.is_file() else None
-    pricing = attempt(lambda: load_pricing_file(folder / PRICING_FILE))
+    pricing = attempt(lambda: load_cpq_cached(folder, cache))
     routing = attempt(lambda: load_routing(folder))
     if problems or config is None or pricing is None or routing is None:
         raise ConfigError(problems)
@@ -179,16 +183,13 @@ def read_folder(folder: Path, fits: FormFit | None = None) -> Folder:
     )
     rules = len(pricing.book.prices.rules) + len(pricing.book.configurator.rules)
     notes = tuple(
-        note
-        for name, note in (
-            (PRICING_FILE, f"{rules} rule(s), read from the file by the service and each quote "
-             "command: nothing to write"),
-            (ROUTING_FILE, f"{len(routing.routes)} capture address(es), read from the file by the "
-             "service at start: nothing to write"),
+        Phrase(key, count=count)
+        for name, key, count in (
+            (PRICING_FILE, "config.change.pricing_note", rules),
+            (ROUTING_FILE, "config.change.routing_note", len(routing.routes)),
         )
         if (folder / name).is_file()
-        for note in (f"{name}: {note}",)
-    )  # fmt: skip
+    )
     return Folder(config, tuple(blueprints), setup, notes)
 
 
@@ -197,7 +198,9 @@ def _unshowable(path: Path, blueprint: Blueprint, fits: FormFit | None) -> list[
     if fits is None:
         return []
     return [
-        f"{path}: transitions[{index}].during{'.' + p.path if p.path else ''}: {p.message}"
+        wording.line(
+            path, f"transitions[{index}].during{'.' + p.path if p.path else ''}", p.message
+        )
         for index, t in enumerate(blueprint.transitions)
         for p in fits(t.during)
     ]
@@ -232,7 +235,9 @@ def _problems(folder: Folder, exc: ValidationFailed) -> list[tuple[str, str, str
     return found
 
 
-async def first_run(engine: Engine, path: Path, fits: FormFit | None = None) -> list[str] | None:
+async def first_run(
+    engine: Engine, path: Path, fits: FormFit | None = None, cache: Path | None = None
+) -> list[str] | None:
     """On a first start, apply the configuration folder ``path`` (one transaction) and log it.
 
     ``None`` when an earlier start already did (nothing is read then): live changes
@@ -241,7 +246,7 @@ async def first_run(engine: Engine, path: Path, fits: FormFit | None = None) -> 
     """
     if await engine.setup.first_run_done():
         return None
-    folder = read_folder(path, fits)
+    folder = read_folder(path, fits, cache)
     changes = await engine.setup.first_run(folder.setup)
     if changes is None:
         return None

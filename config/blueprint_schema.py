@@ -30,7 +30,6 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from config.loader import ConfigError, problem_line, read_yaml, validated
 from config.models import (
@@ -42,7 +41,8 @@ from config.models import (
     Text,
     WebhookUrl,
 )
-from engine.api import parse_duration
+from config.problems import refused
+from engine.api import Phrase, parse_duration
 from engine.api.blueprints import FormFit, StageRef, check_blueprint
 from engine.api.blueprints import model as bp
 from engine.api.crm import DEFAULT_STAGES, criteria
@@ -244,9 +244,7 @@ class BlueprintModel(Strict):
     @model_validator(mode="after")
     def one_record(self) -> Self:
         if self.leads == (self.pipeline is not None):
-            raise PydanticCustomError(
-                "record", "give either pipeline: KEY (deals) or leads: true, not both or neither"
-            )
+            raise refused("record", "config.problem.bp_record")
         return self
 
     def build(self) -> bp.Blueprint:
@@ -284,7 +282,7 @@ _ACTION_TAG = re.compile(r"(after\[\d+\])\.(?:" + "|".join(ACTION_TAGS) + r")(?=
 def load_blueprint_file(path: Path) -> bp.Blueprint:
     data = read_yaml(path)
     if data is None:
-        raise ConfigError([f"{path}: the file is empty"])
+        raise ConfigError([problem_line(str(path), (), Phrase("config.problem.empty_file"))])
     return parse_blueprint(data, str(path))
 
 

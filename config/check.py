@@ -26,6 +26,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from config import problems as wording
 from config.blueprint_schema import blueprint_files, default_stages, problems_against
 from config.blueprint_schema import load_blueprints as _load_blueprints
 from config.cpq_schema import (
@@ -42,6 +43,7 @@ from config.routing import RoutingError, load_routing
 from config.seller_schema import seller_warnings
 from config.workflow_schema import FILE as WORKFLOWS_FILE
 from config.workflow_schema import load_workflows
+from engine.api import Phrase
 from engine.api.blueprints import Blueprint, FormFit, StageRef
 from engine.api.blueprints import lead_model as lead_blueprints
 
@@ -66,13 +68,11 @@ def check_folder(folder: Path, fits: FormFit | None = None) -> Report:
     """
     report = Report()
     if not folder.is_dir():
-        report.problems.append(f"{folder}: no such configuration folder")
+        report.problems.append(wording.line(folder, "", Phrase("config.problem.no_folder")))
         return report
     report.config = _attempt(report, lambda: load_config(folder))
     for check in (_pricing, _catalogue, _routing, _workflows):
-        found = _attempt(report, partial(check, folder))
-        if found:
-            report.found.append(found)
+        report.found.extend(_attempt(report, partial(check, folder)) or ())
     _blueprints(folder, report, fits)
     return report
 
@@ -85,40 +85,44 @@ def _attempt(report: Report, load: Callable[[], T]) -> T | None:
         return None
 
 
-def _count(number: int, noun: str, plural: str | None = None) -> str:
-    return f"{number} {noun if number == 1 else plural or noun + 's'}"
+def _found(key: str, count: int) -> str:
+    """``catalogue.yaml: 17 products``: a count line, a catalogue message."""
+    return Phrase(f"config.change.found_{key}", count=count)
 
 
-def _pricing(folder: Path) -> str | None:
+def _pricing(folder: Path) -> list[str]:
     if not (folder / PRICING_FILE).is_file():
-        return None
+        return []
     setup = load_pricing_file(folder / PRICING_FILE)
-    rules = _count(len(setup.book.configurator.rules), "configurator rule")
-    found = f"{PRICING_FILE}: {rules}, {_count(len(setup.book.prices.rules), 'price rule')}"
+    book = setup.book
+    found = Phrase(
+        "config.change.found_pricing",
+        configurator=Phrase("config.change.configurator_rules", count=len(book.configurator.rules)),
+        prices=Phrase("config.change.price_rules", count=len(book.prices.rules)),
+    )
     # A devis lacking a legal mention is still made: a warning, not a problem.
     warnings = seller_warnings(setup.settings.seller, PRICING_FILE)
-    return "\n  ".join([found, *(f"warning: {line}" for line in warnings)])
+    return [found, *(Phrase("config.change.warning", line=line) for line in warnings)]
 
 
-def _catalogue(folder: Path) -> str | None:
+def _catalogue(folder: Path) -> list[str]:
     if not (folder / CATALOGUE_FILE).is_file():
-        return None
-    products = load_catalogue_file(folder / CATALOGUE_FILE)
-    return f"{CATALOGUE_FILE}: {_count(len(products), 'product')}"
+        return []
+    return [_found("catalogue", len(load_catalogue_file(folder / CATALOGUE_FILE)))]
 
 
-def _routing(folder: Path) -> str | None:
+def _routing(folder: Path) -> list[str]:
     policy = load_routing(folder)  # the defaults without the file: checked all the same
     if not (folder / ROUTING_FILE).is_file():
-        return None
-    return f"{ROUTING_FILE}: {_count(len(policy.routes), 'capture address', 'capture addresses')}"
+        return []
+    return [_found("routing", len(policy.routes))]
 
 
-def _workflows(folder: Path) -> str | None:
+def _workflows(folder: Path) -> list[str]:
     found = load_workflows(folder)
     if not (folder / WORKFLOWS_FILE).is_file():
-        return None
-    return f"{WORKFLOWS_FILE}: {_count(len(found), 'workflow')}"
+        return []
+    return [_found("workflows", len(found))]
 
 
 def _blueprints(folder: Path, report: Report, fits: FormFit | None) -> None:
@@ -126,7 +130,7 @@ def _blueprints(folder: Path, report: Report, fits: FormFit | None) -> None:
     for path, blueprint in loaded:
         report.problems.extend(_against_stages(path, blueprint, report.config, fits))
     if blueprint_files(folder):
-        report.found.append(f"blueprints: {_count(len(blueprint_files(folder)), 'file')}")
+        report.found.append(_found("blueprints", len(blueprint_files(folder))))
 
 
 def _against_stages(
@@ -134,7 +138,9 @@ def _against_stages(
 ) -> list[str]:
     """The stage-aware problems, when the files say what the pipeline's stages are."""
     if blueprint.record == "lead":
-        return [f"{path}: {p.path}: {p.message}" for p in lead_blueprints.check(blueprint, fits)]
+        return [
+            wording.line(path, p.path, p.message) for p in lead_blueprints.check(blueprint, fits)
+        ]
     stages = _stages(blueprint.pipeline, config)
     return [] if stages is None else problems_against(blueprint, stages, str(path), fits)
 

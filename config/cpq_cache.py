@@ -72,7 +72,7 @@ def load_cpq_cached(
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise CpqConfigError([f"{path}: cannot be read: {exc}"]) from None
+        raise CpqConfigError([_unreadable(path, exc)]) from None
     key = _key(content)
     entry = cache / f"pricing-{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:16]}"
     found = _read(entry, key)
@@ -81,6 +81,13 @@ def load_cpq_cached(
     setup = load(folder)
     _write(cache, entry, key, setup)
     return setup
+
+
+def _unreadable(path: Path, exc: OSError) -> str:
+    from engine.api import Phrase  # the catalogue: on an error only
+
+    reason = Phrase("config.problem.unreadable", error=str(exc))
+    return Phrase("config.problem.in_file", file=str(path), reason=reason)
 
 
 def _load_cpq(folder: Path) -> CpqSetup:

@@ -16,8 +16,10 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from config import problems as wording
 from config.cpq_errors import CpqConfigError
 from config.loader import duplicate_keys
+from engine.api import Phrase
 
 __all__ = ["CpqConfigError", "read_yaml", "validate_file"]
 
@@ -54,18 +56,18 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise CpqConfigError([f"{path}: cannot be read: {exc}"]) from None
+        raise CpqConfigError([wording.unreadable(path, exc)]) from None
     loader = _DecimalLoader(text)  # a SafeLoader: the text is parsed once
     try:
         node = loader.get_single_node()
         repeated = duplicate_keys(node)
         data = None if node is None else loader.construct_document(node)
     except yaml.YAMLError as exc:
-        raise CpqConfigError([f"{path}: invalid YAML: {_where(exc)}"]) from None
+        raise CpqConfigError([wording.invalid_yaml(path, _where(exc))]) from None
     finally:
         loader.dispose()
     if repeated:
-        raise CpqConfigError([f"{path.name}: {problem}" for problem in repeated])
+        raise CpqConfigError([wording.line(path.name, "", problem) for problem in repeated])
     return data
 
 
@@ -75,7 +77,8 @@ def _where(exc: yaml.YAMLError) -> str:
         return " ".join(str(exc).split())
     mark = exc.problem_mark
     context = f" ({exc.context})" if exc.context else ""
-    return f"line {mark.line + 1}, column {mark.column + 1}: {exc.problem}{context}"
+    where = wording.at_line(mark.line + 1, mark.column + 1)
+    return Phrase("config.problem.yaml_where", where=where, problem=f"{exc.problem}{context}")
 
 
 _M = TypeVar("_M", bound=BaseModel)
@@ -93,10 +96,8 @@ def validate_file(path: Path, model: type[_M]) -> _M:
 def _problems(path: Path, exc: ValidationError) -> list[str]:
     lines = []
     for error in exc.errors():
-        where = _dotted(error["loc"])
-        reason = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-        reason = reason.removeprefix("Value error, ")
-        lines.append(f"{path.name}: {where}: {reason}" if where else f"{path.name}: {reason}")
+        reason = wording.reason(error, prefixed=False)
+        lines.append(wording.line(path.name, _dotted(error["loc"]), reason))
     return lines
 
 

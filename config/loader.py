@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
+from config import problems as wording
 from config.models import (
     RULES_ERROR,
     Loc,
@@ -27,6 +27,7 @@ from config.models import (
     UsersFile,
     dotted,
 )
+from engine.api import Phrase
 
 
 class ConfigError(ValueError):
@@ -52,19 +53,11 @@ FILES: tuple[ConfigFile, ...] = (
     ConfigFile("projects.yaml", ProjectsFile),
 )
 
-# Pydantic's wording where it would puzzle someone editing YAML.
-FRIENDLIER = {
-    "extra_forbidden": "unknown key",
-    "tuple_type": "Input should be a list",
-    "model_type": "Input should be a mapping of keys to values",
-    "model_attributes_type": "Input should be a mapping of keys to values",
-}
-
 
 def load_config(folder: Path) -> RelaisConfig:
     """Read every known file of ``folder``; raise ``ConfigError`` listing all problems."""
     if not folder.is_dir():
-        raise ConfigError([f"{folder}: no such configuration folder"])
+        raise ConfigError([wording.line(folder, "", Phrase("config.problem.no_folder"))])
     fields: dict[str, Any] = {}
     problems: list[str] = []
     for spec in FILES:
@@ -100,24 +93,24 @@ def read_yaml(path: Path) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{label}: cannot be read: {exc}"]) from None
+        raise ConfigError([wording.unreadable(label, exc)]) from None
     try:
         repeated = duplicate_keys(yaml.compose(text, Loader=yaml.SafeLoader))
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError([yaml_line(label, exc)]) from None
     if repeated:
-        raise ConfigError([f"{label}: {problem}" for problem in repeated])
+        raise ConfigError([wording.line(label, "", problem) for problem in repeated])
     return data
 
 
 def yaml_line(label: str, exc: yaml.YAMLError) -> str:
     if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
-        return f"{label}: invalid YAML: {exc}"
+        return wording.invalid_yaml(label, str(exc))
     mark = exc.problem_mark
     context = f" ({exc.context})" if exc.context else ""
-    where = f"line {mark.line + 1}, column {mark.column + 1}"
-    return f"{label}: {where}: invalid YAML: {exc.problem}{context}"
+    where = wording.at_line(mark.line + 1, mark.column + 1)
+    return wording.invalid_yaml(label, f"{exc.problem}{context}", where)
 
 
 def duplicate_keys(root: yaml.Node | None) -> list[str]:
@@ -135,7 +128,10 @@ def duplicate_keys(root: yaml.Node | None) -> list[str]:
             stack.extend(child for pair in node.value for child in pair)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend(node.value)
-    return [f"line {line}: duplicate key {key!r}" for line, key in sorted(found)]
+    return [
+        Phrase("config.problem.duplicate_key", line=wording.at_line(line), key=repr(key))
+        for line, key in sorted(found)
+    ]
 
 
 def _repeated(node: yaml.MappingNode) -> list[tuple[int, str]]:
@@ -158,14 +154,10 @@ def validation_lines(label: str, exc: ValidationError) -> list[str]:
                 for loc, reason in error["ctx"]["problems"]
             )
         else:
-            lines.append(problem_line(label, error["loc"], _reason(error)))
+            lines.append(problem_line(label, error["loc"], wording.reason(error)))
     return lines
 
 
-def _reason(error: ErrorDetails) -> str:
-    return FRIENDLIER.get(error["type"], error["msg"])
-
-
 def problem_line(label: str, loc: Loc, reason: str) -> str:
-    path = dotted(loc)
-    return f"{label}: {path}: {reason}" if path else f"{label}: {reason}"
+    """``file: path: reason``, a catalogue message (:mod:`config.problems`)."""
+    return wording.line(label, dotted(loc), reason)

@@ -30,7 +30,9 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from engine.api import parse_duration
+from config.problems import refused
+from engine.api import Phrase, parse_duration
+from engine.api import has_text as has
 from engine.api.crm import criteria, normalize_email
 
 Loc = tuple[str | int, ...]
@@ -39,11 +41,12 @@ RULES_ERROR = "config_rules"
 
 
 def _pattern_check(pattern: str, message: str) -> Callable[[str], str]:
+    """A check that ``value`` matches ``pattern``; ``message``: the catalogue's reason."""
     compiled = re.compile(pattern)
 
     def check(value: str) -> str:
         if not compiled.fullmatch(value):
-            raise PydanticCustomError("format", message)
+            raise refused("format", message)
         return value
 
     return check
@@ -53,9 +56,7 @@ def _email(value: str) -> str:
     try:
         return normalize_email(value).normalized.casefold()
     except ValueError as exc:
-        raise PydanticCustomError(
-            "email", "not a valid e-mail address: {reason}", {"reason": str(exc)}
-        ) from exc
+        raise refused("email", "config.problem.not_email", reason=str(exc)) from exc
 
 
 def _duration(text: str) -> str:
@@ -70,7 +71,7 @@ def _timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise PydanticCustomError("timezone", "not an IANA time zone such as Europe/Paris") from exc
+        raise refused("timezone", "config.problem.timezone") from exc
     return value
 
 
@@ -80,7 +81,7 @@ Key = Annotated[
     AfterValidator(
         _pattern_check(
             r"[a-z0-9][a-z0-9_-]*",
-            "a key uses lower-case letters, digits, _ and - only (like visite_technique)",
+            "config.problem.key_format",
         )
     ),
 ]
@@ -88,12 +89,12 @@ Text = Annotated[StrictStr, StringConstraints(strip_whitespace=True, min_length=
 LongText = Annotated[StrictStr, StringConstraints(strip_whitespace=True, max_length=2000)]
 Currency = Annotated[
     StrictStr,
-    AfterValidator(_pattern_check(r"[A-Z]{3}", "a currency is an ISO 4217 code like EUR")),
+    AfterValidator(_pattern_check(r"[A-Z]{3}", "config.problem.currency")),
 ]
 Email = Annotated[StrictStr, AfterValidator(_email)]
 SlackId = Annotated[
     StrictStr,
-    AfterValidator(_pattern_check(r"[UW][A-Z0-9_]+", "a Slack member id looks like U012AB3CD")),
+    AfterValidator(_pattern_check(r"[UW][A-Z0-9_]+", "config.problem.slack_id")),
 ]
 TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
 Probability = Annotated[StrictInt, Field(ge=0, le=100)]
@@ -194,12 +195,20 @@ def duplicates(
         where = item(index)
         if value in first:
             loc = (*where, field) if field else where
-            problems.append(
-                (loc, f"duplicate {what} {value!r} (already at {dotted(first[value])})")
-            )
+            again = Phrase(
+                "config.problem.duplicate", what=_what(what), value=repr(value),
+                first=dotted(first[value]),
+            )  # fmt: skip
+            problems.append((loc, again))
         else:
             first[value] = where
     return problems
+
+
+def _what(what: str) -> str:
+    """What is repeated, as the reader reads it (``config.problem.what_<what>``)."""
+    key = "config.problem.what_" + re.sub(r"[^a-z]+", "_", what.lower())
+    return Phrase(key) if has(key) else what
 
 
 # -- pipelines.yaml -----------------------------------------------------------
@@ -221,12 +230,16 @@ def _outcome_problems(stages: tuple[StageConfig, ...]) -> list[Problem]:
         problems.extend(
             (
                 ("stages", i, "outcome"),
-                f"a second {outcome} stage (already at stages[{indexes[0]}]); one at most",
+                Phrase(
+                    "config.problem.second_outcome",
+                    outcome=outcome,
+                    first=f"stages[{indexes[0]}]",
+                ),
             )
             for i in indexes[1:]
         )
     if not any(stage.outcome == "none" for stage in stages):
-        problems.append((("stages",), "a pipeline needs at least one open stage (outcome: none)"))
+        problems.append((("stages",), Phrase("config.problem.no_open_stage")))
     return problems
 
 
@@ -256,11 +269,11 @@ class PipelinesFile(Strict):
         problems = duplicates(keys, lambda i: ("pipelines", i), "key", "pipeline key")
         defaults = [i for i, pipeline in enumerate(self.pipelines) if pipeline.default]
         if not defaults:
-            problems.append((("pipelines",), "exactly one pipeline needs default: true; none has"))
+            problems.append((("pipelines",), Phrase("config.problem.no_default")))
         problems.extend(
             (
                 ("pipelines", i, "default"),
-                f"a second default pipeline (already pipelines[{defaults[0]}]); exactly one",
+                Phrase("config.problem.second_default", first=f"pipelines[{defaults[0]}]"),
             )
             for i in defaults[1:]
         )
@@ -300,11 +313,11 @@ def _manager_problems(users: tuple[UserConfig, ...]) -> list[Problem]:
         if user.manager is None:
             continue
         if user.manager == user.email:
-            problems.append((where, "a user cannot be their own manager"))
+            problems.append((where, Phrase("config.problem.own_manager")))
         elif user.manager not in index:
-            problems.append((where, f"no user with the e-mail {user.manager!r} in this file"))
+            problems.append((where, Phrase("config.problem.no_manager", email=repr(user.manager))))
         elif (cycle := _cycle(user.email, managers)) and i == min(index[e] for e in cycle):
-            problems.append((where, f"management cycle: {' → '.join(cycle)}"))
+            problems.append((where, Phrase("config.problem.cycle", cycle=" → ".join(cycle))))
     return problems
 
 
@@ -338,9 +351,9 @@ class QuestionConfig(Strict):
     def _choices_rules(self) -> Self:
         problems: list[Problem] = []
         if self.kind == "choice" and len(self.choices) < 2:
-            problems.append((("choices",), "a choice question needs at least two choices"))
+            problems.append((("choices",), Phrase("config.problem.two_choices")))
         if self.kind != "choice" and self.choices:
-            problems.append((("choices",), f"only a choice question has choices, not {self.kind}"))
+            problems.append((("choices",), Phrase("config.problem.choices_kind", kind=self.kind)))
         problems += duplicates(self.choices, lambda i: ("choices", i), None, "choice")
         raise_problems(problems)
         return self
@@ -356,7 +369,7 @@ class ProjectTemplateConfig(Strict):
         keys = (question.key for question in self.questions)
         problems = duplicates(keys, lambda i: ("questions", i), "key", "question key")
         if not self.questions:
-            problems.append((("questions",), "a project template needs at least one question"))
+            problems.append((("questions",), Phrase("config.problem.no_question")))
         raise_problems(problems)
         return self
 

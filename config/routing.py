@@ -24,9 +24,11 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from config import problems as wording
+from config.loader import yaml_line
 from config.models import STRICT
+from config.problems import refused
 from engine.api.crm import normalize_email
 from engine.api.mail import IntakePolicy, OwnerRule, Route
 
@@ -54,9 +56,7 @@ def _email(value: str) -> str:
     try:
         return normalize_email(value).key
     except ValueError as exc:
-        raise PydanticCustomError(
-            "email", "not an e-mail address: {reason}", {"reason": str(exc)}
-        ) from None
+        raise refused("email", "config.problem.not_an_email", reason=str(exc)) from None
 
 
 def _sender(value: str) -> str:
@@ -94,9 +94,9 @@ class OwnerModel(_Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.mode == "fixed" and not self.user:
-            raise PydanticCustomError("owner", "mode fixed needs a user")
+            raise refused("owner", "config.problem.fixed_needs_user")
         if self.mode == "by_domain" and not self.domains:
-            raise PydanticCustomError("owner", "mode by_domain needs domains")
+            raise refused("owner", "config.problem.by_domain_needs_domains")
         return self
 
     def rule(self) -> OwnerRule:
@@ -117,7 +117,7 @@ class AddressModel(_Strict):
     @model_validator(mode="after")
     def _deal_fields(self) -> Self:
         if self.creates == "lead" and (self.pipeline or self.stage):
-            raise PydanticCustomError("route", "pipeline and stage apply to creates: deal only")
+            raise refused("route", "config.problem.route_deal_only")
         return self
 
     def route(self) -> Route:
@@ -154,13 +154,11 @@ class RoutingFile(_Strict):
     @model_validator(mode="after")
     def _unique(self) -> Self:
         if not self.addresses:
-            raise PydanticCustomError("route", "list at least one capture address")
+            raise refused("route", "config.problem.no_capture_address")
         seen: set[str] = set()
         for item in self.addresses:
             if item.address in seen:
-                raise PydanticCustomError(
-                    "unique", "address {a} is listed twice", {"a": item.address}
-                )
+                raise refused("unique", "config.problem.address_twice", address=item.address)
             seen.add(item.address)
         return self
 
@@ -198,11 +196,9 @@ def _read(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise RoutingError([f"{path}: cannot be read: {exc}"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark is not None else ""
-        raise RoutingError([f"{path}: {where}invalid YAML: {exc}"]) from None
+        raise RoutingError([wording.unreadable(path, exc)]) from None
+    except yaml.YAMLError as exc:  # one line, as every other file's: line, column, problem
+        raise RoutingError([yaml_line(str(path), exc)]) from None
 
 
 def _line(path: Path, error: Any) -> str:
@@ -212,5 +208,4 @@ def _line(path: Path, error: Any) -> str:
             where += f"[{part}]"
         elif not str(part).startswith("function-"):
             where += f".{part}" if where else str(part)
-    reason = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
-    return f"{path}: {where}: {reason}" if where else f"{path}: {reason}"
+    return wording.line(path, where, wording.reason(error))

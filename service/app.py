@@ -74,7 +74,9 @@ class Service:
         self.engine.quotes.use(cpq)
         wiring.renderers(self.engine)  # forms the bot can't show are refused on every save
         if self.defaults:  # before any part starts: the first mail finds the workflows in force
-            await first_run(self.engine, self.settings.config_path, forms_fit.fits)
+            await first_run(
+                self.engine, self.settings.config_path, forms_fit.fits, cache_folder(self.settings)
+            )
         self._build(self.engine)
         MetricsFeed(self.metrics, self.engine, self.workflows).install()
         wiring.apply(self.engine.bus, self.listeners())

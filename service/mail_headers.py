@@ -21,12 +21,21 @@ from email.errors import NonASCIILocalPartDefect
 from email.headerregistry import Address
 from email.message import EmailMessage
 
+from engine.api import Phrase
+
 _BREAKS = re.compile(r"\s*[\r\n\v\f\x85\u2028\u2029]+\s*")
 _CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 
 
 class Unbuildable(ValueError):
-    """The outbox message cannot become an e-mail; retrying would not change that."""
+    """The outbox message cannot become an e-mail; retrying would not change that.
+
+    Its one argument is the reason, a :class:`Phrase` when Relais words it (the
+    reader sees it in their language) or the library's own text."""
+
+    @property
+    def reason(self) -> str:
+        return self.args[0] if isinstance(self.args[0], Phrase) else str(self)
 
 
 def header_text(value: object) -> str:
@@ -44,11 +53,11 @@ def recipients(value: object) -> tuple[str, tuple[str, ...]]:
         header = scratch["To"]
         addresses: tuple[Address, ...] = header.addresses
     except (ValueError, IndexError, TypeError):
-        raise Unbuildable(f"invalid recipient address {text!r}") from None
+        raise Unbuildable(Phrase("outbox.error.bad_recipient", address=repr(text))) from None
     grouped = any(group.display_name is not None for group in header.groups)
     # A non-ASCII local part is a valid internationalised address (sent with SMTPUTF8).
     defects = [d for d in header.defects if not isinstance(d, NonASCIILocalPartDefect)]
     unclear = defects or grouped or not addresses
     if unclear or not all(a.username and a.domain for a in addresses):
-        raise Unbuildable(f"invalid recipient address {text!r}")
+        raise Unbuildable(Phrase("outbox.error.bad_recipient", address=repr(text)))
     return text, tuple(a.addr_spec for a in addresses)

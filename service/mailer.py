@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
 from config.settings import Settings
-from engine.api import clock
+from engine.api import Phrase, clock
 from engine.api.outbox import Message, Outcome, SentMail
 from service.mail_headers import Unbuildable, header_text, recipients
 
@@ -105,7 +105,7 @@ class Mailer:
         try:
             mail = self.build(message)
         except Unbuildable as exc:
-            detail = f"cannot build the e-mail: {exc}"
+            detail = Phrase("outbox.error.unbuildable", reason=exc.reason).stored()
             return Sent(Outcome(False, detail, None, _ms(started), retry=False))
         try:
             response = await asyncio.to_thread(self._send, mail)
@@ -115,13 +115,16 @@ class Mailer:
             code, text = next(iter(exc.recipients.values()), (550, b"refused"))
             return Sent(_refused(code, text, started))
         except (smtplib.SMTPException, OSError) as exc:
-            detail = f"{type(exc).__name__}: {exc}".strip(": ")
+            error = f"{type(exc).__name__}: {exc}".strip(": ")
+            detail = Phrase("outbox.error.connection", error=error).stored()
             return Sent(Outcome(False, detail, None, _ms(started)))
         sent = SentMail(
             mail["Message-ID"], mail["To"], mail["Subject"], clock.utcnow(), message.id,
             message.deal_id, response,
         )  # fmt: skip
-        return Sent(Outcome(True, f"{response} {mail['Message-ID']}", 250, _ms(started)), sent)
+        relay = f"{self.config.host}:{self.config.port}"
+        said = Phrase("stored.smtp_accepted", relay=relay, message_id=mail["Message-ID"])
+        return Sent(Outcome(True, said.stored(), 250, _ms(started)), sent)
 
     def _send(self, mail: EmailMessage) -> str:
         """Runs in a thread: connect, secure, log in, send; returns what the relay said."""
@@ -161,7 +164,8 @@ def _close(smtp: smtplib.SMTP) -> None:
 def _refused(code: int, text: bytes | str, started: float) -> Outcome:
     shown = text.decode(errors="replace") if isinstance(text, bytes) else text
     retry = not 500 <= code < 600
-    return Outcome(False, f"SMTP {code}: {shown}", code, _ms(started), retry=retry)
+    detail = Phrase("outbox.error.smtp", code=code, reply=shown).stored()
+    return Outcome(False, detail, code, _ms(started), retry=retry)
 
 
 def _ms(started: float) -> int:

@@ -28,7 +28,7 @@ from datetime import datetime
 
 import aiohttp
 
-from engine.api import Engine
+from engine.api import Engine, Phrase
 from engine.api.outbox import Message, Outcome
 from engine.api.outbox import queue as outbox
 from service.mailer import Mailer
@@ -82,7 +82,8 @@ class OutboxWorker:
             outcome = await self.deliver(message)
         except Exception as exc:  # an error of ours: this message alone is retried
             log.exception("event=outbox_error id=%d", message.id)
-            outcome = Outcome(False, f"internal error: {type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc}"
+            outcome = Outcome(False, Phrase("outbox.error.internal", error=error).stored())
         try:
             status = await self.engine.outbox.settle(message.id, outcome, now)
         except Exception:  # the lease brings it back; nothing else is held up
@@ -120,18 +121,20 @@ class OutboxWorker:
                 text = (await response.text())[:200]
                 return _outcome(response.status, text, _ms(started))
         except (ValueError, aiohttp.NonHttpUrlClientError) as exc:  # the same at every attempt
-            detail = f"invalid request: {type(exc).__name__}: {exc}"
-            return Outcome(False, detail, None, _ms(started), retry=False)
+            said = Phrase("outbox.error.invalid_request", error=f"{type(exc).__name__}: {exc}")
+            return Outcome(False, said.stored(), None, _ms(started), retry=False)
         except (aiohttp.ClientError, TimeoutError) as exc:
-            detail = f"{type(exc).__name__}: {exc}".strip(": ")
-            return Outcome(False, detail, None, _ms(started))
+            error = f"{type(exc).__name__}: {exc}".strip(": ")
+            said = Phrase("outbox.error.connection", error=error)
+            return Outcome(False, said.stored(), None, _ms(started))
 
 
 def _outcome(status: int, text: str, duration_ms: int) -> Outcome:
     if 200 <= status < 300:
         return Outcome(True, f"HTTP {status}", status, duration_ms)
     retry = status >= 500 or status in RETRIED_STATUSES
-    return Outcome(False, f"HTTP {status}: {text}", status, duration_ms, retry=retry)
+    said = Phrase("outbox.error.http", status=status, body=text)  # the receiver's words as sent
+    return Outcome(False, said.stored(), status, duration_ms, retry=retry)
 
 
 def _ms(started: float) -> int:
@@ -147,5 +150,5 @@ def _log(message: Message, outcome: Outcome, status: str) -> None:
         level,
         "event=%s_%s id=%d deal=%s attempt=%d detail=%r%s",
         message.kind, status, message.id, message.deal_id, message.attempts + 1,
-        outcome.detail, retry,
+        Phrase.from_stored(outcome.detail), retry,
     )  # fmt: skip

@@ -52,9 +52,12 @@ def run_list(runs: list[RunRecord], locale: str, tz: str) -> Message:
     return Message(title, blocks)
 
 
-def _step_line(step: StepRecord) -> str:
+def _step_line(step: StepRecord, locale: str) -> str:
     took = "" if step.duration_ms is None else f" · {step.duration_ms:.0f} ms"
-    detail = json.dumps(step.detail, ensure_ascii=False, default=str) if step.detail else ""
+    said = {
+        k: phrase_text(v, locale) if isinstance(v, Phrase) else v for k, v in step.detail.items()
+    }
+    detail = json.dumps(said, ensure_ascii=False, default=str) if said else ""
     shown = f"\n      {escape(clip(detail, 200))}" if detail else ""
     return f"`{step.path}` {step.kind} → *{step.outcome}*{took}{shown}"
 
@@ -71,7 +74,7 @@ def run_detail(run: RunRecord, locale: str, tz: str) -> Message:
     blocks: list[Block] = [header(title), fields(facts)]
     if run.reason:
         blocks.append(context(escape(clip(_reason(run, locale), 500))))
-    lines = [_step_line(step) for step in run.steps[:MAX_STEPS]]
+    lines = [_step_line(step, locale) for step in run.steps[:MAX_STEPS]]
     blocks.append(section("\n".join(lines) if lines else t(locale, "run_no_steps")))
     return Message(title, blocks)
 

@@ -32,6 +32,7 @@ from engine.crm.fields import moment
 from engine.errors import ValidationFailed
 from engine.outbox import queue as outbox
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,11 +204,13 @@ def _message(run: Run, action: Action) -> tuple[str, dict[str, Any], str | None]
             "subject": templates.render(action.subject, values),
             "body": templates.render(action.body, values),
         }
-        return address or action.to, payload, None if address else f"no e-mail for {action.to}"
+        skipped = None if address else Phrase("outbox.skip.no_email", to=action.to)
+        return address or action.to, payload, skipped
     assert isinstance(action, Notify)
     target = _slack_target(run, action)
     payload = {"to": target, "text": templates.render(action.text, values)}
-    return target or action.to, payload, None if target else f"nobody to notify ({action.to})"
+    unsent = None if target else Phrase("outbox.skip.nobody", who=action.to)
+    return target or action.to, payload, unsent
 
 
 def _address(run: Run, to: str) -> str | None:

@@ -14,11 +14,9 @@ reported under that transition's path like any other.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
 from engine import clock, templates
@@ -35,6 +33,7 @@ from engine.blueprints.model import (
     Transition,
     Webhook,
 )
+from engine.blueprints.wording import hint, unknown_field, whole_percent, wrong
 from engine.crm import fields
 from engine.crm.activities import KINDS
 from engine.crm.criteria import LISTED, OPERATORS, UNARY, Criterion, conditions
@@ -101,7 +100,7 @@ class _Checker:
         for index, transition in enumerate(self.bp.transitions):
             path = f"transitions[{index}]"
             if transition.key in seen or transition.key == ADMIN_OVERRIDE:
-                self.add(f"{path}.key", f"transition key {transition.key!r} is already taken")
+                self.add(f"{path}.key", wrong("key_taken", key=repr(transition.key)))
             seen.add(transition.key)
             self.check_transition(transition, path)
         self.check_reachability()
@@ -118,17 +117,17 @@ class _Checker:
     def check_stage(self, key: str, path: str) -> bool:
         if key in self.stages:
             return True
-        self.add(path, f"unknown stage {key!r}{_hint(key, self.stages)}")
+        self.add(path, wrong("unknown_stage", stage=repr(key), hint=hint(key, self.stages)))
         return False
 
     def check_states(self) -> None:
         for state in self.bp.states:
             path = f"states.{state.stage}"
             if self.check_stage(state.stage, path) and self.stages[state.stage].outcome:
-                self.add(path, "a closed stage cannot have a time limit")
+                self.add(path, wrong("closed_time_limit"))
             for who in state.escalate_to:
                 if who not in ("owner", "manager"):
-                    self.add(f"{path}.escalate_to", f"escalate to owner or manager, not {who!r}")
+                    self.add(f"{path}.escalate_to", wrong("escalate_to", who=repr(who)))
 
     # -- criteria -------------------------------------------------------------
 
@@ -136,10 +135,10 @@ class _Checker:
         for where, condition in conditions(criterion, path):
             kind = fields.field_type(condition.field, self.catalogue)
             if kind is None:
-                self.add(f"{where}.field", _unknown_field(condition.field, self.catalogue))
+                self.add(f"{where}.field", unknown_field(condition.field, self.catalogue))
                 continue
             if condition.op not in OPERATORS:
-                self.add(f"{where}.op", f"unknown operator {condition.op!r}")
+                self.add(f"{where}.op", wrong("unknown_operator", op=repr(condition.op)))
             elif condition.op not in UNARY:
                 self.check_literal(kind, condition.op, condition.value, f"{where}.value")
 
@@ -165,7 +164,7 @@ class _Checker:
         self.check_criterion(t.criteria, f"{path}.before.criteria")
         for role in t.owners.roles:
             if role not in ("admin", "manager", "rep"):
-                self.add(f"{path}.before.owners.roles", f"unknown role {role!r}")
+                self.add(f"{path}.before.owners.roles", wrong("unknown_role", role=repr(role)))
         inputs = self.check_inputs(t, f"{path}.during")
         self.check_fit(t.during, f"{path}.during")
         for index, action in enumerate(t.after):
@@ -173,7 +172,7 @@ class _Checker:
         if target_known:
             self.check_lost_reason(t, path)
         if t.automatic_after is not None and t.during.asks_anything:
-            self.add(f"{path}.automatic", "an automatic transition cannot ask for input")
+            self.add(f"{path}.automatic", wrong("automatic_input"))
 
     def lost_target(self, t: Transition) -> bool:
         stage = self.stages.get(t.target)
@@ -185,7 +184,7 @@ class _Checker:
         given = any(f.field == "lost_reason" and f.required for f in t.during.fields)
         set_after = any(isinstance(a, SetField) and a.field == "lost_reason" for a in t.after)
         if not (given or set_after):
-            self.add(path, "a transition into a lost stage must ask for or set lost_reason")
+            self.add(path, wrong("lost_reason_needed"))
 
     def check_inputs(self, t: Transition, path: str) -> dict[str, InputField]:
         inputs: dict[str, InputField] = {}
@@ -246,7 +245,7 @@ class _Checker:
         problem = fields.literal_problem(kind, value)
         if problem:
             self.add(path, f"type mismatch: {problem}")
-        elif spec.type == "percentage" and not _whole_percent(value):
+        elif spec.type == "percentage" and not whole_percent(value):
             self.add(path, f"a percentage is a whole number from 0 to 100, not {value}")
 
     def check_pattern(self, spec: InputField, path: str) -> None:
@@ -262,11 +261,11 @@ class _Checker:
         """The field's type if a transition may write it; otherwise records why not."""
         kind = fields.field_type(name, self.catalogue)
         if kind is None:
-            self.add(path, _unknown_field(name, self.catalogue))
+            self.add(path, unknown_field(name, self.catalogue))
         elif not fields.is_writable(name, self.catalogue):
-            self.add(path, f"{name} is read-only")
+            self.add(path, wrong("read_only", name=name))
         elif name == "lost_reason" and not self.lost_target(t):
-            self.add(path, "lost_reason is written only by a transition into a lost stage")
+            self.add(path, wrong("lost_reason_only"))
         else:
             return kind
         return None
@@ -336,22 +335,24 @@ class _Checker:
     def check_text(self, text: str, inputs: Iterable[str], path: str) -> None:
         known = templates.LEAD_NAMES if self.bp.record == "lead" else templates.NAMES
         for name in templates.unknown(text, inputs, known):
-            self.add(path, f"unknown placeholder {{{name}}}")
+            self.add(path, wrong("unknown_placeholder", name="{" + name + "}"))
 
     # -- reachability ---------------------------------------------------------
 
     def check_reachability(self) -> None:
         first = next((s.key for s in self.order if s.outcome is None), None)
         if first is None:
-            self.add("pipeline", "the pipeline has no open stage to start from")
+            self.add("pipeline", wrong("no_open_stage"))
             return
         reached = self.reachable(first)
         for stage in self.order:
             if stage.key not in reached:
-                self.add("transitions", f"stage {stage.key!r} can never be reached from {first!r}")
+                self.add(
+                    "transitions", wrong("unreachable", stage=repr(stage.key), first=repr(first))
+                )
         for index, t in enumerate(self.bp.transitions):
             if not t.common and not any(s in reached for s in t.sources):
-                self.add(f"transitions[{index}].from", "this transition can never be reached")
+                self.add(f"transitions[{index}].from", wrong("transition_unreachable"))
 
     def reachable(self, first: str) -> set[str]:
         reached, frontier = {first}, [first]
@@ -375,23 +376,3 @@ def check_blueprint(
     to give); without it, only what the engine itself knows is checked.
     """
     return _Checker(blueprint, stages, fits).run()
-
-
-def _whole_percent(value: str) -> bool:
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return False
-    return number.is_finite() and number == number.to_integral_value() and 0 <= number <= 100
-
-
-def _hint(name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _unknown_field(name: str, catalogue: dict[str, fields.DealField] | None = None) -> str:
-    lead = catalogue is fields.LEAD_FIELDS
-    hint = _hint(name, fields.LEAD_FIELDS if lead else fields.DEAL_FIELDS)
-    record = "lead" if lead else "deal"
-    return f"unknown {record} field {name!r}{hint}; custom values are custom.<name>"

@@ -23,6 +23,7 @@ from engine.crm.fields import DealValues, moment
 from engine.crm.pipelines import pipeline_row
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 _CACHE: dict[str, Blueprint] = {}
 _CACHE_SIZE = 128
@@ -139,7 +140,9 @@ def problems_as_errors(problems: Sequence[Problem]) -> dict[str, str]:
     """Problems keyed by path (two at one path are joined), for ``ValidationFailed``."""
     errors: dict[str, str] = {}
     for p in problems:
-        errors[p.path] = f"{errors[p.path]}; {p.message}" if p.path in errors else p.message
+        first = errors.get(p.path)
+        both = None if first is None else Phrase("config.problem.both", first=first, then=p.message)
+        errors[p.path] = both or p.message
     return errors
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine.money import LIMIT, TOO_LARGE, typed_decimal
+from engine.text.catalogue import Phrase
 
 Catalogue = Mapping[str, "Product"]
 
@@ -41,13 +42,17 @@ class Product:
 
     def __post_init__(self) -> None:
         if not self.code.strip():
-            raise ValueError("a product needs a code")
+            raise ValueError(Phrase("config.problem.product_code"))
         if self.unit_price < 0:
-            raise ValueError(f"product {self.code}: the unit price must not be negative")
+            raise ValueError(self._refused("config.problem.product_negative"))
         if self.unit_price >= LIMIT:
-            raise ValueError(f"product {self.code}: {TOO_LARGE}")
+            raise ValueError(Phrase("config.problem.product", code=self.code, reason=TOO_LARGE))
         if not 0 <= self.tax_rate <= 100:
-            raise ValueError(f"product {self.code}: the tax rate is a percentage (0 to 100)")
+            raise ValueError(self._refused("config.problem.product_tax_rate"))
+
+    def _refused(self, key: str) -> str:
+        """``product CODE: reason``, each in the reader's language (a ``Phrase``)."""
+        return Phrase("config.problem.product", code=self.code, reason=Phrase(key))
 
     def number(self, name: str) -> Decimal | None:
         """A custom numeric field, or ``None`` when the product does not have it."""

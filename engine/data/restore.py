@@ -23,9 +23,15 @@ from engine.text.catalogue import Phrase, reason_of
 
 
 class RestoreRefused(RelaisError):
-    """The target database is not empty: a restore never merges into live data."""
+    """The target database is not empty: a restore never merges into live data.
 
-    code = "restore_refused"
+    ``held`` says what it holds (``3 deals, 2 contacts``); the adapter renders the code's
+    message in the reader's language."""
+
+    code = "stored.restore_not_empty"
+
+    def __init__(self, held: str) -> None:
+        super().__init__(Phrase(self.code, held=held), held=held)
 
 
 def restore_all(tx: Tx, data: Any) -> dict[str, int]:
@@ -73,10 +79,7 @@ def _refuse_if_not_empty(tx: Tx) -> None:
         if (count := tx.scalar(f"SELECT count(*) FROM {SPECS[entity].table}"))
     ]
     if held:
-        raise RestoreRefused(
-            f"the database already holds {', '.join(held)}; a backup is restored only into "
-            "an empty database (point RELAIS_DATABASE at a new file)"
-        )
+        raise RestoreRefused(", ".join(held))
 
 
 class _References:
@@ -180,15 +183,15 @@ def _stored(kind: Kind, value: Any) -> Any:
         return None
     if kind == "plain":
         if not isinstance(value, str | int | float):
-            raise TypeError(f"expected text or a number, not {value!r}")
+            raise TypeError(Phrase("stored.restore_not_plain", value=repr(value)))
         return value
     if kind == "bool":
         if not isinstance(value, bool):
-            raise TypeError(f"expected true or false, not {value!r}")
+            raise TypeError(Phrase("stored.restore_not_bool", value=repr(value)))
         return int(value)
     if kind == "money":
         if not isinstance(value, str):
-            raise TypeError(f'money is a decimal string such as "8000.00", not {value!r}')
+            raise TypeError(Phrase("stored.restore_not_money", value=repr(value)))
         return money.to_cents(money.parse_amount(value))
     if kind == "json":
         if not isinstance(value, dict):
@@ -199,7 +202,14 @@ def _stored(kind: Kind, value: Any) -> Any:
             return clock.to_db(clock.from_db(str(value)))
         except ValueError:
             raise ValueError(Phrase("restore.not_a_time", value=repr(value))) from None
-    return date.fromisoformat(str(value)).isoformat()
+    return _date(value)
+
+
+def _date(value: Any) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError(Phrase("stored.restore_not_date", value=repr(value))) from None
 
 
 def _no_refs(record: dict[str, Any], refs: _References) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from engine.errors import ValidationFailed
 from engine.facade.base import Part, require_admin
 from engine.store.claims import CONFIGURATION, exclusively
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 from engine.workflows import store as workflow_store
 from engine.workflows.model import Workflow
 
@@ -125,17 +126,18 @@ def _apply_all(tx: Tx, setup: FullSetup) -> list[str]:
             problems.update({f"workflows[{index}].{k}": v for k, v in exc.errors.items()})
             continue
         if saved.created:
-            lines.append(f"workflow {saved.name}: created")
+            lines.append(Phrase("config.change.workflow_created", name=saved.name))
         elif saved.changed:
-            lines.append(f"workflow {saved.name}: {', '.join(saved.changed)} changed")
+            fields = ", ".join(saved.changed)
+            lines.append(Phrase("config.change.workflow_changed", name=saved.name, fields=fields))
     if setup.products is not None and not problems:
         try:
             result = catalogue.import_products(tx, setup.products)
         except ValidationFailed as exc:
             problems.update({f"products.{k}": v for k, v in exc.errors.items()})
         else:
-            lines += [f"product {code}: created" for code in result.created]
-            lines += [f"product {code}: updated" for code in result.updated]
+            lines += [Phrase("config.change.product_created", code=c) for c in result.created]
+            lines += [Phrase("config.change.product_updated", code=c) for c in result.updated]
     if problems:
         raise ValidationFailed(problems)
     return lines
@@ -148,8 +150,13 @@ def _blueprint_line(tx: Tx, blueprint: Blueprint) -> list[str]:
         saved = blueprint_store.save(tx, blueprint)
     if not saved.created:
         return []
-    kept = f"; {saved.pinned} deal(s) in flight keep the previous version" if saved.pinned else ""
-    return [f"blueprint {saved.pipeline}: {blueprint.name}: version {saved.version} in force{kept}"]
+    kept = Phrase("config.change.blueprint_pinned", count=saved.pinned) if saved.pinned else ""
+    return [
+        Phrase(
+            "config.change.blueprint", pipeline=saved.pipeline, name=blueprint.name,
+            version=saved.version, kept=kept,
+        )
+    ]  # fmt: skip
 
 
 def _first_run_done(conn: sqlite3.Connection) -> bool:

@@ -34,6 +34,7 @@ from engine.blueprints import webhooks
 from engine.errors import NotFound
 from engine.store import claims, notify
 from engine.store.db import Tx
+from engine.text.catalogue import revive, stored
 
 KINDS = ("webhook", "email", "notification")
 LANES = ("slack", "email", "webhook")
@@ -91,7 +92,7 @@ class Message:
             status=row["status"],
             attempts=row["attempts"],
             next_attempt_at=clock.from_db(row["next_attempt_at"]),
-            last_error=row["last_error"],
+            last_error=revive(row["last_error"]),  # a Phrase when it was written as one
             created_at=clock.from_db(row["created_at"]),
             delivered_at=None if delivered is None else clock.from_db(delivered),
             lane=row["lane"] or LANE_OF_KIND[row["kind"]],
@@ -157,7 +158,7 @@ def enqueue(
         {
             "kind": kind, "deal_id": deal_id, "transition_id": transition_id,
             "recipient": recipient, "payload": json.dumps(payload, ensure_ascii=False),
-            "status": "skipped" if skipped else "pending", "last_error": skipped,
+            "status": "skipped" if skipped else "pending", "last_error": stored(skipped),
             "next_attempt_at": tx.now, "created_at": tx.now, "lane": lane,
             "order_key": recipient if slack else None,
             "form": (form or "notification") if slack else None, "ref": ref,
@@ -320,7 +321,11 @@ def attempts(conn: sqlite3.Connection, message_id: int) -> list[Attempt]:
     ).fetchall()
     return [
         Attempt(
-            clock.from_db(r["at"]), bool(r["ok"]), r["status_code"], r["detail"], r["duration_ms"]
+            clock.from_db(r["at"]),
+            bool(r["ok"]),
+            r["status_code"],
+            revive(r["detail"]) or "",
+            r["duration_ms"],
         )
         for r in rows
     ]

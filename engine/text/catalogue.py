@@ -15,6 +15,10 @@ text in each language has ``{name}`` placeholders (``python-brace-format``).
 * :class:`Phrase` — a message kept as its key and parameters (an engine reason, an
   error's detail): it reads as its English text, and :meth:`Phrase.text` renders it
   in any language.
+* :func:`stored` / :func:`revive` — a :class:`Phrase` as a database column holds it
+  (a run's reason, an outbox message's last error) and back, so a text written
+  today is read tomorrow in the reader's language; an older row's plain text
+  stays as it was.
 
 A key missing in one language falls back to English, then to the key itself, so a
 gap shows rather than breaks (tests/test_catalogue.py fails on any gap). A parameter
@@ -27,6 +31,7 @@ import).
 from __future__ import annotations
 
 import gettext
+import json
 import string
 import struct
 from collections.abc import Callable, Iterable, Mapping
@@ -211,6 +216,16 @@ class Phrase(str):
     def text(self, locale: str) -> str:
         return text(locale, self.key, **self.params)
 
+    def stored(self, limit: int | None = None) -> str:
+        """The phrase as a database column keeps it (:func:`stored`): adapters hand this
+        to the engine where it records what they said (an outbox attempt's detail)."""
+        return stored(self, STORED_LIMIT if limit is None else limit) or ""
+
+    @staticmethod
+    def from_stored(value: str | None) -> str | None:
+        """A column's text back as the phrase it was (:func:`revive`), else as it is."""
+        return revive(value)
+
     def __reduce__(self) -> tuple[Any, ...]:
         return (_phrase, (self.key, self.params))
 
@@ -234,3 +249,63 @@ def labelled(values: Iterable[str], prefix: str) -> list[str]:
     """Choices as the reader reads them: each value's label (``prefix`` + value, a
     :class:`Phrase`) where the catalogue has one, the value itself otherwise."""
     return [Phrase(prefix + value) if has(prefix + value) else value for value in values]
+
+
+# -- a Phrase in a database column --------------------------------------------------------
+
+# Begins every stored Phrase; no English sentence, SMTP reply or HTTP body starts so.
+STORED = "relais-phrase:"
+STORED_LIMIT = 500  # the outbox's columns keep at most this many characters
+
+
+def stored(value: str | None, limit: int = STORED_LIMIT) -> str | None:
+    """``value`` as a column keeps it: a :class:`Phrase` as its key and parameters (JSON
+    after :data:`STORED`), any other text as it is.
+
+    Within ``limit`` characters: the longest texts among the parameters (a remote
+    server's reply, say) are clipped, never the key, so the row still revives.
+    """
+    if not isinstance(value, Phrase):
+        return value
+    cut = limit
+    while True:
+        written = STORED + json.dumps(_encoded(value, cut), ensure_ascii=False, default=str)
+        if len(written) <= limit or cut <= 8:
+            return written
+        cut //= 2
+
+
+def revive(value: str | None) -> str | None:
+    """A column's text as written: the :class:`Phrase` back, else the text itself (a row
+    written before phrases were stored, free text, a stored form that does not read)."""
+    if value is None or not value.startswith(STORED):
+        return value
+    try:
+        found = _decoded(json.loads(value[len(STORED) :]))
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return value
+    return found if isinstance(found, Phrase) else value
+
+
+def _encoded(value: Any, cut: int) -> Any:
+    if isinstance(value, Phrase):
+        params = {name: _encoded(v, cut) for name, v in value.params.items()}
+        return {"$phrase": value.key, "params": params}
+    if isinstance(value, str):
+        return value if len(value) <= cut else value[: max(cut - 1, 1)] + "…"
+    if isinstance(value, Mapping):
+        return {str(k): _encoded(v, cut) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encoded(v, cut) for v in value]
+    return value
+
+
+def _decoded(value: Any) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("$phrase"), str):
+        params = {str(k): _decoded(v) for k, v in value["params"].items()}
+        return Phrase(value["$phrase"], **params)
+    if isinstance(value, dict):
+        return {k: _decoded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decoded(v) for v in value]
+    return value

@@ -24,6 +24,7 @@ from engine.blueprints.model import Blueprint, StateRule, leaves
 from engine.outbox import queue as outbox
 from engine.store import claims
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 Kind = Literal["escalation", "automatic"]
 
@@ -181,5 +182,5 @@ def notify(
         user_target(user) or who,
         payload,
         deal_id=deal_id,
-        skipped=None if user is not None else f"nobody to notify ({who})",
+        skipped=None if user is not None else Phrase("outbox.skip.nobody", who=who),
     )

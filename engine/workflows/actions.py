@@ -250,7 +250,7 @@ def _email(scope: Scope, action: Any) -> Detail:
         "workflow": scope.workflow,
         "run_id": scope.run_id,
     }
-    skipped = None if address else f"no e-mail address for {action.to}"
+    skipped = None if address else Phrase("outbox.skip.no_email", to=action.to)
     return _enqueue(scope, "email", address or action.to, payload, skipped)
 
 

@@ -31,6 +31,8 @@ from engine.actors import Actor
 from engine.errors import Conflict, RelaisError, StorageError
 from engine.events import DomainEvent
 from engine.store.db import Tx
+from engine.text.catalogue import stored
+from engine.workflows import reasons
 from engine.workflows.actions import Scope, run_action
 from engine.workflows.conditions import Cause, Subject, evidence, failures
 from engine.workflows.history import not_met
@@ -182,7 +184,7 @@ def _wait(tx: Tx, scope: Scope, run: Run, ins: Instr, wait: Wait, now: datetime)
         base = moment_of(value, "09:00", scope.timezone)
         until = None if base is None else base + timedelta(seconds=wait.offset)
     if until is None:
-        reason = f"{ins.path}: {wait.until} is empty, nothing to wait for"
+        reason = reasons.nothing_to_wait(ins.path, str(wait.until))
         record_step(tx, run.id, ins.path, "wait", "stopped", {"until": wait.until}, now)
         finish(tx, run, "stopped", reason, now)
         return "stopped"
@@ -223,7 +225,7 @@ def _act(tx: Tx, scope: Scope, run: Run, ins: Instr, now: datetime,
 
 def _failed(tx: Tx, run: Run, ins: Instr, exc: Exception, now: datetime, setup: Setup,
             started: float) -> str:  # fmt: skip
-    error = error_text(exc)
+    error = stored(reasons.error(exc))
     kind = type(ins.action).__name__
     attempts = run.attempts + 1
     if _transient(exc) and attempts < setup.max_attempts:
@@ -247,19 +249,13 @@ def _failed(tx: Tx, run: Run, ins: Instr, exc: Exception, now: datetime, setup: 
         started,
         attempts,
     )
-    finish(tx, run, "failed", f"{ins.path}: {error}", now)
+    finish(tx, run, "failed", reasons.failed(ins.path, exc), now)
     return "failed"
 
 
 def _transient(exc: Exception) -> bool:
     """Worth another try later: a concurrent edit, a busy or failing database."""
     return isinstance(exc, Conflict | StorageError | sqlite3.OperationalError)
-
-
-def error_text(exc: Exception) -> str:
-    if isinstance(exc, RelaisError):
-        return exc.message
-    return f"{type(exc).__name__}: {exc}"
 
 
 def _last_entry(tx: Tx) -> int:
@@ -322,10 +318,12 @@ def _pause(tx: Tx, run: Run, status: str, until: datetime | None, queued: int) -
 
 
 def finish(tx: Tx, run: Run, status: str, reason: str | None, now: datetime) -> None:
+    """End the run; a :class:`~engine.text.catalogue.Phrase` reason is kept as one, so
+    it is read later in the reader's language (:mod:`engine.workflows.reasons`)."""
     tx.execute(
         "UPDATE workflow_runs SET status = ?, reason = ?, pc = ?, attempts = ?,"
         " resume_at = NULL, claim = NULL, claimed_until = NULL, finished_at = ? WHERE id = ?",
-        (status, reason, run.pc, run.attempts, stored_at(now), run.id),
+        (status, stored(reason, limit=4000), run.pc, run.attempts, stored_at(now), run.id),
     )
 
 

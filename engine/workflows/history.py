@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from engine import clock
 from engine.errors import NotFound
-from engine.text.catalogue import Phrase
+from engine.text.catalogue import Phrase, revive
+from engine.workflows.reasons import step_of
 
 FAILED = ("failed", "stopped")
 
@@ -66,14 +68,33 @@ def _when(text: str | None) -> datetime | None:
 def not_met(path: str, condition: str) -> Phrase:
     """Why a run stopped at a condition: ``steps[0]: not met: …`` in English, a message of the
     catalogue (``workflow.not_met``) for every reader. The step is also numbered from 1."""
-    step = ".".join(str(int(n) + 1) for n in re.findall(r"\[(\d+)\]", path)) or path
-    return Phrase("workflow.not_met", path=path, step=step, condition=condition)
+    return Phrase("workflow.not_met", path=path, step=step_of(path), condition=condition)
+
+
+# Reasons stored in English before they were stored as phrases (issue #14), read back as
+# the phrase they would be now; any other old text is shown as it was written.
+_ENGLISH: tuple[tuple[str, Callable[[re.Match[str]], Phrase]], ...] = (
+    (r"(\S+): not met: (.*)", lambda m: not_met(m[1], m[2])),
+    (r"the workflow was deactivated", lambda m: Phrase("workflow.reason.deactivated")),
+)
 
 
 def _reason(stored: str | None) -> str | None:
     """A stored reason, as the :class:`Phrase` it was written as when it is one."""
-    matched = re.fullmatch(r"(\S+): not met: (.*)", stored or "", re.DOTALL)
-    return not_met(matched[1], matched[2]) if matched else stored
+    found = revive(stored)
+    if isinstance(found, Phrase) or found is None:
+        return found
+    for pattern, phrase in _ENGLISH:
+        matched = re.fullmatch(pattern, found, re.DOTALL)
+        if matched:
+            return phrase(matched)
+    return found
+
+
+def _detail(text: str) -> dict[str, Any]:
+    """A step's detail; an error kept as a phrase is read back as one."""
+    detail: dict[str, Any] = json.loads(text)
+    return {k: revive(v) if isinstance(v, str) else v for k, v in detail.items()}
 
 
 def _run(row: sqlite3.Row, steps: tuple[StepRecord, ...] = ()) -> RunRecord:
@@ -115,7 +136,7 @@ def run(conn: sqlite3.Connection, run_id: int) -> RunRecord:
             s["path"],
             s["kind"],
             s["outcome"],
-            json.loads(s["detail"]),
+            _detail(s["detail"]),
             clock.from_db(s["at"]),
             s["duration_ms"],
         )

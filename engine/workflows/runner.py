@@ -36,6 +36,7 @@ from engine import clock
 from engine.actors import Actor
 from engine.events import DomainEvent
 from engine.store.db import Database, Tx
+from engine.text.catalogue import Phrase
 from engine.workflows import runs, timed
 from engine.workflows.dates import DueDate, due_dates
 from engine.workflows.execute import Progress, Setup, advance
@@ -350,7 +351,7 @@ class WorkflowRunner:
             return None
         active = tx.scalar("SELECT active FROM workflows WHERE id = ?", (run.workflow_id,))
         if not active:
-            return runs.stop(tx, run, "the workflow was deactivated", now)
+            return runs.stop(tx, run, Phrase("workflow.reason.deactivated"), now)
         return advance(tx, run, self._definition(tx.conn, run.version_id), now,
                                      self.setup)  # fmt: skip
 

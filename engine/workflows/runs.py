@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 from engine import clock
 from engine.store import claims
 from engine.store.db import Tx
+from engine.workflows import reasons
 from engine.workflows.conditions import Cause
 from engine.workflows.execute import (
     Progress,
     Run,
     Setup,
     advance,
-    error_text,
     finish,
     record_step,
     stored_at,
@@ -58,7 +58,7 @@ def start(
 def cut(tx: Tx, begin: Start, now: datetime, setup: Setup) -> Progress:
     """Record a run stopped by the loop protection (the cut is visible in the history)."""
     run = _insert(tx, begin, now, setup, None, "stopped")
-    reason = f"loop protection: causation depth {begin.depth} reached (limit {setup.max_depth})"
+    reason = reasons.loop_cut(begin.depth, setup.max_depth)
     record_step(tx, run.id, "trigger", "trigger", "cut", {"depth": begin.depth}, now)
     finish(tx, run, "stopped", reason, now)
     return Progress(run.id, "stopped")
@@ -68,7 +68,7 @@ def broken(tx: Tx, begin: Start, now: datetime, error: Exception) -> Progress:
     """Record a run that could not even start (a bug): failed, with the error."""
     log.error("event=workflow_start_failed workflow=%s error=%r", begin.workflow, error)
     run = _insert(tx, begin, now, Setup(), None, "failed")
-    finish(tx, run, "failed", f"could not start: {error_text(error)}", now)
+    finish(tx, run, "failed", reasons.not_started(error), now)
     return Progress(run.id, "failed")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from cli import admin_lang
 from cli.context import Context
 from cli.main import build_parser
 from config.loader import validation_lines
@@ -67,18 +68,22 @@ def write_data(folder: Path, name: str, data: Any) -> None:
     write(folder, name, yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
 
-async def run_cli(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
-    """``run.py argv`` in process, on ``tmp_path``'s database and config: code, out, err."""
+async def run_cli(tmp_path: Path, *argv: str, locale: str = "en") -> tuple[int, str, str]:
+    """``run.py argv`` in process, on ``tmp_path``'s database and config: code, out, err.
+
+    ``locale`` is ``RELAIS_LOCALE`` (English unless a test reads another language)."""
     settings = load_settings(
         {
             "RELAIS_DATABASE": database_for(tmp_path),
             "RELAIS_CONFIG_DIR": str(tmp_path / "config"),
+            "RELAIS_LOCALE": locale,
         },
         env_file=None,
     )
     out, err = io.StringIO(), io.StringIO()
     ctx = Context(settings, out=out, err=err)
     args = build_parser().parse_args(list(argv))
+    admin_lang.settle(args, settings.locale)  # as run.py does once the settings are read
     try:
         code: int = await args.handler(args, ctx)
     finally:

@@ -279,7 +279,7 @@ async def test_project_changes_are_listed(
     write_data(folder, "projects.yaml", data)
     assert await apply(engine, folder, admin) == [
         "project poele: name 'Installation de poêle ou foyer' → 'Poêles et foyers'",
-        "project poele: question 'modele' removed (1 answers deleted)",
+        "project poele: question 'modele' removed (1 answer deleted)",
         "project poele: question 'urgence' added",
         "project poele: question 'type_appareil': choices PAB, PAG, Foyer → PAB, PAG, Foyer, "
         "Insert",

@@ -92,6 +92,7 @@ def test_config_check_as_a_subprocess_names_the_broken_pricing_file(tmp_path: Pa
     write(folder, "pricing.yaml", "configurator:\n  - {id: c, base: [A], add: B, quantity: 0}\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
     env.update(RELAIS_CONFIG_DIR=str(folder), RELAIS_DATABASE=str(tmp_path / "x.db"))
+    env.update(RELAIS_LOCALE="en")  # the English wording this test reads
     done = subprocess.run(
         [sys.executable, "run.py", "config", "check"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,

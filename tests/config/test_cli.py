@@ -98,6 +98,7 @@ def test_the_commands_as_a_subprocess(tmp_path: Path) -> None:
         **os.environ,
         "RELAIS_DATABASE": str(tmp_path / "var" / "relais.db"),
         "RELAIS_CONFIG_DIR": str(folder),
+        "RELAIS_LOCALE": "en",
     }
 
     def relais(*argv: str) -> subprocess.CompletedProcess[str]:

@@ -40,7 +40,7 @@ async def test_a_setup_is_applied_once_and_then_changes_nothing(
         "pipeline default: is no longer the default pipeline",
         "user boss@example.com: created (manager)",
         "user rep@example.com: created (rep)",
-        "project poele: created with 1 questions",
+        "project poele: created with 1 question",
     ]
     assert await engine.setup.apply(WHOLE, admin) == []
     rep, boss = (

@@ -97,10 +97,13 @@ async def test_a_dead_letter_is_listed_with_its_reason(
     code, out, _ = await run_cli(tmp_path, "outbox", "--status", "failed", "--lang", "fr")
     (message,) = await engine.outbox.messages()
     assert code == 0 and out.splitlines()[1:] == [
-        "    motif : cannot build the e-mail: invalid recipient address 'x@'"
+        # the reason in the reader's words (issue #14); the address as refused
+        "    motif : impossible de construire l'e-mail : adresse de destinataire invalide 'x@'"
     ]
     assert out.startswith(f"#{message.id} email à x@ : en échec après 1 tentative, créé le ")
-    assert (await run_cli(tmp_path, "outbox", "--status", "delivered"))[1] == "Aucun message.\n"
+    assert (await run_cli(tmp_path, "outbox", "--status", "delivered", "--lang", "fr"))[1] == (
+        "Aucun message.\n"
+    )
 
 
 async def test_a_recipient_list_that_hides_a_group_or_a_second_header_is_refused(

@@ -17,6 +17,7 @@ from engine.crm.pipelines import StageSpec
 from engine.crm.setup.changes import change_line, deals_now
 from engine.crm.setup.model import PipelineSetup, SetupRefused
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 
 def sync_pipelines(tx: Tx, wanted: tuple[PipelineSetup, ...]) -> list[str]:
@@ -51,13 +52,14 @@ def _pipeline_id(tx: Tx, key: str) -> int | None:
 
 
 def _sync_pipeline(tx: Tx, pipeline: PipelineSetup) -> list[str]:
-    subject = f"pipeline {pipeline.key}"
+    subject = Phrase("config.change.pipeline", key=pipeline.key)
     pipeline_id = _pipeline_id(tx, pipeline.key)
     if pipeline_id is None:
         pipelines.create_pipeline(
             tx, pipeline.key, pipeline.name, pipeline.stages, currency=pipeline.currency
         )
-        return [f"{subject}: created with {len(pipeline.stages)} stages"]
+        count = len(pipeline.stages)
+        return [Phrase("config.change.pipeline_created", key=pipeline.key, count=count)]
     changes = pipelines.update_pipeline(
         tx, pipeline_id, name=pipeline.name, currency=pipeline.currency
     )
@@ -71,9 +73,8 @@ def _sync_default(tx: Tx, key: str) -> list[str]:
     assert pipeline_id is not None
     if not pipelines.set_default_pipeline(tx, pipeline_id):
         return []
-    return [f"pipeline {key}: is now the default pipeline"] + [
-        f"pipeline {row['key']}: is no longer the default pipeline" for row in previous
-    ]
+    now: list[str] = [Phrase("config.change.pipeline_default", key=key)]
+    return now + [Phrase("config.change.pipeline_not_default", key=r["key"]) for r in previous]
 
 
 def _stage_rows(tx: Tx, pipeline_id: int) -> list[sqlite3.Row]:
@@ -81,25 +82,30 @@ def _stage_rows(tx: Tx, pipeline_id: int) -> list[sqlite3.Row]:
 
 
 def _sync_stages(tx: Tx, pipeline_id: int, pipeline: PipelineSetup) -> list[str]:
-    subject = f"pipeline {pipeline.key}"
+    subject = Phrase("config.change.pipeline", key=pipeline.key)
     current = {row["key"]: row for row in _stage_rows(tx, pipeline_id)}
     wanted = [stage.key for stage in pipeline.stages]
-    lines = []
+    lines: list[str] = []
     for key, row in current.items():
         if key not in wanted:
             pipelines.delete_stage(tx, pipeline_id, row["id"])  # a refusal rolls all back
-            lines.append(f"{subject}: stage '{row['name']}' deleted")
+            lines.append(Phrase("config.change.stage_deleted", subject=subject, name=row["name"]))
     for position, stage in enumerate(pipeline.stages, start=1):
         existing = current.get(stage.key)
         if existing is None:
             pipelines.add_stage(tx, pipeline_id, stage, position)
-            lines.append(f"{subject}: stage '{stage.name}' added at position {position}")
+            lines.append(
+                Phrase(
+                    "config.change.stage_added", subject=subject, name=stage.name,
+                    position=position,
+                )
+            )  # fmt: skip
         else:
             lines += _change_stage(tx, pipeline_id, existing, stage, subject)
     if [row["key"] for row in _stage_rows(tx, pipeline_id)] != wanted:
         pipelines.reorder_stages(tx, pipeline_id, wanted)
         names = ", ".join(stage.name for stage in pipeline.stages)
-        lines.append(f"{subject}: stages reordered: {names}")
+        lines.append(Phrase("config.change.stages_reordered", subject=subject, names=names))
     return lines
 
 
@@ -121,13 +127,14 @@ def _change_stage(
         for field, (old, new) in changed.fields.items()
     ]
     if changed.deals:
-        lines.append(f"{subject}: {deals_now(changed.deals, spec.name, changed.status)}")
+        lines.append(deals_now(subject, changed.deals, spec.name, changed.status))
     return lines
 
 
 def _stage_line(subject: str, name: str, field: str, old: object, new: object) -> str:
     if field == "name":
-        return f"{subject}: stage '{old}' renamed to '{new}'"
+        return Phrase("config.change.stage_renamed", subject=subject, old=old, new=new)
+    stage = Phrase("config.change.stage", subject=subject, name=name)
     if field == "folded":
-        return change_line(f"{subject}: stage '{name}'", field, bool(old), bool(new))
-    return change_line(f"{subject}: stage '{name}'", field, old, new)
+        return change_line(stage, field, bool(old), bool(new))
+    return change_line(stage, field, old, new)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from engine.crm.projects import ProjectTemplate, Question, load_template, save_template
 from engine.crm.setup.changes import change_line
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 QUESTION_FIELDS = ("label", "kind", "choices")
 
@@ -25,14 +26,15 @@ def _sync_template(tx: Tx, wanted: ProjectTemplate) -> list[str]:
     current = load_template(tx.conn, wanted.key)
     if current is None:
         save_template(tx, wanted)
-        return [f"project {wanted.key}: created with {len(wanted.questions)} questions"]
+        count = len(wanted.questions)
+        return [Phrase("config.change.project_created", key=wanted.key, count=count)]
     lines = template_changes(tx, current, wanted)  # before saving: answers still counted
     save_template(tx, wanted)
     return lines
 
 
 def template_changes(tx: Tx, current: ProjectTemplate, wanted: ProjectTemplate) -> list[str]:
-    subject = f"project {wanted.key}"
+    subject = Phrase("config.change.project", key=wanted.key)
     lines = []
     if current.name != wanted.name:
         lines.append(change_line(subject, "name", current.name, wanted.name))
@@ -40,15 +42,17 @@ def template_changes(tx: Tx, current: ProjectTemplate, wanted: ProjectTemplate) 
     new = {q.key: q for q in wanted.questions}
     for key in (k for k in old if k not in new):
         count = _answers(tx, wanted.key, key)
-        lines.append(f"{subject}: question '{key}' removed ({count} answers deleted)")
+        removed = Phrase("config.change.question_removed", subject=subject, key=key, count=count)
+        lines.append(removed)
     for question in wanted.questions:
         before = old.get(question.key)
         if before is None:
-            lines.append(f"{subject}: question '{question.key}' added")
+            lines.append(Phrase("config.change.question_added", subject=subject, key=question.key))
         else:
-            lines += _question_changes(f"{subject}: question '{question.key}'", before, question)
+            asked = Phrase("config.change.question", subject=subject, key=question.key)
+            lines += _question_changes(asked, before, question)
     if [k for k in old if k in new] != [k for k in new if k in old]:
-        lines.append(f"{subject}: questions reordered")
+        lines.append(Phrase("config.change.questions_reordered", subject=subject))
     return lines
 
 

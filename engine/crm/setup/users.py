@@ -57,9 +57,9 @@ def _sync_user(tx: Tx, user: UserDraft) -> list[str]:
     before = _existing_user(tx, user)
     user_id, created = users.upsert_user(tx, user)
     if created or before is None:
-        return [f"user {user.email}: created ({user.role})"]
+        return [Phrase("config.change.user_created", email=user.email, role=user.role)]
     after = users.get_user(tx.conn, user_id)
-    subject = f"user {user.email}"
+    subject = Phrase("config.change.user", email=user.email)
     lines = [
         change_line(subject, field, getattr(before, field), getattr(after, field))
         for field in FIELDS
