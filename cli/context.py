@@ -104,5 +104,6 @@ async def first_start(engine: Engine, settings: Settings) -> list[str] | None:
         return None
     from bot import forms_fit  # what Slack's forms hold: blueprints are checked as serve does
     from config.apply import first_run
+    from config.cpq_cache import cache_folder  # pricing.yaml parsed once, kept for the quotes
 
-    return await first_run(engine, settings.config_path, forms_fit.fits)
+    return await first_run(engine, settings.config_path, forms_fit.fits, cache_folder(settings))

@@ -63,7 +63,7 @@ def _register_list(commands: Any) -> None:
     parser = commands.add_parser("list", help="recent messages with their outcome")
     parser.add_argument("--status", choices=("received", "processed", "held", "ignored", "failed"))
     parser.add_argument("--limit", type=int, default=30)
-    parser.add_argument("--lang", choices=("fr", "en"), help="language (default: RELAIS_LOCALE)")
+    admin_lang.option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=list_mails)
 
@@ -136,24 +136,23 @@ async def list_mails(args: argparse.Namespace, ctx: Context) -> int:
     if args.json:
         listing.print_json(ctx, [mail_show.mail_json(mail) for mail in mails])
         return 0
-    lang = str(args.lang or ctx.settings.locale)
+    lang = admin_lang.of(args, ctx.settings.locale)
     if not mails:
         ctx.print(text(lang, "cli.mail.none"))
         return 0
     for mail in mails:
-        ctx.print(_line(mail, ctx, lang, worded=args.lang is not None))
+        ctx.print(_line(mail, ctx, lang))
     return 0
 
 
-def _line(mail: MailRecord, ctx: Context, lang: str | None = None, *, worded: bool = False) -> str:
+def _line(mail: MailRecord, ctx: Context, locale: str) -> str:
     """One message: id, time (the zone named), status/outcome, record, sender, subject.
 
-    The status is a code (``processed/lead``, which scripts read) unless ``worded``
-    (``--lang``) asks for it in words; the outcome stays a code.
+    The status is a word of ``locale`` (``traité``, ``processed``); the outcome stays a
+    code. Scripts read ``mail list --json``, whose status is the code whatever the language.
     """
-    locale = lang or ctx.settings.locale
     when = listing.moment(mail.received_at, ctx, locale)  # the zone, named
-    status = mail_show.status_text(mail, locale) if worded else mail.status
+    status = mail_show.status_text(mail, locale)
     outcome = f"{status}/{mail.outcome}" if mail.outcome else status
     sender = mail.mail_from or "<>"
     subject = (mail.subject or "").replace("\n", " ")[:50]
@@ -192,7 +191,7 @@ async def _process_now(ctx: Context, ids: list[int], lang: str) -> int:
         mail = await processor.engine.mail.get(mail_id)
         failed += outcome is None
         why = "\n        " + text(lang, "cli.error", message=mail.error) if mail.error else ""
-        ctx.print(_line(mail, ctx) + why)
+        ctx.print(_line(mail, ctx, lang) + why)
     return 1 if failed else 0
 
 
@@ -265,7 +264,7 @@ async def _await_outcome(ctx: Context, reply: str, lang: str) -> int:
     while mail.status == "received" and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
         mail = await engine.mail.get(mail_id)
-    ctx.print(_line(mail, ctx))
+    ctx.print(_line(mail, ctx, lang))
     if mail.status == "received":
         ctx.print(text(lang, "cli.mail.still_waiting", id=mail_id))
     return 0

@@ -4,8 +4,8 @@ A message can reach the listener several times: an MTA retrying, or splitting it
 recipients over several transactions. Each delivery is listed with its envelope
 (sender, recipients, client, time in RELAIS_TIMEZONE, named) and what it did — stored
 the message, stored it again for a capture address it lacked, or only counted — so
-that an operator can tell a redelivery from new mail. Field names are English unless
-``--lang fr`` asks for French: scripts read the default output.
+that an operator can tell a redelivery from new mail. Labels follow the command line's
+one rule (:mod:`cli.admin_lang`); scripts read ``--json``, which has no language.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import json
 import sys
 from typing import Any
 
+from cli import admin_lang
 from cli.context import Context
 from engine.api import Engine, formats, has_text, text
 from engine.api.mail import Delivery, MailRecord
@@ -25,7 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser("show", help="one message: envelope, deliveries, outcome, text")
     parser.add_argument("id", type=int)
     parser.add_argument("--raw", action="store_true", help="print the message as received")
-    parser.add_argument("--lang", choices=("en", "fr"), default="en", help="language of labels")
+    admin_lang.option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.set_defaults(handler=show_mail)
 
@@ -65,7 +66,7 @@ async def show_mail(args: argparse.Namespace, ctx: Context) -> int:
     if args.raw:
         sys.stdout.buffer.write(await engine.mail.raw(args.id))
         return 0
-    lang = str(args.lang)
+    lang = admin_lang.of(args, ctx.settings.locale)
     mail = await engine.mail.get(args.id)
     if args.json:
         attachments = await engine.mail.attachments(args.id)

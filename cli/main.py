@@ -137,16 +137,17 @@ def _main(argv: Sequence[str] | None) -> int:
         return 2
     import asyncio
 
+    from cli import admin_lang
     from cli.context import Context
     from config.settings import SettingsError, load_settings
     from service.logs import configure_logging
 
     try:
         settings = load_settings()
-    except SettingsError as exc:  # no RELAIS_LOCALE to read: --lang, else English
+    except SettingsError as exc:  # RELAIS_LOCALE read alone: another setting may be wrong
         from engine.api import text
 
-        lang = getattr(args, "lang", None) or "en"
+        lang = admin_lang.unsettled(args)
         print(text(lang, "cli.settings_error", error=exc), file=sys.stderr)
         return 2
     configure_logging(settings)
@@ -155,37 +156,28 @@ def _main(argv: Sequence[str] | None) -> int:
     return asyncio.run(_run(args, Context(settings, first_run=first_run)))
 
 
-def _locale(args: argparse.Namespace, ctx: Context) -> str:
-    """The language of a command's errors: ``--lang``; else English for the administrators'
-    commands (cli.admin_lang) and those without ``--lang``, RELAIS_LOCALE for the others."""
-    if getattr(args, "lang", None):
-        return str(args.lang)
-    if getattr(args, "default_lang", None):
-        return str(args.default_lang)
-    return ctx.settings.locale if hasattr(args, "lang") else "en"
-
-
 async def _run(args: argparse.Namespace, ctx: Context) -> int:
-    from cli import listing
+    from cli import admin_lang, listing
     from cli.context import config_errors
     from engine.api import RelaisError, text
 
+    admin_lang.settle(args, ctx.settings.locale)  # the command's language: admin_lang.of(args)
     try:
         code: int = await args.handler(args, ctx)
         return code
     except RelaisError as exc:
-        locale = _locale(args, ctx)
+        locale = admin_lang.of(args)
         listing.fail(ctx, exc, locale)
         return 1
     except config_errors() as exc:
-        ctx.fail(text(_locale(args, ctx), "cli.config_file_error", error=exc))
+        ctx.fail(text(admin_lang.of(args), "cli.config_file_error", error=exc))
         return 2
     except OSError as exc:
         if isinstance(exc, BrokenPipeError):
             raise  # main() says the reader went away
         # A file the command reads or writes (`quote pdf -o /no/such/dir/x.pdf`, `backup`
         # into a folder it may not write): one line in the reader's language, no traceback.
-        listing.fail_file(ctx, exc, _locale(args, ctx))
+        listing.fail_file(ctx, exc, admin_lang.of(args))
         return 1
     finally:
         await ctx.close()

@@ -14,6 +14,7 @@ import argparse
 import json
 from typing import Any
 
+from cli import admin_lang
 from cli import outbox_view as view
 from cli.context import Context
 from engine.api import NotFound
@@ -58,12 +59,12 @@ def _list_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lang", choices=("fr", "en"), help="language (default: RELAIS_LOCALE)")
+    admin_lang.option(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
 def _locale(args: argparse.Namespace, ctx: Context) -> str:
-    return str(args.lang or ctx.settings.locale)
+    return admin_lang.of(args, ctx.settings.locale)
 
 
 async def list_outbox(args: argparse.Namespace, ctx: Context) -> int:

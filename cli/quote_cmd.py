@@ -188,7 +188,7 @@ def _today(ctx: Context, given: date | None) -> date:
 
 
 def _lang(ctx: Context, args: argparse.Namespace) -> str:
-    return str(args.lang or ctx.settings.locale)
+    return admin_lang.of(args, ctx.settings.locale)
 
 
 # -- commands -----------------------------------------------------------------------

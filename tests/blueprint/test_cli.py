@@ -77,7 +77,7 @@ def test_a_bad_blueprint_file_is_reported_line_by_line(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, "run.py", "blueprint", "apply"],
         cwd=ROOT,
-        env=env_for(tmp_path, RELAIS_CONFIG_DIR=str(config)),
+        env=env_for(tmp_path, RELAIS_CONFIG_DIR=str(config), RELAIS_LOCALE="en"),
         capture_output=True,
         text=True,
         timeout=60,

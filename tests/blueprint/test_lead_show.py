@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from cli import admin_lang
 from cli.context import Context
 from cli.main import build_parser
 from config.blueprint_schema import load_blueprint_file
@@ -40,6 +41,7 @@ async def run(tmp_path: Path, *argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     ctx = Context(settings, out=out, err=err)
     args = build_parser().parse_args(["blueprint", *argv])
+    admin_lang.settle(args, settings.locale)  # as run.py does once the settings are read
     try:
         code: int = await args.handler(args, ctx)
     finally:

@@ -111,7 +111,7 @@ def big_config(tmp_path: Path) -> Path:
 def run(tmp_path: Path, config: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "run.py", *args],
-        cwd=ROOT, env=env_for(tmp_path, RELAIS_CONFIG_DIR=str(config)),
+        cwd=ROOT, env=env_for(tmp_path, RELAIS_CONFIG_DIR=str(config), RELAIS_LOCALE="en"),
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
 

@@ -7,6 +7,7 @@ import asyncio
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.app import SlackBot
 from engine import clock
@@ -32,6 +33,18 @@ async def lead_from_mail(relais: Engine, title: str = "Devis poêle à granulés
         ActivityDraft("email", title, note=BODY, done=True, lead_id=lead.id), MAIL
     )
     return lead.id
+
+
+async def disqualify_form(
+    slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
+) -> tuple[int, dict[str, Any]]:
+    """A lead from mail, announced; its "Disqualifier" button clicked: the lead and the form."""
+    lead_id = await lead_from_mail(relais)
+    await bot.runtime.settle()
+    (posted,) = fake.of("chat.postMessage")
+    await slack.click("lead_disqualify", buttons(posted)["lead_disqualify"])
+    await bot.runtime.settle()
+    return lead_id, shown_view(fake)
 
 
 async def test_a_lead_from_mail_is_announced_with_sender_subject_and_excerpt(
@@ -85,12 +98,7 @@ async def test_the_notice_updates_itself_when_someone_acts_on_it(
 async def test_disqualify_asks_a_reason_then_updates_the_notice(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    lead_id = await lead_from_mail(relais)
-    await bot.runtime.settle()
-    (posted,) = fake.of("chat.postMessage")
-    await slack.click("lead_disqualify", buttons(posted)["lead_disqualify"])
-    await bot.runtime.settle()
-    view = shown_view(fake)
+    lead_id, view = await disqualify_form(slack, fake, bot, relais)
     status, body = await slack.submit(view, {"reason": ""})
     assert '"reason"' in body and "disqualifi" in body
     assert (await relais.leads.get(lead_id)).status == "new"

@@ -13,9 +13,9 @@ from engine.actors import Actor
 from engine.core import Engine
 from engine.crm.deals import DealDraft
 from engine.crm.users import UserDraft
-from tests.bot.helpers import button_named, buttons, last_answer, shown_view
+from tests.bot.helpers import button_named, last_answer
 from tests.bot.test_moves import card_of
-from tests.bot.test_notifications import lead_from_mail
+from tests.bot.test_notifications import disqualify_form
 from tests.fakes.slack import FakeSlack, SlackClient
 from tests.workflows.conftest import flows
 
@@ -73,12 +73,7 @@ async def test_counts_read_1_affaire_and_2_affaires(
 async def test_a_refused_disqualification_keeps_the_forms_title(
     slack: SlackClient, fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
-    lead_id = await lead_from_mail(relais)
-    await bot.runtime.settle()
-    (posted,) = fake.of("chat.postMessage")
-    await slack.click("lead_disqualify", buttons(posted)["lead_disqualify"])
-    await bot.runtime.settle()
-    view = shown_view(fake)
+    lead_id, view = await disqualify_form(slack, fake, bot, relais)
     title = view["title"]["text"]
     await relais.leads.set_status(lead_id, "contacted", Actor.cli("test"))  # meanwhile
     status, body = await slack.submit(view, {"reason": "Hors zone"})

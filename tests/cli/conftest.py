@@ -2,16 +2,23 @@
 
 A test asks for ``run_cli`` and calls ``run_cli("deal", "list", "--lang", "fr")``: the
 command runs through the real parser, engine and database the environment names, and the
-call returns its exit code, standard output and standard error.
+call returns its exit code, standard output and standard error. ``folder`` (or
+:func:`isolate`, for a test that adds settings) gives the test an environment of its own;
+:func:`command_env` does the same for ``run.py`` run as a subprocess.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Protocol
 
 import pytest
 
 from cli.main import main
+from engine.core import Engine
 
 
 class RunCli(Protocol):
@@ -31,3 +38,53 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> RunCli:
         return code, out, err
 
     return run
+
+
+def command_env(tmp_path: Path, database: str = "cli.db", **settings: str) -> dict[str, str]:
+    """The environment ``run.py`` runs in as a subprocess: none of the machine's settings.
+
+    The process environment without its ``RELAIS_*`` and ``SLACK_*`` variables, a database
+    in ``tmp_path``, no SMTP listener, and ``settings`` on top (``RELAIS_LOCALE="en"``…).
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
+    env.update(RELAIS_DATABASE=str(tmp_path / database), RELAIS_SMTP_ENABLED="false")
+    env.update(settings)
+    return env
+
+
+def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: str) -> Path:
+    """The environment an in-process command (``run_cli``) runs in; returns ``tmp_path``.
+
+    None of the machine's ``RELAIS_*`` and ``SLACK_*`` variables, the database
+    ``tmp_path/cli.db``, the configuration folder ``tmp_path/config`` (not created: a
+    test that wants files makes it), warnings only in the logs, and ``settings`` on top
+    (``RELAIS_TIMEZONE="Europe/Paris"``…).
+    """
+    for name in list(os.environ):
+        if name.startswith(("RELAIS_", "SLACK_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A test's own environment (:func:`isolate`): its database and folder in ``tmp_path``."""
+    return isolate(tmp_path, monkeypatch)
+
+
+def on_engine(folder: Path, work: Callable[[Engine], Awaitable[None]]) -> None:
+    """Run ``work`` on the engine of the test's database (``folder/cli.db``), then close it."""
+
+    async def run() -> None:
+        engine = await Engine.open(folder / "cli.db")
+        try:
+            await work(engine)
+        finally:
+            await engine.close()
+
+    asyncio.run(run())

@@ -20,12 +20,12 @@ def test_a_huge_amount_is_refused_by_deal_update_and_imports(tmp_path: Path) -> 
         assert "Traceback" not in refused.stderr + refused.stdout
     rows = tmp_path / "deals.csv"
     rows.write_text("title,budget\nGros,1" + "0" * 40 + "\nBon,900\n", encoding="utf-8")
-    imported = run(tmp_path, "import", "deals", str(rows))
+    imported = run(tmp_path, "import", "deals", str(rows), "--lang", "en")
     assert imported.returncode == 1 and "Traceback" not in imported.stderr
     assert "line 2: budget: an amount has at most 12 digits" in imported.stdout + imported.stderr
     products = tmp_path / "products.csv"
     products.write_text("code,name,unit_price\nBIG,Big,1e400\nOK,Fine,10\n", encoding="utf-8")
-    priced = run(tmp_path, "products", "import", str(products))
+    priced = run(tmp_path, "products", "import", str(products), "--lang", "en")
     assert priced.returncode != 0 and "Traceback" not in priced.stderr
     assert "row 2, unit_price: product BIG: an amount has at most 12 digits" in priced.stderr
     accepted = run(tmp_path, "deal", "update", "1", "--set", "expected_revenue=999999999999.99")

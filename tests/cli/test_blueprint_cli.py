@@ -9,7 +9,6 @@ blueprint (config/blueprints/default.yaml) in the configuration folder.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -17,19 +16,14 @@ import pytest
 
 from cli.deal_cmd import governed
 from engine.blueprints.refusals import StageGoverned
-from tests.cli.conftest import RunCli
+from tests.cli.conftest import RunCli, isolate
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("RELAIS_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
+    isolate(tmp_path, monkeypatch)
     (tmp_path / "config" / "blueprints").mkdir(parents=True)
     shutil.copy(ROOT / "config/blueprints/default.yaml", tmp_path / "config/blueprints")
     return tmp_path

@@ -1,7 +1,6 @@
 """run.py as a user runs it: a subprocess, with its exit code and its output."""
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -12,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.conftest import command_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def env_for(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
-    env.update(RELAIS_DATABASE=str(tmp_path / "cli.db"), RELAIS_SMTP_ENABLED="false", **extra)
-    return env
+    """``run.py``'s environment: the database ``tmp_path/cli.db`` and ``extra`` settings."""
+    return command_env(tmp_path, **extra)
 
 
 def run(tmp_path: Path, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
@@ -39,9 +39,9 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
 
 
 def test_migrate_is_idempotent(tmp_path: Path) -> None:
-    first = run(tmp_path, "migrate")
+    first = run(tmp_path, "migrate", "--lang", "en")
     assert first.returncode == 0 and "applied migrations 1" in first.stdout
-    second = run(tmp_path, "migrate")
+    second = run(tmp_path, "migrate", "--lang", "en")
     assert second.returncode == 0 and "up to date" in second.stdout
 
 
@@ -116,9 +116,9 @@ def test_a_command_whose_reader_goes_away_stops_quietly(tmp_path: Path) -> None:
 
 def test_backup_copies_the_database_and_will_not_overwrite_it(tmp_path: Path) -> None:
     assert run(tmp_path, "migrate").returncode == 0
-    first = run(tmp_path, "backup", str(tmp_path / "copy.db"))
+    first = run(tmp_path, "backup", str(tmp_path / "copy.db"), RELAIS_LOCALE="en")
     assert first.returncode == 0, first.stderr
     assert "integrity ok" in first.stdout and (tmp_path / "copy.db").exists()
-    again = run(tmp_path, "backup", str(tmp_path / "copy.db"))
+    again = run(tmp_path, "backup", str(tmp_path / "copy.db"), RELAIS_LOCALE="en")
     assert again.returncode == 1 and "already exists" in again.stderr
     assert run(tmp_path, "backup", str(tmp_path / "copy.db"), "--force").returncode == 0

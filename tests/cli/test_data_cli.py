@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.cli.conftest import command_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,12 +31,10 @@ Tubage,lea@gmail.com,Léa Petit,,1200,,,
 def run(
     tmp_path: Path, *args: str, database: str = "cli.db", stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
-    env.update(RELAIS_DATABASE=str(tmp_path / database), RELAIS_SMTP_ENABLED="false")
     return subprocess.run(
         [sys.executable, "run.py", *args],
         cwd=ROOT,
-        env=env,
+        env=command_env(tmp_path, database, RELAIS_LOCALE="en"),  # the reports read in English
         input=stdin,
         capture_output=True,
         text=True,

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -21,7 +18,7 @@ from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
 from engine.crm.users import UserDraft
 from engine.mail.intake import MAIL_ACTOR
-from tests.cli.conftest import RunCli
+from tests.cli.conftest import RunCli, command_env, on_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Actor.cli("test")
@@ -46,28 +43,6 @@ def eur(amount: str) -> str:
 def cells(line: str) -> list[str]:
     """A table line's columns (two spaces or more apart; amounts keep their NBSPs)."""
     return [cell.strip() for cell in line.split("  ") if cell.strip()]
-
-
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("RELAIS_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
-    return tmp_path
-
-
-def on_engine(folder: Path, work: Callable[[Engine], Awaitable[None]]) -> None:
-    async def run() -> None:
-        engine = await Engine.open(folder / "cli.db")
-        try:
-            await work(engine)
-        finally:
-            await engine.close()
-
-    asyncio.run(run())
 
 
 async def add_users(engine: Engine) -> None:
@@ -418,11 +393,9 @@ def test_an_unknown_lead_status_is_refused_by_the_option(
 
 
 def test_deal_list_runs_from_the_command_line(deals: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
-    env.update(RELAIS_DATABASE=str(deals / "cli.db"), RELAIS_SMTP_ENABLED="false")
     result = subprocess.run(
         [sys.executable, "run.py", "deal", "list", "--lang", "en"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT, env=command_env(deals), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "3 deals · total €4,500.49 · weighted €2,000.30"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from functools import partial
 from pathlib import Path
 
@@ -19,17 +18,6 @@ from engine.outbox.queue import Outcome
 from tests.cli.conftest import RunCli
 
 ADMIN = Actor.cli("test")
-
-
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("RELAIS_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
-    return tmp_path
 
 
 async def fill(path: Path) -> dict[str, int]:

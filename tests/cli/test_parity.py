@@ -7,11 +7,8 @@ configuration folder empty (pipelines move freely) unless a test copies in files
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import shutil
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
 from engine.crm.users import UserDraft
-from tests.cli.conftest import RunCli
+from tests.cli.conftest import RunCli, isolate, on_engine
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = Actor.cli("test")
@@ -32,26 +29,9 @@ ADMIN = Actor.cli("test")
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("RELAIS_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("RELAIS_TIMEZONE", "Europe/Paris")
+    isolate(tmp_path, monkeypatch, RELAIS_TIMEZONE="Europe/Paris")
     (tmp_path / "config").mkdir()
     return tmp_path
-
-
-def on_engine(folder: Path, work: Callable[[Engine], Awaitable[None]]) -> None:
-    async def run() -> None:
-        engine = await Engine.open(folder / "cli.db")
-        try:
-            await work(engine)
-        finally:
-            await engine.close()
-
-    asyncio.run(run())
 
 
 async def a_deal_and_a_lead(engine: Engine) -> None:
@@ -199,7 +179,8 @@ def test_a_file_that_cannot_be_written_is_one_line_not_a_traceback(
     assert err.startswith("erreur : ") and len(err.splitlines()) == 1
     code, out, err = run_cli("backup", str(not_a_folder / "copy.db"))
     assert code == 1 and len(err.splitlines()) == 1 and "Traceback" not in err
-    code, out, err = run_cli("config", "export", "--output", str(not_a_folder / "d"))
+    inside = str(not_a_folder / "d")
+    code, out, err = run_cli("config", "export", "--output", inside, "--lang", "en")
     assert code == 1 and err.startswith("error: ") and len(err.splitlines()) == 1
 
 
@@ -208,21 +189,21 @@ def test_a_file_that_cannot_be_written_is_one_line_not_a_traceback(
 
 def test_config_apply_makes_the_database_match_every_file(folder: Path, run_cli: RunCli) -> None:
     shutil.copytree(ROOT / "config", folder / "config", dirs_exist_ok=True)
-    code, out, err = run_cli("config", "apply")
+    code, out, err = run_cli("config", "apply", "--lang", "en")
     assert (code, err) == (0, "")
     lines = out.splitlines()
     assert "user admin@relais.example: created (admin)" in lines
     assert "blueprint default: Installation de poêle: version 1 in force" in lines
     assert "workflow Nouveau lead par e-mail: created" in lines
     assert "product PG-ECO8: created" in lines
-    again = run_cli("config", "apply")[1].splitlines()
+    again = run_cli("config", "apply", "--lang", "en")[1].splitlines()
     assert again[0] == "nothing to change"  # and what is read from the files themselves:
     assert [line.split(":")[0] for line in again[1:]] == ["  (pricing.yaml", "  (routing.yaml"]
     code, out, _ = run_cli("workflows", "show", "Nouveau lead par e-mail", "--json")
     shown = json.loads(out)
     assert (shown["active"], shown["version"]) == (True, 1)
     assert shown["definition"]["trigger"]["entity"] == "lead"
-    code, out, _ = run_cli("blueprint", "show", "default")
+    code, out, _ = run_cli("blueprint", "show", "default", "--lang", "en")
     assert "version 1, in force" in out
 
 
@@ -233,7 +214,7 @@ def test_config_apply_is_all_or_nothing(folder: Path, run_cli: RunCli) -> None:
     first = "  - name: Nouveau lead par e-mail\n"
     unknown = first + "    owner: nobody@example.com\n"  # valid YAML, refused by the engine
     workflows.write_text(text.replace(first, unknown, 1), "utf-8")
-    code, out, err = run_cli("config", "apply")
+    code, out, err = run_cli("config", "apply", "--lang", "en")
     assert (code, out) == (1, "")
     assert f"{folder / 'config' / 'workflows.yaml'}: workflows[0]." in err
     assert err.splitlines()[-1] == "nothing was changed"

@@ -17,17 +17,17 @@ import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
+from tests.cli.conftest import command_env
 
 ROOT = Path(__file__).resolve().parents[2]
 DEALS = "titre,contact_email,revenu\nPoêle Rika,jean@dupont-sa.fr,8000\n"
 
 
 def run(tmp_path: Path, *args: str, database: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
-    env.update(RELAIS_DATABASE=str(database), RELAIS_SMTP_ENABLED="false")
     return subprocess.run(
         [sys.executable, "run.py", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, umask=0o022,
+        cwd=ROOT, env=command_env(tmp_path, str(database)),
+        capture_output=True, text=True, timeout=60, umask=0o022,
     )  # fmt: skip
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,17 +9,6 @@ import pytest
 from charts.forecast import HEIGHT, WIDTH
 from cli.main import main
 from tests.bot.test_forecast_chart import png_size
-
-
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("RELAIS_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
-    return tmp_path
 
 
 def test_report_writes_the_forecast_chart_in_either_language(

@@ -10,10 +10,8 @@ import pytest
 from engine.core import Engine
 from engine.crm.deals import DealDraft
 from engine.mail.inbox import RawMail
-from tests.cli.conftest import RunCli
-from tests.cli.test_list_commands import ADMIN, folder, on_engine
-
-__all__ = ["folder"]  # the fixture, shared with the list commands' tests
+from tests.cli.conftest import RunCli, on_engine
+from tests.cli.test_list_commands import ADMIN
 
 
 async def a_deal(engine: Engine) -> None:

@@ -10,7 +10,6 @@ amount or date but in the reader's format.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 from decimal import Decimal
 from functools import partial
@@ -27,7 +26,7 @@ from engine.crm.leads import LeadDraft
 from engine.mail.inbox import RawMail
 from engine.outbox import queue
 from engine.outbox.queue import Outcome
-from tests.cli.conftest import RunCli
+from tests.cli.conftest import RunCli, isolate
 from tests.workflows.conftest import SETUP, flows
 
 ADMIN = Actor.cli("test")
@@ -72,13 +71,7 @@ workflows:
 
 @pytest.fixture
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("RELAIS_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
-    monkeypatch.setenv("RELAIS_TIMEZONE", "Europe/Paris")
+    isolate(tmp_path, monkeypatch, RELAIS_TIMEZONE="Europe/Paris")
     (tmp_path / "config").mkdir()
     asyncio.run(seed(tmp_path / "cli.db"))
     return tmp_path

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-
-import pytest
 
 from engine.actors import Actor
 from engine.core import Engine
 from engine.crm.deals import DealDraft
-from tests.cli.conftest import RunCli
+from tests.cli.conftest import RunCli, on_engine
 from tests.workflows.conftest import SETUP, flows
 
 ENGLISH = re.compile(r"\b(error|invalid|input|created|deal|expected|revenue|runs?)\b")
-
-
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in list(os.environ):
-        if name.startswith(("RELAIS_", "SLACK_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
-    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
-    return tmp_path
-
-
-def on_engine(folder: Path, work: Callable[[Engine], Awaitable[None]]) -> None:
-    async def run() -> None:
-        engine = await Engine.open(folder / "cli.db")
-        try:
-            await work(engine)
-        finally:
-            await engine.close()
-
-    asyncio.run(run())
 
 
 def test_a_new_deal_and_its_card_in_french(folder: Path, run_cli: RunCli) -> None:
@@ -102,6 +75,6 @@ async def one_run(engine: Engine) -> None:
 
 def test_workflows_list_says_1_run(folder: Path, run_cli: RunCli) -> None:
     on_engine(folder, one_run)
-    code, out, _ = run_cli("workflows", "list")
+    code, out, _ = run_cli("workflows", "list", "--lang", "en")
     assert code == 0 and "— 1 run: 0 ok, 0 failed, 1 not met" in out
     assert "1 runs" not in out

@@ -58,7 +58,7 @@ async def a_deal(tmp_path: Path) -> int:
 
 @pytest.mark.slow
 async def test_import_price_save_and_print_a_quote(tmp_path: Path) -> None:
-    imported = run(tmp_path, "products", "import", "config/catalogue.yaml")
+    imported = run(tmp_path, "products", "import", "config/catalogue.yaml", "--lang", "en")
     assert imported.returncode == 0, imported.stderr
     assert "17 created, 0 updated, 0 unchanged" in imported.stdout
 

@@ -170,7 +170,7 @@ def test_a_rule_number_outside_the_bounds_is_refused_by_config_check(
         f"configurator:\n  - {{id: r, base: [POELE], add: SAC, quantity: {quantity}}}\n",
         encoding="utf-8",
     )
-    checked = run(tmp_path, "config", "check")
+    checked = run(tmp_path, "config", "check", "--lang", "en")
     assert checked.returncode == 1
     assert checked.stderr.startswith("pricing.yaml: configurator[0]")
     assert reason in checked.stderr

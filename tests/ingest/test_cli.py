@@ -41,6 +41,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "relais.db"))
     monkeypatch.setenv("RELAIS_CONFIG_DIR", str(config))
     monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("RELAIS_LOCALE", "en")  # the commands' output is read in English
     monkeypatch.chdir(tmp_path)
     return config
 

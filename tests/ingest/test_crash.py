@@ -41,6 +41,7 @@ class Daemon:
             "RELAIS_SMTP_RATE_LIMIT": "0",
             "RELAIS_MAIL_PARSE_WORKERS": "0",
             "RELAIS_LOG_LEVEL": "WARNING",
+            "RELAIS_LOCALE": "en",  # start() waits for "listening on"
         }
         self.process: subprocess.Popen[bytes] | None = None
 

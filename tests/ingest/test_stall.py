@@ -168,5 +168,5 @@ def test_a_mail_failed_at_its_deadline_is_processed_by_mail_retry(
             await engine.close()
 
     mail_id = asyncio.run(fail_one())
-    code = main(["mail", "retry", str(mail_id)])  # the command's deadline is the default
+    code = main(["mail", "retry", str(mail_id), "--lang", "en"])  # the default deadline
     assert code == 0 and "processed/lead" in capsys.readouterr().out

@@ -122,7 +122,9 @@ async def test_copy_moves_every_table_with_equal_counts_and_sums(
 
 def test_the_command_prints_the_summary_and_the_setting(tmp_path: Path, target: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RELAIS_", "SLACK_"))}
-    env.update(RELAIS_DATABASE=str(tmp_path / "cli.db"), RELAIS_SMTP_ENABLED="false")
+    env.update(
+        RELAIS_DATABASE=str(tmp_path / "cli.db"), RELAIS_SMTP_ENABLED="false", RELAIS_LOCALE="en"
+    )
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "run.py", *args]

@@ -8,14 +8,12 @@ time (the engine does not import the bot): every save on its engine is checked.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from config.blueprint_schema import load_blueprint_file
-from config.settings import load_settings
 from engine.api import Actor, Engine, ValidationFailed
 from engine.api.blueprints import Blueprint, During, InputField
 from service.app import Service
@@ -42,24 +40,6 @@ ALIKE = During(
 )  # fmt: skip
 FINE = During(fields=(InputField("offre", "Offre", "choice", field="custom.offre",
                                  options=("Standard", "Confort")),))  # fmt: skip
-
-
-@pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[Service]:
-    settings = load_settings(
-        {
-            "RELAIS_DATABASE": str(tmp_path / "svc.db"),
-            "RELAIS_HTTP_PORT": "0",
-            "RELAIS_SMTP_ENABLED": "false",
-        },
-        env_file=None,
-    )
-    svc = Service(settings)
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
 
 
 async def test_the_services_engine_refuses_a_form_slack_cannot_show(service: Service) -> None:

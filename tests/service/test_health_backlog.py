@@ -13,11 +13,11 @@ import json
 import os
 import signal
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from config.settings import Settings
 from ingest.parsing import WorkerParser
 from service.app import Service
 from tests.ingest.conftest import deliver, mail_settings
@@ -25,20 +25,14 @@ from tests.service.helpers import get
 
 
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[Service]:
-    settings = mail_settings(
+def settings(tmp_path: Path) -> Settings:
+    return mail_settings(
         tmp_path,
         RELAIS_HTTP_PORT="0",
         RELAIS_MAIL_PARSE_WORKERS="1",
         RELAIS_MAIL_PARSE_DEADLINE="3",
         RELAIS_MAIL_BACKLOG_THRESHOLD="1",
     )
-    svc = Service(settings)
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
 
 
 async def health_until(service: Service, status: str, within: float) -> dict[str, object]:

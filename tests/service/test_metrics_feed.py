@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from config.settings import Settings, load_settings
 from config.workflow_schema import parse_workflows
 from engine.api import Actor
 from engine.crm.contacts import ContactDraft
@@ -25,28 +20,6 @@ workflows:
     trigger: {entity: deal, event: created}
     steps: [{notify: {text: "hello {deal.title}"}}]
 """
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(
-        {
-            "RELAIS_DATABASE": str(tmp_path / "svc.db"),
-            "RELAIS_HTTP_PORT": "0",
-            "RELAIS_SMTP_ENABLED": "false",
-        },
-        env_file=None,
-    )
-
-
-@pytest.fixture
-async def service(settings: Settings) -> AsyncIterator[Service]:
-    svc = Service(settings)
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
 
 
 async def scrape(service: Service) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

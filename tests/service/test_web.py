@@ -1,36 +1,7 @@
 """The service in-process: /healthz reflects each part, /metrics speaks Prometheus."""
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from config.settings import Settings, load_settings
 from service.app import Service
 from tests.service.helpers import get
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(
-        {
-            "RELAIS_DATABASE": str(tmp_path / "svc.db"),
-            "RELAIS_HTTP_PORT": "0",
-            "RELAIS_SMTP_PORT": "0",
-            "RELAIS_SMTP_ENABLED": "false",
-        },
-        env_file=None,
-    )
-
-
-@pytest.fixture
-async def service(settings: Settings) -> AsyncIterator[Service]:
-    svc = Service(settings)
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
 
 
 async def test_healthz_is_ok_when_every_part_is_up(service: Service) -> None:

@@ -6,43 +6,26 @@ authenticated, so the page must not show the record's data.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from config.settings import Settings, load_settings
+from config.settings import Settings
 from engine.api import Actor
 from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
 from service.app import Service
 from service.wiring import slack_link
+from tests.service.conftest import settings_for
 from tests.service.helpers import fetch
 
 SECRET_TITLE = "Poêle chez M. Secret"
 
 
-def settings_for(tmp_path: Path, **extra: str) -> Settings:
-    return load_settings(
-        {
-            "RELAIS_DATABASE": str(tmp_path / "svc.db"),
-            "RELAIS_HTTP_PORT": "0",
-            "RELAIS_SMTP_ENABLED": "false",
-            **extra,
-        },
-        env_file=None,
-    )
-
-
 @pytest.fixture
-async def service(tmp_path: Path) -> AsyncIterator[Service]:
-    svc = Service(settings_for(tmp_path, RELAIS_PUBLIC_URL="https://relais.example.com/"))
-    await svc.start()
-    try:
-        yield svc
-    finally:
-        await svc.stop()
+def settings(tmp_path: Path) -> Settings:
+    return settings_for(tmp_path, RELAIS_PUBLIC_URL="https://relais.example.com/")
 
 
 async def a_deal(service: Service) -> int:

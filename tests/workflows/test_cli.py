@@ -28,6 +28,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RELAIS_DATABASE", str(tmp_path / "cli.db"))
     monkeypatch.setenv("RELAIS_CONFIG_DIR", str(config))
     monkeypatch.setenv("RELAIS_LOG_LEVEL", "WARNING")
+    monkeypatch.setenv("RELAIS_LOCALE", "en")  # the commands' output is read in English
     return config
 
 
