@@ -72,12 +72,20 @@ class RelaisApp(AsyncApp):
     runtime: Runtime
 
     async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
-        """Every request, HTTP or Socket Mode: shape checked, replays answered as before."""
-        why = shapes.problem(req.body) if req.mode == "socket_mode" else None
+        """Every request, HTTP or Socket Mode: shape checked, replays answered as before.
+
+        A Socket Mode request is taken in here as an HTTP one is in
+        :meth:`SlackBot.handle`: it waits for room in a full backlog (one second
+        at most) and holds work off while it is answered (see :mod:`bot.priority`).
+        """
+        if req.mode != "socket_mode":
+            return await self.runtime.replays.dispatch(req, super().async_dispatch)
+        why = shapes.problem(req.body)
         if why is not None:
             log.warning("event=slack_request_malformed mode=socket reason=%s", why)
             return BoltResponse(status=400, body="")
-        return await self.runtime.replays.dispatch(req, super().async_dispatch)
+        async with self.runtime.acks.taken_in(time.monotonic()):
+            return await self.runtime.replays.dispatch(req, super().async_dispatch)
 
 
 async def on_listener_error(error: Exception) -> BoltResponse | None:
@@ -142,12 +150,8 @@ class SlackBot:
 
     async def handle(self, request: web.Request) -> web.Response:
         started = time.perf_counter()
-        await self.runtime.acks.admit(time.monotonic())  # backpressure: see bot.priority
-        self.runtime.acks.started()
-        try:
+        async with self.runtime.acks.taken_in(time.monotonic()):  # see bot.priority
             response, kind = await self._answer(request)
-        finally:
-            self.runtime.acks.finished()
         self._count(kind, response.status, time.perf_counter() - started)
         return response
 

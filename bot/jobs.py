@@ -29,13 +29,12 @@ from typing import Any, Protocol
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot import stale
-from bot.blocks.common import Block, Message
-from bot.blocks.modals import loading
+from bot import hooks, stale
+from bot.blocks.common import Message
 from bot.blocks.values import read_metadata
 from bot.errors import error_message
+from bot.form_opening import FormOpening, FormTooLate, reopen
 from bot.home import Home
 from bot.i18n import t
 from bot.people import People, Who
@@ -91,18 +90,24 @@ class Runtime(Protocol):
     def acks(self) -> AckFirst: ...
 
 
-class JobContext:
+class JobContext(FormOpening):
     """One job's view: the request, who sent it, and how to answer them."""
+
+    rt: Runtime
 
     def __init__(self, rt: Runtime, job: store.JobRow) -> None:
         self.rt = rt
         self.engine = rt.engine
         self.job = job
         self.body: dict[str, Any] = job.payload
+        self.since = time.monotonic()  # when the job was queued, right after the ack
         self._who: Who | None = None
-        self.view_id: str | None = None  # the modal opened for this job
-        self._late: asyncio.TimerHandle | None = None  # a loading modal, if the form is late
-        self._loading: asyncio.Task[None] | None = None  # that loading modal, opening
+        self.view_id = None
+        self._late, self._loading, self._lost = None, None, None
+
+    @property
+    def task_name(self) -> str:
+        return f"slack-loading-{self.job.id}"
 
     @property
     def slack_user(self) -> str:
@@ -155,14 +160,10 @@ class JobContext:
         await self._post(message)
 
     async def _respond(self, url: str, message: Message, replace: bool) -> bool:
-        webhook = AsyncWebhookClient(url, session=self.rt.http)
-        response = await webhook.send(
-            text=message.text, blocks=message.blocks, response_type="ephemeral",
-            replace_original=replace,
-        )  # fmt: skip
-        if response.status_code != 200:
-            log.warning("event=slack_response_url_refused status=%s", response.status_code)
-        return response.status_code == 200
+        status = await hooks.send(self.rt.http, url, message, replace=replace)
+        if status != 200:
+            log.warning("event=slack_response_url_refused status=%s", status)
+        return status == 200
 
     async def _post(self, message: Message) -> None:
         channel, user = self.channel, self.slack_user
@@ -177,42 +178,6 @@ class JobContext:
         opened = await self.rt.client.conversations_open(users=user)
         dm = str((opened.get("channel") or {}).get("id"))
         await self.rt.client.chat_postMessage(channel=dm, text=message.text, blocks=message.blocks)
-
-    async def open_loading(self) -> None:
-        """Open a loading modal now: the trigger_id lives three seconds and works once."""
-        locale = await self.rt.people.locale_of(self.slack_user)
-        view = loading(t(locale, "loading"), locale)
-        response = await self.rt.client.views_open(trigger_id=self.body["trigger_id"], view=view)
-        self.view_id = str((response.get("view") or {}).get("id"))
-
-    def open_late(self, deadline: float) -> None:
-        """Open a loading modal at ``deadline`` (monotonic) unless the form is shown first."""
-        delay = max(0.0, deadline - time.monotonic())
-        self._late = asyncio.get_running_loop().call_later(delay, self._open_now)
-
-    def _open_now(self) -> None:
-        self._late = None
-        self._loading = self.rt.tasks.spawn(self.open_loading(), f"slack-loading-{self.job.id}")
-
-    def disarm(self) -> None:
-        """No loading modal from now on (the form is shown, or the job is over)."""
-        if self._late is not None:
-            self._late.cancel()
-            self._late = None
-
-    async def show_view(self, view: Block) -> None:
-        """Open ``view`` in one ``views.open``, or fill the loading modal opened past the budget."""
-        self.disarm()
-        if self._loading is not None:  # opening, or open: wait for its view id
-            await asyncio.wait([self._loading])
-            self._loading = None
-        if self.view_id is None:
-            response = await self.rt.client.views_open(
-                trigger_id=self.body["trigger_id"], view=view
-            )
-            self.view_id = str((response.get("view") or {}).get("id"))
-        else:
-            await self.rt.client.views_update(view_id=self.view_id, view=view)
 
     async def fail(self, exc: RelaisError) -> None:
         who = await self.who()
@@ -343,6 +308,8 @@ class Journal:
             await step()
         except RelaisError as exc:
             await self._quietly(ctx.fail(exc))
+        except FormTooLate as exc:
+            return await self._too_late(ctx, exc)
         except SlackApiError as exc:
             return await self._slack_refused(ctx, exc)
         except Exception as exc:
@@ -373,10 +340,17 @@ class Journal:
         log.warning(
             "event=slack_job_failed job=%s kind=%s error=%s", ctx.job.id, ctx.job.kind, error
         )
-        if error in ("expired_trigger_id", "exchanged_trigger_id"):
-            text = t(await _locale(ctx), "click_again")
-            await self._quietly(ctx.say(Message(text)))
         return f"slack: {error}"
+
+    async def _too_late(self, ctx: JobContext, exc: FormTooLate) -> str:
+        """Under load the trigger died before the form: expected, told, and one warning."""
+        late = round((time.monotonic() - ctx.since) * 1000)
+        log.warning(
+            "event=slack_form_too_late job=%s kind=%s error=%s after_ms=%d",
+            ctx.job.id, ctx.job.kind, exc.error, late,
+        )  # fmt: skip
+        await self._quietly(ctx.say(reopen(ctx.body, await _locale(ctx))))
+        return f"slack: {exc.error}"
 
     async def _quietly(self, work: Awaitable[None]) -> None:
         try:

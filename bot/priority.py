@@ -13,7 +13,9 @@ acknowledged work without end, every card posted seconds late. Once
 ``bound`` jobs are acknowledged and not finished, work no longer waits for
 calm, and a new request waits before it is taken in (:meth:`AckFirst.admit`)
 until the backlog falls below the bound, at most ``max_wait`` after it
-arrived: then it is acked anyway, well inside Slack's three seconds.
+arrived: then it is acked anyway, well inside Slack's three seconds. Both
+modes take requests in the same way (:meth:`AckFirst.taken_in`): HTTP in
+``SlackBot.handle``, Socket Mode in the app's dispatch.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import AsyncIterator
 
 QUIET = 0.02
 # Work waits for calm at most this long. Shorter, cards are posted sooner but share
@@ -63,6 +66,7 @@ class AckFirst:
         self._calm = True
         self._backlog = 0  # jobs acknowledged and not finished
         self.peak = 0  # the largest backlog so far
+        self.held = 0  # requests that found the backlog full and waited for room
         self._go = asyncio.Event()  # calm, or a full backlog: work starts
         self._go.set()
         self._room = asyncio.Event()  # the backlog is below the bound: requests come in
@@ -119,8 +123,20 @@ class AckFirst:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._go.wait(), left)
 
+    @contextlib.asynccontextmanager
+    async def taken_in(self, arrived: float) -> AsyncIterator[None]:
+        """One request, in either mode: admitted, then answered while work holds off."""
+        await self.admit(arrived)
+        self.started()
+        try:
+            yield
+        finally:
+            self.finished()
+
     async def admit(self, arrived: float) -> None:
         """Let a request in when the backlog is below the bound, or ``max_wait`` after it came."""
+        if not self._room.is_set():
+            self.held += 1
         while not self._room.is_set():
             left = arrived + self.max_wait - time.monotonic()
             if left <= 0:

@@ -33,7 +33,8 @@ SIMPLE = (
     "home_new_deal", "home_refresh",
 )  # fmt: skip
 # Buttons that only read or open a form: run without a journal row (see bot.listeners).
-READS = ("deal_show", "deal_log", "lead_disqualify", "home_new_deal")
+# ``home_refresh`` reads the tab and publishes it again: a copy publishes it once more.
+READS = ("deal_show", "deal_log", "lead_disqualify", "home_new_deal", "home_refresh")
 
 
 def register(app: AsyncApp, engine: Engine) -> None:

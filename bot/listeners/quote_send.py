@@ -1,7 +1,7 @@
 """*Send to client*: the quote's PDF e-mailed from Slack (registered by :mod:`.quotes`).
 
-* The button is journaled and acked; its job fills the loading modal with
-  the recipient (the deal's contact, pre-filled) and an optional note.
+* The button only opens a form (a read: acked without a journal row); its
+  job shows the recipient (the deal's contact, pre-filled) and an optional note.
 * Submitting calls ``engine.quotes.send`` *before* the ack, as every modal
   does: an invalid address must come back in the ack itself
   (``response_action: errors`` on the recipient's block). Rendering the PDF
@@ -37,7 +37,7 @@ FOLLOWUP = "after_quote_send"
 
 def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
-    app.action(SEND)(deferred(runtime, SEND))
+    app.action(SEND)(deferred(runtime, SEND, reads=True))  # opens the form: a read
     app.view(CALLBACK)(_submit(runtime))
 
 

@@ -5,13 +5,15 @@
 * Products come from an ``external_select``: Slack asks for options as the
   rep types (``block_suggestion``), answered from ``engine.products.search``
   in the ack itself, so a large catalogue is searched, never sent whole.
-* *Add line* and *Price* are buttons inside the modal: journaled, acked,
-  then the job redraws the modal with ``views.update``.
+* *Add line* and *Price* are buttons inside the modal: they only read (pricing
+  saves nothing; *Save* is the submission), so they are acked without a
+  journal row, then the job redraws the modal with ``views.update``.
 * Submitting validates and saves *before* the ack (field errors must come
   back in the ack, keyed by block id); the result message is a job.
 * *PDF* uploads the quote document to the rep's direct messages
   (``files_upload_v2``: ``files.getUploadURLExternal`` then
-  ``files.completeUploadExternal``).
+  ``files.completeUploadExternal``). It reads the saved quote and writes
+  nothing, as ``/crm forecast`` does: no journal row, a copy sends it again.
 * *Send to client* e-mails it (:mod:`bot.listeners.quote_send`, registered
   from here).
 """
@@ -66,8 +68,8 @@ OPTIONS_LIMIT = 50  # Slack shows at most 100 options
 def register(app: AsyncApp, engine: Engine) -> None:
     runtime = runtime_of(app)
     app.options(PRODUCT_ACTION)(_product_options(runtime))
-    for action_id in (ADD_LINE, PRICE, PDF):
-        app.action(action_id)(deferred(runtime, action_id))
+    for action_id in (ADD_LINE, PRICE, PDF):  # they only read: see the docstring
+        app.action(action_id)(deferred(runtime, action_id, reads=True))
     app.view(CALLBACK)(_submit(runtime))
     quote_send.register(app, engine)
 

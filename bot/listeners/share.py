@@ -21,9 +21,8 @@ import asyncio
 import logging
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot import cards, refs, screens
+from bot import cards, hooks, refs, screens
 from bot.blocks import compact
 from bot.blocks import search as search_blocks
 from bot.blocks.common import Message, actions
@@ -73,14 +72,10 @@ async def _in_channel(ctx: JobContext, message: Message) -> bool:
     """Post ``message`` for everyone where the card was: response_url, else the channel."""
     url = ctx.response_url
     if url:
-        webhook = AsyncWebhookClient(url, session=ctx.rt.http)
-        response = await webhook.send(
-            text=message.text, blocks=message.blocks, response_type="in_channel",
-            replace_original=False,
-        )  # fmt: skip
-        if response.status_code == 200:
+        status = await hooks.send(ctx.rt.http, url, message, response_type="in_channel")
+        if status == 200:
             return True
-        log.warning("event=slack_share_refused status=%s", response.status_code)
+        log.warning("event=slack_share_refused status=%s", status)
     channel = ctx.channel
     if not channel:
         return False

@@ -34,7 +34,7 @@ ANYTHING = re.compile(r"")  # every id matches
 def register(app: AsyncApp, engine: Engine) -> None:
     """Register last: Bolt runs the first listener that matches."""
     runtime = runtime_of(app)
-    app.action(ANYTHING)(deferred(runtime, "stale_action"))
+    app.action(ANYTHING)(deferred(runtime, "stale_action", reads=True))  # says, writes nothing
     app.view(ANYTHING)(_stale_form(runtime))
     app.options(ANYTHING)(_no_options)
 
