@@ -23,7 +23,7 @@ from config.settings import Settings
 from engine.api import DomainEvent, Engine
 from engine.api.store import Listener
 from engine.api.workflows import WorkflowRunner
-from ingest.listener import MailListener
+from ingest.listener import MailListener, claims_owner
 from service import instance, wake, wiring
 from service.automation import Reminders, workflow_runner
 from service.mailer import Mailer, RelayConfig
@@ -77,6 +77,7 @@ class Service:
             await first_run(
                 self.engine, self.settings.config_path, forms_fit.fits, cache_folder(self.settings)
             )
+        await self._claim_as_this_instance(self.engine)
         self._build(self.engine)
         MetricsFeed(self.metrics, self.engine, self.workflows).install()
         wiring.apply(self.engine.bus, self.listeners())
@@ -99,6 +100,14 @@ class Service:
             self.settings.database, self.settings.http_host, self.http_port,
             time.perf_counter() - started,
         )  # fmt: skip
+
+    async def _claim_as_this_instance(self, engine: Engine) -> None:
+        """Outbox claims in this instance's name, taking back its predecessor's at once
+        (the mail processor does the same with its own claims when it starts)."""
+        owner = claims_owner(self.settings)
+        taken_back = await engine.outbox.serve_as(owner)
+        if taken_back:
+            log.info("event=outbox_claims_taken_back owner=%s messages=%d", owner, taken_back)
 
     def _build(self, engine: Engine) -> None:
         """Every configured part, built but not started; timed work added to the tick."""

@@ -23,14 +23,29 @@ ACTOR = Actor.system("outbox")
 
 
 class Outbox(Part):
-    """Owns the outbox queue: claiming due messages, settling them, reading them back."""
+    """Owns the outbox queue: claiming due messages, settling them, reading them back.
+
+    Claims are made in the name :meth:`serve_as` gave (the instance's), or in none.
+    """
+
+    owner: str | None = None
+
+    async def serve_as(self, owner: str) -> int:
+        """Claim from now on as ``owner``, first giving back what that name still holds (a
+        predecessor's, dead before settling: one live process per name). Returns how many."""
+        self.owner = owner
+        return await self._write(lambda tx: outbox.release_claims(tx, owner), ACTOR)
+
+    def _lease(self, seconds: float = outbox.LEASE) -> outbox.Lease:
+        return outbox.Lease(seconds, self.owner)
 
     async def claim(
         self, kinds: tuple[str, ...], now: datetime | None = None, limit: int = 20
     ) -> list[outbox.Message]:
         """Claim up to ``limit`` due messages of ``kinds`` for one worker (one write)."""
         moment = now or clock.utcnow()
-        return await self._write(lambda tx: outbox.claim(tx, kinds, moment, limit), ACTOR)
+        lease = self._lease()
+        return await self._write(lambda tx: outbox.claim(tx, kinds, moment, limit, lease), ACTOR)
 
     async def claim_lane(
         self, lane: str, now: datetime | None = None, limit: int = 20,
@@ -39,7 +54,7 @@ class Outbox(Part):
         """Claim the due heads of ``lane`` (one per order key), leased for ``lease`` seconds."""
         moment = now or clock.utcnow()
         return await self._write(
-            lambda tx: outbox.claim_lanes(tx, (lane,), moment, limit, lease), ACTOR
+            lambda tx: outbox.claim_lanes(tx, (lane,), moment, limit, self._lease(lease)), ACTOR
         )
 
     async def claim_one(
@@ -47,7 +62,8 @@ class Outbox(Part):
     ) -> outbox.Message | None:
         """Claim this pending message out of its turn; None if it is not pending."""
         moment = clock.utcnow()
-        return await self._write(lambda tx: lanes.claim_one(tx, message_id, moment, lease), ACTOR)
+        terms = self._lease(lease)
+        return await self._write(lambda tx: lanes.claim_one(tx, message_id, moment, terms), ACTOR)
 
     async def settle(
         self, message_id: int, outcome: outbox.Outcome, now: datetime | None = None,

@@ -16,7 +16,7 @@ from typing import Any
 
 from engine import clock
 from engine.errors import NotFound, ValidationFailed
-from engine.outbox.queue import DUE, HEAD, LEASE, Message, enqueue, lease_row
+from engine.outbox.queue import DUE, HEAD, NAMELESS, Lease, Message, enqueue, lease_row
 from engine.store import claims
 from engine.store.db import Tx
 from engine.text.catalogue import Phrase, labelled
@@ -59,7 +59,7 @@ def pending_notice(conn: sqlite3.Connection, recipient: str, ref: str) -> Messag
     return None if row is None else Message.from_row(row)
 
 
-def claim_one(tx: Tx, message_id: int, now: datetime, lease: float = LEASE) -> Message | None:
+def claim_one(tx: Tx, message_id: int, now: datetime, lease: Lease = NAMELESS) -> Message | None:
     """Claim this pending message out of its turn (a notice its reply waits for)."""
     at = clock.to_db(now)
     sql = (
@@ -138,7 +138,7 @@ def retry(tx: Tx, message_id: int) -> None:
         raise ValidationFailed({"id": not_dead})
     tx.execute(
         "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,"
-        " claimed_until = NULL WHERE id = ?",
+        " claimed_until = NULL, claimed_by = NULL WHERE id = ?",
         (tx.now, message_id),
     )
 

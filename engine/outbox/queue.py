@@ -188,22 +188,48 @@ HEAD = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A claim's terms: how long it lasts and whose it is (an instance's name, or None)."""
+
+    seconds: float = LEASE
+    owner: str | None = None
+
+
+NAMELESS = Lease()  # a claim of the default length in no instance's name
+
+
 def claim(
-    tx: Tx, kinds: Sequence[str], now: datetime, limit: int = 20, lease: float = LEASE
+    tx: Tx, kinds: Sequence[str], now: datetime, limit: int = 20, lease: Lease = NAMELESS
 ) -> list[Message]:
     """Take up to ``limit`` due messages of ``kinds`` for delivery (leased, not locked)."""
     return _claim(tx, "o.kind", kinds, now, limit, lease)
 
 
 def claim_lanes(
-    tx: Tx, lanes: Sequence[str], now: datetime, limit: int = 20, lease: float = LEASE
+    tx: Tx, lanes: Sequence[str], now: datetime, limit: int = 20, lease: Lease = NAMELESS
 ) -> list[Message]:
     """The same by lane: the Slack bot claims its whole lane."""
     return _claim(tx, "o.lane", lanes, now, limit, lease)
 
 
+def release_claims(tx: Tx, owner: str) -> int:
+    """Give back the messages ``owner`` was sending: due again at once.
+
+    Called when an instance starts under its name (one live process per name): what
+    the name still holds was its predecessor's, which died before settling it. That
+    message may have gone out just before the death; sending it again is what the
+    lease's end would have done anyway, only minutes later.
+    """
+    return tx.execute(
+        "UPDATE outbox SET status = 'pending', claimed_until = NULL, claimed_by = NULL"
+        " WHERE status = 'sending' AND claimed_by = ?",
+        (owner,),
+    ).rowcount
+
+
 def _claim(
-    tx: Tx, column: str, values: Sequence[str], now: datetime, limit: int, lease: float
+    tx: Tx, column: str, values: Sequence[str], now: datetime, limit: int, lease: Lease
 ) -> list[Message]:
     at = clock.to_db(now)
     marks = ", ".join("?" for _ in values)
@@ -219,12 +245,12 @@ def _claim(
     )
 
 
-def lease_row(tx: Tx, row: sqlite3.Row, now: datetime, lease: float) -> Message:
-    """Mark one due row as being sent until ``now + lease``; the message as claimed."""
-    until = clock.to_db(now + timedelta(seconds=lease))
+def lease_row(tx: Tx, row: sqlite3.Row, now: datetime, lease: Lease) -> Message:
+    """Mark one due row as being sent by ``lease.owner`` until its end; the message as claimed."""
+    until = clock.to_db(now + timedelta(seconds=lease.seconds))
     tx.execute(
-        "UPDATE outbox SET status = 'sending', claimed_until = ? WHERE id = ?",
-        (until, row["id"]),
+        "UPDATE outbox SET status = 'sending', claimed_until = ?, claimed_by = ? WHERE id = ?",
+        (until, lease.owner, row["id"]),
     )
     return _with_files(tx.conn, _with_body(tx.conn, Message.from_row(row)))
 
@@ -272,7 +298,7 @@ def settle(tx: Tx, message_id: int, outcome: Outcome, now: datetime) -> str:
     error = None if outcome.ok else outcome.detail[:500]
     tx.execute(
         "UPDATE outbox SET status = ?, attempts = ?, next_attempt_at = ?, claimed_until = NULL,"
-        " last_error = ?, delivered_at = ? WHERE id = ?",
+        " claimed_by = NULL, last_error = ?, delivered_at = ? WHERE id = ?",
         (status, attempts, clock.to_db(next_at), error, at if outcome.ok else None, message_id),
     )
     return status
