@@ -10,11 +10,14 @@ show is refused before it is in force, with the reason and the path.
 Refused: more blocks than a modal holds (heading, message, one per field,
 checklist groups of ten, note), and two choices that would read the same once
 Slack cuts them to their first 75 characters. Long checklists, long choices
-and many choices are fine: the renderer splits and searches them.
+and many choices are fine: the renderer splits and searches them. Each reason
+is a catalogue :class:`~engine.api.Phrase` (``blueprint.problem.form.*``): the
+command that refuses the blueprint says it in its reader's language.
 """
 
 from __future__ import annotations
 
+from engine.api import Phrase
 from engine.api.blueprints import During, Problem
 
 FORM_BLOCKS = 100  # a Slack modal holds at most 100 blocks
@@ -39,14 +42,13 @@ def fits(during: During) -> list[Problem]:
     problems: list[Problem] = []
     size = form_size(during)
     if size > FORM_BLOCKS:
-        problems.append(
-            Problem(
-                "",
-                f"the form needs {size} blocks (fields, checklist groups of {CHECKLIST_GROUP}, "
-                f"note, heading) but a Slack form holds at most {FORM_BLOCKS}: "
-                "split it between several transitions",
-            )
+        said = Phrase(
+            "blueprint.problem.form.too_many_blocks",
+            size=size,
+            group=CHECKLIST_GROUP,
+            limit=FORM_BLOCKS,
         )
+        problems.append(Problem("", said))
     for index, spec in enumerate(during.fields):
         problems += _alike(spec.options, f"fields[{index}].options")
     return problems
@@ -61,11 +63,11 @@ def _alike(options: tuple[str, ...], path: str) -> list[Problem]:
         if key not in seen:
             seen[key] = option
             continue
-        problems.append(
-            Problem(
-                path,
-                f"options {seen[key]!r} and {option!r} read the same in Slack, which "
-                f"shows only their first {OPTION_SHOWN} characters",
-            )
+        said = Phrase(
+            "blueprint.problem.form.options_alike",
+            first=repr(seen[key]),
+            second=repr(option),
+            shown=OPTION_SHOWN,
         )
+        problems.append(Problem(path, said))
     return problems

@@ -25,6 +25,8 @@ class Context:
     # The command may apply the configuration folder to a database never started (run.py
     # sets it for every command but those that manage the database or its configuration).
     first_run: bool = False
+    # The command's language (``--lang``, else RELAIS_LOCALE): what the context itself says.
+    lang: str | None = None
     _engine: Engine | None = None
 
     async def engine(self) -> Engine:
@@ -50,7 +52,8 @@ class Context:
 
             log.info("event=first_run applied=false reason=invalid_config error=%r", exc)
             folder = self.settings.config_path
-            self.fail(text(self.settings.locale, "cli.first_run_invalid", folder=folder))
+            lang = self.lang or self.settings.locale
+            self.fail(text(lang, "cli.first_run_invalid", folder=folder))
 
     async def actor(self, ref: str | None) -> Actor:
         """``--as`` resolved to a user; without it, the command line acts as an admin."""

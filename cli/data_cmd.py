@@ -199,7 +199,8 @@ def _cannot_read(ctx: Context, args: argparse.Namespace, exc: OSError) -> None:
 def _print_report(report: ImportReport, ctx: Context, lang: str) -> None:
     """``deals: imported 2 of 3 rows, 1 rejected``, then each rejected row and why."""
     key = "cli.import_would" if report.dry_run else "cli.import_done"
-    summary = text(lang, key, entity=report.entity, imported=report.imported, rows=report.rows)
+    counts = {"imported": report.imported, "rows": report.rows, "count": report.rows}
+    summary = text(lang, key, entity=report.entity, **counts)
     if report.existing:
         summary += plural(lang, "cli.import_reused", report.existing, count=report.existing)
     summary += text(lang, "cli.import_rejected", count=len(report.rejected))

@@ -153,7 +153,8 @@ def _main(argv: Sequence[str] | None) -> int:
     configure_logging(settings)
     # A check (``--check``) reads the folder and leaves the database as it is.
     first_run = args.command not in NO_FIRST_RUN and not getattr(args, "check", False)
-    return asyncio.run(_run(args, Context(settings, first_run=first_run)))
+    context = Context(settings, first_run=first_run, lang=admin_lang.of(args, settings.locale))
+    return asyncio.run(_run(args, context))
 
 
 async def _run(args: argparse.Namespace, ctx: Context) -> int:

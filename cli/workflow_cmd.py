@@ -216,7 +216,7 @@ def _run_line(run: RunRecord, lang: str, zone: str) -> str:
     started = _when(run.started_at, lang, zone)
     return (
         f"#{run.id} {started} {run.workflow}: {run.event} {run.record}{depth}"
-        f" → {run.status}{waiting}{reason}"
+        f" → {catalogue_text(lang, f'slack.run_{run.status}')}{waiting}{reason}"
     )
 
 
@@ -236,7 +236,7 @@ async def show_run(args: argparse.Namespace, ctx: Context) -> int:
     for step in run.steps:
         took = "" if step.duration_ms is None else f" {step.duration_ms:.1f} ms"
         detail = json.dumps(_said(step.detail, lang), ensure_ascii=False)
-        ctx.print(f"  {step.path} {step.kind}: {step.outcome}{took} {detail}")
+        ctx.print(f"  {step.path} {step.kind}: {phrase_text(step.said(), lang)}{took} {detail}")
     return 0
 
 

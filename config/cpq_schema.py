@@ -5,7 +5,9 @@ keeps decimal numbers exact (``19.99`` is ``Decimal("19.99")``, never a
 float), validated by the pydantic models below (unknown keys are errors) and
 turned into the engine's frozen dataclasses: :class:`engine.cpq.catalogue.Product`,
 :class:`engine.cpq.configurator.ConfiguratorRule`, :class:`engine.cpq.pricing.PriceRule`.
-Every problem is reported on its own line as ``file: path[0].inside: reason``.
+Every problem is reported on its own line as ``file: path[0].inside: reason``; our
+validators' reasons are catalogue phrases (``config.problem.cpq.*``), read in the
+reader's language by ``config check --lang``.
 
 Why rules live here and products in the database: rules are the business's
 policy, written and reviewed by an admin as text (diffable, versioned with the
@@ -35,6 +37,7 @@ from pydantic import (
 from config.cpq_reading import CpqConfigError, validate_file
 from config.models import STRICT
 from config.seller_schema import DealFieldsModel, SellerModel
+from engine.api import Phrase
 from engine.api.cpq import (
     Action,
     Condition,
@@ -112,7 +115,7 @@ class CatalogueFile(_Strict):
 
     @model_validator(mode="after")
     def _unique_codes(self) -> Self:
-        _unique([p.code for p in self.products], "product code")
+        _unique([p.code for p in self.products], "config.problem.cpq.duplicate_product_code")
         return self
 
     def catalogue(self) -> list[Product]:
@@ -136,7 +139,13 @@ class ConditionModel(_Strict):
         try:
             return Condition(self.field, self.op, value)
         except ValueError as exc:
-            raise ValueError(str(exc)) from None
+            raise ValueError(_reason(exc)) from None
+
+
+def _reason(exc: ValueError) -> str:
+    """The engine's reason: its catalogue phrase kept (French with ``--lang fr``), else its text."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Phrase) else str(exc)
 
 
 class _Conditional(_Strict):
@@ -156,7 +165,7 @@ class _Conditional(_Strict):
     @model_validator(mode="after")
     def _period(self) -> Self:
         if self.valid_from and self.valid_until and self.valid_from > self.valid_until:
-            raise ValueError("valid_from is after valid_until")
+            raise ValueError(Phrase("config.problem.cpq.valid_from_after"))
         for condition in self.when:
             condition.condition()
         return self
@@ -176,7 +185,7 @@ class QuantityModel(_Strict):
     @model_validator(mode="after")
     def _field_needs_base(self) -> Self:
         if self.field is not None and self.from_base is None:
-            raise ValueError("a quantity read from a product field needs from_base")
+            raise ValueError(Phrase("config.problem.cpq.quantity_field_needs_base"))
         return self
 
 
@@ -222,7 +231,7 @@ class ConfiguratorRuleModel(_Conditional):
             if value is not None
         ]
         if len(chosen) != 1:
-            raise ValueError("give exactly one action: add, suggest or set_field")
+            raise ValueError(Phrase("config.problem.cpq.one_action"))
         action, value = chosen[0]
         if isinstance(value, FieldUpdateModel):
             return action, value.product
@@ -231,7 +240,7 @@ class ConfiguratorRuleModel(_Conditional):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.base != "any" and not self.base:
-            raise ValueError("base lists at least one product, or is 'any'")
+            raise ValueError(Phrase("config.problem.cpq.base_empty"))
         self.rule()  # the engine's own checks, reported at this rule's path
         return self
 
@@ -270,16 +279,16 @@ class PriceRuleModel(_Conditional):
     def _values(self) -> tuple[ValueUnit, Decimal | None, tuple[Tier, ...]]:
         if not self.kind.volume:
             if self.tiers:
-                raise ValueError(f"a {self.kind} rule has no tiers")
-            unit, value = _unit(self.percent, self.amount, "")
+                raise ValueError(Phrase("config.problem.cpq.no_tiers", kind=f"{self.kind}"))
+            unit, value = _unit(self.percent, self.amount, None)
             return unit, value, ()
         if self.percent is not None or self.amount is not None:
-            raise ValueError("a volume rule puts percent or amount on each tier")
+            raise ValueError(Phrase("config.problem.cpq.volume_on_tiers"))
         if not self.tiers:
-            raise ValueError("a volume rule needs tiers")
-        pairs = [_unit(t.percent, t.amount, f"tiers[{n}]: ") for n, t in enumerate(self.tiers)]
+            raise ValueError(Phrase("config.problem.cpq.volume_needs_tiers"))
+        pairs = [_unit(t.percent, t.amount, n) for n, t in enumerate(self.tiers)]
         if len({unit for unit, _ in pairs}) > 1:
-            raise ValueError("all tiers use percent, or all use amount")
+            raise ValueError(Phrase("config.problem.cpq.tiers_one_unit"))
         tiers = tuple(Tier(t.to, value) for t, (_, value) in zip(self.tiers, pairs, strict=True))
         return pairs[0][0], None, tiers
 
@@ -289,9 +298,15 @@ class PriceRuleModel(_Conditional):
         return self
 
 
-def _unit(percent: Decimal | None, amount: Decimal | None, where: str) -> tuple[ValueUnit, Decimal]:
+def _unit(
+    percent: Decimal | None, amount: Decimal | None, tier: int | None
+) -> tuple[ValueUnit, Decimal]:
+    """The rule's (or its ``tier``'s) unit and value: exactly one of percent and amount."""
     if (percent is None) == (amount is None):
-        raise ValueError(f"{where}give either percent or amount")
+        reason = Phrase("config.problem.cpq.percent_or_amount")
+        if tier is not None:
+            reason = Phrase("config.problem.cpq.in_tier", index=tier, reason=reason)
+        raise ValueError(reason)
     if percent is not None:
         return ValueUnit.PERCENT, percent
     assert amount is not None
@@ -328,8 +343,8 @@ class PricingFile(_Strict):
 
     @model_validator(mode="after")
     def _unique(self) -> Self:
-        _unique([r.id for r in self.configurator], "configurator rule id")
-        _unique([r.id for r in self.price_rules], "price rule id")
+        _unique([r.id for r in self.configurator], "config.problem.cpq.duplicate_configurator_id")
+        _unique([r.id for r in self.price_rules], "config.problem.cpq.duplicate_price_rule_id")
         _distinct_priorities(self.price_rules)
         return self
 
@@ -340,11 +355,12 @@ class PricingFile(_Strict):
         return CpqSetup(book, self.quotes.settings())
 
 
-def _unique(values: Iterable[str], what: str) -> None:
+def _unique(values: Iterable[str], reason: str) -> None:
+    """No value twice; ``reason``: the catalogue's key for a repeated one."""
     seen: set[str] = set()
     for value in values:
         if value in seen:
-            raise ValueError(f"{what} {value} appears twice")
+            raise ValueError(Phrase(reason, value=value))
         seen.add(value)
 
 
@@ -355,8 +371,10 @@ def _distinct_priorities(rules: list[PriceRuleModel]) -> None:
         for code in rule.products:
             other = owner.setdefault((code, rule.priority), rule.id)
             if other != rule.id:
+                shared = {"first": other, "second": rule.id, "product": code}
+                priority = rule.priority
                 raise ValueError(
-                    f"price rules {other} and {rule.id} on {code} share priority {rule.priority}"
+                    Phrase("config.problem.cpq.shared_priority", **shared, priority=priority)
                 )
 
 

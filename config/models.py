@@ -63,7 +63,7 @@ def _duration(text: str) -> str:
     try:
         parse_duration(text)
     except ValueError as exc:
-        raise PydanticCustomError("duration", str(exc)) from exc
+        raise PydanticCustomError("duration", "{phrase}", {"phrase": exc.args[0]}) from exc
     return text
 
 

@@ -6,7 +6,8 @@ on every quote document (:mod:`engine.cpq.pdf_mentions`). Numbers are
 checked as the French registers write them: a SIREN is 9 digits and a SIRET
 14, both with their Luhn key, the SIRET starting with the SIREN; a French VAT
 number is ``FR`` + its 2-digit key + the SIREN. Spaces are allowed and
-dropped. A problem is reported as ``pricing.yaml: quotes.seller.siren: reason``.
+dropped. A problem is reported as ``pricing.yaml: quotes.seller.siren: reason``, the
+reason a catalogue phrase (``config.problem.seller.*``) in the reader's language.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from pydantic import (
 )
 
 from config.models import STRICT
+from engine.api import Phrase
+from engine.api import has_text as has
 from engine.api.cpq import DealFields, Insurance, Seller, missing_mentions
 
 DEFAULTS = DealFields()
@@ -40,9 +43,9 @@ def _digits(value: str, count: int, what: str) -> str:
     if not digits:
         return ""
     if not (digits.isdigit() and len(digits) == count):
-        raise ValueError(f"a {what} is {count} digits")
+        raise ValueError(Phrase("config.problem.seller.digits", what=what, digits=count))
     if digits[:9] != LA_POSTE and not _luhn(digits):
-        raise ValueError(f"not a valid {what}: its check digit is wrong")
+        raise ValueError(Phrase("config.problem.seller.check_digit", what=what))
     return digits
 
 
@@ -96,22 +99,22 @@ class SellerModel(_Strict):
     def _vat(cls, value: str) -> str:
         number = "".join(value.split()).upper()
         if number and not (number[:2].isalpha() and 4 <= len(number) <= 15 and number.isalnum()):
-            raise ValueError("an intra-EU VAT number is a country code then 2 to 13 characters")
+            raise ValueError(Phrase("config.problem.seller.vat_format"))
         if number.startswith("FR"):
             siren, key = number[4:], number[2:4]
             if not (siren.isdigit() and len(siren) == 9):
-                raise ValueError("a French VAT number is FR, a 2-character key, then the SIREN")
+                raise ValueError(Phrase("config.problem.seller.vat_french_format"))
             if key.isdigit() and int(key) != (12 + 3 * (int(siren) % 97)) % 97:
-                raise ValueError(f"not a valid French VAT number: the key of {siren} is wrong")
+                raise ValueError(Phrase("config.problem.seller.vat_french_key", siren=siren))
         return number
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.siren and self.siret and not self.siret.startswith(self.siren):
-            raise ValueError("siret does not start with siren")
+            raise ValueError(Phrase("config.problem.seller.siret_siren"))
         siren = self.siren or self.siret[:9]
         if self.vat_number.startswith("FR") and siren and not self.vat_number.endswith(siren):
-            raise ValueError("vat_number is not the French VAT number of siren")
+            raise ValueError(Phrase("config.problem.seller.vat_siren"))
         return self
 
     def seller(self) -> Seller:
@@ -146,9 +149,23 @@ class DealFieldsModel(_Strict):
 
 
 def seller_warnings(seller: Seller, file: str) -> list[str]:
-    """One line per mention a French devis would lack: ``file: quotes.seller.key: needs …``."""
-    warnings = []
+    """One line per mention a French devis would lack: ``file: quotes.seller.key: needs …``.
+
+    Each is a ``config.problem.at`` phrase, so ``config check --lang fr`` says it in
+    French; the mention is named by the catalogue (``config.problem.seller.mention_*``),
+    the engine's English words standing in for one it does not know yet.
+    """
+    warnings: list[str] = []
     for line in missing_mentions(seller):
         key, what = line.split(": ", 1)
-        warnings.append(f"{file}: quotes.seller.{key}: a French devis needs {what}")
+        needs = Phrase("config.problem.seller.needs", what=_mention(key, what))
+        warnings.append(
+            Phrase("config.problem.at", file=file, path=f"quotes.seller.{key}", reason=needs)
+        )
     return warnings
+
+
+def _mention(key: str, what: str) -> str:
+    """The catalogue's name of the mention set with ``key`` (``insurance.policy``)."""
+    name = "config.problem.seller.mention_" + key.replace(".", "_")
+    return Phrase(name) if has(name) else what

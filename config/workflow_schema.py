@@ -5,7 +5,9 @@ build the engine's :class:`~engine.workflows.Workflow`; the engine's own
 checks (unknown field or placeholder, a date trigger on a field that is not
 a date…) run here too, so every problem is one line naming the file and the
 path: ``config/workflows.yaml: workflows[1].steps[0].activity.due_from: …``.
-Conditions are data (field, operator, value): nothing is ever evaluated.
+Conditions are data (field, operator, value): nothing is ever evaluated. A
+validator's own reason is a catalogue :class:`Phrase` (``config.problem.workflow.*``),
+so ``config check --lang fr`` gives it in French.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from config.models import (
     duplicates,
     raise_problems,
 )
-from engine.api import parse_duration
+from engine.api import Phrase, parse_duration
 from engine.api.crm import criteria
 from engine.api.workflows import check_workflow
 from engine.api.workflows import model as wf
@@ -66,7 +68,7 @@ def _offset(before: str | None, after: str | None) -> int:
 
 def _one_side(before: str | None, after: str | None) -> None:
     if before is not None and after is not None:
-        raise ValueError("give before or after, not both")
+        raise ValueError(Phrase("config.problem.workflow.before_or_after"))
 
 
 def _plain(value: Any) -> Any:
@@ -111,11 +113,11 @@ class TriggerModel(Strict):
     @model_validator(mode="after")
     def one_kind(self) -> Self:
         if (self.event is None) == (self.date is None):
-            raise ValueError("a trigger has an event, or a date field")
+            raise ValueError(Phrase("config.problem.workflow.trigger_kind"))
         if self.event is not None and (self.before or self.after or self.at != "09:00"):
-            raise ValueError("before, after and at belong to date triggers")
+            raise ValueError(Phrase("config.problem.workflow.date_trigger_keys"))
         if self.date is not None and self.fields:
-            raise ValueError("fields belong to event triggers")
+            raise ValueError(Phrase("config.problem.workflow.event_trigger_keys"))
         _one_side(self.before, self.after)
         return self
 
@@ -143,9 +145,9 @@ class ActivityModel(Strict):
     @model_validator(mode="after")
     def one_due(self) -> Self:
         if self.due_in is not None and self.due_from is not None:
-            raise ValueError("give due_in or due_from, not both")
+            raise ValueError(Phrase("config.problem.workflow.due_in_or_due_from"))
         if (self.due_before or self.due_after) and self.due_from is None:
-            raise ValueError("due_before and due_after shift due_from")
+            raise ValueError(Phrase("config.problem.workflow.due_shift"))
         _one_side(self.due_before, self.due_after)
         return self
 
@@ -193,7 +195,7 @@ class NotifyModel(Strict):
     @model_validator(mode="after")
     def channel_only_for_channels(self) -> Self:
         if self.channel is not None and self.to != "channel":
-            raise ValueError("a channel is named only with to: channel")
+            raise ValueError(Phrase("config.problem.workflow.channel_only"))
         return self
 
     def build(self) -> wf.Action:
@@ -224,9 +226,9 @@ class WaitModel(Strict):
     @model_validator(mode="after")
     def one_kind(self) -> Self:
         if (self.for_ is None) == (self.until is None):
-            raise ValueError("wait for a duration, or until a date field")
+            raise ValueError(Phrase("config.problem.workflow.wait_kind"))
         if self.for_ is not None and (self.before or self.after):
-            raise ValueError("before and after shift an until")
+            raise ValueError(Phrase("config.problem.workflow.wait_shift"))
         _one_side(self.before, self.after)
         return self
 
@@ -239,6 +241,7 @@ class WaitModel(Strict):
 # -- steps ---------------------------------------------------------------------------------
 
 ACTION_KEYS = ("activity", "update", "create", "email", "notify", "webhook")
+STEP_KINDS = ("if", "wait", *ACTION_KEYS)
 
 
 class StepModel(Strict):
@@ -259,13 +262,12 @@ class StepModel(Strict):
     def one_kind(self) -> Self:
         kinds = [k for k in ("if_", "wait", *ACTION_KEYS) if getattr(self, k) is not None]
         if len(kinds) != 1:
-            raise ValueError(
-                "a step is one of: if, wait, activity, update, create, email, notify, webhook"
-            )
+            known = ", ".join(STEP_KINDS)
+            raise ValueError(Phrase("config.problem.workflow.step_kind", kinds=known))
         if self.if_ is None and (self.then is not None or self.else_ is not None):
-            raise ValueError("then and else belong to an if")
+            raise ValueError(Phrase("config.problem.workflow.then_else_need_if"))
         if self.else_ is not None and self.then is None:
-            raise ValueError("an else needs a then")
+            raise ValueError(Phrase("config.problem.workflow.else_needs_then"))
         return self
 
     def build(self) -> wf.Step:

@@ -106,6 +106,24 @@ def test_plural_messages_have_their_plural_forms() -> None:
                 assert len(forms(message)) == po(locale).num_plurals, message.id
 
 
+# "1 affaire(s)", "2 problem(s)": a count written around instead of a plural form.
+HEDGED = re.compile(r"\w\((?:s|es|x)\)")
+
+
+def test_no_message_hedges_a_count_with_a_parenthesised_plural() -> None:
+    hedged = [
+        f"{locale}: {message.id}: {form}"
+        for locale in LOCALES
+        for message in po(locale)
+        for form in forms(message)
+        if HEDGED.search(form)
+    ]
+    assert not hedged, "use a plural message (msgid_plural) or 'label: count':\n" + "\n".join(
+        hedged
+    )
+    assert HEDGED.search("1 affaire(s)") and not HEDGED.search("(s'il vous plaît)")
+
+
 def test_the_compiled_catalogues_match_the_po_files() -> None:
     for locale in LOCALES:
         compiled = read_mo(mo_path(locale), locale).messages

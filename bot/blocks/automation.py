@@ -59,7 +59,7 @@ def _step_line(step: StepRecord, locale: str) -> str:
     }
     detail = json.dumps(said, ensure_ascii=False, default=str) if said else ""
     shown = f"\n      {escape(clip(detail, 200))}" if detail else ""
-    return f"`{step.path}` {step.kind} → *{step.outcome}*{took}{shown}"
+    return f"`{step.path}` {step.kind} → *{phrase_text(step.said(), locale)}*{took}{shown}"
 
 
 def run_detail(run: RunRecord, locale: str, tz: str) -> Message:

@@ -145,18 +145,18 @@ class _Checker:
     def check_literal(self, kind: str, op: str, value: Any, path: str) -> None:
         values = value if op in LISTED else [value]
         if op in LISTED and not isinstance(value, list | tuple):
-            self.add(path, f"{op} needs a list of values")
+            self.add(path, wrong("needs_list", op=op))
             return
         for item in values:
             problem = fields.literal_problem(kind, item)
             if problem:
-                self.add(path, f"type mismatch: {problem} (the field is {kind})")
+                self.add(path, wrong("type_mismatch_kind", problem=problem, kind=kind))
 
     # -- transitions ----------------------------------------------------------
 
     def check_transition(self, t: Transition, path: str) -> None:
         if not KEY.match(t.key):
-            self.add(f"{path}.key", "use lower-case letters, digits and _ (a-z first)")
+            self.add(f"{path}.key", wrong("key_format"))
         for index, source in enumerate(t.sources):
             if source != ANY_STATE:
                 self.check_stage(source, f"{path}.from[{index}]")
@@ -192,12 +192,12 @@ class _Checker:
         for index, spec in enumerate(t.during.fields):
             where = f"{path}.fields[{index}]"
             if spec.key in inputs or spec.key in RESERVED_INPUTS or not KEY.match(spec.key):
-                self.add(f"{where}.key", f"{spec.key!r} is taken, reserved or not a valid key")
+                self.add(f"{where}.key", wrong("input_key", key=repr(spec.key)))
             inputs[spec.key] = spec
             self.check_input(spec, where)
             if spec.field is not None:
                 if spec.field in targets:
-                    self.add(f"{where}.field", f"{spec.field} is already saved by another input")
+                    self.add(f"{where}.field", wrong("field_twice", field=spec.field))
                 targets.add(spec.field)
                 self.check_target(spec.field, spec.type, t, f"{where}.field")
         return inputs
@@ -211,26 +211,25 @@ class _Checker:
         seen: set[str] = set()
         for option in options:
             if option in seen:
-                self.add(path, f"option {option!r} is listed twice")
+                self.add(path, wrong("option_twice", option=repr(option)))
             seen.add(option)
 
     def check_input(self, spec: InputField, path: str) -> None:
         if spec.type not in INPUT_TYPES:
-            self.add(
-                f"{path}.type", f"unknown type {spec.type!r}; use one of {', '.join(INPUT_TYPES)}"
-            )
+            types = ", ".join(INPUT_TYPES)
+            self.add(f"{path}.type", wrong("unknown_type", type=repr(spec.type), types=types))
             return
         choice = spec.type in ("choice", "multi_choice")
         if choice and not spec.options:
-            self.add(f"{path}.options", f"a {spec.type} field needs options")
+            self.add(f"{path}.options", wrong("needs_options", type=spec.type))
         if spec.options and not choice:
-            self.add(f"{path}.options", "only choice fields have options")
+            self.add(f"{path}.options", wrong("options_choice_only"))
         self.check_options(spec.options, f"{path}.options")
         for bound in ("min", "max"):
             self.check_bound(spec, bound, f"{path}.{bound}")
         sized = spec.min_length is not None or spec.max_length is not None
         if sized and spec.type not in (*TEXTUAL, "multi_choice"):
-            self.add(f"{path}.min_length", "lengths apply to text and multiple choices only")
+            self.add(f"{path}.min_length", wrong("lengths"))
         if spec.pattern is not None:
             self.check_pattern(spec, f"{path}.pattern")
 
@@ -239,23 +238,23 @@ class _Checker:
         if value is None:
             return
         if spec.type not in RANGED:
-            self.add(path, f"{bound} applies to numbers, amounts and dates, not {spec.type}")
+            self.add(path, wrong("bound_kind", bound=bound, type=spec.type))
             return
         kind = "date" if spec.type in ("date", "datetime") else "number"
         problem = fields.literal_problem(kind, value)
         if problem:
-            self.add(path, f"type mismatch: {problem}")
+            self.add(path, wrong("type_mismatch", problem=problem))
         elif spec.type == "percentage" and not whole_percent(value):
-            self.add(path, f"a percentage is a whole number from 0 to 100, not {value}")
+            self.add(path, wrong("percent", value=value))
 
     def check_pattern(self, spec: InputField, path: str) -> None:
         if spec.type not in TEXTUAL:
-            self.add(path, "a pattern applies to text fields only")
+            self.add(path, wrong("pattern_text"))
             return
         try:
             re.compile(spec.pattern or "")
         except re.error as exc:
-            self.add(path, f"not a regular expression: {exc}")
+            self.add(path, wrong("not_regex", error=str(exc)))
 
     def check_writable(self, name: str, t: Transition, path: str) -> str | None:
         """The field's type if a transition may write it; otherwise records why not."""
@@ -273,9 +272,7 @@ class _Checker:
     def check_target(self, name: str, input_type: str, t: Transition, path: str) -> None:
         kind = self.check_writable(name, t, path)
         if kind is not None and input_type not in fields.ACCEPTS[kind]:
-            self.add(
-                path, f"type mismatch: a {input_type} input cannot be saved in {name} ({kind})"
-            )
+            self.add(path, wrong("cannot_save", input=input_type, name=name, kind=kind))
 
     # -- after ----------------------------------------------------------------
 
@@ -291,7 +288,7 @@ class _Checker:
         elif isinstance(action, Notify):
             self.check_notify(action, inputs, path)
         elif isinstance(action, Webhook) and not action.url.startswith(("http://", "https://")):
-            self.add(f"{path}.url", "a webhook URL starts with http:// or https://")
+            self.add(f"{path}.url", wrong("webhook_url"))
 
     def check_set_field(
         self, action: SetField, inputs: dict[str, InputField], t: Transition, path: str
@@ -299,7 +296,7 @@ class _Checker:
         if action.from_input is not None:
             spec = inputs.get(action.from_input)
             if spec is None:
-                self.add(f"{path}.from_input", f"no input {action.from_input!r} in during")
+                self.add(f"{path}.from_input", wrong("no_input", name=repr(action.from_input)))
                 return
             self.check_target(action.field, spec.type, t, f"{path}.field")
             return
@@ -311,25 +308,25 @@ class _Checker:
         self, action: CreateActivity, inputs: dict[str, InputField], path: str
     ) -> None:
         if action.kind not in KINDS:
-            self.add(f"{path}.kind", f"choose one of {', '.join(KINDS)}")
+            self.add(f"{path}.kind", wrong("activity_kind", kinds=", ".join(KINDS)))
         if action.due_from is not None:
             spec = inputs.get(action.due_from)
             if spec is None or spec.type not in ("date", "datetime"):
-                self.add(f"{path}.due_from", f"no date input {action.due_from!r} in during")
+                self.add(f"{path}.due_from", wrong("no_date_input", name=repr(action.due_from)))
         self.check_text(action.subject, inputs, f"{path}.subject")
         self.check_text(action.note, inputs, f"{path}.note")
 
     def check_email(self, action: SendEmail, inputs: dict[str, InputField], path: str) -> None:
         if action.to not in RECIPIENTS and "@" not in action.to:
-            self.add(f"{path}.to", f"send to {', '.join(RECIPIENTS)} or an e-mail address")
+            self.add(f"{path}.to", wrong("email_to", who=", ".join(RECIPIENTS)))
         self.check_text(action.subject, inputs, f"{path}.subject")
         self.check_text(action.body, inputs, f"{path}.body")
 
     def check_notify(self, action: Notify, inputs: dict[str, InputField], path: str) -> None:
         if action.to not in ("owner", "manager", "actor", "channel"):
-            self.add(f"{path}.to", "notify owner, manager, actor or channel")
+            self.add(f"{path}.to", wrong("notify_to"))
         if action.to == "channel" and not action.channel:
-            self.add(f"{path}.channel", "name the channel to notify")
+            self.add(f"{path}.channel", wrong("channel"))
         self.check_text(action.text, inputs, f"{path}.text")
 
     def check_text(self, text: str, inputs: Iterable[str], path: str) -> None:

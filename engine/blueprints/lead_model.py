@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.blueprints import wording
 from engine.blueprints.check import FormFit, Problem, StageRef, check_blueprint
 from engine.blueprints.model import Blueprint, Transition, from_dict, to_dict
 from engine.blueprints.model import leading_to as model_leading_to
@@ -28,6 +29,7 @@ from engine.crm.fields import LeadValues, moment
 from engine.errors import TransitionRefused, ValidationFailed
 from engine.i18n import LeadStatus, translate
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 
 LEADS = "leads"  # what a lead blueprint reports as its "pipeline"
 STATUSES = ("new", "contacted", "qualified", "disqualified", "converted")
@@ -71,20 +73,33 @@ def check(blueprint: Blueprint, fits: FormFit | None = None) -> list[Problem]:
     status, ``converted``, cannot have a time limit);
     :mod:`engine.timers.lead_escalations` runs them.
     """
-    problems = [  # conversion may stay outside the blueprint (a plain convert)
-        p
-        for p in check_blueprint(blueprint, lead_states(), fits)
-        if p.message != "stage 'converted' can never be reached from 'new'"
+    problems = [
+        p for p in check_blueprint(blueprint, lead_states(), fits) if not _conversion_unreached(p)
     ]
     for index, t in enumerate(blueprint.transitions):
         if t.target == "disqualified" and not _writes(t, "disqualify_reason"):
-            problems.append(
-                Problem(
-                    f"transitions[{index}]",
-                    "a transition into disqualified must ask for or set disqualify_reason",
-                )
-            )
+            problems.append(Problem(f"transitions[{index}]", _reason_needed()))
     return problems
+
+
+def _reason_needed() -> Phrase:
+    """Why a transition into ``disqualified`` is refused: the YAML's own names as params."""
+    return Phrase(
+        "blueprint.problem.lead.disqualify_reason", status="disqualified", field="disqualify_reason"
+    )
+
+
+def _conversion_unreached(problem: Problem) -> bool:
+    """Whether ``problem`` only says no transition leads to ``converted``: conversion may
+    stay outside the blueprint (a plain convert), so that is no problem for leads.
+
+    Recognised by its catalogue key and parameters, not its English text."""
+    said = problem.message
+    return (
+        isinstance(said, Phrase)
+        and said.key == wording.PREFIX + "unreachable"
+        and said.params.get("stage") == repr("converted")
+    )
 
 
 def _writes(t: Transition, name: str) -> bool:

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from engine.crm import criteria
 from engine.crm.criteria import Criterion
 from engine.durations import format_duration, parse_duration
+from engine.text.catalogue import Phrase
 
 ANY_STATE = "*"
 NoteRule = Literal["none", "optional", "required"]
@@ -328,4 +329,4 @@ def _action(data: dict[str, Any]) -> Action:
         return Notify(**values)
     if kind == "webhook":
         return Webhook(values["url"], tuple(sorted((values.get("headers") or {}).items())))
-    raise ValueError(f"unknown action {kind!r}")
+    raise ValueError(Phrase("config.problem.blueprint.unknown_action", action=repr(kind)))

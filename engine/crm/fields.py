@@ -17,6 +17,7 @@ from typing import Any
 
 from engine import clock
 from engine.money import from_cents
+from engine.text.catalogue import Phrase
 
 CUSTOM = "custom."
 INPUT_TYPES = (
@@ -188,14 +189,19 @@ def is_writable(name: str, catalogue: dict[str, DealField] | None = None) -> boo
     return known is not None and known.writable
 
 
+# Why a blueprint's literal cannot be a field's value (engine.blueprints.check says it).
+NOT_NUMBER, NOT_DATE = "config.problem.bp_not_number", "config.problem.bp_not_date"
+NOT_SINGLE = "config.problem.bp_not_single"
+
+
 def literal_problem(kind: str, value: Any) -> str | None:
     """Why ``value`` (from the YAML) cannot be a value of a field of type ``kind``."""
     if kind in ("money", "number", "percentage"):
-        return None if to_decimal(value) is not None else f"{value!r} is not a number"
+        return None if to_decimal(value) is not None else Phrase(NOT_NUMBER, value=repr(value))
     if kind == "date":
-        return None if to_date(value) is not None else f"{value!r} is not a date (YYYY-MM-DD)"
+        return None if to_date(value) is not None else Phrase(NOT_DATE, value=repr(value))
     if isinstance(value, dict | list):
-        return f"{value!r} is not a single value"
+        return Phrase(NOT_SINGLE, value=repr(value))
     return None
 
 

@@ -27,6 +27,19 @@ class StepRecord:
     at: datetime
     duration_ms: float | None
 
+    def said(self) -> str:
+        """The outcome as a reader reads it: a catalogue phrase (``workflow.outcome.done``)
+        for the outcomes the runner records, the stored word for any other."""
+        return (
+            Phrase(f"workflow.outcome.{self.outcome}") if self.outcome in OUTCOMES else self.outcome
+        )
+
+
+# What execute.record_step writes as a step's outcome.
+OUTCOMES = frozenset(
+    ("then", "else", "passed", "not_met", "stopped", "waiting", "done", "retry", "failed", "cut")
+)
+
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:

@@ -64,7 +64,7 @@ def test_a_deal_worked_through_the_blueprint_from_the_command_line(tmp_path: Pat
     shown = ok(tmp_path, "deal", "show", "1")
     assert "Planifier la visite technique: nouveau → visite_technique" in shown
     assert "email to jeanne@example.com: pending" in shown
-    assert "1 escalation(s)" in ok(tmp_path, "blueprint", "timers", "--at", "2099-01-01T00:00")
+    assert "escalations: 1," in ok(tmp_path, "blueprint", "timers", "--at", "2099-01-01T00:00")
 
 
 def test_a_bad_blueprint_file_is_reported_line_by_line(tmp_path: Path) -> None:

@@ -279,6 +279,6 @@ async def test_the_timers_command_runs_the_lead_ones(tmp_path: Path) -> None:
     finally:
         await engine.close()
     code, out, err = await run(tmp_path, "timers", "--at", later(days=3).isoformat())
-    assert (code, out) == (0, "1 escalation(s), 0 automatic transition(s), 0 skipped\n"), err
+    assert (code, out) == (0, "escalations: 1, automatic transitions: 0, skipped: 0\n"), err
     code, out, _ = await run(tmp_path, "show", "leads")
     assert "| new | 2d | owner, manager |" in out

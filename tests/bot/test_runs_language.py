@@ -71,7 +71,7 @@ async def test_a_runs_steps_say_the_error_in_french(
     listing = await last_answer(fake, bot)
     await slack.click("run_show", buttons(listing)["run_show"], user="U_ALICE")
     detail = (await last_answer(fake, bot)).text()
-    assert "UpdateFields → *failed*" in detail
+    assert "UpdateFields → *échec*" in detail
     assert detail.count("valeurs refusées") == 2, detail  # the reason, then the step's error
     assert "invalid input" not in detail
 

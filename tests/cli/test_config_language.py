@@ -142,7 +142,7 @@ def test_yaml_mistakes_name_their_line_in_french(broken: Path, run_cli: RunCli) 
         start = f"{broken}/{name} : ligne 2, colonne 1 : YAML invalide : expected the node"
         assert any(line.startswith(start) for line in lines), err
     assert f"{broken}/blueprints/vente.yaml : le fichier est vide" in lines, err
-    assert len(lines) == 8 and lines[-1] == "configuration invalide : 7 problème(s)", err
+    assert len(lines) == 8 and lines[-1] == "configuration invalide : 7 problèmes", err
 
 
 def test_a_blueprint_problem_is_french_too(broken: Path, run_cli: RunCli) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -214,3 +215,18 @@ async def nothing_applied(target: str) -> bool:
         return not await engine.first_run_done() and await engine.workflows.all() == []
     finally:
         await engine.close()
+
+
+def test_the_warning_of_an_invalid_folder_speaks_the_commands_language(
+    new_database: str, run_cli: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "config", folder)
+    (folder / "users.yaml").write_text("users:\n  - role: nobody\n", encoding="utf-8")
+    monkeypatch.setenv("RELAIS_CONFIG_DIR", str(folder))
+    monkeypatch.setenv("RELAIS_LOCALE", "fr")
+    code, _, err = run_cli("deal", "list")
+    assert code == 0 and "attention : le dossier de configuration" in err, err
+    code, _, err = run_cli("deal", "list", "--lang", "en")
+    assert code == 0 and "warning: the configuration folder" in err, err
+    assert "attention" not in err

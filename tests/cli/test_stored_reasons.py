@@ -89,15 +89,15 @@ async def test_a_failed_run_reads_in_french_and_in_english(
     await runner.settle()
     code, fr, _ = await run_cli(tmp_path, "workflows", "runs", "--lang", "fr")
     assert code == 0 and fr.rstrip().endswith(
-        "→ failed — steps[0] : valeurs refusées : priority : la priorité va de 0 à 3 étoiles"
+        "→ échouée — steps[0] : valeurs refusées : priority : la priorité va de 0 à 3 étoiles"
     ), fr
     code, en, _ = await run_cli(tmp_path, "workflows", "runs", "--lang", "en")
     assert en.rstrip().endswith("— steps[0]: invalid input: priority: priority is 0 to 3 stars")
     run_id = fr.split()[0].lstrip("#")
     code, shown, _ = await run_cli(tmp_path, "workflows", "run", run_id, "--lang", "fr")
     step = shown.splitlines()[-1]
-    assert step.startswith("  steps[0] UpdateFields: failed") and "valeurs refusées" in step
-    assert not ENGLISH.search(step.split("failed", 1)[1]), step
+    assert step.startswith("  steps[0] UpdateFields: échec") and "valeurs refusées" in step
+    assert not ENGLISH.search(step.split("échec", 1)[1]), step
     code, raw, _ = await run_cli(tmp_path, "workflows", "runs", "--json")
     assert json.loads(raw)[0]["reason"].startswith("steps[0]: invalid input")  # no stored form
 

@@ -51,7 +51,7 @@ async def test_an_invalid_pricing_file_fails_the_check_as_it_fails_quotes(tmp_pa
     assert (code, out) == (1, "")
     assert err.splitlines() == [
         "pricing.yaml: quotes.validity_days: Input should be a valid integer",
-        "configuration invalid: 1 problem(s)",
+        "configuration invalid: 1 problem",
     ]
     quoting = await run_cli(tmp_path, "quote", "price", "--line", "PG-ECO8=1")
     assert quoting[0] == 1 and err.splitlines()[0] in quoting[2]
@@ -67,7 +67,7 @@ async def test_every_file_is_checked_and_every_problem_listed_at_once(tmp_path: 
     code, out, err = await run_cli(tmp_path, "config", "check")
     assert (code, out) == (1, "")
     lines = err.splitlines()
-    assert lines[-1] == "configuration invalid: 5 problem(s)"
+    assert lines[-1] == "configuration invalid: 5 problems"
     assert (
         lines[0].startswith("pricing.yaml: line ") and "duplicate key 'number_prefix'" in lines[0]
     )

@@ -41,7 +41,7 @@ async def test_check_prints_every_problem(tmp_path: Path) -> None:
         == f"{folder}/users.yaml: users[0].role: Input should be 'admin', 'manager' or 'rep'"
     )
     assert lines[1].startswith(f"{folder}/projects.yaml: line 2, column 1: invalid YAML")
-    assert lines[2] == "configuration invalid: 2 problem(s)"
+    assert lines[2] == "configuration invalid: 2 problems"
 
 
 async def test_apply_prints_changes_then_nothing_to_change(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ async def a_deal(tmp_path: Path) -> int:
 async def test_import_price_save_and_print_a_quote(tmp_path: Path) -> None:
     imported = run(tmp_path, "products", "import", "config/catalogue.yaml", "--lang", "en")
     assert imported.returncode == 0, imported.stderr
-    assert "17 created, 0 updated, 0 unchanged" in imported.stdout
+    assert "created 17, updated 0, unchanged 0" in imported.stdout
 
     lines = ("--line", "PG-ECO8=1", "--line", "TUBAGE-INOX-80=8", "--date", "2026-03-15")
     priced = run(tmp_path, "quote", "price", *lines, "--json")

@@ -40,7 +40,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_apply_list_show_switch(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "apply", "--check")
-    assert (code, out) == (0, "workflows OK: 4 workflow(s)\n")
+    assert (code, out) == (0, "workflows OK: 4 workflows\n")
     code, out, _ = run(capsys, "apply")  # the first command applied the folder first
     assert code == 0 and out.count("unchanged") == 4
     assert "Relance du devis" in out
@@ -70,7 +70,7 @@ def test_an_invalid_file_changes_nothing_and_names_each_problem(
     code, out, err = run(capsys, "apply")
     assert code == 1 and out == ""
     assert f"{folder / 'workflows.yaml'}: workflows[1].steps[1].activity.due_in: not a" in err
-    assert err.endswith("workflows invalid: 1 problem(s)\n")
+    assert err.endswith("workflows invalid: 1 problem\n")
     assert run(capsys, "list")[1] == "no workflow (see run.py workflows apply)\n"
 
 
@@ -89,12 +89,12 @@ def test_runs_show_what_ran_and_why_not(
 
     asyncio.run(make_leads())
     code, out, _ = run(capsys, "tick")
-    assert code == 0 and "change(s) read, 0 run(s) resumed, 0 date trigger(s) fired" in out
+    assert code == 0 and "runs resumed: 0, date triggers fired: 0" in out
     code, out, _ = run(capsys, "runs")
     lines = out.splitlines()
     assert len(lines) == 2
     assert lines[0].endswith(
-        "Nouveau lead par e-mail: lead.created lead 2 → not_met"
+        "Nouveau lead par e-mail: lead.created lead 2 → conditions not met"
         " — steps[0]: not met: actor.kind = mail"
     )
     assert lines[1].endswith("Nouveau lead par e-mail: lead.created lead 1 → succeeded")
