@@ -148,7 +148,7 @@ def _main(argv: Sequence[str] | None) -> int:
         from engine.api import text
 
         lang = admin_lang.unsettled(args)
-        print(text(lang, "cli.settings_error", error=exc), file=sys.stderr)
+        print(text(lang, "cli.settings_error", error=exc.args[0]), file=sys.stderr)
         return 2
     configure_logging(settings)
     # A check (``--check``) reads the folder and leaves the database as it is.

@@ -1,7 +1,8 @@
 """How each runtime setting's text becomes a value: small parsers, strict.
 
 Each takes the raw text of one variable and returns the typed value or
-raises ``ValueError`` with a sentence the operator understands;
+raises ``ValueError`` whose reason is a catalogue phrase
+(``config.problem.setting_*``) the operator reads in French or English;
 :func:`config.settings.load_settings` names the variable around it.
 Booleans are strict (``true``/``false``, ``1``/``0``, ``yes``/``no``,
 ``on``/``off``): anything else is an error, never a silent ``False``.
@@ -13,13 +14,27 @@ from collections.abc import Callable
 from email.utils import parseaddr
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from engine.api import parse_duration
+from engine.api import Phrase, parse_duration
+
+
+def refused(what: str, /, **params: object) -> ValueError:
+    """A refusal whose reason is the phrase ``config.problem.setting_<what>``: English in
+    logs, the reader's language where a command renders it."""
+    return ValueError(Phrase("config.problem.setting_" + what, **params))
+
+
+def whole(text: str) -> int:
+    """A whole number; Python's own refusal ("invalid literal for int()…") reads as code."""
+    try:
+        return int(text)
+    except ValueError:
+        raise refused("whole", value=repr(text)) from None
 
 
 def port(text: str) -> int:
-    value = int(text)
+    value = whole(text)
     if not 0 <= value <= 65535:
-        raise ValueError("a port is between 0 and 65535")
+        raise refused("port")
     return value
 
 
@@ -29,13 +44,13 @@ def boolean(text: str) -> bool:
         return True
     if lowered in ("0", "false", "no", "off", ""):
         return False
-    raise ValueError("use true or false")
+    raise refused("boolean")
 
 
 def choice(*allowed: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if text not in allowed:
-            raise ValueError(f"use one of {', '.join(allowed)}")
+            raise refused("choice", choices=", ".join(allowed))
         return text
 
     return parse
@@ -45,13 +60,13 @@ def timezone(text: str) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError("not an IANA time zone such as Europe/Paris") from exc
+        raise refused("timezone") from exc
     return text
 
 
 def url(text: str) -> str:
     if not text.startswith(("http://", "https://")):
-        raise ValueError("must start with http:// or https://")
+        raise refused("url")
     return text if text.endswith("/") else text + "/"
 
 
@@ -71,32 +86,32 @@ def database(text: str) -> str:
     value = text.strip()
     if not value.startswith(("postgresql://", "postgres://")):
         if not value:
-            raise ValueError("must be a SQLite file or a postgresql:// URL")
+            raise refused("database")
         return value
     parts = urlsplit(value)
     if not parts.hostname or not parts.path.strip("/"):
-        raise ValueError("a PostgreSQL URL names its host and database: postgresql://user@host/db")
+        raise refused("postgres_url")
     return value
 
 
 def positive(text: str) -> int:
-    value = int(text)
+    value = whole(text)
     if value <= 0:
-        raise ValueError("must be a positive whole number")
+        raise refused("positive")
     return value
 
 
 def count(text: str) -> int:
-    value = int(text)
+    value = whole(text)
     if value < 0:
-        raise ValueError("must be a whole number, 0 or more")
+        raise refused("count")
     return value
 
 
 def hour(text: str) -> int:
-    value = int(text)
+    value = whole(text)
     if not 0 <= value <= 23:
-        raise ValueError("an hour is between 0 and 23")
+        raise refused("hour")
     return value
 
 
@@ -109,5 +124,5 @@ def lead_time(text: str) -> int:
 
 def sender(text: str) -> str:
     if "@" not in parseaddr(text)[1]:
-        raise ValueError("not an e-mail address such as Relais <relais@example.com>")
+        raise refused("sender")
     return text

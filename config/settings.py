@@ -33,6 +33,7 @@ from config.setting_values import (
     timezone,
     url,
 )
+from engine.api import Phrase
 
 
 class SettingsError(ValueError):
@@ -375,5 +376,7 @@ def load_settings(
             parsed[setting.attr] = setting.parse(raw.strip())
         except ValueError as exc:
             shown = "***" if setting.secret else repr(raw)
-            raise SettingsError(f"{setting.env}={shown} is invalid: {exc}") from exc
+            why = exc.args[0] if len(exc.args) == 1 else str(exc)
+            key = "config.problem.setting_invalid"
+            raise SettingsError(Phrase(key, env=setting.env, value=shown, reason=why)) from exc
     return Settings(**parsed)

@@ -63,27 +63,29 @@ def test_cli_bench_quick_run_prints_its_table() -> None:
 # -- PostgreSQL (issue #13): skipped unless RELAIS_TEST_POSTGRES names a server -------------
 
 
-def _bench_databases(server: str) -> set[str]:
+def _bench_databases(server: str, pid: int) -> set[str]:
+    """The scratch databases of the bench whose process is ``pid`` (``relais_bench_<pid>``
+    and its copies): another run's, on the same server at the same time, are not its."""
     import psycopg
 
     with psycopg.connect(server, autocommit=True) as conn:
         rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'relais_bench_%'")
-        return {str(row[0]) for row in rows}
+        names = {str(row[0]) for row in rows}
+    own = f"relais_bench_{pid}"
+    return {name for name in names if name == own or name.startswith(own + "_")}
 
 
 def _run_on_postgres(script: str, timeout: float) -> subprocess.CompletedProcess[str]:
     server = os.environ["RELAIS_TEST_POSTGRES"]
-    before = _bench_databases(server)
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "bench" / script), "--quick", "--database", server],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+    command = [sys.executable, str(ROOT / "bench" / script), "--quick", "--database", server]
+    with subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as bench:
+        out, err = bench.communicate(timeout=timeout)
+    done = subprocess.CompletedProcess(command, bench.returncode, out, err)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert _bench_databases(server) <= before, "the bench left its scratch database behind"
+    left = _bench_databases(server, bench.pid)
+    assert not left, f"the bench left its scratch databases behind: {left}"
     return done
 
 

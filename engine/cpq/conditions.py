@@ -18,6 +18,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from engine.text.catalogue import Phrase
+
 Scalar = str | Decimal | date | bool
 
 
@@ -87,11 +89,14 @@ class Condition:
         object.__setattr__(self, "_hash", hash((self.field, self.op.value, self.value)))
         is_list = isinstance(self.value, tuple)
         if (self.op in (Op.IN, Op.NOT_IN)) != is_list:
-            raise ValueError(f"{self.field}: 'in' and 'not_in' take a list, other operators not")
+            raise ValueError(Phrase("config.problem.cpq_condition_list", field=self.field))
         if self.op in (Op.SET, Op.NOT_SET) and self.value is not None:
-            raise ValueError(f"{self.field}: '{self.op}' takes no value")
+            raise ValueError(self._refused("cpq_condition_no_value"))
         if self.op in _ORDERED and not isinstance(self.value, Decimal | date):
-            raise ValueError(f"{self.field}: '{self.op}' compares numbers or dates")
+            raise ValueError(self._refused("cpq_condition_ordered"))
+
+    def _refused(self, key: str) -> Phrase:
+        return Phrase("config.problem." + key, field=self.field, op=f"'{self.op}'")
 
     def failure(self, ctx: PricingContext) -> str | None:
         """``None`` when the condition holds, else why not, in symbols any reader gets.

@@ -38,6 +38,7 @@ from engine.cpq.catalogue import Catalogue, Product
 from engine.cpq.conditions import Condition, PricingContext, Verdicts
 from engine.cpq.lines import LineInput, Source, Suggestion, TraceStep, plain, quantity_problem
 from engine.cpq.quantities import SYMBOLS, QuantityFormat, QuantityOp, QuantitySpec
+from engine.text.catalogue import Phrase
 
 __all__ = [
     "SYMBOLS",
@@ -74,7 +75,9 @@ class ConfiguratorRule:
     def __post_init__(self) -> None:
         problem = _rule_problem(self)
         if problem:
-            raise ValueError(f"configurator rule {self.id}: {problem}")
+            raise ValueError(
+                Phrase("config.problem.cpq_configurator_rule", id=self.id, problem=problem)
+            )
 
     @property
     def any_product(self) -> bool:
@@ -83,14 +86,14 @@ class ConfiguratorRule:
 
 def _rule_problem(rule: ConfiguratorRule) -> str | None:
     if rule.action in (Action.ADD, Action.SUGGEST) and not rule.product:
-        return f"'{rule.action}' needs the product to {rule.action}"
+        return Phrase("config.problem.cpq_needs_product", action=f"{rule.action}")
     if rule.action is Action.SUGGEST and rule.free:
-        return "a suggestion cannot be free (add the product instead)"
+        return Phrase("config.problem.cpq_suggestion_free")
     if rule.quantity is not None and rule.quantity.dynamic and rule.any_product:
-        return "a dynamic quantity needs specific base products, not any product"
+        return Phrase("config.problem.cpq_dynamic_any")
     nothing = rule.quantity is None and not rule.free and rule.description is None
     if rule.action is Action.SET_FIELD and nothing:
-        return "'set_field' needs a description, a quantity or free"
+        return Phrase("config.problem.cpq_set_field_needs")
     return None
 
 
@@ -124,7 +127,7 @@ class ConfiguratorIndex:
     def __init__(self, rules: Iterable[ConfiguratorRule]) -> None:
         self.rules = tuple(sorted(rules, key=_order))
         if len({rule.id for rule in self.rules}) != len(self.rules):
-            raise ValueError("two configurator rules have the same id")
+            raise ValueError(Phrase("config.problem.cpq_configurator_same_id"))
         self.by_base: dict[str, list[ConfiguratorRule]] = {}
         self.any: list[ConfiguratorRule] = []
         for rule in self.rules:

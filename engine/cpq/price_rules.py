@@ -17,6 +17,7 @@ from engine.cpq.conditions import Condition
 from engine.cpq.configurator import ConfiguratorIndex, ConfiguratorRule
 from engine.cpq.lines import TraceStep
 from engine.cpq.rounding import ZERO
+from engine.text.catalogue import Phrase
 
 
 class RuleKind(StrEnum):
@@ -70,7 +71,7 @@ class PriceRule:
     def __post_init__(self) -> None:
         problem = _rule_problem(self)
         if problem:
-            raise ValueError(f"price rule {self.id}: {problem}")
+            raise ValueError(Phrase("config.problem.cpq_price_rule", id=self.id, problem=problem))
 
     def values(self) -> list[Decimal]:
         return [t.value for t in self.tiers] if self.kind.volume else [self.value or ZERO]
@@ -78,27 +79,27 @@ class PriceRule:
 
 def _rule_problem(rule: PriceRule) -> str | None:
     if not rule.products:
-        return "name at least one product"
+        return Phrase("config.problem.cpq_no_product")
     if rule.kind.volume != bool(rule.tiers) or rule.kind.volume == (rule.value is not None):
-        return "volume rules have tiers, direct rules a value"
+        return Phrase("config.problem.cpq_tiers_or_value")
     if any(v < 0 for v in rule.values()):
-        return "values must not be negative"
+        return Phrase("config.problem.cpq_negative")
     if (
         rule.kind.discount
         and rule.unit is ValueUnit.PERCENT
         and any(v > 100 for v in rule.values())
     ):
-        return "a percentage discount is at most 100"
+        return Phrase("config.problem.cpq_percent_max")
     return _tiers_problem(rule.tiers)
 
 
 def _tiers_problem(tiers: tuple[Tier, ...]) -> str | None:
     bounds = [t.to for t in tiers]
     if None in bounds[:-1]:
-        return "only the last tier may be open-ended"
+        return Phrase("config.problem.cpq_open_tier")
     closed = [b for b in bounds if b is not None]
     if any(b <= 0 for b in closed) or closed != sorted(set(closed)):
-        return "tier bounds must be positive and increasing"
+        return Phrase("config.problem.cpq_tier_bounds")
     return None
 
 
@@ -134,7 +135,7 @@ def _unique_ids(ids: Iterable[str]) -> None:
     seen: set[str] = set()
     for rule_id in ids:
         if rule_id in seen:
-            raise ValueError(f"two rules have the id {rule_id}")
+            raise ValueError(Phrase("config.problem.cpq_same_id", id=rule_id))
         seen.add(rule_id)
 
 

@@ -23,6 +23,7 @@ from enum import StrEnum
 
 from engine.cpq.catalogue import Product
 from engine.cpq.lines import plain, quantity_problem, rounded_quantity
+from engine.text.catalogue import Phrase
 
 
 class QuantityOp(StrEnum):
@@ -52,12 +53,10 @@ class QuantitySpec:
 
     def __post_init__(self) -> None:
         if self.field is not None and self.from_base is None:
-            raise ValueError("a quantity read from a product field must be dynamic (from_base)")
+            raise ValueError(Phrase("config.problem.cpq_quantity_field_dynamic"))
         if quantity_problem(self.number) is not None:
-            raise ValueError(
-                f"the number {plain(self.number)} is outside the quantity bounds (more than 0,"
-                " at most 1,000,000, at most 3 decimals)"
-            )
+            bounds = Phrase("config.problem.cpq_quantity_bounds", number=plain(self.number))
+            raise ValueError(bounds)
 
     @property
     def dynamic(self) -> bool:

@@ -93,7 +93,7 @@ def update(tx: Tx, row: sqlite3.Row, priced: PricedQuote, columns: dict[str, Any
     extra = {}
     if before != after:
         write_lines(tx, row["id"], priced)
-        extra["lines"] = (f"{len(before)} line(s)", f"{len(after)} line(s)")
+        extra["lines"] = (len(before), len(after))  # how many lines, before and after
     data = event_data(row["number"], row["deal_id"], priced)
     changes = update_record(tx, "quotes", "quote", row, columns, None, data=data, extra=extra)
     return bool(changes)

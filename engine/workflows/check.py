@@ -2,7 +2,9 @@
 
 Unknown fields, placeholders, targets or operators are caught when the YAML
 is loaded (``steps[2].activity.due_from: not a date field of a lead``),
-never when the workflow runs.
+never when the workflow runs. Each reason is a catalogue phrase
+(``config.problem.wf_*``): ``config check`` and the adapters show it in the
+reader's language, logs read its English.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from engine import templates
 from engine.clock import zone
 from engine.crm import activities, criteria
 from engine.crm.criteria import Condition
+from engine.text.catalogue import Phrase, has
 from engine.workflows.conditions import ACTOR_FIELDS
 from engine.workflows.model import (
     CHANGE_OPS,
@@ -54,17 +57,33 @@ CREATE_VALUES = {
     ),
 }  # fmt: skip
 MAX_STEPS = 50
+PREFIX = "config.problem.wf_"
+
+
+def wrong(key: str, /, **params: object) -> str:
+    """The problem ``config.problem.wf_<key>``: English in logs, the reader's language
+    where ``config check`` or an adapter renders it."""
+    return Phrase(PREFIX + key, **params)
+
+
+def a(entity: str) -> str:
+    """A record kind with its article ("a deal", "une affaire"), the kind itself otherwise."""
+    key = f"{PREFIX}a_{entity}"
+    return Phrase(key) if has(key) else Phrase(PREFIX + "a_other", kind=entity)
 
 
 def check_workflow(workflow: Workflow) -> list[Problem]:
     problems = list(_general(workflow))
     entity = workflow.trigger.entity
     if entity not in ENTITIES:
-        return [*problems, Problem("trigger.entity", f"choose one of {', '.join(ENTITIES)}")]
+        return [
+            *problems,
+            Problem("trigger.entity", wrong("choose_one", choices=", ".join(ENTITIES))),
+        ]
     problems += _trigger(workflow)
     steps = walk(workflow.steps)
     if len(steps) > MAX_STEPS:
-        problems.append(Problem("steps", f"at most {MAX_STEPS} steps"))
+        problems.append(Problem("steps", wrong("max_steps", limit=MAX_STEPS)))
     for path, step in steps:
         problems += _step(entity, path, step)
     return problems
@@ -72,13 +91,13 @@ def check_workflow(workflow: Workflow) -> list[Problem]:
 
 def _general(workflow: Workflow) -> Iterator[Problem]:
     if not workflow.name.strip():
-        yield Problem("name", "a workflow needs a name")
+        yield Problem("name", wrong("name_required"))
     if workflow.triggered_by == "owner" and not workflow.owner:
-        yield Problem("triggered_by", "'owner' needs the workflow's owner")
+        yield Problem("triggered_by", wrong("owner_needed"))
     try:
         zone(workflow.timezone)
-    except ValueError as exc:
-        yield Problem("timezone", str(exc))
+    except ValueError:
+        yield Problem("timezone", wrong("unknown_timezone", name=repr(workflow.timezone)))
 
 
 def _trigger(workflow: Workflow) -> list[Problem]:
@@ -87,11 +106,10 @@ def _trigger(workflow: Workflow) -> list[Problem]:
     if isinstance(trigger, EventTrigger):
         found = []
         if trigger.event not in events_for(entity):
-            found.append(
-                Problem("trigger.event", f"a {entity} has events {', '.join(events_for(entity))}")
-            )
+            events = ", ".join(events_for(entity))
+            found.append(Problem("trigger.event", wrong("events", entity=a(entity), events=events)))
         found += [
-            Problem(f"trigger.fields[{i}]", f"{name!r} is not a field of a {entity}")
+            Problem(f"trigger.fields[{i}]", _not_field(entity, name))
             for i, name in enumerate(trigger.fields)
             if not field_known(entity, name)
         ]
@@ -103,7 +121,11 @@ def _trigger(workflow: Workflow) -> list[Problem]:
 
 
 def _not_date(entity: str, name: str) -> str:
-    return f"{name!r} is not a date field of a {entity}"
+    return wrong("not_date", name=repr(name), entity=a(entity))
+
+
+def _not_field(entity: str, name: str) -> str:
+    return wrong("not_field", name=repr(name), entity=a(entity))
 
 
 def _step(entity: str, path: str, step: object) -> list[Problem]:
@@ -124,23 +146,23 @@ def _criterion(entity: str, path: str, rule: criteria.Criterion) -> list[Problem
 
 def _condition(entity: str, path: str, leaf: Condition) -> list[Problem]:
     if leaf.op not in OPERATORS:
-        return [Problem(f"{path}.op", f"unknown operator {leaf.op!r}")]
+        return [Problem(f"{path}.op", wrong("unknown_operator", op=repr(leaf.op)))]
     name = leaf.field
     if name in ACTOR_FIELDS:
         if leaf.op in CHANGE_OPS:
-            return [Problem(f"{path}.op", "who caused a change does not change")]
+            return [Problem(f"{path}.op", wrong("actor_unchanging"))]
         return []
     bare = name.removeprefix("old.").removeprefix("new.")
     if bare != name and leaf.op in CHANGE_OPS:
-        return [Problem(f"{path}.field", f"use {bare!r} with {leaf.op}")]
+        return [Problem(f"{path}.field", wrong("use_bare", name=repr(bare), op=leaf.op))]
     if not field_known(entity, bare):
-        return [Problem(f"{path}.field", f"{bare!r} is not a field of a {entity}")]
+        return [Problem(f"{path}.field", _not_field(entity, bare))]
     return []
 
 
 def _wait(entity: str, path: str, wait: Wait) -> list[Problem]:
     if wait.seconds is None and wait.until is None:
-        return [Problem(f"{path}.wait", "wait a duration, or until a date field")]
+        return [Problem(f"{path}.wait", wrong("wait_kind"))]
     if wait.until is not None and date_kind(entity, wait.until) is None:
         return [Problem(f"{path}.wait.until", _not_date(entity, wait.until))]
     return []
@@ -161,18 +183,21 @@ def _action(entity: str, path: str, action: Action) -> list[Problem]:
         return _notify(entity, f"{path}.notify", action)
     assert isinstance(action, CallWebhook)
     if not action.url.startswith(("http://", "https://")):
-        return [Problem(f"{path}.webhook.url", "must start with http:// or https://")]
+        return [Problem(f"{path}.webhook.url", wrong("url_scheme"))]
     return []
 
 
 def _activity(entity: str, path: str, action: CreateActivity) -> list[Problem]:
     found: list[Problem] = []
     if action.kind not in activities.KINDS:
-        found.append(Problem(f"{path}.kind", f"choose one of {', '.join(activities.KINDS)}"))
+        found.append(
+            Problem(f"{path}.kind", wrong("choose_one", choices=", ".join(activities.KINDS)))
+        )
     target = action.attach_to
     on_record = target == "record" and entity != "organisation"
     if not on_record and target not in _relations(entity, ("deal", "lead", "contact", "referrer")):
-        found.append(Problem(f"{path}.attach_to", f"a {entity} has no {target} to attach it to"))
+        why = wrong("no_attach", entity=a(entity), target=target)
+        found.append(Problem(f"{path}.attach_to", why))
     if action.due_from is not None and date_kind(entity, action.due_from) is None:
         found.append(Problem(f"{path}.due_from", _not_date(entity, action.due_from)))
     found += _recipient(entity, f"{path}.owner", action.owner, ())
@@ -187,12 +212,13 @@ def _update(entity: str, path: str, action: UpdateFields) -> list[Problem]:
     target = entity
     if action.target != "record":
         if action.target not in RELATED[entity] or KIND_OF.get(action.target) == "user":
-            return [Problem(f"{path}.target", f"a {entity} has no {action.target} to update")]
+            why = wrong("no_update_target", entity=a(entity), target=action.target)
+            return [Problem(f"{path}.target", why)]
         target = KIND_OF.get(action.target, action.target)
     if not action.values:
-        return [Problem(f"{path}.values", "name at least one field")]
+        return [Problem(f"{path}.values", wrong("values_empty"))]
     found = [
-        Problem(f"{path}.values.{name}", f"{name!r} is not a field a workflow sets on a {target}")
+        Problem(f"{path}.values.{name}", wrong("not_settable", name=repr(name), entity=a(target)))
         for name, _ in action.values
         if not writable(target, name)
     ]
@@ -203,9 +229,9 @@ def _update(entity: str, path: str, action: UpdateFields) -> list[Problem]:
 def _create(entity: str, path: str, action: CreateRecord) -> list[Problem]:
     allowed = CREATE_VALUES.get(action.kind)
     if allowed is None:
-        return [Problem(f"{path}.kind", "a workflow creates a lead or a deal")]
+        return [Problem(f"{path}.kind", wrong("create_kind"))]
     found = [
-        Problem(f"{path}.values.{name}", f"{name!r} cannot be set on a new {action.kind}")
+        Problem(f"{path}.values.{name}", wrong(f"not_on_new_{action.kind}", name=repr(name)))
         for name, _ in action.values
         if name not in allowed and not name.startswith("custom.")
     ]
@@ -218,7 +244,7 @@ def _create(entity: str, path: str, action: CreateRecord) -> list[Problem]:
 def _notify(entity: str, path: str, action: Notify) -> list[Problem]:
     found: list[Problem] = []
     if action.to == "channel" and not action.channel:
-        found.append(Problem(f"{path}.channel", "name the channel to post in"))
+        found.append(Problem(f"{path}.channel", wrong("channel_name")))
     elif action.to != "channel":
         found += _recipient(entity, f"{path}.to", action.to, ())
     return found + _texts(entity, path, [("text", t) for _, t in action.text])
@@ -229,15 +255,15 @@ def _recipient(entity: str, path: str, who: str, contacts: tuple[str, ...]) -> l
     if who in PEOPLE or who in _relations(entity, contacts):
         return []
     if who in ("contact", "referrer"):
-        return [Problem(path, f"a {entity} has no {who}")]
+        return [Problem(path, wrong("no_relation", entity=a(entity), who=who))]
     if not who.strip() or " " in who.strip():
-        return [Problem(path, f"not a person: {who!r}")]
+        return [Problem(path, wrong("not_person", who=repr(who)))]
     return []
 
 
 def _texts(entity: str, path: str, texts: list[tuple[str, str]]) -> list[Problem]:
     return [
-        Problem(f"{path}.{where}", f"unknown placeholder {{{name}}}")
+        Problem(f"{path}.{where}", wrong("unknown_placeholder", name=f"{{{name}}}"))
         for where, text in texts
         for name in templates.names(text)
         if not placeholder_known(entity, name)

@@ -20,6 +20,7 @@ from engine import clock
 from engine.crm.users import find_user_row
 from engine.errors import NotFound, ValidationFailed
 from engine.store.db import Tx
+from engine.text.catalogue import Phrase
 from engine.workflows.check import check_workflow
 from engine.workflows.codec import from_dict, to_dict
 from engine.workflows.model import (
@@ -82,7 +83,8 @@ def _owner_id(tx: Tx, owner: str | None, problems: list[Problem]) -> int | None:
         return None
     row = find_user_row(tx.conn, owner)
     if row is None:
-        problems.append(Problem("owner", f"unknown user {owner!r}"))
+        unknown = Phrase("config.problem.wf_unknown_user", user=repr(owner))
+        problems.append(Problem("owner", unknown))
         return None
     return int(row["id"])
 

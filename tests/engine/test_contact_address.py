@@ -88,7 +88,7 @@ def test_an_imported_address_is_exported_and_printed_on_the_devis(
     source = tmp_path / "contacts.csv"
     source.write_text(CONTACTS, encoding="utf-8")
     out = run(capsys, "import", "contacts", str(source))
-    assert " sur 2, 0 " in out, out  # RELAIS_LOCALE=fr: two rows of two, none refused
+    assert " 2 sur 2 lignes importées, 0 refusée" in out, out  # RELAIS_LOCALE=fr: none refused
     exported = tmp_path / "contacts-out.csv"
     run(capsys, "export", "--format", "csv", "--entity", "contacts", "--output", str(exported))
     with exported.open(encoding="utf-8", newline="") as stream:
