@@ -112,8 +112,11 @@ class Outbox:
         timeout = POLL
         if upcoming is not None:
             timeout = min(timeout, max(0.01, (upcoming - clock.utcnow()).total_seconds()))
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
+        # arrives as the wake does, and this loop would then never stop (a hung shutdown).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
 
     async def _one(self, message: Message) -> None:
         try:

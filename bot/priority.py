@@ -120,8 +120,9 @@ class AckFirst:
         left = since + (self.patience if patience is None else patience) - time.monotonic()
         if self._go.is_set() or left <= 0:
             return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._go.wait(), left)
+        with contextlib.suppress(TimeoutError):  # asyncio.timeout keeps a cancel (wait_for may not)
+            async with asyncio.timeout(left):
+                await self._go.wait()
 
     @contextlib.asynccontextmanager
     async def taken_in(self, arrived: float) -> AsyncIterator[None]:
@@ -142,7 +143,8 @@ class AckFirst:
             if left <= 0:
                 return
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._room.wait(), left)
+                async with asyncio.timeout(left):
+                    await self._room.wait()
 
 
 def _flag(event: asyncio.Event, on: bool) -> None:

@@ -205,7 +205,8 @@ class CaptureHandler:
         """Let messages being stored get their answer, then hang up on every session."""
         if self.storing:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stored_all.wait(), grace)
+                async with asyncio.timeout(grace):
+                    await self._stored_all.wait()
         for session in list(self.sessions):
             if session.transport is not None:
                 session.transport.close()

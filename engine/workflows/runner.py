@@ -126,8 +126,9 @@ class WorkflowRunner:
 
     async def _loop(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            with contextlib.suppress(TimeoutError):  # not wait_for: it may swallow a cancel (3.11)
+                async with asyncio.timeout(POLL_SECONDS):
+                    await self._wake.wait()
             self._wake.clear()
             try:
                 await self.catch_up()
