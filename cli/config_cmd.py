@@ -100,13 +100,17 @@ async def apply_command(args: argparse.Namespace, ctx: Context) -> int:
 
 
 async def export_command(args: argparse.Namespace, ctx: Context) -> int:
-    files = await export_config(await ctx.engine())
+    lang = admin_lang.of(args)
+    files = await export_config(await ctx.engine(), lang)
     output: Path | None = args.output
     if output is None:
-        ctx.print("\n".join(f"# file: {name}\n{content}" for name, content in files.items()))
+        ctx.print("\n".join(
+            f"# {text(lang, 'config.export.file', name=name)}\n{content}"
+            for name, content in files.items()
+        ))  # fmt: skip
         return 0
     for path in write_files(output, files):
-        ctx.print(text(admin_lang.of(args), "cli.wrote", path=path))
+        ctx.print(text(lang, "cli.wrote", path=path))
     return 0
 
 

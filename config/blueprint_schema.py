@@ -42,6 +42,7 @@ from config.models import (
     WebhookUrl,
 )
 from config.problems import refused
+from config.zones import KnownZone
 from engine.api import Phrase, parse_duration
 from engine.api.blueprints import FormFit, StageRef, check_blueprint
 from engine.api.blueprints import model as bp
@@ -236,7 +237,7 @@ class BlueprintModel(Strict):
     leads: StrictBool = False  # a lead blueprint: its states are the lead statuses
     name: Text
     description: StrictStr = ""
-    timezone: StrictStr = "Europe/Paris"
+    timezone: KnownZone = "Europe/Paris"
     entry: CriterionModel | None = None
     states: dict[StrictStr, StateModel] = {}
     transitions: list[TransitionModel] = Field(min_length=1)
@@ -272,11 +273,20 @@ def parse_blueprint(data: Any, label: str) -> bp.Blueprint:
     try:
         return validated(BlueprintModel, data, label).build()
     except ConfigError as exc:
-        raise ConfigError([_ACTION_TAG.sub(r"\1", line) for line in exc.problems]) from None
+        raise ConfigError([_untagged(line) for line in exc.problems]) from None
 
 
 # pydantic names the action type inside a path: after[1].webhook.url → after[1].url
 _ACTION_TAG = re.compile(r"(after\[\d+\])\.(?:" + "|".join(ACTION_TAGS) + r")(?=[.:])")
+
+
+def _untagged(line: str) -> str:
+    """The problem without the action tag in its path; a catalogue line stays one (a
+    ``re.sub`` on it would give back its English text, whatever the reader's language)."""
+    if not isinstance(line, Phrase) or not isinstance(line.params.get("path"), str):
+        return _ACTION_TAG.sub(r"\1", line)
+    path = _ACTION_TAG.sub(r"\1", line.params["path"] + ":")[:-1]
+    return Phrase(line.key, **{**line.params, "path": path})
 
 
 def load_blueprint_file(path: Path) -> bp.Blueprint:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from config import problems as wording
 from config.cpq_errors import CpqConfigError
 from config.loader import duplicate_keys
+from config.yaml_problems import yaml_detail
 from engine.api import Phrase
 
 __all__ = ["CpqConfigError", "read_yaml", "validate_file"]
@@ -76,9 +77,8 @@ def _where(exc: yaml.YAMLError) -> str:
     if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
         return " ".join(str(exc).split())
     mark = exc.problem_mark
-    context = f" ({exc.context})" if exc.context else ""
     where = wording.at_line(mark.line + 1, mark.column + 1)
-    return Phrase("config.problem.yaml_where", where=where, problem=f"{exc.problem}{context}")
+    return Phrase("config.problem.yaml_where", where=where, problem=yaml_detail(exc))
 
 
 _M = TypeVar("_M", bound=BaseModel)

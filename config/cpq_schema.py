@@ -36,6 +36,7 @@ from pydantic import (
 
 from config.cpq_reading import CpqConfigError, validate_file
 from config.models import STRICT
+from config.problems import engine_reason, with_local_number
 from config.seller_schema import DealFieldsModel, SellerModel
 from engine.api import Phrase
 from engine.api.cpq import (
@@ -139,13 +140,7 @@ class ConditionModel(_Strict):
         try:
             return Condition(self.field, self.op, value)
         except ValueError as exc:
-            raise ValueError(_reason(exc)) from None
-
-
-def _reason(exc: ValueError) -> str:
-    """The engine's reason: its catalogue phrase kept (French with ``--lang fr``), else its text."""
-    first = exc.args[0] if len(exc.args) == 1 else None
-    return first if isinstance(first, Phrase) else str(exc)
+            raise ValueError(engine_reason(exc)) from None
 
 
 class _Conditional(_Strict):
@@ -180,7 +175,11 @@ class QuantityModel(_Strict):
     format: QuantityFormat = QuantityFormat.ABSOLUTE
 
     def spec(self) -> QuantitySpec:
-        return QuantitySpec(self.number, self.from_base, self.field, self.format)
+        """The engine's quantity; a bound refused shows the number in the reader's format."""
+        try:
+            return QuantitySpec(self.number, self.from_base, self.field, self.format)
+        except ValueError as exc:
+            raise ValueError(with_local_number(engine_reason(exc), self.number)) from None
 
     @model_validator(mode="after")
     def _field_needs_base(self) -> Self:

@@ -11,13 +11,12 @@ from typing import Any
 
 import yaml
 
-from engine.api import Engine
+from engine.api import Engine, text
 from engine.api.crm import Pipeline, ProjectTemplate, Question, SetupRecords, Stage, User
 
-HEADER = (
-    "# Exported from the Relais database by `run.py config export`.\n"
-    "# Edit it, then run `run.py config check` and `run.py config apply`.\n"
-)
+# The comment every exported file begins with (catalogue keys, one line each).
+HEADER = ("config.export.header_from", "config.export.header_then")
+DEFAULT = "en"  # a caller that names no language (a test, a script) reads English
 
 
 class _Dumper(yaml.SafeDumper):
@@ -27,27 +26,38 @@ class _Dumper(yaml.SafeDumper):
         super().increase_indent(flow, False)
 
 
-async def export_config(engine: Engine) -> dict[str, str]:
-    """File name → YAML text of the pipelines, users and project templates in the database."""
-    return export_files(await engine.setup.records())
+async def export_config(engine: Engine, locale: str = DEFAULT) -> dict[str, str]:
+    """File name → YAML text of the pipelines, users and project templates in the database;
+    the comments in ``locale`` (the command's language), the data as the database holds it."""
+    return export_files(await engine.setup.records(), locale)
 
 
-def export_files(records: SetupRecords) -> dict[str, str]:
+def export_files(records: SetupRecords, locale: str = DEFAULT) -> dict[str, str]:
     """The three files, from one snapshot of the database."""
     with_email = [user for user in records.users if user.email]
     skipped = len(records.users) - len(with_email)
-    note = f"# {skipped} user(s) without an e-mail address are not listed.\n" if skipped else ""
+    note = comment(locale, "config.export.without_email", count=skipped) if skipped else ""
     emails = {user.id: user.email for user in with_email}
     return {
-        "pipelines.yaml": dump({"pipelines": [pipeline_data(p) for p in records.pipelines]}),
-        "users.yaml": dump({"users": [user_data(u, emails) for u in with_email]}, note),
-        "projects.yaml": dump({"projects": [template_data(t) for t in records.projects]}),
+        "pipelines.yaml": dump(
+            {"pipelines": [pipeline_data(p) for p in records.pipelines]}, locale=locale
+        ),
+        "users.yaml": dump({"users": [user_data(u, emails) for u in with_email]}, note, locale),
+        "projects.yaml": dump(
+            {"projects": [template_data(t) for t in records.projects]}, locale=locale
+        ),
     }
 
 
-def dump(data: dict[str, Any], note: str = "") -> str:
+def comment(locale: str, key: str, /, **params: Any) -> str:
+    """One YAML comment line: the catalogue's message (a plural by ``count``) after ``# ``."""
+    return f"# {text(locale, key, **params)}\n"
+
+
+def dump(data: dict[str, Any], note: str = "", locale: str = DEFAULT) -> str:
     body = yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
-    return HEADER + note + "\n" + body
+    header = "".join(comment(locale, key) for key in HEADER)
+    return header + note + "\n" + body
 
 
 def pipeline_data(pipeline: Pipeline) -> dict[str, Any]:

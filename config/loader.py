@@ -27,6 +27,7 @@ from config.models import (
     UsersFile,
     dotted,
 )
+from config.yaml_problems import yaml_detail
 from engine.api import Phrase
 
 
@@ -108,9 +109,8 @@ def yaml_line(label: str, exc: yaml.YAMLError) -> str:
     if not isinstance(exc, yaml.MarkedYAMLError) or exc.problem_mark is None:
         return wording.invalid_yaml(label, str(exc))
     mark = exc.problem_mark
-    context = f" ({exc.context})" if exc.context else ""
     where = wording.at_line(mark.line + 1, mark.column + 1)
-    return wording.invalid_yaml(label, f"{exc.problem}{context}", where)
+    return wording.invalid_yaml(label, yaml_detail(exc), where)
 
 
 def duplicate_keys(root: yaml.Node | None) -> list[str]:

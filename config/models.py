@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Annotated, Any, ClassVar, Literal, Self
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -31,6 +30,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from config.problems import refused
+from config.zones import TimeZone
 from engine.api import Phrase, parse_duration
 from engine.api import has_text as has
 from engine.api.crm import criteria, normalize_email
@@ -67,14 +67,6 @@ def _duration(text: str) -> str:
     return text
 
 
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise refused("timezone", "config.problem.timezone") from exc
-    return value
-
-
 Key = Annotated[
     StrictStr,
     StringConstraints(max_length=64),
@@ -96,7 +88,6 @@ SlackId = Annotated[
     StrictStr,
     AfterValidator(_pattern_check(r"[UW][A-Z0-9_]+", "config.problem.slack_id")),
 ]
-TimeZone = Annotated[StrictStr, AfterValidator(_timezone)]
 Probability = Annotated[StrictInt, Field(ge=0, le=100)]
 Duration = Annotated[StrictStr, AfterValidator(_duration)]
 Scalar = StrictStr | StrictInt | StrictFloat | StrictBool | date

@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from pydantic_core import ErrorDetails, PydanticCustomError
 
-from engine.api import Phrase, text
+from engine.api import Phrase, formats, text
 
 PREFIX = "config.problem."
 # Types whose catalogue message takes pydantic's context as its parameters.
@@ -54,6 +56,33 @@ class Choices(tuple[str, ...]):
         if len(self) < 2:
             return "".join(self)
         return text(locale, "config.problem.or", first=", ".join(self[:-1]), last=self[-1])
+
+
+@dataclass(frozen=True, slots=True)
+class LocalNumber:
+    """A number of a file (a quantity bound) as the reader writes numbers, through Babel:
+    ``1 000 000,5`` in French, ``1,000,000.5`` in English, not as the YAML spelled it."""
+
+    value: Decimal
+
+    def text(self, locale: str) -> str:
+        return formats.number(self.value, locale)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
+def engine_reason(exc: ValueError) -> str:
+    """The engine's reason: its catalogue phrase kept (French with ``--lang fr``), else its text."""
+    first = exc.args[0] if len(exc.args) == 1 else None
+    return first if isinstance(first, Phrase) else str(exc)
+
+
+def with_local_number(reason: str, value: Decimal) -> str:
+    """The engine's reason with its ``number`` parameter in the reader's number format."""
+    if not isinstance(reason, Phrase) or "number" not in reason.params:
+        return reason
+    return Phrase(reason.key, **{**reason.params, "number": LocalNumber(value)})
 
 
 def reason(error: ErrorDetails | Mapping[str, Any], *, prefixed: bool = True) -> Phrase:

@@ -65,6 +65,13 @@ SETTINGS: tuple[Setting, ...] = (
         "4",
         "PostgreSQL: read connections per instance (SQLite: always 1)",
     ),
+    Setting(
+        "RELAIS_DB_WRITERS",
+        "db_writers",
+        count,
+        "4",
+        "PostgreSQL: write connections per instance (SQLite: always 1)",
+    ),
     Setting("RELAIS_CONFIG_DIR", "config_dir", text, "config", "folder of the YAML configuration"),
     Setting("RELAIS_SMTP_HOST", "smtp_host", text, "127.0.0.1", "address the SMTP listener binds"),
     Setting("RELAIS_SMTP_PORT", "smtp_port", port, "2525", "port of the SMTP listener"),
@@ -280,6 +287,7 @@ SETTINGS: tuple[Setting, ...] = (
 class Settings:
     database: str
     db_readers: int
+    db_writers: int
     config_dir: str
     smtp_host: str
     smtp_port: int

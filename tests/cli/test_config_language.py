@@ -138,8 +138,11 @@ def test_yaml_mistakes_name_their_line_in_french(broken: Path, run_cli: RunCli) 
     assert code == 1
     lines = err.splitlines()
     assert f"{broken}/users.yaml : ligne 2 : clé en double 'role'" in lines, err
-    for name in ("projects.yaml", "routing.yaml"):  # PyYAML's own words stay a parameter
-        start = f"{broken}/{name} : ligne 2, colonne 1 : YAML invalide : expected the node"
+    for name in ("projects.yaml", "routing.yaml"):  # PyYAML's words, in French
+        start = (
+            f"{broken}/{name} : ligne 2, colonne 1 : YAML invalide : valeur attendue, mais voici"
+            " la fin du fichier"
+        )
         assert any(line.startswith(start) for line in lines), err
     assert f"{broken}/blueprints/vente.yaml : le fichier est vide" in lines, err
     assert len(lines) == 8 and lines[-1] == "configuration invalide : 7 problèmes", err

@@ -56,5 +56,5 @@ async def test_users_without_an_email_are_counted_not_listed(
 ) -> None:
     await engine.users.upsert(UserDraft("Slack Only", slack_id="U_ONLY"), admin)
     text = (await export_config(engine))["users.yaml"]
-    assert "# 1 user(s) without an e-mail address are not listed." in text
+    assert "# 1 user without an e-mail address is not listed." in text
     assert [u["email"] for u in yaml.safe_load(text)["users"]] == ["alice@example.com"]

@@ -156,7 +156,7 @@ async def test_json_decimals_are_plain_text_and_a_quote_pdf_is_private(tmp_path:
 @pytest.mark.parametrize(
     ("quantity", "reason"),
     [
-        ("1000001", "the number 1000001 is outside the quantity bounds"),
+        ("1000001", "the number 1,000,001 is outside the quantity bounds"),
         ("0.0005", "the number 0.0005 is outside the quantity bounds"),
         ("{from_base: divide, number: 0.0001}", "the number 0.0001 is outside the quantity"),
     ],
