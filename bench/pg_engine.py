@@ -48,7 +48,7 @@ from typing import Any, cast
 import psycopg
 
 from bench.breakdown import measure_breakdown
-from bench.figures import Row, shown_runs, table
+from bench.figures import Row, report, shown_runs
 from bench.latencies import QUERIES, measure_reads
 from bench.pg_scratch import Scratch, scratch, server_version
 from bench.rates import (
@@ -316,15 +316,8 @@ def run(settings: Settings, databases: Scratch) -> list[str]:
     if settings.plans:
         print_plans(reads, read_world)
     read_rows = measure_reads(reads, read_world, settings)
-    return [
-        table([*write_rows, *read_rows]),
-        "",
-        LEGEND,
-        *(f"  {note}" for note in notes),
-        f"  {settings.deals:,} deals seeded (COPY, VACUUM ANALYZE) in {seeded:.1f} s; every"
-        " read through the engine matched the sums computed while seeding, to the cent.",
-        *(["", breakdown] if breakdown else []),
-    ]
+    seeding = f"{settings.deals:,} deals seeded (COPY, VACUUM ANALYZE) in {seeded:.1f} s"
+    return report([*write_rows, *read_rows], LEGEND, notes, seeding, breakdown)
 
 
 def run_postgres(settings: Settings) -> int:

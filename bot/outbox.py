@@ -15,7 +15,6 @@ off exponentially, any other refusal makes a dead letter, kept with its reason
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.blocks.common import Message as Shown
 from bot.notifications import message_payload, slack_member
 from bot.tasks import Tasks
-from engine.api import DomainEvent, Engine, NotFound, Phrase, clock
+from engine.api import DomainEvent, Engine, NotFound, Phrase, clock, wait_at_most
 from engine.api.outbox import Message, Outcome
 
 log = logging.getLogger("relais.slack")
@@ -112,11 +111,9 @@ class Outbox:
         timeout = POLL
         if upcoming is not None:
             timeout = min(timeout, max(0.01, (upcoming - clock.utcnow()).total_seconds()))
-        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancel that
-        # arrives as the wake does, and this loop would then never stop (a hung shutdown).
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(timeout):
-                await self._wake.wait()
+        # not wait_for: on Python 3.11 it can swallow a cancel that arrives as the wake
+        # does, and this loop would then never stop (a hung shutdown).
+        await wait_at_most(self._wake, timeout)
 
     async def _one(self, message: Message) -> None:
         try:

@@ -25,6 +25,8 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 
+from engine.api import wait_at_most
+
 QUIET = 0.02
 # Work waits for calm at most this long. Shorter, cards are posted sooner but share
 # the loop with the acks during a burst, and the ack targets fail (bench/slack.py, 16
@@ -120,9 +122,7 @@ class AckFirst:
         left = since + (self.patience if patience is None else patience) - time.monotonic()
         if self._go.is_set() or left <= 0:
             return
-        with contextlib.suppress(TimeoutError):  # asyncio.timeout keeps a cancel (wait_for may not)
-            async with asyncio.timeout(left):
-                await self._go.wait()
+        await wait_at_most(self._go, left)
 
     @contextlib.asynccontextmanager
     async def taken_in(self, arrived: float) -> AsyncIterator[None]:
@@ -142,9 +142,7 @@ class AckFirst:
             left = arrived + self.max_wait - time.monotonic()
             if left <= 0:
                 return
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(left):
-                    await self._room.wait()
+            await wait_at_most(self._room, left)
 
 
 def _flag(event: asyncio.Event, on: bool) -> None:

@@ -201,8 +201,11 @@ class Worker:
             return
         if process.stdin is not None:
             process.stdin.close()
+        # asyncio.timeout, not wait_for, which on Python 3.11 can swallow a cancel arriving as
+        # the worker ends (engine.waiting says why; wait_at_most waits on events, not processes)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.wait(), CLOSE_SECONDS)
+            async with asyncio.timeout(CLOSE_SECONDS):
+                await process.wait()
         await self._kill()
 
 

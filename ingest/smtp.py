@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import contextlib
 import logging
 import ssl
 import time
@@ -29,7 +28,7 @@ from typing import Any, AnyStr
 
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from engine.api import Engine
+from engine.api import Engine, wait_at_most
 from engine.api.crm import normalize_email
 from engine.api.mail import IntakePolicy, RawMail, RecipientMatch, address_key
 from ingest.auth import verify
@@ -204,9 +203,7 @@ class CaptureHandler:
     async def close_sessions(self, grace: float = 10.0) -> None:
         """Let messages being stored get their answer, then hang up on every session."""
         if self.storing:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(grace):
-                    await self._stored_all.wait()
+            await wait_at_most(self._stored_all, grace)
         for session in list(self.sessions):
             if session.transport is not None:
                 session.transport.close()

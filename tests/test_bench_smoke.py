@@ -1,6 +1,7 @@
 """The benches still run end to end (figures are not asserted: CI is noisy)."""
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +59,39 @@ def test_cli_bench_quick_run_prints_its_table() -> None:
         assert f"| {measure} |" in done.stdout
     assert "| quote price, warm cache |" in done.stdout
     assert "| quote price, cold cache |" in done.stdout
+
+
+def test_the_sqlite_baseline_writes_what_the_engine_writes(tmp_path: Path) -> None:
+    """Each baseline write is the deal's row and its timeline entry, committed together, as
+    the engine's and the psycopg baseline's: a bare statement would flatter the baseline."""
+    from bench.engine import plain_connection, seed, sqlite_create, sqlite_move
+
+    path = tmp_path / "writes.db"
+    world = seed(path, 40, random.Random(2))
+    conn = plain_connection(path)
+    try:
+        (last_deal,) = conn.execute("SELECT max(id) FROM deals").fetchone()
+        (last_entry,) = conn.execute("SELECT coalesce(max(id), 0) FROM timeline").fetchone()
+        create = sqlite_create(world)(conn, 0)
+        move = sqlite_move(world, 1)(conn, 0)
+        for op in (create, create, move):
+            op()
+            assert not conn.in_transaction  # committed, each write on its own
+        entries = conn.execute(
+            "SELECT action, entity, entity_id FROM timeline WHERE id > ? ORDER BY id",
+            (last_entry,),
+        ).fetchall()
+        rows = conn.execute("SELECT id FROM deals WHERE id > ? ORDER BY id", (last_deal,))
+        new_deals = [row[0] for row in rows]
+    finally:
+        conn.close()
+    moved = world.open_deals[0][0]
+    assert len(new_deals) == 2
+    assert entries == [
+        ("created", "deal", new_deals[0]),
+        ("created", "deal", new_deals[1]),
+        ("moved", "deal", moved),
+    ]
 
 
 # -- PostgreSQL (issue #13): skipped unless RELAIS_TEST_POSTGRES names a server -------------

@@ -34,6 +34,7 @@ from engine.text import formats, typed
 from engine.text.catalogue import Phrase, engine_key, label, plural, text
 from engine.text.catalogue import has as has_text
 from engine.text.catalogue import rendered as phrase_text
+from engine.waiting import wait_at_most
 
 if TYPE_CHECKING:
     from engine.core import DealView
@@ -73,4 +74,5 @@ __all__ = [
     "translate",
     "typed",
     "utcnow",
+    "wait_at_most",
 ]

@@ -4,13 +4,16 @@ A test asks for ``run_cli`` and calls ``run_cli("deal", "list", "--lang", "fr")`
 command runs through the real parser, engine and database the environment names, and the
 call returns its exit code, standard output and standard error. ``folder`` (or
 :func:`isolate`, for a test that adds settings) gives the test an environment of its own;
-:func:`command_env` does the same for ``run.py`` run as a subprocess.
+:func:`command_env` does the same for ``run.py`` run as a subprocess. ``config_folder``
+is an empty configuration folder on the test's database (PostgreSQL or not), and
+:func:`colon` and :func:`assert_in_one_language` read ``config check``'s lines in a language.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Protocol
@@ -75,6 +78,40 @@ def isolate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: str) ->
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A test's own environment (:func:`isolate`): its database and folder in ``tmp_path``."""
     return isolate(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def config_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_path: Path) -> Path:
+    """An empty configuration folder of the test's own, beside the test's database (a
+    PostgreSQL one under ``RELAIS_TEST_POSTGRES``); returns the folder, not ``tmp_path``."""
+    isolate(tmp_path, monkeypatch, RELAIS_DATABASE=str(db_path))
+    (tmp_path / "config").mkdir()
+    return tmp_path / "config"
+
+
+def colon(lang: str) -> str:
+    """What ``config check`` puts between a file, a path and a reason: French spaces it."""
+    return " : " if lang == "fr" else ": "
+
+
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+
+
+def assert_in_one_language(
+    lines: list[str],
+    lang: str,
+    words: tuple[re.Pattern[str], re.Pattern[str]],
+    reason_of: Callable[[str], str] = lambda line: line,
+) -> None:
+    """No ``{placeholder}`` left in a line, no word of the other language in its reason.
+
+    ``words`` is a test file's (English, French) words of the reasons it checks;
+    ``reason_of`` picks the part of a line whose words count (all of it by default).
+    """
+    other = words[0] if lang == "fr" else words[1]
+    for line in lines:
+        assert not PLACEHOLDER.search(line), line
+        assert not other.search(reason_of(line)), line
 
 
 def on_engine(folder: Path, work: Callable[[Engine], Awaitable[None]]) -> None:

@@ -24,7 +24,7 @@ from config.workflow_schema import WorkflowModel
 from engine.text.catalogue import Phrase, has
 from engine.workflows.check import check_workflow
 from engine.workflows.model import ENTITIES
-from tests.cli.conftest import RunCli, isolate
+from tests.cli.conftest import RunCli, assert_in_one_language, colon
 
 # Words of the reasons checked here: a reason in one language has none of the other's.
 # (A YAML key or value an administrator types — lead, referrer, free, set_field — is no word.)
@@ -36,7 +36,7 @@ FRENCH = re.compile(
     r"(n'est|n'a|champ|affaire|piste|règle|palier|bornes|valeur|opérateur|fuseau|canal|"
     r"personne|propriétaire|compare des|prend|gratuite|quantité|nommez|employez|auteur|inconnu)"
 )
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+WORDS = (ENGLISH, FRENCH)
 
 # One mistake per check of engine/workflows/check.py that the YAML schema lets through.
 WORKFLOWS = """\
@@ -143,9 +143,9 @@ PRICING_REASONS = [
      "règle du configurateur f : 'set_field' demande une description, une quantité ou free",
      "configurator rule f: 'set_field' needs a description, a quantity or free"),
     ("configurator[3]",
-     "le nombre 2000000 sort des bornes d'une quantité (plus de 0, au plus 1 000 000, au plus "
-     "3 décimales)",
-     "the number 2000000 is outside the quantity bounds (more than 0, at most 1,000,000, at "
+     "le nombre 2\u202f000\u202f000 sort des bornes d'une quantité (plus de 0, au plus"
+     " 1 000 000, au plus 3 décimales)",
+     "the number 2,000,000 is outside the quantity bounds (more than 0, at most 1,000,000, at "
      "most 3 decimals)"),
     ("configurator[4]",
      "deal.region : 'in' et 'not_in' prennent une liste, les autres opérateurs non",
@@ -191,27 +191,6 @@ SETTINGS: list[tuple[Callable[[str], object], str, str, str]] = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_path: Path) -> Path:
-    """An empty configuration folder of the test's own, beside the test's database (a
-    PostgreSQL one under ``RELAIS_TEST_POSTGRES``); returns the folder."""
-    isolate(tmp_path, monkeypatch, RELAIS_DATABASE=str(db_path))
-    (tmp_path / "config").mkdir()
-    return tmp_path / "config"
-
-
-def colon(lang: str) -> str:
-    return " : " if lang == "fr" else ": "
-
-
-def assert_in_one_language(reasons: list[str], lang: str) -> None:
-    """No ``{placeholder}`` left, no word of the other language."""
-    other = ENGLISH if lang == "fr" else FRENCH
-    for reason in reasons:
-        assert not PLACEHOLDER.search(reason), reason
-        assert not other.search(reason), reason
-
-
 def check(run_cli: RunCli, lang: str, expected: list[str]) -> None:
     """``config check --lang`` fails with exactly the ``expected`` lines, then the count."""
     code, out, err = run_cli("config", "check", "--lang", lang)
@@ -221,17 +200,17 @@ def check(run_cli: RunCli, lang: str, expected: list[str]) -> None:
     assert not missing, (missing, err)
     assert len(lines) == len(expected) + 1, err  # and the count that ends them
     sep = colon(lang)
-    assert_in_one_language([line.split(sep, 2)[2] for line in lines[:-1]], lang)
+    assert_in_one_language([line.split(sep, 2)[2] for line in lines[:-1]], lang, WORDS)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_workflows_cross_checks_read_in_the_readers_language(
-    folder: Path, run_cli: RunCli, lang: str
+    config_folder: Path, run_cli: RunCli, lang: str
 ) -> None:
-    (folder / "workflows.yaml").write_text(WORKFLOWS, encoding="utf-8")
+    (config_folder / "workflows.yaml").write_text(WORKFLOWS, encoding="utf-8")
     sep = colon(lang)
     expected = [
-        f"{folder / 'workflows.yaml'}{sep}{path}{sep}{fr if lang == 'fr' else en}"
+        f"{config_folder / 'workflows.yaml'}{sep}{path}{sep}{fr if lang == 'fr' else en}"
         for path, fr, en in WORKFLOW_REASONS
     ]
     check(run_cli, lang, expected)
@@ -239,9 +218,9 @@ def test_a_workflows_cross_checks_read_in_the_readers_language(
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_engines_refusals_of_pricing_rules_read_in_the_readers_language(
-    folder: Path, run_cli: RunCli, lang: str
+    config_folder: Path, run_cli: RunCli, lang: str
 ) -> None:
-    (folder / "pricing.yaml").write_text(PRICING, encoding="utf-8")
+    (config_folder / "pricing.yaml").write_text(PRICING, encoding="utf-8")
     sep = colon(lang)
     expected = [
         f"pricing.yaml{sep}{path}{sep}{fr if lang == 'fr' else en}"
@@ -259,12 +238,12 @@ def test_a_refused_setting_says_why_in_either_language(
     (reason,) = refused.value.args
     assert isinstance(reason, Phrase)
     assert (reason.text("fr"), reason.text("en"), str(reason)) == (fr, en, en)
-    assert_in_one_language([reason.text("fr")], "fr")
-    assert_in_one_language([reason.text("en")], "en")
+    assert_in_one_language([reason.text("fr")], "fr", WORDS)
+    assert_in_one_language([reason.text("en")], "en", WORDS)
 
 
 def test_a_bad_setting_stops_config_check_with_its_reason(
-    folder: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+    config_folder: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The variable named around the reason is config/settings.py's; the reason is ours."""
     monkeypatch.setenv("RELAIS_DIGEST_HOUR", "24")
@@ -278,7 +257,7 @@ def test_a_bad_setting_stops_config_check_with_its_reason(
     assert (code, out) == (2, "")
     (line,) = err.splitlines()
     assert line.endswith("RELAIS_DIGEST_HOUR='24' refusé : une heure est comprise entre 0 et 23")
-    assert_in_one_language([line], "fr")
+    assert_in_one_language([line], "fr", WORDS)
 
 
 def test_every_kind_a_workflow_runs_on_reads_with_its_article() -> None:

@@ -20,7 +20,7 @@ from engine.blueprints.model import from_dict
 from engine.cpq.seller import Insurance, Seller, missing_mentions
 from engine.durations import parse_duration
 from engine.text.catalogue import Phrase, has
-from tests.cli.conftest import RunCli, isolate
+from tests.cli.conftest import RunCli, assert_in_one_language, colon
 
 # The words of the reasons this file checks: a line in one language has none of the other's.
 ENGLISH = re.compile(
@@ -31,7 +31,7 @@ FRENCH = re.compile(
     r"\b(valeur refusée|pas les deux|déclencheur|étape|règle|palier|paliers|chiffres|"
     r"invalide|mentionner|durée|figure|commence|indiquez|demande|attention)\b"
 )
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+WORDS = (ENGLISH, FRENCH)
 
 # One mistake in each workflow or step: the validators of workflow_schema.py, each once.
 WORKFLOWS = """\
@@ -178,41 +178,25 @@ quotes:
 """
 
 
-@pytest.fixture
-def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db_path: Path) -> Path:
-    """An empty configuration folder of the test's own, beside the test's database (a
-    PostgreSQL one under ``RELAIS_TEST_POSTGRES``); returns the folder."""
-    isolate(tmp_path, monkeypatch, RELAIS_DATABASE=str(db_path))
-    (tmp_path / "config").mkdir()
-    return tmp_path / "config"
-
-
-def colon(lang: str) -> str:
-    return " : " if lang == "fr" else ": "
-
-
-def assert_in_one_language(lines: list[str], lang: str) -> None:
-    """No ``{placeholder}`` left, no word of the other language in the reasons."""
-    other = ENGLISH if lang == "fr" else FRENCH
-    for line in lines:
-        assert not PLACEHOLDER.search(line), line
-        reason = line.rpartition(".yaml")[2]  # a folder's name says nothing of the language
-        assert not other.search(reason), line  # a key (share_capital) is no word
+def after_the_file(line: str) -> str:
+    """A line's words past its file: a folder's name says nothing of the language (and a
+    key such as share_capital is no word)."""
+    return line.rpartition(".yaml")[2]
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_workflow_and_pricing_reasons_read_in_the_readers_language(
-    folder: Path, run_cli: RunCli, lang: str
+    config_folder: Path, run_cli: RunCli, lang: str
 ) -> None:
-    (folder / "workflows.yaml").write_text(WORKFLOWS, encoding="utf-8")
-    (folder / "pricing.yaml").write_text(PRICING, encoding="utf-8")
+    (config_folder / "workflows.yaml").write_text(WORKFLOWS, encoding="utf-8")
+    (config_folder / "pricing.yaml").write_text(PRICING, encoding="utf-8")
     code, out, err = run_cli("config", "check", "--lang", lang)
     assert (code, out) == (1, ""), err
     lines = err.splitlines()
     prefix = "valeur refusée : " if lang == "fr" else "Value error, "
     sep = colon(lang)
     expected = [
-        f"{folder / 'workflows.yaml'}{sep}{path}{sep}{prefix}{fr if lang == 'fr' else en}"
+        f"{config_folder / 'workflows.yaml'}{sep}{path}{sep}{prefix}{fr if lang == 'fr' else en}"
         for path, fr, en in WORKFLOW_REASONS
     ] + [
         f"pricing.yaml{sep}{path}{sep}{fr if lang == 'fr' else en}"
@@ -221,29 +205,29 @@ def test_workflow_and_pricing_reasons_read_in_the_readers_language(
     missing = [line for line in expected if line not in lines]
     assert not missing, (missing, err)
     assert len(lines) == len(expected) + 1, err  # and the count that ends them
-    assert_in_one_language(lines, lang)
+    assert_in_one_language(lines, lang, WORDS, after_the_file)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_mistakes_of_a_whole_file_and_of_the_seller_read_in_the_readers_language(
-    folder: Path, run_cli: RunCli, lang: str
+    config_folder: Path, run_cli: RunCli, lang: str
 ) -> None:
     for name, content, path, fr, en in ONE_BY_ONE:
-        (folder / name).write_text(content, encoding="utf-8")
+        (config_folder / name).write_text(content, encoding="utf-8")
         code, _, err = run_cli("config", "check", "--lang", lang)
-        (folder / name).unlink()
+        (config_folder / name).unlink()
         where = f"{path}{colon(lang)}" if path else ""
         expected = f"{name}{colon(lang)}{where}{fr if lang == 'fr' else en}"
         assert (code, err.splitlines()[0]) == (1, expected), err
         assert len(err.splitlines()) == 2, err
-        assert_in_one_language(err.splitlines(), lang)
+        assert_in_one_language(err.splitlines(), lang, WORDS, after_the_file)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_a_seller_a_french_devis_finds_lacking_is_warned_in_the_readers_language(
-    folder: Path, run_cli: RunCli, lang: str
+    config_folder: Path, run_cli: RunCli, lang: str
 ) -> None:
-    (folder / "pricing.yaml").write_text(LACKING, encoding="utf-8")
+    (config_folder / "pricing.yaml").write_text(LACKING, encoding="utf-8")
     code, out, err = run_cli("config", "check", "--lang", lang)
     assert code == 0, err
     warnings = [line for line in out.splitlines() if "quotes.seller." in line]
@@ -267,7 +251,7 @@ def test_a_seller_a_french_devis_finds_lacking_is_warned_in_the_readers_language
     assert len(keys) == len(warnings) == 10, out  # all but the name
     for key, line in zip(keys, warnings, strict=True):
         assert f"pricing.yaml{sep}quotes.seller.{key}{sep}" in line, (key, line)
-    assert_in_one_language(warnings, lang)
+    assert_in_one_language(warnings, lang, WORDS, after_the_file)
 
 
 def test_every_mention_a_devis_may_lack_has_its_words_in_the_catalogue() -> None:
@@ -290,15 +274,15 @@ def test_a_duration_says_why_it_is_refused_in_either_language() -> None:
         assert isinstance(reason, Phrase) and (reason.text("fr"), str(reason)) == (fr, en)
 
 
-def test_a_bad_duration_in_a_workflow_reads_in_french(folder: Path, run_cli: RunCli) -> None:
-    (folder / "workflows.yaml").write_text(
+def test_a_bad_duration_in_a_workflow_reads_in_french(config_folder: Path, run_cli: RunCli) -> None:
+    (config_folder / "workflows.yaml").write_text(
         "workflows:\n  - name: D\n    trigger: {entity: deal, event: created}\n"
         "    steps: [{wait: 3x}]\n",
         encoding="utf-8",
     )
     code, _, err = run_cli("config", "check", "--lang", "fr")
     assert code == 1
-    path = f"{folder / 'workflows.yaml'} : workflows[0].steps[0].wait.for"
+    path = f"{config_folder / 'workflows.yaml'} : workflows[0].steps[0].wait.for"
     assert f"{path} : pas une durée (15m, 36h, 2d, 3w, 2mo) : '3x'" in err.splitlines(), err
 
 

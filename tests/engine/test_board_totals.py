@@ -7,7 +7,6 @@ That the totals equal a recount after every kind of write, on both databases, is
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,7 +20,7 @@ from engine.crm.deals import DealDraft
 from engine.store import migrations
 from engine.store.db import open_sync
 from engine.store.migrations import for_backend
-from tests.conftest import POSTGRES, _on_database
+from tests.scaling.conftest import empty_postgres, opened
 
 AT = "2026-03-01T09:00:00.000000Z"
 DEALS = (  # stage, revenue cents, probability, status, archived
@@ -108,23 +107,14 @@ async def test_writers_moving_deals_both_ways_at_once_never_deadlock(
 
 
 @pytest.fixture
-def empty_postgres() -> Iterator[str]:
+def copy_target() -> Iterator[str]:
     """A new PostgreSQL database, as ``CREATE DATABASE`` leaves it, dropped after."""
-    import psycopg
-
-    name = f"relais_board_copy_{os.getpid()}"
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE 'C'")
-    yield _on_database(POSTGRES, name)
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with empty_postgres("relais_board_copy") as url:
+        yield url
 
 
 @pytest.mark.postgres
-async def test_a_copy_to_postgresql_shows_the_same_board(
-    tmp_path: Path, empty_postgres: str
-) -> None:
+async def test_a_copy_to_postgresql_shows_the_same_board(tmp_path: Path, copy_target: str) -> None:
     """The totals are not copied: the target's triggers sum the deals once, as they go in."""
     admin = Actor.cli("test-admin")
     source = tmp_path / "source.db"
@@ -139,11 +129,8 @@ async def test_a_copy_to_postgresql_shows_the_same_board(
         await engine.deals.move(made[3].id, "gagne", admin)
         before = await engine.deals.board()
         assert [s.count for s in before][:4] == [2, 0, 0, 1]
-        await engine.data.copy_to(empty_postgres)
+        await engine.data.copy_to(copy_target)
     finally:
         await engine.close()
-    copied = await Engine.open(empty_postgres)
-    try:
+    async with opened(copy_target) as copied:
         assert await copied.deals.board() == before
-    finally:
-        await copied.close()

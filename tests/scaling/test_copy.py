@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from engine.actors import Actor
-from engine.core import Engine
 from engine.cpq.quotes import CpqSetup, QuoteSettings
 from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
@@ -28,8 +26,8 @@ from engine.crm.users import UserDraft
 from engine.mail.inbox import RawMail
 from engine.store.copy import CopyRefused
 from service import wiring
-from tests.conftest import POSTGRES, _on_database
 from tests.cpq.test_quotes_storage import CATALOGUE, RULES, stove
+from tests.scaling.conftest import empty_postgres, opened
 from tests.workflows.conftest import SETUP, install
 
 pytestmark = pytest.mark.postgres
@@ -42,27 +40,11 @@ workflows:
 """
 
 
-@asynccontextmanager
-async def opened(target: Path | str) -> AsyncIterator[Engine]:
-    engine = await Engine.open(target)
-    try:
-        yield engine
-    finally:
-        await engine.close()
-
-
 @pytest.fixture
 def target() -> Iterator[str]:
     """A new, empty PostgreSQL database (as ``CREATE DATABASE`` leaves it)."""
-    import psycopg
-
-    name = f"relais_copy_{os.getpid()}"
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE template0 LOCALE 'C'")
-    yield _on_database(POSTGRES, name)
-    with psycopg.connect(POSTGRES, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with empty_postgres("relais_copy") as url:
+        yield url
 
 
 async def _populate(path: Path) -> int:
