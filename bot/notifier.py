@@ -113,7 +113,7 @@ class Notifier:
         refs = [f"{e.entity}:{e.entity_id}" for e in entries if e.entity in NOTICED]
         channels = await self.engine.chat.notice_channels(refs)
         planned = plan(entries, channels, self.leads_channel, clock.utcnow())
-        last = entries[-1].id
+        last = entries[-1].mark
         items = [(item.lane, item.kind, item.ref) for item in planned]
         await self.engine.chat.plan_notices(items, CURSOR, last)
         if planned:

@@ -120,9 +120,9 @@ class Engine:
         self.bus: EventBus = database.bus
 
     @classmethod
-    async def open(cls, path: str | Path, *, readers: int = 4) -> Engine:
-        """``readers``: read connections on PostgreSQL (``Database``)."""
-        database = Database(path, readers=readers)
+    async def open(cls, path: str | Path, *, readers: int = 4, writers: int = 4) -> Engine:
+        """``readers``, ``writers``: connections on PostgreSQL (``Database``)."""
+        database = Database(path, readers=readers, writers=writers)
         await database.open()
         engine = cls(database)
         if not await database.read(opening.has_pipeline):  # the set-up part: fresh only

@@ -70,6 +70,7 @@ class Service:
         self.engine = await Engine.open(
             self.settings.database_target,
             readers=self.settings.db_readers,
+            writers=self.settings.db_writers,
         )
         self.engine.quotes.use(cpq)
         wiring.renderers(self.engine)  # forms the bot can't show are refused on every save

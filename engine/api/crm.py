@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         ListedLead,
         Named,
     )
+    from engine.crm.marks import Mark
     from engine.crm.pipelines import DEFAULT_STAGES, StageSpec
     from engine.crm.projects import ProjectTemplate, Question
     from engine.crm.records import (
@@ -69,6 +70,7 @@ else:
             "LeadListing": "engine.crm.listings",
             "ListedDeal": "engine.crm.listings",
             "ListedLead": "engine.crm.listings",
+            "Mark": "engine.crm.marks",
             "Named": "engine.crm.listings",
             "Organisation": "engine.crm.records",
             "Pipeline": "engine.crm.records",
@@ -115,6 +117,7 @@ __all__ = [
     "LeadListing",
     "ListedDeal",
     "ListedLead",
+    "Mark",
     "Named",
     "Organisation",
     "Pipeline",

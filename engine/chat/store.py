@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from engine import clock
+from engine.crm.marks import START, Mark
 from engine.outbox import lanes
 from engine.store import claims
 from engine.store.db import Tx
@@ -195,22 +196,26 @@ def outbox_counts(conn: sqlite3.Connection) -> dict[str, int]:
 # -- cursor ---------------------------------------------------------------------
 
 
-def cursor(conn: sqlite3.Connection, name: str) -> int:
-    row = conn.execute("SELECT position FROM slack_cursors WHERE name = ?", (name,)).fetchone()
-    return 0 if row is None else int(row["position"])
+def cursor(conn: sqlite3.Connection, name: str) -> Mark:
+    """How far the named reader has read the timeline (engine/crm/marks.py)."""
+    row = conn.execute(
+        "SELECT xact, position FROM slack_cursors WHERE name = ?", (name,)
+    ).fetchone()
+    return START if row is None else Mark(int(row["xact"]), int(row["position"]))
 
 
-def advance(tx: Tx, name: str, position: int) -> None:
+def advance(tx: Tx, name: str, position: Mark) -> None:
+    """Move the named cursor forward to ``position``; never back."""
     tx.execute(
-        "INSERT INTO slack_cursors (name, position) VALUES (?, ?)"
-        " ON CONFLICT (name) DO UPDATE"
-        " SET position = max(slack_cursors.position, excluded.position)",
-        (name, position),
+        "INSERT INTO slack_cursors (name, xact, position) VALUES (?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET xact = excluded.xact, position = excluded.position"
+        " WHERE (slack_cursors.xact, slack_cursors.position) < (excluded.xact, excluded.position)",
+        (name, *position.params),
     )
 
 
 def enqueue_planned(
-    tx: Tx, planned: Iterable[tuple[str, str, str]], cursor: str, position: int
+    tx: Tx, planned: Iterable[tuple[str, str, str]], cursor: str, position: Mark
 ) -> None:
     """Queue each planned ``(lane, kind, ref)`` and move ``cursor`` past them, in one write."""
     for lane, kind, ref in planned:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from engine import clock
+from engine.crm.marks import Mark
 from engine.money import from_cents
 
 MAX_RECORD_ID = 2**63 - 1  # SQLite's largest integer: past it no record can exist
@@ -329,6 +330,12 @@ class TimelineEntry:
     action: str
     changes: dict[str, list[Any]]
     version: int | None
+    xact: int = 0  # the transaction that wrote it (engine/crm/marks.py)
+
+    @property
+    def mark(self) -> Mark:
+        """Where a feed that has read this entry stands."""
+        return Mark(self.xact, self.id)
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> TimelineEntry:
@@ -344,6 +351,7 @@ class TimelineEntry:
             row["action"],
             json.loads(row["changes"]),
             row["version"],
+            int(row["xact"]),
         )
 
 

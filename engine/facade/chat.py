@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.actors import Actor
 from engine.chat import store
+from engine.crm.marks import Mark
 from engine.facade.base import Part
 
 ACTOR = Actor.system("slack")
@@ -72,8 +73,8 @@ class Chat(Part):
 
     # -- notices --------------------------------------------------------------
 
-    async def cursor(self, name: str) -> int:
-        """The last timeline entry the named reader has handled (0: none yet)."""
+    async def cursor(self, name: str) -> Mark:
+        """How far the named reader has read the timeline (``START``: nothing yet)."""
         return await self._read(lambda c: store.cursor(c, name))
 
     async def notice_channels(self, refs: list[str]) -> dict[str, str]:
@@ -81,7 +82,7 @@ class Chat(Part):
         return await self._read(lambda c: store.notice_channels(c, refs))
 
     async def plan_notices(
-        self, planned: Sequence[tuple[str, str, str]], cursor: str, position: int
+        self, planned: Sequence[tuple[str, str, str]], cursor: str, position: Mark
     ) -> None:
         """Queue each planned ``(lane, kind, ref)`` and move ``cursor`` past them, in one write."""
         await self._write(lambda tx: store.enqueue_planned(tx, planned, cursor, position), ACTOR)

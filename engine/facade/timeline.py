@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from engine.crm import queries
+from engine.crm.marks import IN_ORDER, PAST, Mark
 from engine.crm.records import TimelineEntry
 from engine.crm.timeline import Edit, changes_since
 from engine.facade.base import Part
@@ -25,12 +26,16 @@ class Timeline(Part):
         """
         return await self._read(lambda c: changes_since(c, entity, entity_id, version))
 
-    async def since(self, after_id: int, limit: int = 200) -> list[TimelineEntry]:
-        """Every change recorded after entry ``after_id``, oldest first (a durable feed)."""
+    async def since(self, after: Mark, limit: int = 200) -> list[TimelineEntry]:
+        """Every settled change past ``after``, in feed order (a durable feed).
+
+        An entry's ``mark`` is where a reader that handled it stands: see
+        engine/crm/marks.py for why the order is the transactions', not the ids'.
+        """
 
         def read(conn: sqlite3.Connection) -> list[TimelineEntry]:
             rows = conn.execute(
-                "SELECT * FROM timeline WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+                f"SELECT * FROM timeline WHERE {PAST} {IN_ORDER} LIMIT ?", (*after.params, limit)
             )
             return [TimelineEntry.from_row(r) for r in rows]
 

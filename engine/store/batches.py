@@ -13,7 +13,6 @@ import asyncio
 import logging
 import sqlite3
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -28,8 +27,6 @@ log = logging.getLogger("relais.db")
 
 T = TypeVar("T")
 LOCK_WAIT = "300s"  # how long an exclusive write waits for another instance's (PostgreSQL)
-# PostgreSQL: the lock every write transaction holds from before BEGIN to after COMMIT.
-WRITE_TURN = zlib.crc32(b"relais:write-turn")
 
 
 @dataclass
@@ -108,33 +105,11 @@ def run_batch(conn: sqlite3.Connection, begin: str, batch: Sequence[Job[Any]]) -
     return outcomes
 
 
-def run_batch_in_turn(conn: Any, begin: str, batch: Sequence[Job[Any]]) -> list[Outcome]:
-    """:func:`run_batch` on PostgreSQL: one write transaction at a time, database-wide.
-
-    The engine reads its timeline (and the Slack events) by id after a cursor: the
-    workflow runner and the notifier of every instance. Ids are drawn when a row is
-    inserted, but become visible when their transaction commits, so two transactions
-    in flight at once could commit id 11 before id 10, and a cursor that read 11 would
-    never see 10: a workflow not run, a notice not sent. Taking turns (the session
-    lock before BEGIN, released after COMMIT) makes commit order id order on every
-    instance; the snapshot, taken after the lock, sees the previous turn's commit, so
-    lost races become rare. The price: writes are not concurrent across instances
-    (docs/scaling.md says what that costs).
-    """
-    conn.execute("SELECT pg_advisory_lock(?)", (WRITE_TURN,))
-    try:
-        return run_batch(conn, begin, batch)
-    finally:
-        _unlock(conn, WRITE_TURN)
-
-
 def locked_job(conn: Any, begin: str, job: Job[Any], key: int) -> tuple[Outcome, bool]:
     """Runs in its own connection's thread: the session lock ``key``, then the job's transaction.
 
     The lock is taken before ``BEGIN``, so the transaction's snapshot sees what the
-    previous holder committed; then the write turn, as every write (only these writes
-    take ``key``, and they take it first: no deadlock). Returns the outcome and whether
-    the commit went through.
+    previous holder committed. Returns the outcome and whether the commit went through.
     """
     conn.execute(f"SET lock_timeout = '{LOCK_WAIT}'")
     try:
@@ -143,7 +118,7 @@ def locked_job(conn: Any, begin: str, job: Job[Any], key: int) -> tuple[Outcome,
         busy = f"another instance held the lock of this write for {LOCK_WAIT}: {exc}"
         return Outcome(error=StorageError(busy)), False
     try:
-        return run_batch_in_turn(conn, begin, [job])[0], True
+        return run_batch(conn, begin, [job])[0], True
     except Exception as exc:
         log_failed_commit(1, exc)
         return as_outcome(exc), False
@@ -181,7 +156,7 @@ def _attempt(job: Job[Any], conn: sqlite3.Connection) -> Outcome:
         if getattr(conn, "aborted", False):
             raise StorageError("a statement of this write failed and was not retried")
     except Exception as exc:
-        if not isinstance(exc, RelaisError | targets.ConcurrentUpdate):
+        if not isinstance(exc, RelaisError) and not targets.raced(exc, job.tries):
             log.exception("event=write_job_failed actor=%s", job.actor.kind)
         return Outcome(error=exc)
     return Outcome(result=result, events=tx.events)

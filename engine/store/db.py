@@ -8,12 +8,13 @@ Why this shape (see PLATFORM-NOTES §5 and §10):
 
 * A unit of work is a plain function run *in* a database thread in a single
   hop (``batches.py``); a job sees a :class:`~engine.store.tx.Tx`.
-* Writes go through one write loop with its own connection. Jobs that arrive
+* Writes go through write loops, each with its own connection. Jobs that arrive
   while a commit is in flight are batched into the next ``BEGIN … COMMIT``:
   they share one commit, and each runs inside its own SAVEPOINT so that one
   job's failure rolls back only that job. One writer is all a SQLite file
-  allows; on PostgreSQL write transactions take turns database-wide
-  (``batches.run_batch_in_turn``), so a second connection would only wait.
+  allows; on PostgreSQL ``writers`` loops (``RELAIS_DB_WRITERS``) keep several
+  transactions in flight, as many instances do: the timeline's feed follows
+  transactions, not ids (engine/crm/marks.py), so ids may commit in any order.
 * Readers use connections of their own; WAL lets them run beside the writer
   (on PostgreSQL each read is one REPEATABLE READ READ ONLY snapshot).
 * Domain events collected during a job are published only after COMMIT.
@@ -41,11 +42,10 @@ from engine.store.batches import (
     locked_job,
     log_failed_commit,
     run_batch,
-    run_batch_in_turn,
     settle,
     told,
 )
-from engine.store.links import READERS, Link, Readers, close_all, open_link, open_links
+from engine.store.links import READERS, WRITERS, Link, Readers, close_all, open_link, open_links
 from engine.store.migrations import apply_migrations
 from engine.store.sqlite import open_sync as _open_sqlite
 from engine.store.tx import Exclusive, Tx, like_escaped
@@ -79,22 +79,24 @@ class Database:
     """The store. ``await db.write(fn, actor)`` runs ``fn(tx)`` durably, in one hop.
 
     ``target`` is a SQLite file or a ``postgresql://user@host:port/dbname`` URL.
-    ``readers``: read connections on PostgreSQL (SQLite: one). Writes: one connection.
+    ``readers`` and ``writers``: connections on PostgreSQL (SQLite: one of each).
     """
 
     def __init__(
-        self, target: str | Path, bus: EventBus | None = None, *, readers: int = READERS
-    ) -> None:
+        self, target: str | Path, bus: EventBus | None = None, *, readers: int = READERS,
+        writers: int = WRITERS,
+    ) -> None:  # fmt: skip
         self.url = str(target) if targets.is_url(target) else None
         self.path = Path(target)
         self.bus = bus or EventBus()
         self.readers = max(1, readers) if self.url is not None else 1
-        self._writer: Link | None = None
+        self.writers = max(1, writers) if self.url is not None else 1
+        self._writers: list[Link] = []
         self._readers: Readers | None = None
         self._begin = (sqlite.BEGIN_WRITE, sqlite.BEGIN_READ)
         self._pending: list[Job[Any]] = []
         self._wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._observers: list[WriteObserver] = []
         self.stats = {"commits": 0, "jobs": 0, "failed_commits": 0}
@@ -119,18 +121,21 @@ class Database:
         else:
             sqlite.create(self.path)
         writer = await open_link(self.url, self.path)
+        writers = [writer]
         try:
             applied = await writer.hop(apply_migrations, writer.conn)
             if applied:
                 log.info("event=migrated database=%s applied=%s", self.where, applied)
+            writers += await open_links(self.url, self.path, self.writers - 1, reader=False)
             self._readers = Readers(
                 await open_links(self.url, self.path, self.readers, reader=True)
             )
         except BaseException:
-            await writer.close()
+            await close_all(writers)
             raise
-        self._writer = writer
-        self._task = asyncio.get_running_loop().create_task(self._write_loop(writer))
+        self._writers = writers
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._write_loop(link)) for link in writers]
 
     @property
     def where(self) -> str:
@@ -142,12 +147,11 @@ class Database:
     async def close(self) -> None:
         self._closing = True
         self._wake.set()
-        if self._task is not None:
-            await self._task
+        await asyncio.gather(*self._tasks)
         if self._readers is not None:
             await self._readers.close()
-        await close_all([self._writer] if self._writer is not None else [])
-        self._readers, self._writer, self._task = None, None, None
+        await close_all(self._writers)
+        self._readers, self._writers, self._tasks = None, [], []
 
     async def __aenter__(self) -> Database:
         await self.open()
@@ -157,7 +161,7 @@ class Database:
         await self.close()
 
     async def write(self, fn: Callable[[Tx], T], actor: Actor) -> T:
-        if self._closing or self._task is None:
+        if self._closing or not self._tasks:
             raise StorageError("database is closed")
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         job = Job(fn, actor, future, started=time.perf_counter())
@@ -202,24 +206,28 @@ class Database:
             return False
 
     async def _write_loop(self, link: Link) -> None:
-        """The writer: waits for jobs, commits what waits (up to ``MAX_BATCH``) in one batch.
+        """A writer: waits for jobs, commits what waits (up to ``MAX_BATCH``) in one batch.
 
-        The wake is cleared before ``_pending`` is looked at, so a job added after
-        the look sets it again.
+        Every loop takes what is waiting when it is free, so while one commits, the
+        next jobs gather for another. The wake is cleared before ``_pending`` is
+        looked at, so a job added after the look sets it again; a loop that leaves
+        jobs waiting sets it for the others.
         """
         while True:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                if self._pending:
+                    self._wake.set()
                 await self._commit_batch(link, batch)
             if self._closing:
+                self._wake.set()  # the other loops see it too
                 return
 
     async def _commit_batch(self, link: Link, batch: list[Job[Any]]) -> None:
         try:
-            run = run_batch if self.url is None else run_batch_in_turn  # see run_batch_in_turn
-            outcomes = await link.hop(run, link.conn, self._begin[0], batch)
+            outcomes = await link.hop(run_batch, link.conn, self._begin[0], batch)
         except Exception as exc:
             log_failed_commit(len(batch), exc)
             outcomes = [as_outcome(exc) for _ in batch]
@@ -261,7 +269,7 @@ class Database:
 
     def _again(self, job: Job[Any], outcome: Outcome) -> bool:
         """Whether a job that lost a race with another writer may run once more."""
-        if not isinstance(outcome.error, targets.ConcurrentUpdate) or job.tries >= RETRIES:
+        if not targets.raced(outcome.error, job.tries) or job.tries >= RETRIES:
             return False
         job.tries += 1
         log.info("event=write_retried tries=%d actor=%s", job.tries, job.actor.kind)

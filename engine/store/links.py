@@ -4,9 +4,8 @@ On SQLite one writer and one reader (WAL lets the reader run beside the
 writer; a second writer would only wait for the file lock). On PostgreSQL
 every statement is a round trip, so one connection that runs them one after
 another caps an instance's reads: the store opens ``readers`` read connections
-(``RELAIS_DB_READERS``) and the server overlaps them. Writes take turns database-wide
-(:func:`engine.store.batches.run_batch_in_turn`), so one write connection is enough
-(``db.py``'s one write loop).
+(``RELAIS_DB_READERS``) and the server overlaps them, and ``writers`` write
+connections (``RELAIS_DB_WRITERS``), each with its own write loop in ``db.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from engine.store import sqlite
 T = TypeVar("T")
 
 READERS = 4  # read connections per instance on PostgreSQL (RELAIS_DB_READERS)
+WRITERS = 4  # write connections per instance on PostgreSQL (RELAIS_DB_WRITERS)
 
 
 class Link(Protocol):

@@ -28,7 +28,7 @@ from psycopg.types.string import StrDumperUnknown
 
 from engine.store.dialect import POLYFILLED, POLYFILLS, schema, statement
 from engine.store.repeat_reads import MAX_ROWS, KeptRows, RepeatReads
-from engine.store.targets import ConcurrentUpdate
+from engine.store.targets import ConcurrentUpdate, KeyTaken
 
 T = TypeVar("T")
 
@@ -254,6 +254,8 @@ class PgConnection:
 
 def _as_sqlite(exc: psycopg.Error) -> sqlite3.Error:
     message = (exc.diag.message_primary or str(exc)).strip()
+    if isinstance(exc, errors.UniqueViolation):
+        return KeyTaken(message)
     if isinstance(exc, psycopg.IntegrityError):
         return sqlite3.IntegrityError(message)
     if isinstance(exc, _ROLLED_BACK):

@@ -1,9 +1,9 @@
 """PostgreSQL: a read a write transaction repeats is answered from its first answer.
 
-On PostgreSQL every statement is a round trip, and the writer's transactions take
-turns database-wide (``batches.run_batch_in_turn``), so round trips are what caps
-the writes. The jobs of one batch repeat many reads: thirty deals created
-together each look up the default pipeline and its first stage. Within one
+On PostgreSQL every statement is a round trip, and a writer runs its batch's
+statements one after another, so round trips are what caps the writes. The jobs
+of one batch repeat many reads: thirty deals created together each look up the
+default pipeline and its first stage. Within one
 ``REPEATABLE READ`` transaction a read's answer can only change through the
 transaction's own writes, so the writer keeps each small read's rows and answers
 the same text with the same values from them, until a write could have changed

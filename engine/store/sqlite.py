@@ -53,6 +53,16 @@ def configure(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA busy_timeout = 10000")
+    # The timeline's feed reads entries of settled transactions (migration 18): on
+    # SQLite every committed one, since one writer commits in id order (xact 0).
+    conn.create_function("relais_settled", 0, _all_settled, deterministic=True)
+
+
+def _all_settled() -> int:
+    return SETTLED_ALL
+
+
+SETTLED_ALL = 2**62  # above any xact: SQLite's are all 0
 
 
 def create(path: Path) -> None:

@@ -26,3 +26,19 @@ def safe_url(url: str) -> str:
 
 class ConcurrentUpdate(sqlite3.OperationalError):
     """Another instance changed what this transaction read: the job may be tried again."""
+
+
+class KeyTaken(sqlite3.IntegrityError):
+    """PostgreSQL: a unique key refused an insert.
+
+    Writes run side by side, so the key may have been taken by a transaction that
+    committed after this one's snapshot began (two requests of one new Slack user, two
+    quotes numbered at once): a race lost, and the job runs once more, in a snapshot that
+    sees the other's row and takes the path for an existing key. Refused again, the
+    key was taken before the write began: the caller's ``IntegrityError``.
+    """
+
+
+def raced(error: BaseException | None, tries: int) -> bool:
+    """Whether a job that failed with ``error`` after ``tries`` runs again lost a race."""
+    return isinstance(error, ConcurrentUpdate) or (isinstance(error, KeyTaken) and tries == 0)

@@ -23,7 +23,6 @@ prunes old runs (the writes themselves in :mod:`engine.workflows.timed`).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 import uuid
@@ -34,13 +33,23 @@ from functools import partial
 
 from engine import clock
 from engine.actors import Actor
+from engine.crm.marks import START, Mark
 from engine.events import DomainEvent
 from engine.store.db import Database, Tx
 from engine.text.catalogue import Phrase
+from engine.waiting import wait_at_most
 from engine.workflows import runs, timed
 from engine.workflows.dates import DueDate, due_dates
 from engine.workflows.execute import Progress, Setup, advance
-from engine.workflows.feed import Batch, Entry, depths, entries
+from engine.workflows.feed import (
+    Batch,
+    Entry,
+    depths,
+    entries,
+    last_settled,
+    move_mark,
+    stored_mark,
+)  # fmt: skip
 from engine.workflows.model import ENTITIES, Definition
 from engine.workflows.runs import Start
 from engine.workflows.store import Index, Indexed, definition, load_index, stamp
@@ -48,7 +57,6 @@ from engine.workflows.store import Index, Indexed, definition, load_index, stamp
 log = logging.getLogger("relais.workflows")
 
 ACTOR = Actor.system("workflows")
-CURSOR = "runner"
 POLL_SECONDS = 5.0
 PRUNE_EVERY = timedelta(hours=1)
 
@@ -90,8 +98,8 @@ class WorkflowRunner:
         self.stats = Stats()
         self._index = Index()
         self._cache: dict[int, Definition] = {}
-        self._position: int | None = None
-        self._stored: int | None = None
+        self._position: Mark | None = None  # how far this runner has read
+        self._stored: Mark | None = None  # where it last saw the cursor written down
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -126,9 +134,7 @@ class WorkflowRunner:
 
     async def _loop(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):  # not wait_for: it may swallow a cancel (3.11)
-                async with asyncio.timeout(POLL_SECONDS):
-                    await self._wake.wait()
+            await wait_at_most(self._wake, POLL_SECONDS)
             self._wake.clear()
             try:
                 await self.catch_up()
@@ -157,27 +163,22 @@ class WorkflowRunner:
                     self._index = batch.index
                 if self._stored is None:
                     self._stored = self._position = batch.stored
-                if batch.last <= (self._position or 0):
+                if self._position is not None and batch.last <= self._position:
                     return seen
                 seen += len(batch.entries)
                 if not await self._handle(batch) or len(batch.entries) < self.batch:
                     return seen
 
     def _read(self, conn: sqlite3.Connection) -> Batch:
-        stored = int(
-            conn.execute(
-                "SELECT position FROM workflow_cursor WHERE name = ?", (CURSOR,)
-            ).fetchone()[0]
-        )
+        stored = stored_mark(conn)
         fresh = stamp(conn)
         index = load_index(conn, self._cache) if fresh != self._index.stamp else None
         after = self._position if self._position is not None else stored
         active = index if index is not None else self._index
         if not active.by_event:
-            last = conn.execute("SELECT coalesce(max(id), 0) FROM timeline").fetchone()[0]
-            return Batch(stored, index, [], {}, max(int(last), after))
+            return Batch(stored, index, [], {}, last_settled(conn, after))
         found = entries(conn, after, self.batch)
-        last = found[-1].id if found else after
+        last = found[-1].mark if found else after
         return Batch(stored, index, found, depths(conn, found), last)
 
     async def _handle(self, batch: Batch) -> bool:
@@ -231,15 +232,11 @@ class WorkflowRunner:
         return found
 
     def _begin(
-        self, tx: Tx, expected: int | None, last: int, starts: list[Start], now: datetime,
+        self, tx: Tx, expected: Mark | None, last: Mark, starts: list[Start], now: datetime,
         guarded: bool = False,
     ) -> list[Progress] | None:  # fmt: skip
         """Move the cursor and start the runs: one write for a whole batch of changes."""
-        moved = tx.execute(
-            "UPDATE workflow_cursor SET position = ? WHERE name = ? AND position = ?",
-            (last, CURSOR, expected),
-        )
-        if moved.rowcount != 1:
+        if not move_mark(tx, last, expected):
             return None
         return [self._start_one(tx, begin, now, guarded) for begin in starts]
 
@@ -317,14 +314,7 @@ class WorkflowRunner:
         if position is None or position == expected:
             return
 
-        def save(tx: Tx) -> bool:
-            moved = tx.execute(
-                "UPDATE workflow_cursor SET position = ? WHERE name = ? AND position = ?",
-                (position, CURSOR, expected),
-            )
-            return moved.rowcount == 1
-
-        if await self.db.write(save, ACTOR):
+        if await self.db.write(partial(move_mark, to=position, expected=expected), ACTOR):
             self._stored = position
         else:
             self._stored = self._position = None
@@ -377,5 +367,5 @@ class WorkflowRunner:
             return 0
         self._pruned_at = now
         return await self.db.write(
-            lambda tx: timed.prune(tx, now, self.retention_days, self._stored or 0), ACTOR
+            lambda tx: timed.prune(tx, now, self.retention_days, self._stored or START), ACTOR
         )

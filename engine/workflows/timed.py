@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from engine import clock
+from engine.crm.marks import Mark
 from engine.store import claims
 from engine.store.db import Tx
 from engine.workflows.conditions import Cause
@@ -78,13 +79,13 @@ def _date_start(item: Indexed, date: DueDate, moment: str) -> Start:
     )
 
 
-def prune(tx: Tx, now: datetime, keep_days: int, cursor: int) -> int:
+def prune(tx: Tx, now: datetime, keep_days: int, cursor: Mark) -> int:
     """Forget finished runs older than ``keep_days``, and bookkeeping nobody needs any more."""
     before = clock.to_db(now - timedelta(days=keep_days))
     gone = tx.execute(
         "DELETE FROM workflow_runs WHERE finished_at IS NOT NULL AND finished_at < ?", (before,)
     ).rowcount
-    tx.execute("DELETE FROM workflow_causes WHERE last_id <= ?", (cursor,))
+    tx.execute("DELETE FROM workflow_causes WHERE (xact, last_id) <= (?, ?)", cursor.params)
     old = clock.to_db(now - CATCH_UP - timedelta(days=1))
     tx.execute("DELETE FROM workflow_date_fired WHERE moment < ?", (old,))
     return int(gone)

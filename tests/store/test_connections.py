@@ -1,9 +1,10 @@
-"""Read connections in one instance (PostgreSQL), writes that take turns, and lost races.
+"""Read and write connections in one instance (PostgreSQL), the feed's order, lost races.
 
-On PostgreSQL an instance opens ``readers`` read connections; SQLite keeps one.
-Writes take turns database-wide, so commit order is id order. A job that still
-loses a race (a row changed since its snapshot) runs again, and its caller gets
-the answer of the run that committed.
+On PostgreSQL an instance opens ``readers`` read connections and ``writers`` write
+connections; SQLite keeps one of each. Writes overlap, so ids may commit out of
+order: the timeline's feed reads in transaction order instead. A job that loses a
+race (a row changed since its snapshot) runs again, and its caller gets the answer
+of the run that committed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from engine.actors import Actor
+from engine.core import Engine
+from engine.crm.marks import START
 from engine.errors import StorageError
 from engine.store import db as store
 from engine.store.db import Database, Tx
@@ -46,33 +49,62 @@ async def test_many_callers_get_each_their_own_result_from_the_one_writer(db_pat
         assert stored == 120 and db.stats["jobs"] == 120
 
 
-async def test_sqlite_keeps_one_reader(db_path: Path) -> None:
-    database = Database(db_path, readers=4)
-    assert database.readers == (1 if database.url is None else 4)
+async def test_sqlite_keeps_one_reader_and_one_writer(db_path: Path) -> None:
+    database = Database(db_path, readers=4, writers=4)
+    assert database.readers == database.writers == (1 if database.url is None else 4)
 
 
 @pytest.mark.postgres
-async def test_writes_take_turns_across_instances(db_path: Path) -> None:
-    """A write holding its turn keeps another database's write waiting until it commits.
+async def test_one_instance_commits_on_several_writers_at_once(db_path: Path) -> None:
+    """A write held open does not keep the instance's next write waiting: another writer
+    commits it meanwhile."""
+    held, release = threading.Event(), threading.Event()
+    async with Database(db_path, writers=2) as db:
+        first = asyncio.create_task(db.write(entry("first", held, release), ACTOR))
+        assert await asyncio.to_thread(held.wait, WAIT)
+        second = await asyncio.wait_for(db.write(entry("second"), ACTOR), WAIT)
+        assert not first.done()
+        release.set()
+        assert await first < second
 
-    Commit order is then id order: a cursor reading the timeline by id never passes an
-    entry that commits later (batches.run_batch_in_turn).
+
+def entry(
+    name: str, held: threading.Event | None = None, release: threading.Event | None = None
+) -> Callable[[Tx], int]:
+    """A job writing one timeline entry; with events, it holds its transaction open."""
+
+    def job(tx: Tx) -> int:
+        tx.record("user", 0, name)
+        entry_id = int(tx.scalar("SELECT max(id) FROM timeline"))  # sends the entry now
+        if held is not None and release is not None:
+            held.set()
+            assert release.wait(WAIT)
+        return entry_id
+
+    return job
+
+
+@pytest.mark.postgres
+async def test_an_entry_committed_after_a_later_id_is_not_passed_by_the_feed(
+    db_path: Path,
+) -> None:
+    """Writes overlap, so id 10 can commit after id 11: the feed waits for 10, then reads both.
+
+    A cursor kept as an id would have read 11 and passed 10 for ever (engine/crm/marks.py).
     """
     held, release = threading.Event(), threading.Event()
-
-    def slow(tx: Tx) -> tuple[int, str]:
-        held.set()
-        assert release.wait(WAIT)
-        return named("A")(tx)
-
     async with Database(db_path) as one, Database(db_path) as other:
-        first = asyncio.create_task(one.write(slow, ACTOR))
+        feed = Engine(other).timeline
+        first = asyncio.create_task(one.write(entry("first", held, release), ACTOR))
         assert await asyncio.to_thread(held.wait, WAIT)
-        second = asyncio.create_task(other.write(named("B"), ACTOR))
-        done, _ = await asyncio.wait({second}, timeout=0.5)
-        assert not done  # waiting for the first write's turn
+        second_id = await other.write(entry("second"), ACTOR)
+        assert await feed.since(START) == []  # "second" waits for the older transaction
         release.set()
-        assert (await first)[0] < (await second)[0]
+        first_id = await first
+        assert first_id < second_id
+        read = await feed.since(START)
+        assert [e.id for e in read] == [first_id, second_id]
+        assert await feed.since(read[-1].mark) == []
 
 
 async def test_a_race_lost_every_time_is_given_up_and_logged_once_as_an_error(
