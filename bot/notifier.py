@@ -20,8 +20,8 @@ from datetime import datetime, timedelta
 
 from bot.outbox import Outbox
 from bot.tasks import Tasks
-from engine.api import DomainEvent, Engine, clock
-from engine.api.crm import TimelineEntry
+from engine.api import DomainEvent, Engine, clock, wait_at_most
+from engine.api.crm import HELD_PAUSE, TimelineEntry
 
 log = logging.getLogger("relais.slack")
 
@@ -70,6 +70,7 @@ class Notifier:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._working = False
+        self._held = False
 
     def start(self) -> None:
         self._wake.set()
@@ -86,12 +87,20 @@ class Notifier:
             self._wake.set()
 
     @property
+    def held(self) -> bool:
+        """Entries wait for an older transaction still running: it looks again soon."""
+        return self._held
+
+    @property
     def busy(self) -> bool:
-        return self._wake.is_set() or self._working
+        return self._wake.is_set() or self._working or self._held
 
     async def _run(self) -> None:
         while True:
-            await self._wake.wait()
+            if self._held:  # entries wait for an older transaction: look again soon
+                await wait_at_most(self._wake, HELD_PAUSE)
+            else:
+                await self._wake.wait()
             self._wake.clear()
             self._working = True
             try:
@@ -108,6 +117,10 @@ class Notifier:
         """Read one batch past the cursor; True when there may be more."""
         position = await self.engine.chat.cursor(CURSOR)
         entries = await self.engine.timeline.since(position, BATCH)
+        if len(entries) < BATCH:
+            self._held = await self.engine.timeline.held_back(
+                entries[-1].mark if entries else position
+            )
         if not entries:
             return False
         refs = [f"{e.entity}:{e.entity_id}" for e in entries if e.entity in NOTICED]

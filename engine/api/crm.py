@@ -25,7 +25,7 @@ if TYPE_CHECKING:
         ListedLead,
         Named,
     )
-    from engine.crm.marks import Mark
+    from engine.crm.marks import HELD_PAUSE, Mark
     from engine.crm.pipelines import DEFAULT_STAGES, StageSpec
     from engine.crm.projects import ProjectTemplate, Question
     from engine.crm.records import (
@@ -70,6 +70,7 @@ else:
             "LeadListing": "engine.crm.listings",
             "ListedDeal": "engine.crm.listings",
             "ListedLead": "engine.crm.listings",
+            "HELD_PAUSE": "engine.crm.marks",
             "Mark": "engine.crm.marks",
             "Named": "engine.crm.listings",
             "Organisation": "engine.crm.records",
@@ -98,6 +99,7 @@ else:
 __all__ = [
     "CUSTOM",
     "DEFAULT_STAGES",
+    "HELD_PAUSE",
     "KINDS",
     "LEAD_STATUS_CHOICES",
     "Activity",

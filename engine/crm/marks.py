@@ -20,6 +20,11 @@ from dataclasses import dataclass
 # The WHERE and ORDER BY of a feed's read past a mark; its parameters: ``mark.params``.
 PAST = "(xact, id) > (?, ?) AND xact < relais_settled()"
 IN_ORDER = "ORDER BY xact, id"
+# Entries past a mark that are committed but not settled yet: an older transaction is
+# still running. The feed reads again after ``HELD_PAUSE`` seconds rather than waiting
+# for a wake-up that the older transaction may never send (it may write no entry).
+HELD = "SELECT 1 FROM timeline WHERE (xact, id) > (?, ?) AND xact >= relais_settled() LIMIT 1"
+HELD_PAUSE = 0.05
 
 
 @dataclass(frozen=True, order=True, slots=True)

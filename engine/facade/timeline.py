@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from engine.crm import queries
-from engine.crm.marks import IN_ORDER, PAST, Mark
+from engine.crm.marks import HELD, IN_ORDER, PAST, Mark
 from engine.crm.records import TimelineEntry
 from engine.crm.timeline import Edit, changes_since
 from engine.facade.base import Part
@@ -40,3 +40,8 @@ class Timeline(Part):
             return [TimelineEntry.from_row(r) for r in rows]
 
         return await self._read(read)
+
+    async def held_back(self, after: Mark) -> bool:
+        """Whether entries past ``after`` are committed but wait for an older transaction
+        still running: read again in ``HELD_PAUSE`` seconds (engine/crm/marks.py)."""
+        return await self._read(lambda c: c.execute(HELD, after.params).fetchone() is not None)

@@ -33,7 +33,7 @@ from functools import partial
 
 from engine import clock
 from engine.actors import Actor
-from engine.crm.marks import START, Mark
+from engine.crm.marks import HELD_PAUSE, START, Mark
 from engine.events import DomainEvent
 from engine.store.db import Database, Tx
 from engine.text.catalogue import Phrase
@@ -46,6 +46,7 @@ from engine.workflows.feed import (
     Entry,
     depths,
     entries,
+    held_back,
     last_settled,
     move_mark,
     stored_mark,
@@ -100,6 +101,7 @@ class WorkflowRunner:
         self._cache: dict[int, Definition] = {}
         self._position: Mark | None = None  # how far this runner has read
         self._stored: Mark | None = None  # where it last saw the cursor written down
+        self.held = False  # committed entries wait for an older transaction: read again soon
         self._lock = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -134,7 +136,7 @@ class WorkflowRunner:
 
     async def _loop(self) -> None:
         while True:
-            await wait_at_most(self._wake, POLL_SECONDS)
+            await wait_at_most(self._wake, HELD_PAUSE if self.held else POLL_SECONDS)
             self._wake.clear()
             try:
                 await self.catch_up()
@@ -146,10 +148,12 @@ class WorkflowRunner:
         async with asyncio.timeout(seconds):
             while True:
                 await self.db.bus.drain()
-                if not await self.catch_up():
+                if not await self.catch_up() and not self.held:
                     await self.db.bus.drain()
-                    if not await self.catch_up():
+                    if not await self.catch_up() and not self.held:
                         return
+                if self.held:
+                    await asyncio.sleep(HELD_PAUSE)
 
     # -- from the timeline to runs ------------------------------------------------
 
@@ -159,6 +163,7 @@ class WorkflowRunner:
         async with self._lock:
             while True:
                 batch = await self.db.read(self._read)
+                self.held = batch.held
                 if batch.index is not None:
                     self._index = batch.index
                 if self._stored is None:
@@ -176,10 +181,12 @@ class WorkflowRunner:
         after = self._position if self._position is not None else stored
         active = index if index is not None else self._index
         if not active.by_event:
-            return Batch(stored, index, [], {}, last_settled(conn, after))
+            last = last_settled(conn, after)
+            return Batch(stored, index, [], {}, last, held_back(conn, last))
         found = entries(conn, after, self.batch)
         last = found[-1].mark if found else after
-        return Batch(stored, index, found, depths(conn, found), last)
+        held = len(found) < self.batch and held_back(conn, last)
+        return Batch(stored, index, found, depths(conn, found), last, held)
 
     async def _handle(self, batch: Batch) -> bool:
         """Start what the batch calls for; False if another runner got there first."""

@@ -4,10 +4,13 @@ rate limits, Slack being down and restarts; the engine's notifications; the App 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from bot.app import SlackBot
 from engine import clock
@@ -17,10 +20,12 @@ from engine.crm.activities import ActivityDraft
 from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
+from engine.store.db import Tx
 from service.app import Service
 from tests.bot.conftest import LEADS, slack_settings
 from tests.bot.helpers import buttons, last_answer, shown_view
 from tests.fakes.slack import FakeSlack, SlackClient
+from tests.scaling.procs import until
 
 MAIL = Actor(kind="mail", channel="mail", label="mail")
 BODY = "Bonjour, je voudrais un devis pour un poêle à granulés dans une maison de 120 m². " * 8
@@ -214,3 +219,39 @@ async def test_many_notices_are_delivered_in_order(
     await fake.wait_for("chat.postMessage", 5)
     posted = [c.text() for c in fake.of("chat.postMessage")]
     assert all(f"#{lead_id}" in text for lead_id, text in zip(ids, posted, strict=True))
+
+
+@pytest.mark.postgres
+async def test_a_lead_committed_behind_an_older_write_is_announced_when_that_write_ends(
+    tmp_path: Path, fake: FakeSlack, db_path: Path
+) -> None:
+    """PostgreSQL, writes side by side: the lead's entry waits for an older transaction
+    (engine/crm/marks.py). That one writes no entry, so nothing wakes the notifier when it
+    ends; the notifier looks again by itself and announces the lead."""
+    service = Service(slack_settings(tmp_path, fake, RELAIS_DATABASE=str(db_path)))
+    await service.start()
+    try:
+        assert service.engine is not None and service.slack is not None
+        await announced_behind_an_older_write(fake, service.slack, service.engine)
+    finally:
+        await service.stop()
+
+
+async def announced_behind_an_older_write(fake: FakeSlack, bot: SlackBot, relais: Engine) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def older(tx: Tx) -> None:
+        tx.insert("users", {"name": "Older", "created_at": tx.now, "updated_at": tx.now})
+        held.set()
+        assert release.wait(10.0)
+
+    holding = asyncio.create_task(relais.db.write(older, Actor.cli()))
+    assert await asyncio.to_thread(held.wait, 10.0)
+    await lead_from_mail(relais)
+    await until(lambda: asyncio.sleep(0, bot.runtime.notifier.held), 5.0, "held back")
+    assert fake.of("chat.postMessage") == []
+    release.set()
+    await holding
+    await bot.runtime.settle()
+    (posted,) = fake.of("chat.postMessage")
+    assert "Devis poêle à granulés" in posted.text()

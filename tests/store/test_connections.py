@@ -99,12 +99,14 @@ async def test_an_entry_committed_after_a_later_id_is_not_passed_by_the_feed(
         assert await asyncio.to_thread(held.wait, WAIT)
         second_id = await other.write(entry("second"), ACTOR)
         assert await feed.since(START) == []  # "second" waits for the older transaction
+        assert await feed.held_back(START)  # and says so: read again soon
         release.set()
         first_id = await first
         assert first_id < second_id
         read = await feed.since(START)
         assert [e.id for e in read] == [first_id, second_id]
         assert await feed.since(read[-1].mark) == []
+        assert not await feed.held_back(read[-1].mark)
 
 
 async def test_a_race_lost_every_time_is_given_up_and_logged_once_as_an_error(
