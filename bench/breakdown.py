@@ -44,7 +44,7 @@ def breakdown_jobs(world: World) -> dict[str, Job]:
 
     return {
         "empty job (queue, hop, BEGIN … COMMIT, no fsync)": lambda tx, title: None,
-        "the baseline's bare INSERT": bare_insert,
+        "a bare INSERT of a deal (no timeline)": bare_insert,
         "deals.create_deal (validation, timeline)": create,
         "create_deal + get_deal in the same job": lambda tx, t: queries.get_deal(
             tx.conn, create(tx, t)

@@ -5,12 +5,17 @@ it swallows a cancel that arrives in the loop iteration in which the event is se
 (CPython gh-86296, bpo-42130; 3.12 rebuilt ``wait_for`` on ``asyncio.timeout``): the
 waiting task returns as if only woken and goes on. A loop that waits so while its
 ``stop()`` cancels it then never ends, and shutdown hangs. ``asyncio.timeout`` leaves
-the cancel alone; :func:`wait_at_most` is that spelling, once, for every such wait.
+the cancel alone; :func:`wait_at_most` (an event) and :func:`within` (any awaitable)
+are that spelling, once, for every such wait.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 async def wait_at_most(event: asyncio.Event, seconds: float) -> bool:
@@ -24,3 +29,13 @@ async def wait_at_most(event: asyncio.Event, seconds: float) -> bool:
             return await event.wait()
     except TimeoutError:
         return event.is_set()  # set in the very iteration the time ran out
+
+
+async def within(awaitable: Awaitable[T], seconds: float) -> T:
+    """``await awaitable``, or ``TimeoutError`` after ``seconds``: ``asyncio.wait_for``
+    without its 3.11 flaw. A cancel that arrives as the awaited work finishes still
+    cancels: ``wait_for`` would return the result and lose the cancel, so a loop stopped
+    while it parses a mail went on for ever and its ``stop()`` never returned.
+    """
+    async with asyncio.timeout(seconds):
+        return await awaitable

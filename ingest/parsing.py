@@ -28,6 +28,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from engine.api import within
 from ingest.parser import ParsedMail, parse_one
 from ingest.worker import FRAME
 
@@ -73,7 +74,7 @@ class ThreadParser:
 
     async def _one(self, raw: bytes) -> Result:
         try:
-            return await asyncio.wait_for(asyncio.to_thread(parse_one, raw), self.deadline)
+            return await within(asyncio.to_thread(parse_one, raw), self.deadline)
         except TimeoutError:
             return overdue(self.deadline)
 
@@ -129,7 +130,7 @@ class Worker:
         )  # fmt: skip
         assert process.stdout is not None
         with contextlib.suppress(TimeoutError, asyncio.IncompleteReadError):
-            await asyncio.wait_for(process.stdout.readexactly(FRAME.size), START_SECONDS)
+            await within(process.stdout.readexactly(FRAME.size), START_SECONDS)
 
     async def parse(self, raws: list[bytes]) -> list[Result]:
         """Each message's parse, or why there is none; the worker is replaced as needed."""
@@ -157,7 +158,7 @@ class Worker:
         process = self._process
         assert process is not None and process.stdin is not None and process.stdout is not None
         try:
-            await asyncio.wait_for(_send(process.stdin, raws), self.deadline)
+            await within(_send(process.stdin, raws), self.deadline)
         except (TimeoutError, ConnectionError):
             return [], CRASHED  # it does not even read: gone, or stuck before this batch
         done: list[Result] = []

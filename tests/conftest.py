@@ -129,6 +129,11 @@ def postgres_database() -> Iterator[_PostgresDatabase]:
     database.drop()
 
 
+def on_the_test_database(db_path: Path) -> dict[str, str]:
+    """A service's settings on ``db_path`` under RELAIS_TEST_POSTGRES (else its own file)."""
+    return {"RELAIS_DATABASE": str(db_path)} if POSTGRES else {}
+
+
 @pytest.fixture
 def db_path(tmp_path: Path, request: pytest.FixtureRequest) -> Path:
     """The test's database: a SQLite file, or a PostgreSQL URL under RELAIS_TEST_POSTGRES.

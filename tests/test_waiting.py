@@ -1,4 +1,4 @@
-"""``wait_at_most``: an event or a time limit, and never a lost cancel (engine/waiting.py).
+"""``wait_at_most`` and ``within``: an event or an awaitable, a time limit, and never a lost cancel
 
 The regression: on Python 3.11 ``asyncio.wait_for(event.wait(), s)`` returns normally when
 the waiting task is cancelled in the loop iteration in which the event is set, and a
@@ -13,7 +13,7 @@ from typing import Literal
 
 import pytest
 
-from engine.api import wait_at_most
+from engine.api import wait_at_most, within
 
 DEADLINE = 5.0  # seconds a test waits for what should take a few milliseconds
 
@@ -81,3 +81,32 @@ async def test_a_cancel_while_waiting_ends_the_task_cancelled() -> None:
         async with asyncio.timeout(DEADLINE):
             await task
     assert task.cancelled() and not event.is_set()
+
+
+async def test_within_gives_the_result_or_a_timeout() -> None:
+    async def answer() -> int:
+        return 42
+
+    assert await within(answer(), 60.0) == 42
+    with pytest.raises(TimeoutError):
+        await within(asyncio.Event().wait(), 0.05)
+
+
+async def test_a_cancel_arriving_as_the_awaited_work_finishes_ends_the_task_cancelled() -> None:
+    """The parser's case: a thread's answer comes back in the iteration the processor is
+    stopped. ``asyncio.wait_for`` (3.11) returns the answer and loses the cancel."""
+    done = Watched()
+
+    async def work() -> str:
+        await done.wait()
+        return "parsed"
+
+    task = asyncio.create_task(within(work(), 60.0))
+    async with asyncio.timeout(DEADLINE):
+        await done.awaited.wait()
+    done.set()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(DEADLINE):
+            await task
+    assert task.cancelled()

@@ -34,7 +34,7 @@ from engine.text import formats, typed
 from engine.text.catalogue import Phrase, engine_key, label, plural, text
 from engine.text.catalogue import has as has_text
 from engine.text.catalogue import rendered as phrase_text
-from engine.waiting import wait_at_most
+from engine.waiting import wait_at_most, within
 
 if TYPE_CHECKING:
     from engine.core import DealView
@@ -75,4 +75,5 @@ __all__ = [
     "typed",
     "utcnow",
     "wait_at_most",
+    "within",
 ]

@@ -5,16 +5,15 @@ The command line's filtered lists are :mod:`engine.crm.listings`.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from decimal import Decimal
 
 from engine import clock
 from engine.crm.activities import activity_row
-from engine.crm.deals import deal_row
 from engine.crm.leads import lead_row
 from engine.crm.listings import SEARCH_MATCHES
 from engine.crm.pipelines import pipeline_row
-from engine.crm.projects import deal_answers
 from engine.crm.records import (
     Activity,
     Contact,
@@ -24,12 +23,25 @@ from engine.crm.records import (
     StageSummary,
     TimelineEntry,
 )
+from engine.errors import NotFound
 from engine.money import quantize
 from engine.store.db import like_escaped
 
+# A deal and its project answers (in their questions' order) in one statement: on
+# PostgreSQL each statement is a round trip, and every write of a deal reads it back.
+_DEAL = (
+    "SELECT d.*, (SELECT json_group_object(k, v) FROM (SELECT q.key AS k, a.value AS v"
+    " FROM deal_answers a JOIN project_questions q ON q.id = a.question_id"
+    " WHERE a.deal_id = d.id ORDER BY q.position) AS answered) AS answers_json"
+    " FROM deals d WHERE d.id = ?"
+)
+
 
 def get_deal(conn: sqlite3.Connection, deal_id: int) -> Deal:
-    return Deal.from_row(deal_row(conn, deal_id), deal_answers(conn, deal_id))
+    row = conn.execute(_DEAL, (deal_id,)).fetchone()
+    if row is None:
+        raise NotFound("deal", deal_id)
+    return Deal.from_row(row, json.loads(row["answers_json"] or "{}"))
 
 
 def get_lead(conn: sqlite3.Connection, lead_id: int) -> Lead:

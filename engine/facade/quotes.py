@@ -12,7 +12,10 @@ from engine.cpq import mail as quote_mail
 from engine.cpq import quotes
 from engine.cpq.lines import PricedQuote, QuoteDraft, accept_suggestions
 from engine.facade.base import Part
-from engine.store.db import Database
+from engine.store.claims import exclusively
+from engine.store.db import Database, Tx
+
+NUMBERING = "quote-number"  # the advisory lock of a new quote's number
 
 
 class Quotes(Part):
@@ -57,11 +60,14 @@ class Quotes(Part):
         blueprint transition the rep must perform to get it there.
         """
         setup, day = self.setup, on or clock.utcnow().date()
+
+        def save(tx: Tx) -> quotes.SaveOutcome:
+            return quotes.save_quote(tx, deal_id, draft, setup, day, quote_id, expected_version)
+
+        # A new quote draws the year's next number: one at a time across instances and
+        # writers (PostgreSQL), each seeing the number the previous one took.
         outcome = await self._write(
-            lambda tx: quotes.save_quote(
-                tx, deal_id, draft, setup, day, quote_id, expected_version
-            ),
-            actor,
+            exclusively(NUMBERING, save) if quote_id is None else save, actor
         )
         quote = await self.get(outcome.quote_id)
         return quotes.Saved(quote, outcome.created, outcome.changed, outcome.stage)

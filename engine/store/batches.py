@@ -156,7 +156,7 @@ def _attempt(job: Job[Any], conn: sqlite3.Connection) -> Outcome:
         if getattr(conn, "aborted", False):
             raise StorageError("a statement of this write failed and was not retried")
     except Exception as exc:
-        if not isinstance(exc, RelaisError) and not targets.raced(exc, job.tries):
+        if not isinstance(exc, RelaisError) and not targets.raced(exc):
             log.exception("event=write_job_failed actor=%s", job.actor.kind)
         return Outcome(error=exc)
     return Outcome(result=result, events=tx.events)

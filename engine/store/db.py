@@ -97,6 +97,7 @@ class Database:
         self._pending: list[Job[Any]] = []
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._idle = 0  # write loops waiting for jobs
         self._closing = False
         self._observers: list[WriteObserver] = []
         self.stats = {"commits": 0, "jobs": 0, "failed_commits": 0}
@@ -206,18 +207,25 @@ class Database:
             return False
 
     async def _write_loop(self, link: Link) -> None:
-        """A writer: waits for jobs, commits what waits (up to ``MAX_BATCH``) in one batch.
+        """A writer: waits for jobs, commits its share of what waits in one batch.
 
-        Every loop takes what is waiting when it is free, so while one commits, the
-        next jobs gather for another. The wake is cleared before ``_pending`` is
-        looked at, so a job added after the look sets it again; a loop that leaves
-        jobs waiting sets it for the others.
+        Its share is what waits split between it and the loops still idle (up to
+        ``MAX_BATCH``): thirty-two callers answered together ask again together, and
+        one loop taking all thirty-two would leave the others idle and run them as one
+        long series of round trips. The wake is cleared before ``_pending`` is looked
+        at, so a job added after the look sets it again; a loop that leaves jobs
+        waiting sets it for the others.
         """
         while True:
-            await self._wake.wait()
+            self._idle += 1
+            try:
+                await self._wake.wait()
+            finally:
+                self._idle -= 1
             self._wake.clear()
             while self._pending:
-                batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+                share = min(MAX_BATCH, -(-len(self._pending) // (self._idle + 1)))
+                batch, self._pending = self._pending[:share], self._pending[share:]
                 if self._pending:
                     self._wake.set()
                 await self._commit_batch(link, batch)
@@ -269,7 +277,7 @@ class Database:
 
     def _again(self, job: Job[Any], outcome: Outcome) -> bool:
         """Whether a job that lost a race with another writer may run once more."""
-        if not targets.raced(outcome.error, job.tries) or job.tries >= RETRIES:
+        if not targets.raced(outcome.error) or job.tries >= RETRIES:
             return False
         job.tries += 1
         log.info("event=write_retried tries=%d actor=%s", job.tries, job.actor.kind)

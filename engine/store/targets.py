@@ -34,11 +34,12 @@ class KeyTaken(sqlite3.IntegrityError):
     Writes run side by side, so the key may have been taken by a transaction that
     committed after this one's snapshot began (two requests of one new Slack user, two
     quotes numbered at once): a race lost, and the job runs once more, in a snapshot that
-    sees the other's row and takes the path for an existing key. Refused again, the
+    sees the other's row and takes the path for an existing key (a new quote number
+    drawn after the other's), as often as a race is run again. Refused every time, the
     key was taken before the write began: the caller's ``IntegrityError``.
     """
 
 
-def raced(error: BaseException | None, tries: int) -> bool:
-    """Whether a job that failed with ``error`` after ``tries`` runs again lost a race."""
-    return isinstance(error, ConcurrentUpdate) or (isinstance(error, KeyTaken) and tries == 0)
+def raced(error: BaseException | None) -> bool:
+    """Whether a job that failed with ``error`` may have lost a race (and may run again)."""
+    return isinstance(error, ConcurrentUpdate | KeyTaken)

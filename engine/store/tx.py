@@ -68,10 +68,11 @@ class Tx:
             )
 
     def update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        """One row's new values. Nobody reads the answer: on PostgreSQL the statement goes
+        with the job's next one (``execute_later``), its failure still the job's."""
         assignments = ", ".join(f"{name} = ?" for name in values)
-        self.conn.execute(
-            f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id]
-        )
+        write = getattr(self.conn, "execute_later", self.conn.execute)
+        write(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])
 
     def record(
         self,

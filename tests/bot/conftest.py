@@ -13,6 +13,7 @@ from engine.actors import Actor
 from engine.core import Engine
 from engine.crm.users import UserDraft
 from service.app import Service
+from tests.conftest import on_the_test_database
 from tests.fakes.slack import SECRET, TOKEN, FakeSlack, SlackClient
 
 LEADS = "C_LEADS"
@@ -48,8 +49,9 @@ def slack_settings(tmp_path: Path, fake: FakeSlack, **extra: str) -> Settings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, fake: FakeSlack) -> Settings:
-    return slack_settings(tmp_path, fake)
+def settings(tmp_path: Path, fake: FakeSlack, db_path: Path) -> Settings:
+    """The bot's service on the test's database: PostgreSQL under RELAIS_TEST_POSTGRES."""
+    return slack_settings(tmp_path, fake, **on_the_test_database(db_path))
 
 
 @pytest.fixture

@@ -9,9 +9,15 @@ from tests.fakes.slack import Call, FakeSlack
 
 
 async def answers(fake: FakeSlack, bot: SlackBot) -> list[Call]:
-    """Every response_url post so far, once the bot has finished what it started."""
+    """Every response_url post so far, once the bot has finished what it started, in the
+    order the requests were sent (their hooks' numbers): requests sent together are
+    answered in any order when their writes run side by side (PostgreSQL)."""
     await bot.runtime.settle()
-    return fake.of("response_url")
+    return sorted(fake.of("response_url"), key=_hook_number)
+
+
+def _hook_number(call: Call) -> int:
+    return int(str(call.params.get("hook", "0")).rsplit("-", 1)[-1])
 
 
 async def last_answer(fake: FakeSlack, bot: SlackBot) -> Call:

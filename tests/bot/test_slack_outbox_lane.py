@@ -86,7 +86,7 @@ async def test_a_message_claimed_by_a_deliverer_that_died_comes_back_after_its_l
     assert texts(fake, LEADS) == ["repris"] and delivered.attempts == 1
 
 
-async def run_cli(database: Path, *argv: str) -> tuple[int, str, str]:
+async def run_cli(database: str | Path, *argv: str) -> tuple[int, str, str]:
     """``run.py argv`` in process, on the running service's database."""
     settings = load_settings({"RELAIS_DATABASE": str(database)}, env_file=None)
     out, err = io.StringIO(), io.StringIO()
@@ -108,7 +108,7 @@ async def test_a_dead_letter_is_listed_shown_and_retried_from_the_command_line(
     bot.runtime.outbox.kick()
     dead = await message_when(relais, message_id, "failed")
     assert dead.last_error == "channel_not_found"
-    database = tmp_path / "bot.db"
+    database = relais.db.url or relais.db.path  # the service's: a file, or PostgreSQL
     code, out, err = await run_cli(database, "outbox", "list", "--status", "dead", "--lang", "en")
     assert (code, err) == (0, "")
     assert out.startswith(f"#{message_id} slack:notification to channel:C_GONE: failed after 1")

@@ -7,7 +7,6 @@ finds the claim and uploads nothing.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.listeners import pictures
+from engine.store.db import open_sync
 from service.app import Service
 from tests.bot.conftest import slack_settings
 from tests.fakes.slack import FakeSlack
@@ -30,13 +30,18 @@ async def team_service(tmp_path: Path, fake: FakeSlack) -> AsyncIterator[Service
         await svc.stop()
 
 
-def crash_before_done(database: Path) -> int:
+def crash_before_done(database: str | Path) -> int:
     """What a crash after the upload leaves: the week's job not marked done."""
-    with sqlite3.connect(database) as db:
-        return db.execute(
-            "UPDATE slack_jobs SET status = 'pending', finished_at = NULL"
-            " WHERE kind = 'weekly_forecast'"
-        ).rowcount
+    db = open_sync(database)  # a SQLite file or PostgreSQL, each committing at once
+    try:
+        return int(
+            db.execute(
+                "UPDATE slack_jobs SET status = 'pending', finished_at = NULL"
+                " WHERE kind = 'weekly_forecast'"
+            ).rowcount
+        )
+    finally:
+        db.close()
 
 
 async def test_a_replayed_weekly_job_does_not_upload_the_chart_again(
@@ -48,7 +53,8 @@ async def test_a_replayed_weekly_job_does_not_upload_the_chart_again(
     assert await pictures.weekly(runtime, monday)
     await runtime.settle()
     assert len(fake.of("files.completeUploadExternal")) == 1
-    assert crash_before_done(tmp_path / "bot.db") == 1
+    assert team_service.engine is not None
+    assert crash_before_done(team_service.engine.db.url or team_service.engine.db.path) == 1
     assert await runtime.journal.replay() == 1  # the same week's job, run a second time
     await runtime.settle()
     assert len(fake.of("files.completeUploadExternal")) == 1

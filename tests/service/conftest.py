@@ -14,6 +14,7 @@ import pytest
 
 from config.settings import Settings, load_settings
 from service.app import Service
+from tests.conftest import on_the_test_database
 
 
 def settings_for(tmp_path: Path, **extra: str) -> Settings:
@@ -31,9 +32,10 @@ def settings_for(tmp_path: Path, **extra: str) -> Settings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """The settings :func:`settings_for` gives, none of the machine's environment."""
-    return settings_for(tmp_path)
+def settings(tmp_path: Path, db_path: Path) -> Settings:
+    """The settings :func:`settings_for` gives, none of the machine's environment; the
+    test's database is PostgreSQL under RELAIS_TEST_POSTGRES."""
+    return settings_for(tmp_path, **on_the_test_database(db_path))
 
 
 @pytest.fixture

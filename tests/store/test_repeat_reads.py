@@ -69,7 +69,7 @@ async def test_a_job_sees_its_own_insert_update_and_delete_between_two_same_read
 
 
 async def test_jobs_of_one_batch_see_each_others_writes(db_path: Path) -> None:
-    async with Database(db_path) as db:
+    async with Database(db_path, writers=1) as db:  # one batch: one writer
         answers = await batched(db, [names, add_user("Ada"), names, add_user("Bob"), names])
     assert [answers[0], answers[2], answers[4]] == [[], ["Ada"], ["Ada", "Bob"]]
 
@@ -80,7 +80,7 @@ async def test_a_failed_jobs_writes_are_not_seen_by_the_next_job(db_path: Path) 
         assert names(tx) == ["Ada", "Ghost"]
         raise ValidationFailed({"name": "refused"})
 
-    async with Database(db_path) as db:
+    async with Database(db_path, writers=1) as db:  # one batch: one writer
         await db.write(add_user("Ada"), ACTOR)
         answers = await batched(db, [names, refused, names])
     assert answers[0] == answers[2] == ["Ada"]

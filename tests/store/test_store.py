@@ -128,6 +128,7 @@ async def test_concurrent_edits_from_two_instances_never_overwrite(db_path: Path
 
     def a_job(tx: Tx) -> None:
         rename(user_id, "by A", 1)(tx)
+        assert tx.scalar("SELECT version FROM users WHERE id = ?", (user_id,)) == 2  # sent
         a_wrote.set()
         release.wait(10)
 
@@ -225,7 +226,7 @@ async def test_observers_are_told_of_each_write_and_cannot_break_one(db_path: Pa
             db.write(refused, ACTOR),
             return_exceptions=True,
         )
-        assert isinstance(results[-1], NotFound) and results[:5] == [1, 2, 3, 4, 5]
+        assert isinstance(results[-1], NotFound) and set(results[:5]) == {1, 2, 3, 4, 5}
     assert sorted(outcome for _, outcome in seen) == ["committed"] * 5 + ["failed"]
     assert all(seconds >= 0 for seconds, _ in seen)
 

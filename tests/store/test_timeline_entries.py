@@ -87,7 +87,7 @@ def only_entry(entity_id: int, action: Any) -> Callable[[Tx], object]:
 
 
 async def test_an_entry_that_fails_fails_its_own_job_only(db_path: Path) -> None:
-    async with Database(db_path) as db:
+    async with Database(db_path, writers=1) as db:  # one batch: one writer
         jobs = [entry(1), only_entry(2, None), entry(3), entry(4, action=None), entry(5)]
         answers = await batched(db, jobs)
         stored = await entries(db)
@@ -109,7 +109,7 @@ async def test_an_entry_alone_in_its_batch_that_fails_is_its_jobs_error(db_path:
 async def test_a_job_refused_after_recording_leaves_no_entry_and_spoils_no_other(
     db_path: Path,
 ) -> None:
-    async with Database(db_path) as db:
+    async with Database(db_path, writers=1) as db:  # one batch: one writer
         answers = await batched(db, [entry(1), refused_after_recording, entry(2)])
         stored = await entries(db)
     assert answers[0] == 1 and answers[2] == 1
