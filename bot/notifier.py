@@ -128,7 +128,8 @@ class Notifier:
         planned = plan(entries, channels, self.leads_channel, clock.utcnow())
         last = entries[-1].mark
         items = [(item.lane, item.kind, item.ref) for item in planned]
-        await self.engine.chat.plan_notices(items, CURSOR, last)
+        if not await self.engine.chat.plan_notices(items, CURSOR, (position, last)):
+            return True  # another instance noticed these first: read on from where it got
         if planned:
             self.outbox.kick()
         return len(entries) == BATCH

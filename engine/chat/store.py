@@ -204,20 +204,29 @@ def cursor(conn: sqlite3.Connection, name: str) -> Mark:
     return START if row is None else Mark(int(row["xact"]), int(row["position"]))
 
 
-def advance(tx: Tx, name: str, position: Mark) -> None:
-    """Move the named cursor forward to ``position``; never back."""
-    tx.execute(
-        "INSERT INTO slack_cursors (name, xact, position) VALUES (?, ?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET xact = excluded.xact, position = excluded.position"
-        " WHERE (slack_cursors.xact, slack_cursors.position) < (excluded.xact, excluded.position)",
-        (name, *position.params),
+def advance(tx: Tx, name: str, position: Mark, expected: Mark) -> bool:
+    """Move the named cursor from ``expected`` to ``position``; False if it no longer
+    stands at ``expected`` (another instance's notifier read the same entries first)."""
+    moved = tx.execute(
+        "UPDATE slack_cursors SET xact = ?, position = ? WHERE name = ? AND xact = ?"
+        " AND position = ?",
+        (*position.params, name, *expected.params),
     )
+    if moved.rowcount == 0 and expected == START:  # a cursor never written: its first move
+        moved = tx.execute(
+            "INSERT OR IGNORE INTO slack_cursors (name, xact, position) VALUES (?, ?, ?)",
+            (name, *position.params),
+        )
+    return bool(moved.rowcount == 1)
 
 
 def enqueue_planned(
-    tx: Tx, planned: Iterable[tuple[str, str, str]], cursor: str, position: Mark
-) -> None:
-    """Queue each planned ``(lane, kind, ref)`` and move ``cursor`` past them, in one write."""
+    tx: Tx, planned: Iterable[tuple[str, str, str]], cursor: str, position: Mark, expected: Mark
+) -> bool:
+    """Move ``cursor`` from ``expected`` past the entries read and queue each planned
+    ``(lane, kind, ref)``, in one write; nothing (False) if another reader moved it first."""
+    if not advance(tx, cursor, position, expected):
+        return False
     for lane, kind, ref in planned:
         enqueue(tx, lane, kind, ref=ref)
-    advance(tx, cursor, position)
+    return True

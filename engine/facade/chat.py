@@ -82,7 +82,12 @@ class Chat(Part):
         return await self._read(lambda c: store.notice_channels(c, refs))
 
     async def plan_notices(
-        self, planned: Sequence[tuple[str, str, str]], cursor: str, position: Mark
-    ) -> None:
-        """Queue each planned ``(lane, kind, ref)`` and move ``cursor`` past them, in one write."""
-        await self._write(lambda tx: store.enqueue_planned(tx, planned, cursor, position), ACTOR)
+        self, planned: Sequence[tuple[str, str, str]], cursor: str, read: tuple[Mark, Mark]
+    ) -> bool:
+        """Queue each planned ``(lane, kind, ref)`` and move ``cursor`` over the entries read
+        (``read``: from, to), in one write; False, and nothing queued, if another instance's
+        reader moved it first (its notices are those)."""
+        start, end = read
+        return await self._write(
+            lambda tx: store.enqueue_planned(tx, planned, cursor, end, start), ACTOR
+        )

@@ -20,6 +20,7 @@ from engine.crm.activities import ActivityDraft
 from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
+from engine.crm.marks import Mark
 from engine.store.db import Tx
 from service.app import Service
 from tests.bot.conftest import LEADS, slack_settings
@@ -255,3 +256,18 @@ async def announced_behind_an_older_write(fake: FakeSlack, bot: SlackBot, relais
     await bot.runtime.settle()
     (posted,) = fake.of("chat.postMessage")
     assert "Devis poêle à granulés" in posted.text()
+
+
+async def test_two_readers_of_the_same_entries_queue_their_notices_once(relais: Engine) -> None:
+    """Two instances' notifiers read the same entries: the first to move the cursor queues
+    the notices; the second finds it moved, queues nothing, and reads on from there."""
+    start = await relais.chat.cursor("twice")
+    end = Mark(start.xact, start.id + 5)
+    planned = [(LEADS, "notice", "lead:1")]
+    assert await relais.chat.plan_notices(planned, "twice", (start, end))
+    assert not await relais.chat.plan_notices(planned, "twice", (start, end))
+    assert await relais.chat.cursor("twice") == end
+    queued = await relais.db.read(
+        lambda c: c.execute("SELECT count(*) FROM outbox WHERE ref = 'lead:1'").fetchone()[0]
+    )
+    assert queued == 1

@@ -76,9 +76,9 @@ async def test_a_message_claimed_by_a_deliverer_that_died_comes_back_after_its_l
 ) -> None:
     await bot.runtime.outbox.stop()
     message_id = await notify(relais, f"channel:{LEADS}", "repris")
+    claimed_at = time.monotonic()  # the lease runs from the claim's start, not its answer
     (claimed,) = await relais.outbox.claim_lane("slack", lease=0.5)  # …and never settled
     assert claimed.id == message_id
-    claimed_at = time.monotonic()
     bot.runtime.outbox.start()
     await fake.wait_for("chat.postMessage", 1, seconds=10)
     assert time.monotonic() - claimed_at >= 0.4  # not before the lease ran out
