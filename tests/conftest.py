@@ -9,8 +9,11 @@ the test; tests marked ``sqlite_only`` are skipped then.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import cast
 from urllib.parse import urlsplit, urlunsplit
@@ -20,6 +23,7 @@ import pytest
 from engine.actors import Actor
 from engine.core import Engine
 from engine.crm.users import UserDraft
+from engine.store.db import Database, Tx
 
 POSTGRES = os.environ.get("RELAIS_TEST_POSTGRES", "")
 _URLS: dict[Path, str] = {}  # a test's tmp_path → its PostgreSQL database
@@ -127,6 +131,26 @@ def postgres_database() -> Iterator[_PostgresDatabase]:
     database = _PostgresDatabase()
     yield database
     database.drop()
+
+
+@asynccontextmanager
+async def an_older_write_open(db: Database) -> AsyncIterator[None]:
+    """Inside the block, a write that has taken its transaction id stays open (it writes
+    no timeline entry, so its end wakes nobody); it commits as the block ends."""
+    held, release = threading.Event(), threading.Event()
+
+    def older(tx: Tx) -> None:
+        tx.insert("users", {"name": "Older", "created_at": tx.now, "updated_at": tx.now})
+        held.set()
+        assert release.wait(10.0)
+
+    holding = asyncio.create_task(db.write(older, Actor.cli("older")))
+    try:
+        assert await asyncio.to_thread(held.wait, 10.0)
+        yield
+    finally:
+        release.set()
+        await holding
 
 
 def on_the_test_database(db_path: Path) -> dict[str, str]:

@@ -15,6 +15,7 @@ ids'.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 
 # The WHERE and ORDER BY of a feed's read past a mark; its parameters: ``mark.params``.
@@ -40,3 +41,8 @@ class Mark:
 
 
 START = Mark(0, 0)
+
+
+def held_back(conn: sqlite3.Connection, after: Mark) -> bool:
+    """Whether committed entries past ``after`` wait for an older transaction to end."""
+    return conn.execute(HELD, after.params).fetchone() is not None

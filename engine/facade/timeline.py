@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from engine.crm import queries
-from engine.crm.marks import HELD, IN_ORDER, PAST, Mark
+from engine.crm import marks, queries
+from engine.crm.marks import IN_ORDER, PAST, Mark
 from engine.crm.records import TimelineEntry
 from engine.crm.timeline import Edit, changes_since
 from engine.facade.base import Part
@@ -44,4 +44,4 @@ class Timeline(Part):
     async def held_back(self, after: Mark) -> bool:
         """Whether entries past ``after`` are committed but wait for an older transaction
         still running: read again in ``HELD_PAUSE`` seconds (engine/crm/marks.py)."""
-        return await self._read(lambda c: c.execute(HELD, after.params).fetchone() is not None)
+        return await self._read(lambda c: marks.held_back(c, after))

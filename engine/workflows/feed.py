@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from engine.crm.marks import HELD, IN_ORDER, PAST, Mark
+from engine.crm.marks import IN_ORDER, PAST, Mark
 from engine.store.db import Tx
 from engine.workflows.conditions import Cause
 from engine.workflows.store import Index
@@ -71,11 +71,6 @@ def last_settled(conn: sqlite3.Connection, after: Mark) -> Mark:
         after.params,
     ).fetchone()
     return after if row is None else Mark(int(row[0]), int(row[1]))
-
-
-def held_back(conn: sqlite3.Connection, after: Mark) -> bool:
-    """Whether committed entries past ``after`` wait for an older transaction to end."""
-    return conn.execute(HELD, after.params).fetchone() is not None
 
 
 def depths(conn: sqlite3.Connection, entries: list[Entry]) -> dict[int, int]:

@@ -33,7 +33,7 @@ from functools import partial
 
 from engine import clock
 from engine.actors import Actor
-from engine.crm.marks import HELD_PAUSE, START, Mark
+from engine.crm.marks import HELD_PAUSE, START, Mark, held_back
 from engine.events import DomainEvent
 from engine.store.db import Database, Tx
 from engine.text.catalogue import Phrase
@@ -46,7 +46,6 @@ from engine.workflows.feed import (
     Entry,
     depths,
     entries,
-    held_back,
     last_settled,
     move_mark,
     stored_mark,

@@ -4,7 +4,6 @@ rate limits, Slack being down and restarts; the engine's notifications; the App 
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -21,10 +20,10 @@ from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
 from engine.crm.leads import LeadDraft
 from engine.crm.marks import Mark
-from engine.store.db import Tx
 from service.app import Service
 from tests.bot.conftest import LEADS, slack_settings
 from tests.bot.helpers import buttons, last_answer, shown_view
+from tests.conftest import an_older_write_open
 from tests.fakes.slack import FakeSlack, SlackClient
 from tests.scaling.procs import until
 
@@ -239,20 +238,10 @@ async def test_a_lead_committed_behind_an_older_write_is_announced_when_that_wri
 
 
 async def announced_behind_an_older_write(fake: FakeSlack, bot: SlackBot, relais: Engine) -> None:
-    held, release = threading.Event(), threading.Event()
-
-    def older(tx: Tx) -> None:
-        tx.insert("users", {"name": "Older", "created_at": tx.now, "updated_at": tx.now})
-        held.set()
-        assert release.wait(10.0)
-
-    holding = asyncio.create_task(relais.db.write(older, Actor.cli()))
-    assert await asyncio.to_thread(held.wait, 10.0)
-    await lead_from_mail(relais)
-    await until(lambda: asyncio.sleep(0, bot.runtime.notifier.held), 5.0, "held back")
-    assert fake.of("chat.postMessage") == []
-    release.set()
-    await holding
+    async with an_older_write_open(relais.db):
+        await lead_from_mail(relais)
+        await until(lambda: asyncio.sleep(0, bot.runtime.notifier.held), 5.0, "held back")
+        assert fake.of("chat.postMessage") == []
     await bot.runtime.settle()
     (posted,) = fake.of("chat.postMessage")
     assert "Devis poêle à granulés" in posted.text()

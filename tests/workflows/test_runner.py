@@ -4,7 +4,6 @@ it was not running, transient failures retried."""
 from __future__ import annotations
 
 import asyncio
-import threading
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,11 +13,11 @@ from engine import clock
 from engine.actors import Actor
 from engine.core import Engine
 from engine.errors import StorageError
-from engine.store.db import Tx
 from engine.workflows import actions as workflow_actions
 from engine.workflows.model import Action
 from engine.workflows.runner import POLL_SECONDS, WorkflowRunner
 from service import wiring
+from tests.conftest import an_older_write_open
 from tests.scaling.procs import until
 from tests.workflows.conftest import SETUP, install, new_deal, payloads, runs
 
@@ -203,20 +202,10 @@ async def test_a_change_held_back_by_an_older_write_starts_its_run_when_that_wri
     transaction ends (it writes no timeline entry, so it wakes nobody) the runner reads the
     deal by itself, well before its 5-second poll (engine/crm/marks.py, HELD_PAUSE)."""
     await install(engine, NOTIFY.format(who="anyone", active="true"))
-    held, release = threading.Event(), threading.Event()
-
-    def older(tx: Tx) -> None:
-        tx.insert("users", {"name": "Older", "created_at": tx.now, "updated_at": tx.now})
-        held.set()
-        assert release.wait(10.0)
-
-    holding = asyncio.create_task(engine.db.write(older, Actor.cli()))
-    assert await asyncio.to_thread(held.wait, 10.0)
-    await new_deal(engine, alice)
-    await until(lambda: asyncio.sleep(0, runner.held), POLL_SECONDS / 2, "held back")
-    assert await runs(engine) == []
-    release.set()
-    await holding
+    async with an_older_write_open(engine.db):
+        await new_deal(engine, alice)
+        await until(lambda: asyncio.sleep(0, runner.held), POLL_SECONDS / 2, "held back")
+        assert await runs(engine) == []
     await until(lambda: has_runs(engine), POLL_SECONDS / 2, "the run started")
     assert [r.status for r in await runs(engine)] == ["succeeded"]
 
