@@ -44,4 +44,6 @@ class Timeline(Part):
     async def held_back(self, after: Mark) -> bool:
         """Whether entries past ``after`` are committed but wait for an older transaction
         still running: read again in ``HELD_PAUSE`` seconds (engine/crm/marks.py)."""
+        if self._db.url is None:  # SQLite: one writer commits in id order, nothing waits
+            return False
         return await self._read(lambda c: marks.held_back(c, after))
