@@ -36,6 +36,7 @@ LANE = "slack"
 BATCH = 50
 LEASE = 300.0  # seconds a claimed message is ours; then another deliverer may take it
 MAX_BACKOFF = 300.0
+WAITED = 5.0  # seconds past its retry a reply waiting for its notice counts as busy
 POLL = 30.0  # a safety net: commits and reminders wake the deliverer at once
 # Render the current state of a record for a notice: ``ref`` → message, or None if gone.
 Render = Callable[[str], Awaitable[Shown | None]]
@@ -64,6 +65,7 @@ class Outbox:
         self.lease = lease
         self._wake = asyncio.Event()
         self._inflight: set[int] = set()
+        self._waiting: dict[int, float] = {}  # replies retried soon for their notice → until
         self._loop_task: asyncio.Task[None] | None = None
         self.delivered = 0
 
@@ -90,8 +92,15 @@ class Outbox:
         self.kick()
 
     async def idle(self) -> bool:
-        """Nothing in flight and nothing due now (tests and benchmarks wait for this)."""
-        return not self._inflight and await self.engine.outbox.due_count(LANE) == 0
+        """Nothing in flight and nothing due now (tests and benchmarks wait for this).
+
+        A reply retried in a moment for its notice counts as in flight: its
+        delivery has begun and ends, threaded, once the notice is in Slack.
+        """
+        now = time.monotonic()
+        self._waiting = {id: until for id, until in self._waiting.items() if until > now}
+        busy = self._inflight or self._waiting
+        return not busy and await self.engine.outbox.due_count(LANE) == 0
 
     async def _dispatch(self) -> None:
         while True:
@@ -126,9 +135,11 @@ class Outbox:
         """Deliver one claimed message and settle it; never raises."""
         started = time.perf_counter()
         link: tuple[str, str, str] | None = None
+        waits = False
         try:
             posted = await self._deliver(message)
         except Exception as exc:
+            waits = isinstance(exc, NotYet)
             outcome = self._failure(message, exc, _ms(started))
         else:
             if posted is not None and message.ref is not None:
@@ -140,6 +151,10 @@ class Outbox:
         except Exception:  # the lease brings it back
             log.exception("event=slack_outbox_settle_failed id=%s", message.id)
             return
+        if waits and status == "pending":  # another instance may take it: not for ever
+            self._waiting[message.id] = time.monotonic() + NotYet.delay + WAITED
+        else:
+            self._waiting.pop(message.id, None)
         self._log(message, outcome, status)
 
     def _failure(self, message: Message, exc: Exception, ms: int) -> Outcome:

@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import cast
@@ -27,6 +28,21 @@ from engine.store.db import Database, Tx
 
 POSTGRES = os.environ.get("RELAIS_TEST_POSTGRES", "")
 _URLS: dict[Path, str] = {}  # a test's tmp_path → its PostgreSQL database
+
+
+async def until(
+    condition: Callable[[], Awaitable[bool]], within: float, what: str = "condition"
+) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` after ``within`` seconds.
+
+    For what no event announces (a row written by another task or process):
+    waiting for the condition with a deadline, never a fixed sleep.
+    """
+    deadline = time.monotonic() + within
+    while not await condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: still not true after {within:.0f} s")
+        await asyncio.sleep(0.02)
 
 
 def database_for(tmp_path: Path, name: str = "relais.db") -> str:

@@ -12,6 +12,7 @@ from engine.core import Engine
 from engine.crm.contacts import ContactDraft
 from engine.crm.leads import LeadDraft
 from tests.bot.conftest import LEADS
+from tests.conftest import until
 from tests.fakes.slack import Call, FakeSlack
 
 CLI = Actor.cli("test")  # not from mail: the notifier announces nothing by itself
@@ -24,14 +25,26 @@ async def a_lead(relais: Engine) -> str:
     return f"lead:{lead.id}"
 
 
-async def queue(relais: Engine, lane: str, kind: str, ref: str | None = None, **extra: Any) -> None:
+async def queue(
+    relais: Engine, lane: str, kind: str, ref: str | None = None, **extra: Any
+) -> int | None:
     payload = {"text": "📨 Rappeler Jean Dupont", "blocks": [], **extra} if kind == "post" else None
-    await relais.db.write(lambda tx: store.enqueue(tx, lane, kind, payload, ref=ref), CLI)
+    return await relais.db.write(lambda tx: store.enqueue(tx, lane, kind, payload, ref=ref), CLI)
 
 
 async def deliver(bot: SlackBot) -> None:
     bot.runtime.outbox.kick()
     await bot.runtime.settle()
+
+
+async def tried_once(relais: Engine, bot: SlackBot, message: int, within: float = 5.0) -> None:
+    """``message`` has been tried and put back to wait for its notice."""
+
+    async def tried() -> bool:
+        return bool(await relais.outbox.attempts(message))
+
+    bot.runtime.outbox.kick()
+    await until(tried, within, "the reply's first try")
 
 
 def posts(fake: FakeSlack) -> list[Call]:
@@ -60,8 +73,9 @@ async def test_a_reply_to_a_notice_not_queued_yet_waits_once_for_it(
     fake: FakeSlack, bot: SlackBot, relais: Engine
 ) -> None:
     ref = await a_lead(relais)
-    await queue(relais, LEADS, "post", thread_of=ref, notice_coming=True)
-    await deliver(bot)
+    waiting = await queue(relais, LEADS, "post", thread_of=ref, notice_coming=True)
+    assert waiting is not None
+    await tried_once(relais, bot, waiting)
     assert posts(fake) == []  # the notice may be a moment behind: not announced twice
     await queue(relais, LEADS, "notice", ref=ref)
     notice, reply = await fake.wait_for("chat.postMessage", 2)

@@ -23,9 +23,8 @@ from engine.crm.marks import Mark
 from service.app import Service
 from tests.bot.conftest import LEADS, slack_settings
 from tests.bot.helpers import buttons, last_answer, shown_view
-from tests.conftest import an_older_write_open
+from tests.conftest import an_older_write_open, until
 from tests.fakes.slack import FakeSlack, SlackClient
-from tests.scaling.procs import until
 
 MAIL = Actor(kind="mail", channel="mail", label="mail")
 BODY = "Bonjour, je voudrais un devis pour un poêle à granulés dans une maison de 120 m². " * 8

@@ -24,8 +24,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -33,23 +32,14 @@ from urllib.parse import urlsplit, urlunsplit
 import aiohttp
 import psycopg
 
+from tests.conftest import until
+
 ROOT = Path(__file__).resolve().parents[2]
 START_WITHIN = 90.0  # seconds for three instances to start on a loaded 2-CPU machine
 STOP_WITHIN = 30.0
 SMTP_PORT = re.compile(r"event=smtp_listening .*?port=(\d+)")
 HTTP_PORT = re.compile(r"event=started .*?http=[^ ]*:(\d+)")
 _numbers = itertools.count(1)
-
-
-async def until(
-    condition: Callable[[], Awaitable[bool]], within: float, what: str = "condition"
-) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: still not true after {within:.0f} s")
-        await asyncio.sleep(0.05)
 
 
 @contextmanager

@@ -38,7 +38,7 @@ from engine.crm.contacts import ContactDraft
 from engine.crm.deals import DealDraft
 from engine.crm.users import UserDraft
 from tests.bot.helpers import button_named
-from tests.conftest import POSTGRES
+from tests.conftest import POSTGRES, until
 from tests.fakes.slack import SECRET, TOKEN, FakeSlack, SlackClient
 from tests.scaling.procs import (
     Cluster,
@@ -48,7 +48,6 @@ from tests.scaling.procs import (
     rows,
     scratch_database,
     settled,
-    until,
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from engine.crm.deals import DealDraft
 from engine.crm.users import UserDraft
 from engine.errors import RelaisError
 from service.app import Service
+from tests.conftest import until
 from tests.fakes.slack import SECRET, TOKEN, FakeSlack
 from tests.ingest.conftest import deliver
 
@@ -42,15 +42,6 @@ Content-Type: text/plain; charset=utf-8
 
 Bonjour, je voudrais un devis pour un poele a granules. Merci, Jean Dupont
 """
-
-
-async def until(condition: Callable[[], Awaitable[bool]], within: float = WITHIN) -> None:
-    """Wait for ``condition`` with a deadline (polls the database, never a fixed sleep)."""
-    deadline = time.monotonic() + within
-    while not await condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {within} s")
-        await asyncio.sleep(0.02)
 
 
 @pytest.fixture
@@ -108,7 +99,7 @@ async def test_the_first_start_puts_the_shipped_configuration_in_force(
     async def a_lead() -> bool:
         return bool(await engine.leads.by_status())
 
-    await until(a_lead)
+    await until(a_lead, WITHIN, "a lead")
     (lead,) = await engine.leads.by_status()
     # → announced on the fake Slack, in the leads channel
     await fake.wait_for("chat.postMessage", seconds=WITHIN)
@@ -120,7 +111,7 @@ async def test_the_first_start_puts_the_shipped_configuration_in_force(
         found = await engine.activities.on_record("lead", lead.id)
         return any(a.kind == "call" for a in found)
 
-    await until(a_to_do)
+    await until(a_to_do, WITHIN, "a to-do")
     # (beside the mail itself, on the lead as an e-mail activity)
     (todo,) = [a for a in await engine.activities.on_record("lead", lead.id) if a.kind != "email"]
     assert (todo.kind, todo.subject) == ("call", "Rappeler Jean Dupont : Devis poele a granules")

@@ -17,8 +17,7 @@ from engine.workflows import actions as workflow_actions
 from engine.workflows.model import Action
 from engine.workflows.runner import POLL_SECONDS, WorkflowRunner
 from service import wiring
-from tests.conftest import an_older_write_open
-from tests.scaling.procs import until
+from tests.conftest import an_older_write_open, until
 from tests.workflows.conftest import SETUP, install, new_deal, payloads, runs
 
 NOTIFY = """
