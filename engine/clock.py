@@ -10,15 +10,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+_WIDTH = len("2026-01-31T09:00:00.000000Z")
+
+
 def to_db(moment: datetime) -> str:
     """Fixed-width UTC text, so that string order is time order in SQL."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime: attach a time zone before storing it")
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def from_db(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """What :func:`to_db` wrote (``fromisoformat``: read on every row, ten times ``strptime``'s
+    speed); anything but that fixed-width form is refused, as ``strptime`` refused it."""
+    if len(text) != _WIDTH or text[10] != "T" or text[-1] != "Z":
+        raise ValueError(f"not a stored moment: {text!r}")
+    return datetime.fromisoformat(text)
 
 
 def now_db() -> str:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import psycopg
 from psycopg import ClientCursor, errors, pq
@@ -27,72 +27,13 @@ from psycopg.adapt import Dumper, Loader
 from psycopg.types.string import StrDumperUnknown
 
 from engine.store.dialect import POLYFILLED, POLYFILLS, schema, statement
+from engine.store.pg_rows import Cursor, Row, names_of, row_factory
 from engine.store.repeat_reads import MAX_ROWS, KeptRows, RepeatReads
 from engine.store.targets import ConcurrentUpdate, KeyTaken
 
 T = TypeVar("T")
 
 _ROLLED_BACK = (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
-
-
-class Row(tuple[Any, ...]):
-    """A row read by name or by position, as ``sqlite3.Row`` is."""
-
-    _index: dict[str, int]
-
-    def __getitem__(self, key: Any) -> Any:
-        if isinstance(key, str):
-            try:
-                return tuple.__getitem__(self, self._index[key])
-            except KeyError:
-                raise IndexError(f"No item with that key: {key}") from None
-        return tuple.__getitem__(self, key)
-
-    def keys(self) -> list[str]:
-        return list(self._index)
-
-
-def _row_factory(cursor: psycopg.Cursor[Any]) -> Callable[[Sequence[Any]], Row]:
-    names = [column.name for column in cursor.description or ()]
-    index = {name: position for position, name in reversed(list(enumerate(names)))}
-
-    def make(values: Sequence[Any]) -> Row:
-        row = Row(values)
-        row._index = index
-        return row
-
-    return make
-
-
-class Cursor:
-    """What ``conn.execute`` returns: the rows, the count, the new id."""
-
-    def __init__(self, cursor: psycopg.Cursor[Row] | None, returns_id: bool) -> None:
-        self.rowcount = -1 if cursor is None else cursor.rowcount
-        self.lastrowid: int | None = None
-        self._rows: list[Row] | None = [] if cursor is None else None
-        self._cursor = cursor
-        if cursor is not None and returns_id:
-            self._rows = []
-            first = cursor.fetchone() if cursor.description is not None else None
-            self.lastrowid = None if first is None else first[0]
-
-    @property
-    def description(self) -> Any:
-        return None if self._cursor is None else self._cursor.description
-
-    def fetchone(self) -> Row | None:
-        if self._cursor is None or self._rows is not None or self._cursor.description is None:
-            return None
-        return self._cursor.fetchone()
-
-    def fetchall(self) -> list[Row]:
-        if self._cursor is None or self._rows is not None or self._cursor.description is None:
-            return []
-        return self._cursor.fetchall()
-
-    def __iter__(self) -> Iterator[Row]:
-        return iter(self.fetchall())
 
 
 BEGIN_WRITE = "BEGIN ISOLATION LEVEL REPEATABLE READ"
@@ -147,21 +88,30 @@ class PgConnection:
         if sql.startswith("ROLLBACK"):
             self._forget_writes()  # the failed job's: never sent, nothing to undo
         translated = statement(sql)
-        text, skip = translated.sql, len(self._deferred)
-        if skip:  # the deferred texts are bound already: their ``%`` are not placeholders
-            text = "; ".join([*(part.replace("%", "%%") for part in self._deferred), text])
-            self._deferred.clear()
-            self._writes = 0
+        skip = len(self._deferred)
         cursor = self.raw.cursor()
         try:
-            cursor.execute(text, params)
+            if skip:  # one text, bound here: psycopg would parse it anew each time
+                cursor.execute(self._with_deferred(cursor, translated.sql, params))
+            else:
+                cursor.execute(translated.sql, params)
         except psycopg.Error as exc:
             raise _as_sqlite(exc) from exc
         for _ in range(skip):
             cursor.nextset()
         if key is not None and self._reads is not None and 0 <= cursor.rowcount <= MAX_ROWS:
-            return self._reads.keep(key, cursor.fetchall(), cursor.description)
+            return self._reads.keep(key, cursor.fetchall(), names_of(cursor))
         return Cursor(cursor, translated.returns_id)
+
+    def _with_deferred(
+        self, cursor: psycopg.Cursor[Row], sql: str, params: Sequence[Any] | Mapping[str, Any]
+    ) -> bytes:
+        """The statements kept for this one, then this one bound: sent as one text."""
+        bound = cast(ClientCursor[Row], cursor).mogrify(sql, params)
+        text = "; ".join([*self._deferred, bound])
+        self._deferred.clear()
+        self._writes = 0
+        return text.encode()
 
     def _read_key(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> Any:
         """The writer's key for a read it may keep in this transaction; other statements
@@ -334,8 +284,9 @@ def connect(url: str, *, reader: bool = False) -> PgConnection:
         url,
         autocommit=True,
         cursor_factory=ClientCursor,
-        row_factory=_row_factory,
+        row_factory=row_factory,
         application_name="relais",
+        prepare_threshold=None,  # client-side binding (ClientCursor): nothing to prepare
     )
     _adapt(conn)
     # on: a commit is durable (on the server's disk) before it returns, which

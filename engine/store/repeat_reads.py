@@ -27,6 +27,7 @@ round trips.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -51,11 +52,16 @@ class KeptRows:
 
     lastrowid = None
 
-    def __init__(self, rows: list[Any], description: Any) -> None:
+    def __init__(self, rows: list[Any], names: tuple[str, ...]) -> None:
         self._rows = rows
-        self.description = description
+        self._names = names
         self.rowcount = len(rows)
         self._next = 0
+
+    @property
+    def description(self) -> list[tuple[str | None, ...]]:
+        """As ``sqlite3``'s: a 7-tuple per column, its name first."""
+        return [(name, None, None, None, None, None, None) for name in self._names]
 
     def fetchone(self) -> Any:
         if self._next >= len(self._rows):
@@ -75,11 +81,11 @@ class RepeatReads:
     """The reads kept in the writer's current transaction (see the module's docstring)."""
 
     def __init__(self) -> None:
-        self._kept: dict[Key, tuple[list[Any], Any, str]] = {}
+        self._kept: dict[Key, tuple[list[Any], tuple[str, ...], str]] = {}
 
     def key(self, sql: str, params: Params) -> Key | None:
         """The read's key if it may be kept, else ``None`` (not a plain read, or unhashable)."""
-        if not _READ.match(sql) or _NOT_PLAIN.search(sql):
+        if not _plain_read(sql):
             return None
         values = tuple(sorted(params.items())) if isinstance(params, Mapping) else tuple(params)
         try:
@@ -92,24 +98,45 @@ class RepeatReads:
         kept = self._kept.get(key)
         return None if kept is None else KeptRows(kept[0], kept[1])
 
-    def keep(self, key: Key, rows: list[Any], description: Any) -> KeptRows:
+    def keep(self, key: Key, rows: list[Any], names: tuple[str, ...]) -> KeptRows:
         """Keep a read's rows (at most :data:`MAX_ROWS`); the caller reads them from the answer."""
         if len(rows) <= MAX_ROWS:
-            self._kept[key] = (rows, description, key[0].lower())
-        return KeptRows(rows, description)
+            self._kept[key] = (rows, names, key[0].lower())
+        return KeptRows(rows, names)
 
     def wrote(self, sql: str) -> None:
         """A statement that is not a kept read ran: forget what it could have changed."""
-        if not self._kept or (_READ.match(sql) and not _NOT_PLAIN.search(sql)):
+        if not self._kept or _plain_read(sql):
             return
-        write = _WRITE.match(sql)
-        if write is None:
+        table = _changed_by(sql)
+        if table is None:
             self._kept.clear()
             return
-        written = write.group(1).lower()
-        names = "|".join(re.escape(t) for t in (written, *TRIGGERED.get(written, ())))
-        table = re.compile(rf"\b(?:{names})\b")
-        self._kept = {k: v for k, v in self._kept.items() if not table.search(v[2])}
+        self._kept = {k: v for k, v in self._kept.items() if not _names(table, v[2])}
 
     def forget(self) -> None:
         self._kept.clear()
+
+
+# The engine's statements are a few hundred constant texts: each is looked at once.
+@functools.lru_cache(maxsize=4096)
+def _plain_read(sql: str) -> bool:
+    """A plain ``SELECT`` whose answer only the transaction's own writes can change."""
+    return _READ.match(sql) is not None and _NOT_PLAIN.search(sql) is None
+
+
+@functools.lru_cache(maxsize=4096)
+def _changed_by(sql: str) -> re.Pattern[str] | None:
+    """What finds, in a kept read's text, the tables ``sql`` writes; None: it may write any."""
+    write = _WRITE.match(sql)
+    if write is None:
+        return None
+    written = write.group(1).lower()
+    names = "|".join(re.escape(t) for t in (written, *TRIGGERED.get(written, ())))
+    return re.compile(rf"\b(?:{names})\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(table: re.Pattern[str], read: str) -> bool:
+    """Whether the kept ``read`` names a table ``table`` finds (the same pairs recur)."""
+    return table.search(read) is not None

@@ -131,11 +131,11 @@ def test_a_write_forgets_the_reads_naming_its_table_and_a_delete_forgets_all() -
     deals = reads.key("SELECT * FROM deals d JOIN stages s ON s.id = d.stage_id", ())
     users = reads.key("SELECT * FROM users", ())
     assert deals is not None and users is not None
-    reads.keep(deals, [("d",)], None)
-    reads.keep(users, [("u",)], None)
+    reads.keep(deals, [("d",)], ())
+    reads.keep(users, [("u",)], ())
     reads.wrote("INSERT INTO stages (name) VALUES (?)")
     assert reads.answer(deals) is None and reads.answer(users) is not None
-    reads.keep(deals, [("d",)], None)
+    reads.keep(deals, [("d",)], ())
     reads.wrote("UPDATE users SET name = ?")
     assert reads.answer(users) is None and reads.answer(deals) is not None
     reads.wrote("DELETE FROM pipelines WHERE id = ?")
@@ -146,7 +146,7 @@ def test_a_write_to_deals_forgets_the_board_totals_its_triggers_change() -> None
     reads = RepeatReads()
     board = reads.key("SELECT stage_id, sum(n) FROM board_totals GROUP BY stage_id", ())
     assert board is not None
-    reads.keep(board, [(1, 3)], None)
+    reads.keep(board, [(1, 3)], ())
     reads.wrote("UPDATE deals SET stage_id = ? WHERE id = ?")
     assert reads.answer(board) is None
 
@@ -156,11 +156,11 @@ def test_a_kept_answer_is_read_from_its_start_each_time_and_large_ones_are_not_k
     key = reads.key("SELECT id FROM deals", ())
     assert key is not None
     rows = [(1,), (2,)]
-    first = reads.keep(key, rows, None)
+    first = reads.keep(key, rows, ())
     assert first.fetchone() == (1,) and first.fetchall() == [(2,)] and first.fetchone() is None
     again = reads.answer(key)
     assert isinstance(again, KeptRows) and list(again) == rows and again.rowcount == 2
     big = reads.key("SELECT id FROM leads", ())
     assert big is not None
-    reads.keep(big, [(n,) for n in range(MAX_ROWS + 1)], None)
+    reads.keep(big, [(n,) for n in range(MAX_ROWS + 1)], ())
     assert reads.answer(big) is None
