@@ -72,12 +72,17 @@ def _version(conn: sqlite3.Connection, row: sqlite3.Row) -> Version:
 
 def current(conn: sqlite3.Connection, pipeline_id: int) -> Version | None:
     """The pipeline's blueprint in force (the latest active version), if any."""
-    row = conn.execute(
+    row = _in_force(conn, pipeline_id)
+    return None if row is None else _version(conn, row)
+
+
+def _in_force(conn: sqlite3.Connection, pipeline_id: int) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = conn.execute(
         f"SELECT {_COLUMNS} FROM blueprints WHERE pipeline_id = ? AND active = 1"
         " ORDER BY version DESC LIMIT 1",
         (pipeline_id,),
     ).fetchone()
-    return None if row is None else _version(conn, row)
+    return row
 
 
 def by_id(conn: sqlite3.Connection, blueprint_id: int) -> Version:
@@ -91,20 +96,23 @@ def by_id(conn: sqlite3.Connection, blueprint_id: int) -> Version:
 
 def lookup(conn: sqlite3.Connection, deal: sqlite3.Row) -> tuple[Version | None, bool]:
     """The version a deal follows (its pin while it stays in the pinned stage, else the
-    latest), and whether it has a pin at all: one query on the hot path."""
-    row = conn.execute(
-        "SELECT b.id, b.pipeline_id, b.version, b.digest, b.active, b.created_at,"
-        " p.blueprint_id AS pin, p.stage_id AS pin_stage FROM blueprints b"
-        " LEFT JOIN blueprint_pins p ON p.deal_id = ?"
-        " WHERE b.pipeline_id = ? AND b.active = 1 ORDER BY b.version DESC LIMIT 1",
-        (deal["id"], deal["pipeline_id"]),
-    ).fetchone()
+    latest), and whether it has a pin at all.
+
+    On the hot path of every stage move: the pipeline's version in force first (a
+    read the writer keeps for the batch's other deals of that pipeline, see
+    :mod:`engine.store.repeat_reads`), the deal's pin only when there is one in force.
+    """
+    row = _in_force(conn, deal["pipeline_id"])
     if row is None:
         return None, False
-    pinned = row["pin"] is not None
-    if not pinned or row["pin_stage"] != deal["stage_id"] or row["pin"] == row["id"]:
-        return _version(conn, row), pinned
-    return by_id(conn, row["pin"]), True
+    pin = conn.execute(
+        "SELECT blueprint_id, stage_id FROM blueprint_pins WHERE deal_id = ?", (deal["id"],)
+    ).fetchone()
+    if pin is None:
+        return _version(conn, row), False
+    if pin["stage_id"] != deal["stage_id"] or pin["blueprint_id"] == row["id"]:
+        return _version(conn, row), True
+    return by_id(conn, pin["blueprint_id"]), True
 
 
 def governing(conn: sqlite3.Connection, deal: sqlite3.Row) -> Version | None:

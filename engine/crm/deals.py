@@ -61,6 +61,12 @@ def deal_row(conn: sqlite3.Connection, deal_id: int) -> sqlite3.Row:
 
 
 def create_deal(tx: Tx, draft: DealDraft) -> int:
+    return int(insert_deal(tx, draft)["id"])
+
+
+def insert_deal(tx: Tx, draft: DealDraft) -> sqlite3.Row:
+    """A new deal, checked; its row as stored (defaults included), read in the same
+    statement as the insert: a new deal has no project answers, nothing else to read."""
     errors: dict[str, str] = {}
     columns = _parse_fields(tx, _draft_values(draft), errors)
     if not draft.title.strip():
@@ -99,9 +105,9 @@ def create_deal(tx: Tx, draft: DealDraft) -> int:
         created_at=tx.now,
         updated_at=tx.now,
     )
-    deal_id = tx.insert("deals", columns)
-    record_created(tx, "deal", deal_id, columns, data={"stage": stage["name"]})
-    return deal_id
+    row = tx.insert_row("deals", columns)
+    record_created(tx, "deal", row["id"], columns, data={"stage": stage["name"]})
+    return row
 
 
 def _draft_values(draft: DealDraft) -> dict[str, Any]:

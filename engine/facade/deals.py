@@ -22,7 +22,7 @@ class Deals(Part):
 
     async def create(self, draft: deals.DealDraft, actor: Actor) -> Deal:
         def create(tx: Tx) -> Deal:
-            return queries.get_deal(tx.conn, deals.create_deal(tx, draft))
+            return Deal.from_row(deals.insert_deal(tx, draft))
 
         return await self._write(create, actor)
 

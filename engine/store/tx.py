@@ -54,6 +54,16 @@ class Tx:
         # PostgreSQL: RETURNING id (engine/store/dialect.py); 0 for a table keyed otherwise.
         return int(cursor.lastrowid or 0)
 
+    def insert_row(self, table: str, values: dict[str, Any]) -> sqlite3.Row:
+        """Insert and answer the row as stored, its defaults too (``RETURNING *``: on
+        PostgreSQL the read-back costs no round trip of its own)."""
+        columns = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        rows: list[sqlite3.Row] = self.conn.execute(
+            f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING *", list(values.values())
+        ).fetchall()  # all: SQLite ends the statement only once its rows are read
+        return rows[0]  # an INSERT … VALUES answers its one row, or raises
+
     def ids_taken(self, table: str) -> None:
         """Rows went in with their own ids (a restore): new rows get ids past them.
 

@@ -130,3 +130,24 @@ async def test_archived_deal_leaves_board_but_stays_searchable(
     board = {s.stage: s.count for s in await engine.deals.board()}
     assert board["Nouveau"] == 0
     assert [d.id for d in await engine.deals.search("Leenders")] == [deal.id]
+
+
+async def test_a_new_deal_is_answered_as_stored(engine: Engine, alice: Actor) -> None:
+    """The creation's answer is the row its INSERT returned: the same as reading it."""
+    created = await engine.deals.create(
+        DealDraft(
+            "Poêle à granulés — Richard SARL",
+            ContactDraft("Pierre Richard", "pierre@richard-sarl.fr"),
+            organisation="Richard SARL",
+            expected_revenue="8 000,50",
+            budget="7500",
+            priority=2,
+            expected_close="2026-12-15",
+            origin="web form",
+            campaign="Salon 2026",
+            custom={"appareil": "PAG", "puissance": 9},
+        ),
+        alice,
+    )
+    assert created == await engine.deals.get(created.id)
+    assert created.version == 1 and created.answers == {} and created.closed_at is None
