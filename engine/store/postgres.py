@@ -108,10 +108,7 @@ class PgConnection:
     ) -> bytes:
         """The statements kept for this one, then this one bound: sent as one text."""
         bound = cast(ClientCursor[Row], cursor).mogrify(sql, params)
-        text = "; ".join([*self._deferred, bound])
-        self._deferred.clear()
-        self._writes = 0
-        return text.encode()
+        return "; ".join([*self._take_deferred(), bound]).encode()
 
     def _read_key(self, sql: str, params: Sequence[Any] | Mapping[str, Any]) -> Any:
         """The writer's key for a read it may keep in this transaction; other statements
@@ -165,12 +162,15 @@ class PgConnection:
             self._deferred = [text for text in self._deferred if text in _DEFERRED]
             self._writes = 0
 
+    def _take_deferred(self) -> list[str]:
+        """What waits for the next statement, handed over once: it is sent now."""
+        taken, self._deferred, self._writes = self._deferred, [], 0
+        return taken
+
     def _flush(self) -> None:
         """Send what waits for the next statement now (it is not one ``execute``)."""
         if self._deferred:
-            waiting = "; ".join(self._deferred)
-            self._deferred.clear()
-            self._writes = 0
+            waiting = "; ".join(self._take_deferred())
             self._send(waiting)  # what it writes, ``execute_later`` made the kept reads forget
 
     def _forget_reads(self) -> None:

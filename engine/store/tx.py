@@ -46,22 +46,16 @@ class Tx:
         return None if row is None else row[0]
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        cursor = self.conn.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
-        )
+        cursor = self.conn.execute(_insert_sql(table, values), list(values.values()))
         # PostgreSQL: RETURNING id (engine/store/dialect.py); 0 for a table keyed otherwise.
         return int(cursor.lastrowid or 0)
 
     def insert_row(self, table: str, values: dict[str, Any]) -> sqlite3.Row:
         """Insert and answer the row as stored, its defaults too (``RETURNING *``: on
         PostgreSQL the read-back costs no round trip of its own)."""
-        columns = ", ".join(values)
-        marks = ", ".join("?" for _ in values)
-        rows: list[sqlite3.Row] = self.conn.execute(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING *", list(values.values())
-        ).fetchall()  # all: SQLite ends the statement only once its rows are read
+        sql = _insert_sql(table, values) + " RETURNING *"
+        # all the rows: SQLite ends the statement only once they are read
+        rows: list[sqlite3.Row] = self.conn.execute(sql, list(values.values())).fetchall()
         return rows[0]  # an INSERT … VALUES answers its one row, or raises
 
     def ids_taken(self, table: str) -> None:
@@ -118,6 +112,11 @@ class Tx:
         event = DomainEvent(entity, action, entity_id, self.actor, changes, data or {})
         self.events.append(event)
         return event
+
+
+def _insert_sql(table: str, values: dict[str, Any]) -> str:
+    marks = ", ".join("?" for _ in values)
+    return f"INSERT INTO {table} ({', '.join(values)}) VALUES ({marks})"
 
 
 def like_escaped(text: str) -> str:

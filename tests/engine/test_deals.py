@@ -10,23 +10,25 @@ from engine.crm.projects import ProjectTemplate, Question, save_template
 from engine.errors import ValidationFailed
 
 
+def every_field() -> DealDraft:
+    """A deal with a value in every field a person fills in."""
+    return DealDraft(
+        "PAG Rika - Raccordement sur conduit existant",
+        ContactDraft("Pierre Richard", "Pierre.Richard@Richard-SARL.fr", "06 12 34 56 78"),
+        expected_revenue="8 000",
+        budget="7500,50",
+        priority=2,
+        expected_close="2026-12-15",
+        origin="web form",
+        campaign="Salon 2026",
+        custom={"appareil": "PAG"},
+    )
+
+
 async def test_deal_has_every_field_and_follows_stage_probability(
     engine: Engine, alice: Actor
 ) -> None:
-    deal = await engine.deals.create(
-        DealDraft(
-            "PAG Rika - Raccordement sur conduit existant",
-            ContactDraft("Pierre Richard", "Pierre.Richard@Richard-SARL.fr", "06 12 34 56 78"),
-            expected_revenue="8 000",
-            budget="7500,50",
-            priority=2,
-            expected_close="2026-12-15",
-            origin="web form",
-            campaign="Salon 2026",
-            custom={"appareil": "PAG"},
-        ),
-        alice,
-    )
+    deal = await engine.deals.create(every_field(), alice)
     assert deal.expected_revenue == Decimal("8000.00")
     assert deal.budget == Decimal("7500.50")
     assert deal.priority == 2 and deal.status == "open" and not deal.archived
@@ -134,20 +136,6 @@ async def test_archived_deal_leaves_board_but_stays_searchable(
 
 async def test_a_new_deal_is_answered_as_stored(engine: Engine, alice: Actor) -> None:
     """The creation's answer is the row its INSERT returned: the same as reading it."""
-    created = await engine.deals.create(
-        DealDraft(
-            "Poêle à granulés — Richard SARL",
-            ContactDraft("Pierre Richard", "pierre@richard-sarl.fr"),
-            organisation="Richard SARL",
-            expected_revenue="8 000,50",
-            budget="7500",
-            priority=2,
-            expected_close="2026-12-15",
-            origin="web form",
-            campaign="Salon 2026",
-            custom={"appareil": "PAG", "puissance": 9},
-        ),
-        alice,
-    )
+    created = await engine.deals.create(every_field(), alice)
     assert created == await engine.deals.get(created.id)
     assert created.version == 1 and created.answers == {} and created.closed_at is None
