@@ -10,7 +10,7 @@ from typing import Any
 from engine.crm.records import ADDRESS_PARTS, PostalAddress
 from engine.crm.versioning import record_created, update_record
 from engine.errors import NotFound, ValidationFailed
-from engine.store.claims import is_postgres
+from engine.store.claims import is_postgres, new_key
 from engine.store.db import Tx
 from engine.store.targets import ConcurrentUpdate
 from engine.text.catalogue import Phrase, reason_of
@@ -128,7 +128,7 @@ def find_or_create_contact(tx: Tx, draft: ContactDraft) -> tuple[int, bool]:
         "created_at": tx.now,
         "updated_at": tx.now,
     }
-    contact_id = _insert_new(tx, "contacts", columns)
+    contact_id = _insert_new(tx, "contacts", columns, email.key if email else None)
     record_created(
         tx, "contact", contact_id, {k: v for k, v in columns.items() if k != "email_key"}
     )
@@ -189,19 +189,24 @@ def find_or_create_organisation(tx: Tx, name: str | None, domain: str | None) ->
         "created_at": tx.now,
         "updated_at": tx.now,
     }
-    organisation_id = _insert_new(tx, "organisations", columns)
+    organisation_id = _insert_new(tx, "organisations", columns, domain, clean.lower() or None)
     record_created(tx, "organisation", organisation_id, columns)
     return organisation_id
 
 
-def _insert_new(tx: Tx, table: str, columns: dict[str, Any]) -> int:
-    """Insert a contact or organisation this write found missing.
+def _insert_new(tx: Tx, table: str, columns: dict[str, Any], *keys: str | None) -> int:
+    """Insert a contact or organisation this write found missing, by the ``keys`` it is
+    found by (an e-mail key; a domain and a name).
 
-    On PostgreSQL another instance may insert the same e-mail or domain after this
-    write's snapshot began (two commands at once for one new company): the unique key
-    refuses the second insert. That is a race lost, not an error: the whole write runs
-    again in a new snapshot (``ConcurrentUpdate``), which finds the other's row.
+    On PostgreSQL another writer may be creating the same record right now (two mails
+    from one new company): it holds the keys (``new_key``) and this write steps back,
+    to run again once it has committed. Or it committed after this write's snapshot
+    began: the unique key refuses the second insert. Both are a race lost, not an
+    error: the whole write runs again in a new snapshot, which finds the other's row.
     """
+    for key in keys:
+        if key:
+            new_key(tx, f"{table}:{key}")
     try:
         return tx.insert(table, columns)
     except sqlite3.IntegrityError as exc:

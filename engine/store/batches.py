@@ -27,6 +27,7 @@ log = logging.getLogger("relais.db")
 
 T = TypeVar("T")
 LOCK_WAIT = "300s"  # how long an exclusive write waits for another instance's (PostgreSQL)
+KEY_WAIT = "10s"  # how long a writer waits for another's new record before trying again
 
 
 @dataclass
@@ -124,6 +125,23 @@ def locked_job(conn: Any, begin: str, job: Job[Any], key: int) -> tuple[Outcome,
         return as_outcome(exc), False
     finally:
         _unlock(conn, key)
+
+
+def wait_for_key(conn: Any, key: int) -> None:
+    """Runs in a writer's thread between two batches: until the transaction that holds
+    the advisory lock ``key`` (creating a record, ``claims.new_key``) ends.
+
+    Outside the writer's own transactions, so the wait holds nothing anyone waits for.
+    At most ``KEY_WAIT``: the job then runs again all the same (and steps back again).
+    """
+    conn.execute("BEGIN")
+    try:
+        conn.execute(f"SET LOCAL lock_timeout = '{KEY_WAIT}'")
+        conn.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+    except sqlite3.Error as exc:
+        log.warning("event=key_wait_ended key=%d error=%r", key, exc)
+    finally:
+        conn.execute("ROLLBACK")
 
 
 def _unlock(conn: Any, key: int) -> None:

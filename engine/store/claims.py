@@ -12,6 +12,10 @@ a claim must hold across them:
   after this transaction's snapshot makes PostgreSQL refuse the statement
   (a serialization failure): that instance has the item, so the savepoint is
   rolled back and the claim takes nothing, while the rest of the batch commits;
+* :func:`new_key` is taken before inserting a record this write found missing (a
+  contact's e-mail, an organisation's domain): a second writer creating the same
+  record steps back and runs again once the first has committed, instead of
+  waiting inside its transaction, where two such waits deadlock;
 * :func:`exclusively` serialises writes that must not interleave across
   instances (``config apply``, ``blueprint apply``): an advisory lock taken
   before the write's snapshot, so the second waits and then sees the first's.
@@ -24,7 +28,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from engine.store.db import Exclusive, Tx
-from engine.store.targets import ConcurrentUpdate
+from engine.store.targets import ConcurrentUpdate, KeyBusy
 
 T = TypeVar("T")
 
@@ -72,6 +76,26 @@ def exclusive(tx: Tx, name: str) -> None:
     """Hold the advisory lock ``name`` until this transaction ends (PostgreSQL only)."""
     if is_postgres(tx.conn):
         tx.execute("SELECT pg_advisory_xact_lock(?)", (lock_key(name),))
+
+
+def new_key(tx: Tx, name: str) -> None:
+    """Before inserting a record keyed ``name`` (an e-mail, a domain) this write found missing.
+
+    PostgreSQL: the key's advisory lock for this transaction, or :class:`KeyBusy` at
+    once when another write holds it (it is inserting the same record); never a wait
+    inside a transaction, so never a deadlock between writers. Then the key's row in
+    ``record_keys``, which a writer that created the record since this snapshot began
+    has written: the lock is free again but this snapshot cannot see the record, and
+    the server refuses the row instead. SQLite: one writer.
+    """
+    if not is_postgres(tx.conn):
+        return
+    key = lock_key(f"new:{name}")
+    if not tx.scalar("SELECT pg_try_advisory_xact_lock(?)", (key,)):
+        raise KeyBusy(key)
+    # Created by a writer that committed after this snapshot began: the server refuses
+    # the row (a race lost: the write runs again and finds the record). Migration 19.
+    tx.later("INSERT INTO record_keys (key) VALUES (?) ON CONFLICT (key) DO NOTHING", (key,))
 
 
 CONFIGURATION = "configuration"  # config apply, blueprint apply: one at a time

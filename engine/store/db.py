@@ -44,6 +44,7 @@ from engine.store.batches import (
     run_batch,
     settle,
     told,
+    wait_for_key,
 )
 from engine.store.links import READERS, WRITERS, Link, Readers, close_all, open_link, open_links
 from engine.store.migrations import apply_migrations
@@ -243,9 +244,19 @@ class Database:
         else:
             self._count(batch, committed=True)
         for job, outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome.error, targets.KeyBusy):
+                await self._wait_for_key(link, outcome.error.key)
             if self._tried_again(job, outcome):
                 continue
             self._finish(job, outcome)
+
+    async def _wait_for_key(self, link: Link, key: int) -> None:
+        """A job stepped back from a record another writer is creating: wait for that
+        writer's commit before running it again (``targets.KeyBusy``)."""
+        try:
+            await link.hop(wait_for_key, link.conn, key)
+        except Exception as exc:  # the server is away: the retry will say so
+            log.warning("event=key_wait_failed error=%r", exc)
 
     def _count(self, batch: list[Job[Any]], committed: bool) -> None:
         if committed:

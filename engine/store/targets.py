@@ -40,6 +40,22 @@ class KeyTaken(sqlite3.IntegrityError):
     """
 
 
+class KeyBusy(ConcurrentUpdate):
+    """PostgreSQL: another transaction in progress is creating the same new record.
+
+    Its insert of the same e-mail or domain would make this one wait on the unique key
+    until it ends, and two batches each creating what the other creates wait on each
+    other until the server's deadlock check (a second) aborts one. Instead the job
+    steps back at once; the writer waits for the advisory lock ``key`` outside any
+    transaction (``batches.wait_for_key``), then runs it again, in a snapshot that sees
+    the other's record.
+    """
+
+    def __init__(self, key: int) -> None:
+        super().__init__(f"another write is creating the same record (lock {key})")
+        self.key = key
+
+
 def raced(error: BaseException | None) -> bool:
     """Whether a job that failed with ``error`` may have lost a race (and may run again)."""
     return isinstance(error, ConcurrentUpdate | KeyTaken)

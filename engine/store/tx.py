@@ -75,8 +75,13 @@ class Tx:
         """One row's new values. Nobody reads the answer: on PostgreSQL the statement goes
         with the job's next one (``execute_later``), its failure still the job's."""
         assignments = ", ".join(f"{name} = ?" for name in values)
+        self.later(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])
+
+    def later(self, sql: str, params: Params = ()) -> None:
+        """A write whose answer nobody reads: on PostgreSQL it goes with the job's next
+        statement (``execute_later``), its failure still the job's; on SQLite, now."""
         write = getattr(self.conn, "execute_later", self.conn.execute)
-        write(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])
+        write(sql, params)
 
     def record(
         self,
