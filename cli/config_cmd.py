@@ -14,7 +14,7 @@ from cli.listing import explain
 from config.apply import ApplyRefused, apply_folder, read_folder
 from config.check import check_folder
 from config.cpq_cache import cache_folder
-from config.export import export_config
+from config.export import comment, export_config
 from config.loader import FILES, ConfigError
 from engine.api import StageNotEmpty, phrase_text, plural, text
 
@@ -105,7 +105,7 @@ async def export_command(args: argparse.Namespace, ctx: Context) -> int:
     output: Path | None = args.output
     if output is None:
         ctx.print("\n".join(
-            f"# {text(lang, 'config.export.file', name=name)}\n{content}"
+            comment(lang, "config.export.file", name=name) + content
             for name, content in files.items()
         ))  # fmt: skip
         return 0
