@@ -191,6 +191,8 @@ class Database:
                 self._count([job], committed)
                 if not self._again(job, outcome):
                     return outcome
+                if isinstance(outcome.error, targets.KeyBusy):  # its lock is released by now
+                    await self._wait_for_key(link, outcome.error.key)
         finally:
             await link.close()
 

@@ -27,9 +27,11 @@ from engine.core import Engine
 from engine.crm.contacts import ContactDraft
 from engine.store import claims
 from engine.store.batches import wait_for_key
+from engine.store.claims import exclusively
 from engine.store.postgres import BEGIN_WRITE, PgConnection, connect
 from engine.store.targets import KeyBusy
 from engine.store.tx import Tx
+from tests.conftest import until
 
 pytestmark = pytest.mark.postgres
 
@@ -88,6 +90,45 @@ def test_a_second_writer_steps_back_then_waits_outside_its_transaction(
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("exclusive", [False, True], ids=["in a batch", "exclusive"])
+async def test_a_write_waits_for_the_record_another_transaction_is_creating(
+    engine: Engine, alice: Actor, exclusive: bool
+) -> None:
+    def create(tx: Tx) -> int:
+        claims.new_key(tx, "organisations:societe-9.fr")
+        return 9
+
+    holder = _connections(engine)
+    try:
+        holder.execute(BEGIN_WRITE)
+        claims.new_key(_tx(holder, alice), "organisations:societe-9.fr")
+        write = exclusively("test", create) if exclusive else create
+        task = asyncio.ensure_future(engine.db.write(write, alice))
+
+        async def waiting() -> bool:
+            if task.done():  # stepped back and given up instead of waiting
+                raise AssertionError(f"the write ended while the key was held: {task}")
+            return await asyncio.to_thread(_waits_on_advisory_lock, engine)
+
+        await until(waiting, 10.0, "the writer waiting for the key, outside its transaction")
+        holder.execute("COMMIT")
+        assert await asyncio.wait_for(task, 10.0) == 9
+    finally:
+        holder.close()
+
+
+def _waits_on_advisory_lock(engine: Engine) -> bool:
+    """Whether a session waits for an advisory lock (asked on a connection of its own:
+    the store's would answer a repeated read from its first answer)."""
+    import psycopg
+
+    assert engine.db.url is not None
+    sql = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    with psycopg.connect(engine.db.url, autocommit=True) as conn:
+        row = conn.execute(sql).fetchone()
+    return row is not None and bool(row[0])
 
 
 def _tx(conn: PgConnection, actor: Actor) -> Tx:

@@ -133,7 +133,7 @@ def quiet(cluster: Cluster) -> None:
 # -- 1. SMTP load while an instance dies ------------------------------------------------
 
 SENDERS = 6
-RESCAN = 40.0  # seconds: each instance scans for mail left waiting every 30 s
+RESCAN = 60.0  # seconds: the survivors rescan every 30 s, then parse what the dead one left
 PER_SENDER = 40
 
 
