@@ -38,6 +38,7 @@ from engine.crm import fields
 from engine.crm.activities import KINDS
 from engine.crm.criteria import LISTED, OPERATORS, UNARY, Criterion, conditions
 from engine.crm.fields import INPUT_TYPES, TEXTUAL
+from engine.text.catalogue import Phrase
 
 RESERVED_INPUTS = ("note", "checklist", "stage")
 ADMIN_OVERRIDE = "admin_override"
@@ -111,8 +112,8 @@ class _Checker:
     def check_timezone(self) -> None:
         try:
             clock.zone(self.bp.timezone)
-        except ValueError as exc:
-            self.add("timezone", str(exc))
+        except ValueError:
+            self.add("timezone", Phrase("value.unknown_timezone", name=repr(self.bp.timezone)))
 
     def check_stage(self, key: str, path: str) -> bool:
         if key in self.stages:

@@ -44,8 +44,8 @@ def _validate(draft: UserDraft) -> tuple[str | None, dict[str, str]]:
         errors["locale"] = Phrase("value.one_of", choices=LOCALES)
     try:
         clock.zone(draft.timezone)
-    except ValueError as exc:
-        errors["timezone"] = str(exc)
+    except ValueError:
+        errors["timezone"] = Phrase("value.unknown_timezone", name=repr(draft.timezone))
     return email, errors
 
 

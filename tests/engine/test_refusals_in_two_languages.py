@@ -157,7 +157,8 @@ async def refusal(call: Callable[[], object]) -> RelaisError:
 
 async def refusals(path: Path) -> dict[str, RelaisError]:
     """One refusal of each: engine/data (restore, CSV import), engine/mail, engine/outbox,
-    and a rep changing the catalogue (engine/facade: only an admin may)."""
+    a rep changing the catalogue (engine/facade: only an admin may), and a user whose
+    time zone does not exist (engine/crm/users.py)."""
     engine = await Engine.open(path)
     try:
         await engine.users.upsert(UserDraft("Bob Durand", "bob@x.example", "U_BOB"), ADMIN)
@@ -170,12 +171,14 @@ async def refusals(path: Path) -> dict[str, RelaisError]:
         await engine.db.write(write, ADMIN)
         (hook,) = await engine.outbox.claim(("webhook",))
         empty = io.StringIO("")
+        stray = UserDraft("Ève Roux", "eve@x.example", "U_EVE", timezone="Europe/Pariss")
         return {
             "restore": await refusal(lambda: engine.data.restore([], ADMIN)),
             "import": await refusal(lambda: engine.data.import_csv("deals", empty, ADMIN)),
             "mail": await refusal(lambda: engine.mail.release(stored.mail_id, ADMIN)),
             "outbox": await refusal(lambda: engine.outbox.retry(hook.id, ADMIN)),
             "admin": await refusal(lambda: engine.products.import_all([product], rep)),
+            "timezone": await refusal(lambda: engine.users.upsert(stray, ADMIN)),
         }
     finally:
         await engine.close()
@@ -200,14 +203,18 @@ EXPECTED: dict[str, dict[str, tuple[str, ...]]] = {
         "fr": ("seul un administrateur peut modifier le catalogue",),
         "en": ("only an admin can change the catalogue",),
     },
+    "timezone": {
+        "fr": ("Fuseau horaire", "'Europe/Pariss' n'est pas un fuseau connu"),
+        "en": ("Time zone", "'Europe/Pariss' is not a known zone"),
+    },
 }
 
 
 def test_data_mail_outbox_and_admin_refusals_render_in_both_languages(tmp_path: Path) -> None:
     found = asyncio.run(refusals(tmp_path / "engine.db"))
     kinds = {name: type(exc) for name, exc in found.items()}
-    assert kinds == {**dict.fromkeys(("restore", "import", "mail", "outbox"), ValidationFailed),
-                     "admin": Forbidden}, kinds  # fmt: skip
+    refused = ("restore", "import", "mail", "outbox", "timezone")
+    assert kinds == {**dict.fromkeys(refused, ValidationFailed), "admin": Forbidden}, kinds
     for name, exc in found.items():
         for lang in ("fr", "en"):
             for said in renderings(exc, lang):
