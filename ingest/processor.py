@@ -24,6 +24,7 @@ waiting is older than a threshold, and keeps the metric of its age.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import uuid
@@ -95,6 +96,12 @@ PACE = 0.1
 BUSY_SHARE = 0.25
 
 
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    """Until ``event`` is set, or ``seconds`` have passed."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), seconds)
+
+
 class MailProcessor:
     """Background processing in batches; ``workers`` parsing processes (0: a thread)."""
 
@@ -125,6 +132,7 @@ class MailProcessor:
         self._tasks: list[asyncio.Task[None]] = []
         self._parser: Parser = ThreadParser(deadline)
         self._room = asyncio.Event()  # the queue ran low: a full scan may look again
+        self._passed = asyncio.Event()  # a batch passed over mail held elsewhere: look again
         self._spent = 0.0  # seconds the last batch took: the pause after it while busy
         self.running = False
         # Whose lease a claimed mail is (engine/mail/leases.py): the instance's name when
@@ -192,10 +200,19 @@ class MailProcessor:
         self.submit(event.entity_id)
 
     async def _rescan_forever(self, found: int) -> None:
-        """A full scan may have left more: look again once the queue runs low."""
+        """A full scan may have left more: look again once the queue runs low.
+
+        Otherwise look again every ``rescan`` seconds, or as soon as a batch passed over
+        mail another claim held at that moment: on PostgreSQL that can be this
+        processor's own scan, locking the rows while it claims them and queuing them
+        before the batch had let them go; the batch then drops them, and only a scan
+        takes them again. (The events are cleared before anything else runs once the
+        scan has queued its mail, so a batch that ends after it is not missed.)
+        """
         while True:
             if found < self.scan_limit:
-                await asyncio.sleep(self.rescan)
+                self._passed.clear()
+                await _wait(self._passed, self.rescan)
             else:
                 self._room.clear()
                 await self._room.wait()
@@ -244,6 +261,8 @@ class MailProcessor:
         Only the messages no other instance holds are parsed (``None`` for the others).
         """
         mine = set(await self.engine.mail.claim_these(ids, self.owner))
+        if len(mine) < len(set(ids)):
+            self._passed.set()
         outcomes = iter(await self._process_claimed([i for i in ids if i in mine]))
         return [next(outcomes) if i in mine else None for i in ids]
 
