@@ -191,8 +191,7 @@ class Database:
                 self._count([job], committed)
                 if not self._again(job, outcome):
                     return outcome
-                if isinstance(outcome.error, targets.KeyBusy):  # its lock is released by now
-                    await self._wait_for_key(link, outcome.error.key)
+                await self._wait_if_busy(link, outcome)  # its own lock is released by now
         finally:
             await link.close()
 
@@ -246,17 +245,18 @@ class Database:
         else:
             self._count(batch, committed=True)
         for job, outcome in zip(batch, outcomes, strict=True):
-            if isinstance(outcome.error, targets.KeyBusy):
-                await self._wait_for_key(link, outcome.error.key)
+            await self._wait_if_busy(link, outcome)
             if self._tried_again(job, outcome):
                 continue
             self._finish(job, outcome)
 
-    async def _wait_for_key(self, link: Link, key: int) -> None:
-        """A job stepped back from a record another writer is creating: wait for that
-        writer's commit before running it again (``targets.KeyBusy``)."""
+    async def _wait_if_busy(self, link: Link, outcome: Outcome) -> None:
+        """A job that stepped back from a record another writer is creating
+        (``targets.KeyBusy``): wait for that writer's commit before running it again."""
+        if not isinstance(outcome.error, targets.KeyBusy):
+            return
         try:
-            await link.hop(wait_for_key, link.conn, key)
+            await link.hop(wait_for_key, link.conn, outcome.error.key)
         except Exception as exc:  # the server is away: the retry will say so
             log.warning("event=key_wait_failed error=%r", exc)
 

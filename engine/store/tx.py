@@ -96,8 +96,7 @@ class Tx:
         """Write a timeline entry and queue the matching domain event."""
         changes = changes or {}
         # PostgreSQL sends the entry with the job's next statement (nobody reads its answer).
-        write = getattr(self.conn, "execute_later", self.conn.execute)
-        write(
+        self.later(
             "INSERT INTO timeline (at, actor_kind, actor_user_id, actor_label, channel,"
             " entity, entity_id, action, changes, version)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
